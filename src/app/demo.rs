@@ -1,0 +1,185 @@
+//! The fictional demo data set of `serve --demo` (the handbook's
+//! organisations and people). Loaded only into an empty store.
+
+use jiff::Timestamp;
+
+use super::Error;
+use super::links::LinkSettings;
+use super::passwords::PasswordHasher;
+use crate::domain::account::{Account, Grants, Role, SecondFactor};
+use crate::domain::audit::AuditEntry;
+use crate::domain::org::{Bereich, GroupMailbox, Organisation, PortalFunction, ReceiptTarget};
+use crate::mail::Mailer;
+use crate::store::{self, Store, WriteTx};
+
+/// Password of every demo account (printed at start; change it in real use).
+pub const DEMO_PASSWORD: &str = "Demo-Versorgung-2026!";
+
+/// A demo login as printed on start.
+pub struct DemoLogin {
+    pub id: String,
+    pub name: String,
+    pub role: &'static str,
+}
+
+/// Loads the demo data when the store has no accounts; prints the logins.
+pub fn load(
+    store: &Store,
+    _mailer: &Mailer,
+    _links: &LinkSettings,
+    passwords: &PasswordHasher,
+) -> Result<(), Error> {
+    let hash = passwords
+        .hash_blocking(DEMO_PASSWORD)
+        .map_err(Error::Internal)?;
+    let now = Timestamp::now();
+    let logins = store.write(|tx| {
+        if store::accounts::count(tx)? > 0 {
+            return Ok::<_, Error>(None);
+        }
+        let blaugraben = org(
+            tx,
+            "Blaugraben",
+            "78970",
+            "102898",
+            "Rathausplatz 1\n59999 Blaugraben",
+            vec![Bereich::Beamtenversorgung, Bereich::Zusatzversorgung],
+        )?;
+        let maeuserast = org(
+            tx,
+            "Mäuserast",
+            "78971",
+            "102899",
+            "Marktstraße 5\n59998 Mäuserast",
+            Bereich::ALL.to_vec(),
+        )?;
+        let mut logins = Vec::new();
+        let people: [(&str, &str, Role, &'static str); 5] = [
+            (
+                "Erika",
+                "Kassenfrau",
+                Role::Kassen {
+                    portal_admin: true,
+                    sachbearbeitung: Bereich::ALL.to_vec(),
+                },
+                "Kassen-Portaladministration und Sachbearbeitung",
+            ),
+            (
+                "Bernd",
+                "Beihilfer",
+                Role::Kassen {
+                    portal_admin: false,
+                    sachbearbeitung: vec![Bereich::Beihilfe, Bereich::Beamtenversorgung],
+                },
+                "Kassen-Sachbearbeitung Beihilfe und Beamtenversorgung",
+            ),
+            (
+                "Kim",
+                "Mustermensch",
+                Role::OrgAdmin { org: blaugraben },
+                "Administrator:in Blaugraben",
+            ),
+            (
+                "Max",
+                "Mustermensch",
+                Role::OrgUser {
+                    org: blaugraben,
+                    grants: Grants {
+                        mailboxes: vec![GroupMailbox::Beihilfe, GroupMailbox::Beamtenversorgung],
+                        functions: PortalFunction::ALL.to_vec(),
+                    },
+                },
+                "Nutzer:in Blaugraben",
+            ),
+            (
+                "Mia",
+                "Mausgrau",
+                Role::OrgAdmin { org: maeuserast },
+                "Administrator:in Mäuserast",
+            ),
+        ];
+        for (first, last, role, label) in people {
+            let id = store::accounts::issue_id(tx, &role, now)?;
+            let account = Account {
+                id,
+                role,
+                first_name: first.to_owned(),
+                last_name: last.to_owned(),
+                email: format!(
+                    "{}.{}@demo.meineversorgung.invalid",
+                    first.to_lowercase(),
+                    last.to_lowercase()
+                ),
+                birth_date: jiff::civil::Date::new(1980, 5, 17).ok(),
+                password_hash: Some(hash.clone()),
+                password_history: Vec::new(),
+                second_factor: SecondFactor::Totp,
+                totp_secret: None,
+                totp_last_step: None,
+                admin_locked: false,
+                failed_logins: 0,
+                locked_until: None,
+                created_at: now,
+                activated_at: None,
+            };
+            store::accounts::put(tx, &account)?;
+            logins.push(DemoLogin {
+                id: account.id.to_string(),
+                name: account.full_name(),
+                role: label,
+            });
+        }
+        store::audit::append(
+            tx,
+            &AuditEntry {
+                at: now,
+                actor: "System".to_owned(),
+                action: "demo.loaded".to_owned(),
+                target: None,
+                org: None,
+                client: None,
+                detail: "Demodaten geladen".to_owned(),
+            },
+        )?;
+        Ok(Some(logins))
+    })?;
+    match logins {
+        Some(logins) => {
+            println!(
+                "Demo-Zugänge (Passwort für alle: {DEMO_PASSWORD}; die Authenticator-App wird bei der ersten Anmeldung eingerichtet):"
+            );
+            for l in &logins {
+                println!("  {}  {:<20} {}", l.id, l.name, l.role);
+            }
+            tracing::info!(accounts = logins.len(), "demo data loaded");
+        }
+        None => tracing::info!("data directory not empty; demo data not loaded again"),
+    }
+    Ok(())
+}
+
+fn org(
+    tx: &WriteTx,
+    name: &str,
+    number: &str,
+    billing: &str,
+    address: &str,
+    bereiche: Vec<Bereich>,
+) -> Result<u64, Error> {
+    let id = store::next_id(tx, "org")?;
+    store::orgs::put(
+        tx,
+        &Organisation {
+            id,
+            name: name.to_owned(),
+            number: number.to_owned(),
+            billing_number: billing.to_owned(),
+            address: address.to_owned(),
+            bereiche,
+            enabled_mailboxes: GroupMailbox::ALL.to_vec(),
+            enabled_functions: PortalFunction::ALL.to_vec(),
+            receipt_target: ReceiptTarget::Personal,
+        },
+    )?;
+    Ok(id)
+}

@@ -1,0 +1,89 @@
+//! Issuing the single-use e-mail links (set password, retrieve Nutzerkennung).
+
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::domain::account::Account;
+use crate::domain::link::{Link, LinkKind, RETRIEVE_ID_TRIES};
+use crate::domain::secret;
+use crate::mail::{Mailer, templates};
+use crate::store::{self, WriteTx};
+
+/// Where links point to and how long they live.
+#[derive(Clone)]
+pub struct LinkSettings {
+    pub public_url: String,
+    pub validity: Duration,
+}
+
+impl LinkSettings {
+    fn expiry(&self, now: Timestamp) -> Timestamp {
+        now.checked_add(
+            SignedDuration::try_from(self.validity).unwrap_or(SignedDuration::from_hours(1)),
+        )
+        .unwrap_or(Timestamp::MAX)
+    }
+
+    fn minutes(&self) -> u64 {
+        self.validity.as_secs().div_ceil(60)
+    }
+}
+
+/// Path of the set-password page; the token follows as query parameter.
+pub const SET_PASSWORD_PATH: &str = "/passwort-festlegen";
+/// Path of the Nutzerkennung-abrufen page.
+pub const RETRIEVE_ID_PATH: &str = "/nutzerkennung-abrufen";
+
+fn issue(
+    tx: &WriteTx,
+    account: &Account,
+    kind: LinkKind,
+    settings: &LinkSettings,
+    now: Timestamp,
+) -> Result<String, store::Error> {
+    store::links::delete_for(tx, &account.id, Some(kind))?;
+    let token = secret::new_token();
+    let link = Link {
+        kind,
+        account: account.id.clone(),
+        expires_at: settings.expiry(now),
+        tries_left: RETRIEVE_ID_TRIES,
+    };
+    store::links::put(tx, &secret::token_hash(&token), &link)?;
+    let path = match kind {
+        LinkKind::SetPassword => SET_PASSWORD_PATH,
+        LinkKind::RetrieveId => RETRIEVE_ID_PATH,
+    };
+    Ok(format!("{}{path}?token={token}", settings.public_url))
+}
+
+/// Queues the "Passwort festlegen" e-mail with a fresh link; older links of
+/// the same kind stop working.
+pub fn send_set_password(
+    tx: &WriteTx,
+    mailer: &Mailer,
+    account: &Account,
+    settings: &LinkSettings,
+    now: Timestamp,
+    reset: bool,
+) -> Result<(), store::Error> {
+    let url = issue(tx, account, LinkKind::SetPassword, settings, now)?;
+    let mail = templates::set_password(&account.full_name(), &url, settings.minutes(), reset);
+    mailer.enqueue(tx, &account.email, mail, now)?;
+    Ok(())
+}
+
+/// Queues the "Nutzerkennung abrufen" e-mail.
+pub fn send_retrieve_id(
+    tx: &WriteTx,
+    mailer: &Mailer,
+    account: &Account,
+    settings: &LinkSettings,
+    now: Timestamp,
+) -> Result<(), store::Error> {
+    let url = issue(tx, account, LinkKind::RetrieveId, settings, now)?;
+    let mail = templates::retrieve_id(&account.full_name(), &url, settings.minutes());
+    mailer.enqueue(tx, &account.email, mail, now)?;
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! Use cases: each function is one user action, composed of domain rules and
+//! store functions inside one write transaction. No HTTP here.
+
+pub mod demo;
+pub mod links;
+pub mod passwords;
+pub mod setup;
+
+use crate::store;
+
+/// Field-level problems of a form, in German, by field name.
+pub type FieldErrors = Vec<(&'static str, String)>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    /// The input breaks rules; the messages go next to the fields.
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    /// The object does not exist or is not visible to the actor.
+    #[error("not found")]
+    NotFound,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Collects field errors and turns them into `Error::Invalid` at the end.
+#[derive(Default)]
+pub struct Check(FieldErrors);
+
+impl Check {
+    pub fn fail(&mut self, field: &'static str, message: impl Into<String>) {
+        if !self.0.iter().any(|(f, _)| *f == field) {
+            self.0.push((field, message.into()));
+        }
+    }
+
+    /// A required text; returns it trimmed.
+    pub fn required(&mut self, field: &'static str, value: &str, label: &str) -> String {
+        let v = value.trim();
+        if v.is_empty() {
+            self.fail(field, format!("Bitte geben Sie {label} ein."));
+        } else if v.chars().count() > 200 {
+            self.fail(
+                field,
+                format!("{label} darf höchstens 200 Zeichen lang sein."),
+            );
+        }
+        v.to_owned()
+    }
+
+    /// A required e-mail address; returns it normalised.
+    pub fn email(&mut self, field: &'static str, value: &str) -> String {
+        if value.trim().is_empty() {
+            self.fail(field, "Bitte geben Sie eine E-Mail-Adresse ein.");
+            return String::new();
+        }
+        match crate::domain::email::parse_address(value) {
+            Some(a) => a,
+            None => {
+                self.fail(
+                    field,
+                    "Bitte geben Sie eine gültige E-Mail-Adresse ein (z. B. name@beispiel.de).",
+                );
+                value.trim().to_owned()
+            }
+        }
+    }
+
+    pub fn is_ok(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn finish(self) -> Result<(), Error> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(self.0))
+        }
+    }
+}
+
+/// Who performs an action, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: String,
+    pub client: Option<String>,
+}

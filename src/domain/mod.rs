@@ -1,0 +1,13 @@
+//! Domain rules. Nothing here knows HTTP or the database.
+
+pub mod account;
+pub mod audit;
+pub mod email;
+pub mod ids;
+pub mod link;
+pub mod mail;
+pub mod org;
+pub mod secret;
+pub mod session;
+
+pub use jiff::Timestamp;

@@ -1,0 +1,20 @@
+//! Meine Versorgung: the portal of a municipal pension and benefit fund for
+//! its member organisations, as one binary.
+//!
+//! Layers: `web` (HTTP) → `app` (use cases) → `domain` (rules) and `store`
+//! (redb); `views` render markup; `mail` delivers e-mail.
+
+pub mod app;
+pub mod config;
+pub mod domain;
+pub mod jobs;
+pub mod mail;
+pub mod metrics;
+pub mod server;
+pub mod store;
+pub mod telemetry;
+pub mod views;
+pub mod web;
+
+pub use config::Config;
+pub use server::{ServeOptions, ServerHandle, start};

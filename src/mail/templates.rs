@@ -1,0 +1,135 @@
+//! The portal's e-mails, in German, as plain text and HTML.
+
+use maud::{DOCTYPE, html};
+
+/// A rendered e-mail before addressing.
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// Contains a link or TAN: only Portaladministration may read it in the Postausgang.
+    pub confidential: bool,
+}
+
+/// Builds both bodies from a greeting, paragraphs and an optional link.
+fn compose(
+    subject: &str,
+    greeting: &str,
+    paragraphs: &[String],
+    link: Option<(&str, &str)>,
+) -> Template {
+    let mut text = format!("{greeting}\n\n");
+    for p in paragraphs {
+        text.push_str(p);
+        text.push_str("\n\n");
+    }
+    if let Some((label, url)) = link {
+        text.push_str(&format!("{label}:\n{url}\n\n"));
+    }
+    text.push_str("Mit freundlichen Grüßen\nIhr Portal „Meine Versorgung“\n\nDiese E-Mail wurde automatisch erzeugt. Bitte antworten Sie nicht darauf.\n");
+    let html = html! {
+        (DOCTYPE)
+        html lang="de" {
+            head { meta charset="utf-8"; title { (subject) } }
+            body style="font-family: sans-serif; color: #1a1a1a;" {
+                p { (greeting) }
+                @for p in paragraphs { p { (p) } }
+                @if let Some((label, url)) = link {
+                    p { a href=(url) { (label) } }
+                    p style="font-size: 0.9em;" { "Falls der Link nicht funktioniert, kopieren Sie diese Adresse in Ihren Browser: " (url) }
+                }
+                p { "Mit freundlichen Grüßen" br; "Ihr Portal „Meine Versorgung“" }
+                p style="font-size: 0.8em; color: #555;" { "Diese E-Mail wurde automatisch erzeugt. Bitte antworten Sie nicht darauf." }
+            }
+        }
+    }
+    .into_string();
+    Template {
+        subject: subject.to_owned(),
+        text,
+        html,
+        confidential: link.is_some(),
+    }
+}
+
+fn greeting(full_name: &str) -> String {
+    format!("Guten Tag {full_name},")
+}
+
+/// "Passwort festlegen": first password or a new one after a reset.
+pub fn set_password(full_name: &str, url: &str, valid_minutes: u64, reset: bool) -> Template {
+    let intro = if reset {
+        "für Ihr Nutzerkonto im Portal „Meine Versorgung“ wurde das Zurücksetzen des Passwortes angefordert.".to_owned()
+    } else {
+        "für Sie wurde ein Nutzerkonto im Portal „Meine Versorgung“ angelegt.".to_owned()
+    };
+    compose(
+        "Meine Versorgung: Passwort festlegen",
+        &greeting(full_name),
+        &[
+            intro,
+            "Mit Klick auf den folgenden Link können Sie ein individuelles Passwort vergeben. Ihr Passwort muss zwischen 12 und 128 Zeichen lang sein, mindestens einen Buchstaben, eine Ziffer und ein Sonderzeichen enthalten und darf zuvor noch nicht für dieses Nutzerkonto genutzt worden sein.".to_owned(),
+            format!("Der Link ist {valid_minutes} Minuten gültig und kann nur einmal verwendet werden. Bei Überschreitung des Zeitfensters wenden Sie sich bitte an Ihre Portaladministration."),
+            "Falls Sie diese E-Mail nicht erwartet haben, können Sie sie ignorieren.".to_owned(),
+        ],
+        Some(("Passwort festlegen", url)),
+    )
+}
+
+/// "Nutzerkennung abrufen": sent to administrators after their password is set.
+pub fn retrieve_id(full_name: &str, url: &str, valid_minutes: u64) -> Template {
+    compose(
+        "Meine Versorgung: Nutzerkennung abrufen",
+        &greeting(full_name),
+        &[
+            "Ihr Passwort wurde erfolgreich gesetzt.".to_owned(),
+            "Über den folgenden Link können Sie Ihre persönliche Nutzerkennung abrufen. Zum Abruf benötigen Sie Vorname, Name, Geburtsdatum und Mitgliedsnummer.".to_owned(),
+            format!("Der Link ist {valid_minutes} Minuten gültig. Bei Überschreitung des Zeitfensters bzw. fehlgeschlagenem Abruf der Nutzerkennung wenden Sie sich bitte an die Portal-Administratoren der Kassen."),
+        ],
+        Some(("Nutzerkennung abrufen", url)),
+    )
+}
+
+/// The e-mail TAN for one login attempt.
+pub fn email_tan(full_name: &str, tan: &str, valid_minutes: u64) -> Template {
+    let mut t = compose(
+        "Meine Versorgung: Ihre TAN",
+        &greeting(full_name),
+        &[
+            format!("Ihre TAN für die Anmeldung im Portal „Meine Versorgung“ lautet: {tan}"),
+            format!("Die TAN ist {valid_minutes} Minuten gültig und nur für diese Anmeldung verwendbar."),
+            "Falls Sie sich nicht angemeldet haben, ändern Sie bitte Ihr Passwort und informieren Sie Ihre Portaladministration.".to_owned(),
+        ],
+        None,
+    );
+    t.confidential = true;
+    t
+}
+
+/// Notification about a new message in a group mailbox: names the mailbox only.
+pub fn mailbox_notification(mailbox: &str, portal_url: &str) -> Template {
+    let mut t = compose(
+        "Meine Versorgung: Neue Nachricht im Gruppenpostfach",
+        "Guten Tag,",
+        &[format!(
+            "im Gruppenpostfach {mailbox} des Portals „Meine Versorgung“ ist eine neue Nachricht eingegangen. Bitte melden Sie sich im Portal an, um sie zu lesen."
+        )],
+        Some(("Zum Portal", portal_url)),
+    );
+    t.confidential = false;
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_password_mail_carries_the_link_in_both_bodies() {
+        let t = set_password("Kim Mustermensch", "http://x/passwort?token=abc", 60, false);
+        assert!(t.text.contains("http://x/passwort?token=abc"));
+        assert!(t.html.contains("http://x/passwort?token=abc"));
+        assert!(t.confidential);
+    }
+}

@@ -1,0 +1,154 @@
+//! The background worker that drains the mail queue with retry and back-off.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use tokio::sync::watch;
+
+use super::Mailer;
+use super::transport::Transport;
+use crate::config::MailConfig;
+use crate::domain::mail::{MailState, OutgoingMail};
+use crate::store::{self, Store};
+
+/// How long the worker sleeps when nothing is due (it wakes earlier on new mail).
+const IDLE_POLL: Duration = Duration::from_secs(60);
+
+pub struct Worker {
+    pub store: Store,
+    pub mailer: Mailer,
+    pub transport: Arc<Transport>,
+    pub config: MailConfig,
+    pub metrics: Arc<crate::metrics::Metrics>,
+}
+
+impl Worker {
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let wake = self.mailer.wake_signal();
+        loop {
+            let next_due = match self.deliver_due().await {
+                Ok(next) => next,
+                Err(e) => {
+                    tracing::error!(error = %e, "mail queue unavailable");
+                    Some(Timestamp::now() + SignedDuration::from_secs(5))
+                }
+            };
+            let sleep_for = next_due
+                .map(|due| {
+                    let d = due.duration_since(Timestamp::now());
+                    Duration::try_from(d)
+                        .unwrap_or(Duration::ZERO)
+                        .min(IDLE_POLL)
+                })
+                .unwrap_or(IDLE_POLL);
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(sleep_for) => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+        tracing::debug!("mail worker stopped");
+    }
+
+    /// Delivers every due mail; returns when the next one is due.
+    async fn deliver_due(&self) -> Result<Option<Timestamp>, store::Error> {
+        let store = self.store.clone();
+        let pending =
+            tokio::task::spawn_blocking(move || store.read(|tx| store::mail_queue::pending(tx)))
+                .await
+                .map_err(|e| store::Error::Corrupt {
+                    table: "mail_queue",
+                    detail: e.to_string(),
+                })??;
+        self.metrics.set_mail_queue_depth(pending.len() as u64);
+        let now = Timestamp::now();
+        let mut next_due: Option<Timestamp> = None;
+        for mail in pending {
+            if mail.next_attempt_at > now {
+                next_due =
+                    Some(next_due.map_or(mail.next_attempt_at, |n| n.min(mail.next_attempt_at)));
+                continue;
+            }
+            let outcome = self
+                .transport
+                .deliver(mail.id, self.mailer.from_addr(), &mail.to, &mail.raw)
+                .await;
+            let updated = self.record(mail, outcome);
+            if let Some(retry_at) = updated
+                .filter(|m| m.state == MailState::Queued)
+                .map(|m| m.next_attempt_at)
+            {
+                next_due = Some(next_due.map_or(retry_at, |n| n.min(retry_at)));
+            }
+        }
+        Ok(next_due)
+    }
+
+    /// Stores the outcome of one attempt.
+    fn record(&self, mut mail: OutgoingMail, outcome: Result<(), String>) -> Option<OutgoingMail> {
+        let now = Timestamp::now();
+        mail.attempts += 1;
+        match outcome {
+            Ok(()) => {
+                mail.state = MailState::Sent;
+                mail.sent_at = Some(now);
+                mail.last_error = None;
+                self.metrics.mail_sent();
+                tracing::info!(
+                    mail_id = mail.id,
+                    attempts = mail.attempts,
+                    "mail delivered"
+                );
+            }
+            Err(e) => {
+                self.metrics.mail_failed();
+                if mail.attempts >= self.config.max_attempts {
+                    mail.state = MailState::Failed;
+                    tracing::error!(mail_id = mail.id, error = %e, "mail given up");
+                } else {
+                    let delay = backoff(
+                        self.config.retry_initial,
+                        self.config.retry_max,
+                        mail.attempts,
+                    );
+                    mail.next_attempt_at = now
+                        + SignedDuration::try_from(delay)
+                            .unwrap_or(SignedDuration::from_secs(3600));
+                    tracing::warn!(mail_id = mail.id, error = %e, retry_in = ?delay, "mail delivery failed");
+                }
+                mail.last_error = Some(e);
+            }
+        }
+        match self.store.write(|tx| store::mail_queue::put(tx, &mail)) {
+            Ok(()) => Some(mail),
+            Err(e) => {
+                tracing::error!(mail_id = mail.id, error = %e, "cannot record mail delivery");
+                None
+            }
+        }
+    }
+}
+
+/// Exponential back-off: `initial * 2^(attempt-1)`, at most `max`.
+pub fn backoff(initial: Duration, max: Duration, attempt: u32) -> Duration {
+    let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(20));
+    initial.saturating_mul(factor).min(max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_maximum() {
+        let s = Duration::from_secs;
+        assert_eq!(backoff(s(30), s(3600), 1), s(30));
+        assert_eq!(backoff(s(30), s(3600), 2), s(60));
+        assert_eq!(backoff(s(30), s(3600), 3), s(120));
+        assert_eq!(backoff(s(30), s(3600), 30), s(3600));
+    }
+}

@@ -1,0 +1,189 @@
+//! Start-up and shutdown: open the store, bind, serve, run background jobs.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::app::passwords::PasswordHasher;
+use crate::config::Config;
+use crate::mail::{Mailer, transport::Transport, worker::Worker};
+use crate::metrics::Metrics;
+use crate::store::{self, Store};
+use crate::web::{self, AppState, state::Inner, throttle::AddressThrottle};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Options of `serve` that are not configuration.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// Load the demo data set into an empty data directory.
+    pub demo: bool,
+}
+
+/// A running portal.
+pub struct ServerHandle {
+    pub local_addr: SocketAddr,
+    pub public_url: String,
+    /// The first-run setup token, when one was created.
+    pub setup_token: Option<String>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl ServerHandle {
+    /// Stops accepting connections, lets running requests finish and waits
+    /// for the background jobs.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+
+    /// Waits until the server stops by itself (it does not, unless it fails).
+    pub async fn wait(mut self) {
+        if let Some(first) = self.tasks.first_mut() {
+            let _ = first.await;
+        }
+    }
+
+    /// A receiver that other parts (e.g. signal handling) can use.
+    pub fn trigger(&self) -> watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, StartError> {
+    let store = {
+        let dir = config.data_dir.clone();
+        tokio::task::spawn_blocking(move || Store::open(&dir))
+            .await
+            .map_err(|e| StartError::Other(e.to_string()))??
+    };
+    let listener = TcpListener::bind(config.http.addr)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.http.addr,
+            source,
+        })?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Other(format!("cannot read bound address: {e}")))?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local_addr}"))
+        .trim_end_matches('/')
+        .to_owned();
+
+    let csrf_key = store.write(|tx| store::secrets::csrf_key(tx))?;
+    let passwords = PasswordHasher::new(&config.argon2).map_err(StartError::Other)?;
+    let mailer = Mailer::new(&config.mail.from);
+    let metrics = Arc::new(Metrics::default());
+    let secure_cookies = public_url.starts_with("https://");
+
+    if opts.demo {
+        let s = store.clone();
+        let m = mailer.clone();
+        let links = crate::app::links::LinkSettings {
+            public_url: public_url.clone(),
+            validity: config.security.link_validity,
+        };
+        let pw = passwords.clone();
+        tokio::task::spawn_blocking(move || crate::app::demo::load(&s, &m, &links, &pw))
+            .await
+            .map_err(|e| StartError::Other(e.to_string()))?
+            .map_err(|e| StartError::Other(format!("demo data: {e}")))?;
+    }
+
+    let setup_token = {
+        let s = store.clone();
+        let dir = config.data_dir.clone();
+        tokio::task::spawn_blocking(move || crate::app::setup::prepare_token(&s, &dir))
+            .await
+            .map_err(|e| StartError::Other(e.to_string()))?
+            .map_err(|e| StartError::Other(e.to_string()))?
+    };
+    if let Some(token) = &setup_token {
+        tracing::warn!(
+            "first start: create the first Kassen account at {public_url}/setup?token={token} (token also in {})",
+            config
+                .data_dir
+                .join(crate::app::setup::TOKEN_FILE)
+                .display()
+        );
+    }
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let helo = public_url
+        .split("://")
+        .nth(1)
+        .and_then(|h| h.split([':', '/']).next())
+        .unwrap_or("localhost")
+        .to_owned();
+    let worker = Worker {
+        store: store.clone(),
+        mailer: mailer.clone(),
+        transport: Arc::new(Transport::from_config(
+            &config.mail,
+            &config.data_dir,
+            &helo,
+        )),
+        config: config.mail.clone(),
+        metrics: metrics.clone(),
+    };
+
+    let state = AppState::new(Inner {
+        throttle: AddressThrottle::new(
+            config.security.address_failure_limit,
+            config.security.address_failure_window,
+        ),
+        config,
+        store: store.clone(),
+        mailer,
+        public_url: public_url.clone(),
+        local_addr,
+        csrf_key,
+        passwords,
+        metrics,
+        secure_cookies,
+    });
+
+    let app = web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let mut http_shutdown = shutdown_rx.clone();
+    let http = tokio::spawn(async move {
+        let result = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = http_shutdown.wait_for(|stop| *stop).await;
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "http server failed");
+        }
+    });
+    let mail = tokio::spawn(worker.run(shutdown_rx.clone()));
+    let jobs = tokio::spawn(crate::jobs::run(state, shutdown_rx));
+
+    tracing::info!("listening on http://{local_addr}");
+    Ok(ServerHandle {
+        local_addr,
+        public_url,
+        setup_token,
+        shutdown: shutdown_tx,
+        tasks: vec![http, mail, jobs],
+    })
+}

@@ -1,0 +1,205 @@
+//! The embedded database: one redb file in the data directory.
+//!
+//! `Store` opens the file (refusing a second process and a newer schema),
+//! and hands out transactions. The typed functions in the submodules take a
+//! transaction, so one user action is composed of several of them and
+//! committed once.
+
+pub mod accounts;
+pub mod audit;
+pub mod codec;
+pub mod links;
+pub mod mail_queue;
+pub mod migrate;
+pub mod orgs;
+pub mod secrets;
+pub mod sessions;
+pub mod tables;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use redb::{Database, Durability, ReadTransaction, ReadableDatabase, WriteTransaction};
+
+pub use redb::{ReadTransaction as ReadTx, WriteTransaction as WriteTx};
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "meine-versorgung.redb";
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the data directory {0} is already in use by another running meine-versorgung process")]
+    AlreadyOpen(PathBuf),
+    #[error(
+        "the store has schema version {found}, but this program supports at most {supported}; refusing to open it (downgrade?)"
+    )]
+    SchemaTooNew { found: u64, supported: u64 },
+    #[error("corrupt record in table {table}: {detail}")]
+    Corrupt { table: &'static str, detail: String },
+    #[error("database error: {0}")]
+    Db(#[from] redb::Error),
+    #[error("i/o error on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Error {
+            fn from(e: $t) -> Self {
+                Error::Db(e.into())
+            }
+        }
+    )*};
+}
+from_redb!(
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::SetDurabilityError
+);
+
+impl From<redb::DatabaseError> for Error {
+    fn from(e: redb::DatabaseError) -> Self {
+        Error::Db(e.into())
+    }
+}
+
+/// Handle to the open database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<Database>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (or creates) the store in `data_dir` and migrates it.
+    pub fn open(data_dir: &Path) -> Result<Store, Error> {
+        std::fs::create_dir_all(data_dir).map_err(|source| Error::Io {
+            path: data_dir.to_owned(),
+            source,
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let db = match Database::create(&path) {
+            Ok(db) => db,
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(Error::AlreadyOpen(data_dir.to_owned()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        migrate::migrate(&db)?;
+        Ok(Store {
+            db: Arc::new(db),
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in a read transaction (a consistent snapshot).
+    pub fn read<T, E: From<Error>>(
+        &self,
+        f: impl FnOnce(&ReadTransaction) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = self.db.begin_read().map_err(Error::from)?;
+        f(&tx)
+    }
+
+    /// Runs `f` in one write transaction and commits it durably when `f`
+    /// succeeds; on error nothing is written.
+    pub fn write<T, E: From<Error>>(
+        &self,
+        f: impl FnOnce(&WriteTransaction) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = begin_write(&self.db)?;
+        let value = f(&tx)?;
+        tx.commit().map_err(Error::from)?;
+        Ok(value)
+    }
+
+    /// Size of the database file in bytes.
+    pub fn file_size(&self) -> u64 {
+        std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Test support: overwrite the schema version.
+    pub fn force_schema_version(&self, version: u64) -> Result<(), Error> {
+        migrate::force_version(&self.db, version)
+    }
+}
+
+/// A write transaction with the strongest durability: acknowledged data is
+/// on disk, and two-phase commit protects against torn writes.
+pub(crate) fn begin_write(db: &Database) -> Result<WriteTransaction, Error> {
+    let mut tx = db.begin_write()?;
+    tx.set_durability(Durability::Immediate)?;
+    tx.set_two_phase_commit(true);
+    Ok(tx)
+}
+
+/// Hands out the next number of the sequence `name` (starting at 1).
+pub fn next_id(tx: &WriteTransaction, name: &str) -> Result<u64, Error> {
+    use redb::ReadableTable;
+    let key = format!("seq.{name}");
+    let mut meta = tx.open_table(tables::META)?;
+    let next = meta.get(key.as_str())?.map(|v| v.value()).unwrap_or(0) + 1;
+    meta.insert(key.as_str(), next)?;
+    Ok(next)
+}
+
+/// Reading works the same in read and write transactions: repository
+/// functions that only read take `&impl ReadAccess`, so one user action can
+/// read and write in the same write transaction.
+pub trait ReadAccess {
+    type Table<'a, K: redb::Key + 'static, V: redb::Value + 'static>: redb::ReadableTable<K, V>
+    where
+        Self: 'a;
+
+    fn open<'a, K: redb::Key + 'static, V: redb::Value + 'static>(
+        &'a self,
+        def: redb::TableDefinition<K, V>,
+    ) -> Result<Self::Table<'a, K, V>, Error>;
+}
+
+impl ReadAccess for ReadTransaction {
+    type Table<'a, K: redb::Key + 'static, V: redb::Value + 'static> = redb::ReadOnlyTable<K, V>;
+
+    fn open<'a, K: redb::Key + 'static, V: redb::Value + 'static>(
+        &'a self,
+        def: redb::TableDefinition<K, V>,
+    ) -> Result<Self::Table<'a, K, V>, Error> {
+        Ok(self.open_table(def)?)
+    }
+}
+
+impl ReadAccess for WriteTransaction {
+    type Table<'a, K: redb::Key + 'static, V: redb::Value + 'static> = redb::Table<'a, K, V>;
+
+    fn open<'a, K: redb::Key + 'static, V: redb::Value + 'static>(
+        &'a self,
+        def: redb::TableDefinition<K, V>,
+    ) -> Result<Self::Table<'a, K, V>, Error> {
+        Ok(self.open_table(def)?)
+    }
+}
+
+impl Store {
+    /// Like [`Store::write`], but without forcing the commit to disk: for
+    /// bookkeeping whose loss in a crash is harmless (a session's last
+    /// activity). The next durable commit persists it as well.
+    pub fn write_relaxed<T, E: From<Error>>(
+        &self,
+        f: impl FnOnce(&WriteTransaction) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut tx = self.db.begin_write().map_err(Error::from)?;
+        tx.set_durability(Durability::None).map_err(Error::from)?;
+        let value = f(&tx)?;
+        tx.commit().map_err(Error::from)?;
+        Ok(value)
+    }
+}

@@ -1,0 +1,49 @@
+//! Member organisations.
+
+use redb::{ReadableTable, WriteTransaction};
+
+use super::{Error, ReadAccess, codec, tables};
+use crate::domain::org::{OrgId, Organisation};
+
+const TABLE: &str = "orgs";
+
+pub fn get(tx: &impl ReadAccess, id: OrgId) -> Result<Option<Organisation>, Error> {
+    let table = tx.open(tables::ORGS)?;
+    match table.get(id)? {
+        Some(v) => Ok(Some(codec::decode(TABLE, v.value())?)),
+        None => Ok(None),
+    }
+}
+
+pub fn by_number(tx: &impl ReadAccess, number: &str) -> Result<Option<OrgId>, Error> {
+    Ok(tx
+        .open(tables::ORG_NUMBERS)?
+        .get(number.trim())?
+        .map(|v| v.value()))
+}
+
+/// Inserts or updates an organisation and keeps the number index in step.
+pub fn put(tx: &WriteTransaction, org: &Organisation) -> Result<(), Error> {
+    let previous = get(tx, org.id)?;
+    let mut numbers = tx.open_table(tables::ORG_NUMBERS)?;
+    if let Some(prev) = previous {
+        if prev.number != org.number {
+            numbers.remove(prev.number.as_str())?;
+        }
+    }
+    numbers.insert(org.number.as_str(), org.id)?;
+    let bytes = codec::encode(TABLE, org)?;
+    tx.open_table(tables::ORGS)?
+        .insert(org.id, bytes.as_slice())?;
+    Ok(())
+}
+
+pub fn all(tx: &impl ReadAccess) -> Result<Vec<Organisation>, Error> {
+    let table = tx.open(tables::ORGS)?;
+    let mut out = Vec::new();
+    for entry in table.iter()? {
+        let (_, v) = entry?;
+        out.push(codec::decode(TABLE, v.value())?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,41 @@
+//! Every redb table of the portal, in one place.
+//!
+//! Values are JSON documents (see `codec`), so fields can be added with
+//! `#[serde(default)]` without a migration; a migration step is needed only
+//! when existing data must be rewritten.
+
+use redb::TableDefinition;
+
+/// Store-wide values: `schema_version` (u64) and sequence counters
+/// (`seq.<name>` → last id handed out).
+pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
+/// Secrets and one-off values by name: `csrf_key` (32 random bytes),
+/// `setup_token_hash` (SHA-256 hex of the first-run token, removed once used).
+pub const SECRETS: TableDefinition<&str, &[u8]> = TableDefinition::new("secrets");
+
+/// Accounts by Nutzerkennung → `domain::account::Account` (JSON).
+pub const ACCOUNTS: TableDefinition<&str, &[u8]> = TableDefinition::new("accounts");
+
+/// Every Nutzerkennung ever issued → issue time (unix seconds). Never
+/// shrinks, so a Nutzerkennung is never reused, not even after deactivation.
+pub const ISSUED_IDS: TableDefinition<&str, i64> = TableDefinition::new("issued_ids");
+
+/// Organisations by id → `domain::org::Organisation` (JSON).
+pub const ORGS: TableDefinition<u64, &[u8]> = TableDefinition::new("orgs");
+
+/// Mitgliedsnummer → organisation id; keeps the number unique.
+pub const ORG_NUMBERS: TableDefinition<&str, u64> = TableDefinition::new("org_numbers");
+
+/// Outgoing e-mails by id → `domain::mail::OutgoingMail` (JSON), kept after
+/// delivery as the Postausgang.
+pub const MAIL_QUEUE: TableDefinition<u64, &[u8]> = TableDefinition::new("mail_queue");
+
+/// Audit log by sequence number → `domain::audit::AuditEntry` (JSON).
+pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+
+/// Sessions by SHA-256 hex of the cookie value → `domain::session::Session` (JSON).
+pub const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+
+/// Single-use e-mail links by SHA-256 hex of the token → `domain::link::Link` (JSON).
+pub const LINKS: TableDefinition<&str, &[u8]> = TableDefinition::new("links");

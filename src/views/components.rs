@@ -1,0 +1,232 @@
+//! Reusable pieces of markup: form fields with label and error, alerts,
+//! tables and the pager.
+
+use maud::{Markup, html};
+
+/// A text-like input with its label and, if any, its error message.
+pub struct Field<'a> {
+    pub label: &'a str,
+    pub name: &'a str,
+    pub value: &'a str,
+    pub error: Option<&'a str>,
+    pub kind: &'a str,
+    pub required: bool,
+    pub autocomplete: Option<&'a str>,
+    pub hint: Option<&'a str>,
+}
+
+impl<'a> Field<'a> {
+    pub fn text(label: &'a str, name: &'a str, value: &'a str) -> Self {
+        Field {
+            label,
+            name,
+            value,
+            error: None,
+            kind: "text",
+            required: false,
+            autocomplete: None,
+            hint: None,
+        }
+    }
+
+    pub fn kind(mut self, kind: &'a str) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    pub fn error(mut self, error: Option<&'a str>) -> Self {
+        self.error = error;
+        self
+    }
+
+    pub fn autocomplete(mut self, value: &'a str) -> Self {
+        self.autocomplete = Some(value);
+        self
+    }
+
+    pub fn hint(mut self, hint: &'a str) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+
+    pub fn render(&self) -> Markup {
+        let id = format!("f-{}", self.name);
+        let err_id = format!("{id}-fehler");
+        let hint_id = format!("{id}-hinweis");
+        let mut described = Vec::new();
+        if self.hint.is_some() {
+            described.push(hint_id.clone());
+        }
+        if self.error.is_some() {
+            described.push(err_id.clone());
+        }
+        let described = described.join(" ");
+        html! {
+            div class={ "field" @if self.error.is_some() { " field-error" } } {
+                label for=(id) {
+                    (self.label)
+                    @if self.required { span class="req" aria-hidden="true" { "*" } }
+                }
+                input id=(id) name=(self.name) type=(self.kind)
+                    value=[(self.kind != "password").then_some(self.value)]
+                    required[self.required]
+                    autocomplete=[self.autocomplete]
+                    aria-invalid=[self.error.map(|_| "true")]
+                    aria-describedby=[(!described.is_empty()).then_some(described.as_str())];
+                @if let Some(hint) = self.hint {
+                    p class="hint" id=(hint_id) { (hint) }
+                }
+                @if let Some(err) = self.error {
+                    p class="error" id=(err_id) { (err) }
+                }
+            }
+        }
+    }
+}
+
+/// A checkbox with its label.
+pub fn checkbox(name: &str, value: &str, label: &str, checked: bool) -> Markup {
+    let id = format!("f-{name}-{value}");
+    html! {
+        div class="check" {
+            input type="checkbox" id=(id) name=(name) value=(value) checked[checked];
+            label for=(id) { (label) }
+        }
+    }
+}
+
+/// The handbook's note above every form.
+pub fn required_note() -> Markup {
+    html! { p class="required-note" { "Mit * gekennzeichnete Felder sind Pflichtfelder" } }
+}
+
+/// The hidden CSRF field every form carries.
+pub fn csrf_field(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(token); }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum AlertKind {
+    Info,
+    Success,
+    Warning,
+    Error,
+}
+
+pub fn alert(kind: AlertKind, title: Option<&str>, text: &str) -> Markup {
+    let (class, role) = match kind {
+        AlertKind::Info => ("alert alert-info", "status"),
+        AlertKind::Success => ("alert alert-success", "status"),
+        AlertKind::Warning => ("alert alert-warning", "alert"),
+        AlertKind::Error => ("alert alert-error", "alert"),
+    };
+    html! {
+        div class=(class) role=(role) {
+            @if let Some(t) = title { p class="alert-title" { strong { (t) } } }
+            p { (text) }
+        }
+    }
+}
+
+/// Paging state of a list (SPEC: 20 per page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Paging {
+    pub page: usize,
+    pub per_page: usize,
+    pub total: usize,
+}
+
+pub const PAGE_SIZE: usize = 20;
+
+impl Paging {
+    pub fn new(page: usize, total: usize) -> Self {
+        let per_page = PAGE_SIZE;
+        let last = total.div_ceil(per_page).max(1);
+        Paging {
+            page: page.clamp(1, last),
+            per_page,
+            total,
+        }
+    }
+
+    pub fn last_page(&self) -> usize {
+        self.total.div_ceil(self.per_page).max(1)
+    }
+
+    /// The index range of the current page.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        let start = (self.page - 1) * self.per_page;
+        start.min(self.total)..(start + self.per_page).min(self.total)
+    }
+
+    /// "1 - 20 von 45" as in the handbook ("0 von 0" when empty).
+    pub fn summary(&self) -> String {
+        if self.total == 0 {
+            return "0 von 0".to_owned();
+        }
+        let r = self.range();
+        format!("{} - {} von {}", r.start + 1, r.end, self.total)
+    }
+}
+
+/// The pager under a table; `href(page)` builds the link keeping the filters.
+pub fn pager(p: &Paging, href: impl Fn(usize) -> String) -> Markup {
+    let last = p.last_page();
+    let link = |label: &str, aria: &str, target: usize, enabled: bool| {
+        html! {
+            @if enabled {
+                a class="pager-link" href=(href(target)) aria-label=(aria) { (label) }
+            } @else {
+                span class="pager-link disabled" aria-hidden="true" { (label) }
+            }
+        }
+    };
+    html! {
+        nav class="pager" aria-label="Seitennavigation" {
+            span { "Elemente pro Seite: " (p.per_page) }
+            span class="pager-summary" { (p.summary()) }
+            (link("|<", "Erste Seite", 1, p.page > 1))
+            (link("<", "Vorherige Seite", p.page.saturating_sub(1).max(1), p.page > 1))
+            (link(">", "Nächste Seite", (p.page + 1).min(last), p.page < last))
+            (link(">|", "Letzte Seite", last, p.page < last))
+        }
+    }
+}
+
+/// "Keine Daten vorhanden" row for an empty table.
+pub fn empty_row(columns: usize) -> Markup {
+    html! { tr { td colspan=(columns) class="empty" { "Keine Daten vorhanden" } } }
+}
+
+/// Formats an instant for people in Germany (Europe/Berlin).
+pub fn datetime(ts: jiff::Timestamp) -> String {
+    let zoned = ts.to_zoned_datetime(berlin());
+    zoned.strftime("%d.%m.%Y %H:%M").to_string()
+}
+
+pub fn date(ts: jiff::Timestamp) -> String {
+    let zoned = ts.to_zoned_datetime(berlin());
+    zoned.strftime("%d.%m.%Y").to_string()
+}
+
+fn berlin() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_summary_matches_the_handbook() {
+        assert_eq!(Paging::new(1, 45).summary(), "1 - 20 von 45");
+        assert_eq!(Paging::new(3, 45).summary(), "41 - 45 von 45");
+        assert_eq!(Paging::new(9, 45).page, 3);
+        assert_eq!(Paging::new(1, 0).summary(), "0 von 0");
+    }
+}

@@ -1,0 +1,10 @@
+//! Views: pure functions from data to markup. They never touch the store.
+
+pub mod access;
+pub mod components;
+pub mod errors;
+pub mod info;
+pub mod layout;
+pub mod setup;
+
+pub use layout::{NavItem, Page, UserMenu, page};

@@ -1,0 +1,54 @@
+//! Static assets embedded in the binary, served with ETag and a long cache.
+
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rust_embed::RustEmbed;
+
+use super::error::AppError;
+
+#[derive(RustEmbed)]
+#[folder = "assets/"]
+struct Assets;
+
+/// URL prefix of the assets.
+pub const PREFIX: &str = "/static/";
+
+/// URL of an asset; the content hash in the query makes the long cache safe.
+pub fn url(name: &str) -> String {
+    match Assets::get(name) {
+        Some(file) => format!(
+            "{PREFIX}{name}?v={}",
+            &hex::encode(file.metadata.sha256_hash())[..12]
+        ),
+        None => format!("{PREFIX}{name}"),
+    }
+}
+
+pub async fn serve(Path(name): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
+    let file = Assets::get(&name).ok_or(AppError::NotFound)?;
+    let etag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));
+    let cache = HeaderValue::from_static("public, max-age=31536000, immutable");
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag)],
+            [(header::CACHE_CONTROL, cache)],
+        )
+            .into_response());
+    }
+    let mime = mime_guess::from_path(&name).first_or_octet_stream();
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.as_ref().to_owned()),
+            (header::ETAG, etag),
+        ],
+        [(header::CACHE_CONTROL, cache)],
+        file.data.into_owned(),
+    )
+        .into_response())
+}

@@ -1,0 +1,46 @@
+//! Puts a page body into the frame that fits the signed-in person.
+
+use maud::Markup;
+
+use super::session::Ctx;
+use super::state::AppState;
+use crate::domain::account::{Account, Role};
+use crate::views::{self, NavItem, Page, UserMenu};
+
+/// The navigation of an account's role. Only pages that exist are listed.
+pub fn nav_for(account: &Account) -> Vec<NavItem> {
+    let item = |label: &'static str, href: &str| NavItem {
+        label,
+        href: href.to_owned(),
+    };
+    match &account.role {
+        Role::Kassen { .. } | Role::OrgAdmin { .. } | Role::OrgUser { .. } => {
+            let _ = item;
+            Vec::new()
+        }
+    }
+}
+
+/// Renders `body` with the frame for this request.
+pub fn render(ctx: &Ctx, state: &AppState, title: &str, body: Markup) -> Markup {
+    let account = ctx.account();
+    let menu = account.map(|a| UserMenu {
+        full_name: a.full_name(),
+        id: a.id.to_string(),
+        has_org: a.org().is_some(),
+    });
+    let nav = account.map(nav_for).unwrap_or_default();
+    let sec = &state.config.security;
+    views::page(
+        &Page {
+            title,
+            csrf: &ctx.csrf,
+            user: menu.as_ref(),
+            nav: &nav,
+            current_path: &ctx.path,
+            session_timing: account
+                .map(|_| (sec.session_idle.as_secs(), sec.session_warning.as_secs())),
+        },
+        body,
+    )
+}

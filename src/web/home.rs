@@ -1,0 +1,26 @@
+//! The start page: anonymous visitors go to the login page.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect};
+use maud::html;
+
+use super::error::WebResult;
+use super::frame;
+use super::session::Ctx;
+use super::state::AppState;
+
+pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult {
+    let Some(account) = ctx.account() else {
+        if ctx.session.is_some() {
+            return Ok(Redirect::to(super::paths::LOGIN_TAN).into_response());
+        }
+        if ctx.idle_expired {
+            return Ok(Redirect::to("/login?inaktiv=1").into_response());
+        }
+        return Ok(Redirect::to(super::paths::LOGIN).into_response());
+    };
+    let body = html! {
+        h1 { "Guten Tag, " (account.full_name()) "!" }
+    };
+    Ok(frame::render(&ctx, &state, "Startseite", body).into_response())
+}

@@ -1,0 +1,80 @@
+//! HTTP: routes grouped by guard, extractors, security headers, assets.
+
+pub mod access;
+pub mod assets;
+pub mod error;
+pub mod frame;
+pub mod headers;
+pub mod home;
+pub mod info;
+pub mod ops;
+pub mod paths;
+pub mod session;
+pub mod setup;
+pub mod state;
+pub mod throttle;
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::limit::RequestBodyLimitLayer;
+
+pub use state::AppState;
+
+/// Largest request body (attachments included).
+const BODY_LIMIT: usize = 12 * 1024 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(paths::HOME, get(home::home))
+        .route(paths::SETUP, get(setup::show).post(setup::submit))
+        .merge(access::routes())
+        .merge(info::routes())
+        .route(paths::HEALTH, get(ops::health))
+        .route(paths::READY, get(ops::ready))
+        .route(paths::METRICS, get(ops::metrics))
+        .route("/static/{*path}", get(assets::serve))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::ensure_binding_cookie,
+        ))
+        .layer(middleware::from_fn(headers::same_origin))
+        .layer(middleware::from_fn(headers::security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .with_state(state)
+}
+
+async fn not_found() -> Response {
+    error::AppError::NotFound.into_response()
+}
+
+/// Logs each request and counts it for `/metrics`.
+async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let res = next.run(req).await;
+    let elapsed = started.elapsed();
+    let status = res.status().as_u16();
+    state
+        .metrics
+        .record_request(&route, status, elapsed.as_secs_f64());
+    tracing::info!(%method, %path, status, ms = elapsed.as_millis() as u64, "request");
+    res
+}
+
+#[allow(dead_code)]
+fn _unused() -> axum::routing::MethodRouter<AppState> {
+    post(not_found)
+}

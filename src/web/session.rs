@@ -1,0 +1,296 @@
+//! Cookies, the request context (CSRF token, session, client address) and
+//! the guards that let only signed-in people through.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use hmac::{Hmac, Mac};
+use jiff::Timestamp;
+use sha2::Sha256;
+
+use super::error::AppError;
+use super::state::AppState;
+use crate::domain::account::Account;
+use crate::domain::secret;
+use crate::domain::session::{Session, Stage};
+use crate::store;
+
+pub const SESSION_COOKIE: &str = "mv_session";
+/// Random value binding the CSRF token of visitors without a session.
+pub const PRE_COOKIE: &str = "mv_pre";
+/// Largest form body accepted (text forms; uploads have their own limit).
+const FORM_LIMIT: usize = 256 * 1024;
+/// A session's `last_seen` is written at most this often.
+const TOUCH_INTERVAL_SECS: i64 = 5;
+
+/// Builds a cookie with the portal's attributes.
+pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .path("/")
+        .secure(secure)
+        .build()
+}
+
+/// A cookie that deletes `name`.
+pub fn removal(name: &'static str, secure: bool) -> Cookie<'static> {
+    let mut c = cookie(name, String::new(), secure);
+    c.make_removal();
+    c
+}
+
+/// Makes sure every visitor carries a cookie that CSRF tokens can be bound to.
+pub async fn ensure_binding_cookie(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let jar = CookieJar::from_headers(req.headers());
+    if jar.get(SESSION_COOKIE).is_some() || jar.get(PRE_COOKIE).is_some() {
+        return next.run(req).await;
+    }
+    let value = secret::new_token();
+    if let Ok(v) = HeaderValue::from_str(&format!("{PRE_COOKIE}={value}")) {
+        req.headers_mut().append(header::COOKIE, v);
+    }
+    let mut res = next.run(req).await;
+    if let Ok(v) =
+        HeaderValue::from_str(&cookie(PRE_COOKIE, value, state.secure_cookies).to_string())
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// The CSRF token for the cookie value `binding`.
+pub fn csrf_token(key: &[u8], binding: &str) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    mac.update(b"csrf:");
+    mac.update(binding.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+fn binding_cookie(jar: &CookieJar) -> String {
+    jar.get(SESSION_COOKIE)
+        .or_else(|| jar.get(PRE_COOKIE))
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default()
+}
+
+/// The client address, believing `X-Forwarded-For` only from trusted proxies.
+pub fn client_addr(state: &AppState, parts: &Parts) -> Option<IpAddr> {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let trusted = &state.config.http.trusted_proxies;
+    match peer {
+        Some(ip) if trusted.contains(&ip) => {
+            let forwarded = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            forwarded
+                .split(',')
+                .rev()
+                .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+                .find(|ip| !trusted.contains(ip))
+                .or(Some(ip))
+        }
+        other => other,
+    }
+}
+
+/// A session found through the cookie, with its account.
+#[derive(Clone)]
+pub struct LoadedSession {
+    pub key_hash: String,
+    pub session: Session,
+    pub account: Account,
+}
+
+/// What every handler may know about the request.
+#[derive(Clone)]
+pub struct Ctx {
+    pub csrf: String,
+    pub path: String,
+    pub client: Option<IpAddr>,
+    pub session: Option<LoadedSession>,
+    /// The cookie named a session that ended through inactivity.
+    pub idle_expired: bool,
+}
+
+impl Ctx {
+    pub fn client_text(&self) -> Option<String> {
+        self.client.map(|c| c.to_string())
+    }
+
+    /// The fully signed-in account, if any.
+    pub fn account(&self) -> Option<&Account> {
+        self.session
+            .as_ref()
+            .filter(|s| s.session.stage == Stage::Full)
+            .map(|s| &s.account)
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if let Some(ctx) = parts.extensions.get::<Ctx>() {
+            return Ok(ctx.clone());
+        }
+        let jar = CookieJar::from_headers(&parts.headers);
+        let csrf = csrf_token(&state.csrf_key, &binding_cookie(&jar));
+        let client = client_addr(state, parts);
+        let mut idle_expired = false;
+        let mut session = None;
+        if let Some(c) = jar.get(SESSION_COOKIE) {
+            let key_hash = secret::token_hash(c.value());
+            let (found, idle) = state.blocking(move |st| load_session(st, key_hash)).await?;
+            session = found;
+            idle_expired = idle;
+        }
+        let ctx = Ctx {
+            csrf,
+            path: parts.uri.path().to_owned(),
+            client,
+            session,
+            idle_expired,
+        };
+        parts.extensions.insert(ctx.clone());
+        Ok(ctx)
+    }
+}
+
+/// Loads and refreshes a session; ends it when expired. Returns the session
+/// (if live) and whether it ended through inactivity.
+fn load_session(
+    state: &AppState,
+    key_hash: String,
+) -> Result<(Option<LoadedSession>, bool), AppError> {
+    let now = Timestamp::now();
+    let sec = &state.config.security;
+    let found = state.store.read(|tx| {
+        let Some(session) = store::sessions::get(tx, &key_hash)? else {
+            return Ok::<_, store::Error>(None);
+        };
+        let account = store::accounts::get(tx, &session.account)?;
+        Ok(Some((session, account)))
+    })?;
+    let Some((mut session, account)) = found else {
+        return Ok((None, false));
+    };
+    let live = session.is_live(now, sec.session_idle, sec.session_lifetime);
+    let usable = account.as_ref().is_some_and(|a| !a.admin_locked);
+    if !live || !usable {
+        state
+            .store
+            .write(|tx| store::sessions::delete(tx, &key_hash))?;
+        let idle = !live && session.stage == Stage::Full;
+        return Ok((None, idle));
+    }
+    if now.as_second() - session.last_seen.as_second() >= TOUCH_INTERVAL_SECS {
+        session.last_seen = now;
+        state
+            .store
+            .write_relaxed(|tx| store::sessions::put(tx, &key_hash, &session))?;
+    }
+    let Some(account) = account else {
+        return Ok((None, false));
+    };
+    Ok((
+        Some(LoadedSession {
+            key_hash,
+            session,
+            account,
+        }),
+        false,
+    ))
+}
+
+/// A fully signed-in person. Anyone else is sent to the login page.
+pub struct Authed {
+    pub ctx: Ctx,
+    pub account: Account,
+}
+
+impl FromRequestParts<AppState> for Authed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let ctx = Ctx::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match &ctx.session {
+            Some(s) if s.session.stage == Stage::Full => {
+                let account = s.account.clone();
+                Ok(Authed { ctx, account })
+            }
+            Some(_) => Err(Redirect::to("/login/tan").into_response()),
+            None if ctx.idle_expired => Err(Redirect::to("/login?inaktiv=1").into_response()),
+            None => Err(Redirect::to("/login").into_response()),
+        }
+    }
+}
+
+/// Form fields in the order sent; checkboxes may repeat a name.
+#[derive(Debug, Default, Clone)]
+pub struct FormData(Vec<(String, String)>);
+
+impl FormData {
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+}
+
+/// A url-encoded form whose CSRF token was checked in constant time.
+pub struct CsrfForm(pub FormData);
+
+impl FromRequest<AppState> for CsrfForm {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let (parts, body) = req.into_parts();
+        let jar = CookieJar::from_headers(&parts.headers);
+        let expected = csrf_token(&state.csrf_key, &binding_cookie(&jar));
+        let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+            .await
+            .map_err(|_| AppError::Forbidden)?;
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Forbidden)?;
+        let form = FormData(pairs);
+        let given = form.get("csrf");
+        if given.is_empty() || !secret::constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+            tracing::warn!(path = %parts.uri.path(), "form without valid CSRF token refused");
+            return Err(AppError::Forbidden);
+        }
+        Ok(CsrfForm(form))
+    }
+}

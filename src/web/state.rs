@@ -1,0 +1,70 @@
+//! Shared state of the web layer.
+
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::app::links::LinkSettings;
+use crate::app::passwords::PasswordHasher;
+use crate::config::Config;
+use crate::mail::Mailer;
+use crate::metrics::Metrics;
+use crate::store::Store;
+use crate::web::throttle::AddressThrottle;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub config: Config,
+    pub store: Store,
+    pub mailer: Mailer,
+    /// Base of links in e-mails, without trailing slash.
+    pub public_url: String,
+    pub local_addr: SocketAddr,
+    pub csrf_key: Vec<u8>,
+    pub passwords: PasswordHasher,
+    pub metrics: Arc<Metrics>,
+    /// Cookies get `Secure` when the portal is reached over https.
+    pub secure_cookies: bool,
+    pub throttle: AddressThrottle,
+}
+
+impl AppState {
+    pub fn new(inner: Inner) -> Self {
+        Self(Arc::new(inner))
+    }
+
+    pub fn links(&self) -> LinkSettings {
+        LinkSettings {
+            public_url: self.public_url.clone(),
+            validity: self.config.security.link_validity,
+        }
+    }
+
+    /// Runs blocking work (store access, password hashing) off the async threads.
+    pub async fn blocking<T, E>(
+        &self,
+        f: impl FnOnce(&AppState) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: Send + 'static + From<crate::app::Error>,
+    {
+        let me = self.clone();
+        match tokio::task::spawn_blocking(move || f(&me)).await {
+            Ok(r) => r,
+            Err(e) => Err(E::from(crate::app::Error::Internal(format!(
+                "blocking task failed: {e}"
+            )))),
+        }
+    }
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
