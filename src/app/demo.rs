@@ -129,18 +129,7 @@ pub fn load(
                 role: label,
             });
         }
-        store::audit::append(
-            tx,
-            &AuditEntry {
-                at: now,
-                actor: "System".to_owned(),
-                action: "demo.loaded".to_owned(),
-                target: None,
-                org: None,
-                client: None,
-                detail: "Demodaten geladen".to_owned(),
-            },
-        )?;
+        store::audit::append(tx, &AuditEntry::new(now, "System", "demo.loaded", "Demodaten geladen"))?;
         Ok(Some(logins))
     })?;
     match logins {

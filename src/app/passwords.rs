@@ -58,27 +58,21 @@ impl PasswordHasher {
         }
     }
 
-    pub async fn hash(&self, password: String) -> Result<String, String> {
-        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
-        let me = self.clone();
-        tokio::task::spawn_blocking(move || me.hash_blocking(&password))
-            .await
-            .map_err(|e| e.to_string())?
+    /// Waits for one of the limited hashing slots.
+    pub async fn permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.permits.clone().acquire_owned().await.ok()
     }
 
     /// Verifies `password` against `hash`, or against a dummy hash when the
-    /// account does not exist (same work, same time, no enumeration).
-    pub async fn verify(&self, password: String, hash: Option<String>) -> bool {
-        let Ok(_permit) = self.permits.acquire().await else {
-            return false;
-        };
-        let me = self.clone();
-        let exists = hash.is_some();
-        let hash = hash.unwrap_or_else(|| (*self.dummy).clone());
-        let ok = tokio::task::spawn_blocking(move || me.verify_blocking(&password, &hash))
-            .await
-            .unwrap_or(false);
-        ok && exists
+    /// account has none (same work, same time: no user enumeration).
+    pub fn verify_or_dummy(&self, password: &str, hash: Option<&str>) -> bool {
+        match hash {
+            Some(h) => self.verify_blocking(password, h),
+            None => {
+                let _ = self.verify_blocking(password, &self.dummy);
+                false
+            }
+        }
     }
 
     /// Whether `password` matches any of the given hashes (password history).

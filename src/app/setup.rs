@@ -123,18 +123,14 @@ pub fn create_first_account(
         links::send_set_password(tx, mailer, &account, links, now, false)?;
         store::audit::append(
             tx,
-            &AuditEntry {
-                at: now,
-                actor: "Einrichtung".to_owned(),
-                action: "setup.first_account".to_owned(),
-                target: Some(account.id.to_string()),
-                org: None,
-                client,
-                detail: format!(
-                    "Erstes Konto der Kassen-Portaladministration für {} angelegt",
-                    account.full_name()
-                ),
-            },
+            &AuditEntry::new(
+                now,
+                "Einrichtung",
+                "setup.first_account",
+                format!("Erstes Konto der Kassen-Portaladministration für {} angelegt", account.full_name()),
+            )
+            .target(&account.id)
+            .client(client),
         )?;
         Ok(account)
     })?;

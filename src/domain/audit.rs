@@ -21,3 +21,32 @@ pub struct AuditEntry {
     /// Short German description shown in the log.
     pub detail: String,
 }
+
+impl AuditEntry {
+    pub fn new(at: Timestamp, actor: impl Into<String>, action: &str, detail: impl Into<String>) -> Self {
+        Self {
+            at,
+            actor: actor.into(),
+            action: action.to_owned(),
+            target: None,
+            org: None,
+            client: None,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn target(mut self, target: impl ToString) -> Self {
+        self.target = Some(target.to_string());
+        self
+    }
+
+    pub fn org(mut self, org: Option<OrgId>) -> Self {
+        self.org = org;
+        self
+    }
+
+    pub fn client(mut self, client: Option<String>) -> Self {
+        self.client = client;
+        self
+    }
+}

@@ -7,7 +7,9 @@ pub mod ids;
 pub mod link;
 pub mod mail;
 pub mod org;
+pub mod password;
 pub mod secret;
 pub mod session;
+pub mod totp;
 
 pub use jiff::Timestamp;

@@ -27,8 +27,6 @@ pub struct EmailTan {
 pub struct Session {
     pub account: Nutzerkennung,
     pub stage: Stage,
-    /// Token that every form of this session must carry.
-    pub csrf: String,
     pub created_at: Timestamp,
     pub last_seen: Timestamp,
     pub email_tan: Option<EmailTan>,

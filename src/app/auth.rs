@@ -1,0 +1,259 @@
+//! Login in two steps, sessions, TANs and the authenticator set-up.
+
+use jiff::{SignedDuration, Timestamp};
+use rand::Rng;
+
+use super::Error;
+use super::passwords::PasswordHasher;
+use crate::config::SecurityConfig;
+use crate::domain::account::{Account, SecondFactor};
+use crate::domain::audit::AuditEntry;
+use crate::domain::ids::Nutzerkennung;
+use crate::domain::secret;
+use crate::domain::session::{EmailTan, Session, Stage};
+use crate::domain::totp;
+use crate::mail::{Mailer, templates};
+use crate::store::{self, Store, WriteTx};
+
+/// Why a login step did not succeed. The texts never reveal whether a
+/// Nutzerkennung exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Wrong Nutzerkennung or password (or an account not yet activated).
+    Credentials,
+    /// Self-locked after too many failures, until this instant.
+    SelfLocked(Timestamp),
+    /// Locked by an administrator.
+    AdminLocked,
+    /// Wrong or expired TAN; the session goes on.
+    Tan,
+}
+
+/// What comes after a successful password check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    Tan { by_email: bool },
+    TotpSetup,
+}
+
+pub struct LoginStarted {
+    /// The new session's cookie value.
+    pub token: String,
+    pub next: Next,
+}
+
+fn span(d: std::time::Duration) -> SignedDuration {
+    SignedDuration::try_from(d).unwrap_or(SignedDuration::MAX)
+}
+
+fn audit(tx: &WriteTx, entry: AuditEntry) -> Result<(), store::Error> {
+    store::audit::append(tx, &entry).map(|_| ())
+}
+
+/// Creates a session for `account` and stores it under a fresh token.
+fn new_session(tx: &WriteTx, account: &Account, stage: Stage, now: Timestamp) -> Result<(String, Session), store::Error> {
+    let token = secret::new_token();
+    let session = Session {
+        account: account.id.clone(),
+        stage,
+        created_at: now,
+        last_seen: now,
+        email_tan: None,
+    };
+    store::sessions::put(tx, &secret::token_hash(&token), &session)?;
+    Ok((token, session))
+}
+
+/// Removes the account's sessions that have not completed the login.
+fn drop_pending_sessions(tx: &WriteTx, account: &Nutzerkennung) -> Result<(), store::Error> {
+    store::sessions::purge(tx, |s| &s.account == account && s.stage != Stage::Full).map(|_| ())
+}
+
+/// Step 1: Nutzerkennung and password. `old_session` is the hash of the
+/// cookie the browser brought, ended in any case.
+#[allow(clippy::too_many_arguments)]
+pub fn login_password(
+    store: &Store,
+    passwords: &PasswordHasher,
+    mailer: &Mailer,
+    sec: &SecurityConfig,
+    id_input: &str,
+    password: &str,
+    old_session: Option<String>,
+    client: Option<String>,
+    now: Timestamp,
+) -> Result<Result<LoginStarted, Refusal>, Error> {
+    let id = Nutzerkennung::parse(id_input);
+    let account = match &id {
+        Some(id) => store.read(|tx| store::accounts::get(tx, id))?,
+        None => None,
+    };
+    let password_ok = passwords.verify_or_dummy(password, account.as_ref().and_then(|a| a.password_hash.as_deref()));
+
+    let result = store.write(|tx| {
+        if let Some(old) = &old_session {
+            store::sessions::delete(tx, old)?;
+        }
+        let Some(id) = &id else {
+            return Ok::<_, Error>(Err(Refusal::Credentials));
+        };
+        // Re-read inside the transaction: another login may have counted a failure.
+        let Some(mut account) = store::accounts::get(tx, id)? else {
+            return Ok(Err(Refusal::Credentials));
+        };
+        if let Some(until) = account.self_locked_until(now) {
+            // Attempts during the Sperrfrist neither count nor extend it.
+            return Ok(Err(if password_ok { Refusal::SelfLocked(until) } else { Refusal::Credentials }));
+        }
+        if !password_ok {
+            let locked = account.register_failure(now, sec.lockout_threshold, sec.lockout_duration);
+            store::accounts::put(tx, &account)?;
+            audit(tx, AuditEntry::new(now, account.id.as_str(), "login.failed", "Anmeldung fehlgeschlagen: falsches Passwort").target(&account.id).org(account.org()).client(client.clone()))?;
+            if locked {
+                audit(tx, AuditEntry::new(now, "System", "account.self_locked", "Nutzerkonto nach zu vielen Fehlversuchen vorübergehend gesperrt").target(&account.id).org(account.org()).client(client.clone()))?;
+            }
+            return Ok(Err(Refusal::Credentials));
+        }
+        if account.admin_locked {
+            return Ok(Err(Refusal::AdminLocked));
+        }
+        drop_pending_sessions(tx, &account.id)?;
+        let (stage, next) = if account.needs_totp_setup() {
+            (Stage::TotpSetup { secret: totp::new_secret() }, Next::TotpSetup)
+        } else {
+            (Stage::AwaitingTan, Next::Tan { by_email: account.second_factor == SecondFactor::EmailTan })
+        };
+        let (token, mut session) = new_session(tx, &account, stage, now)?;
+        if next == (Next::Tan { by_email: true }) {
+            let tan = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
+            session.email_tan = Some(EmailTan {
+                hash: secret::token_hash(&tan),
+                expires_at: now.checked_add(span(sec.email_tan_validity)).unwrap_or(Timestamp::MAX),
+            });
+            store::sessions::put(tx, &secret::token_hash(&token), &session)?;
+            let minutes = sec.email_tan_validity.as_secs().div_ceil(60);
+            mailer.enqueue(tx, &account.email, templates::email_tan(&account.full_name(), &tan, minutes), now)?;
+        }
+        // A correct password ends a run of failures only with the second factor.
+        Ok(Ok(LoginStarted { token, next }))
+    })?;
+    if matches!(result, Ok(LoginStarted { next: Next::Tan { by_email: true }, .. })) {
+        mailer.wake();
+    }
+    Ok(result)
+}
+
+/// The outcome of step 2.
+pub enum TanOutcome {
+    /// Fully signed in; the session got a new token.
+    SignedIn { token: String },
+    /// Wrong TAN, try again.
+    Retry,
+    /// The account is (now) locked; the session was ended.
+    Locked(Refusal),
+}
+
+/// Step 2: the TAN (from the app, or from the e-mail), or the first code
+/// while setting up the authenticator.
+pub fn confirm_tan(
+    store: &Store,
+    sec: &SecurityConfig,
+    session_hash: &str,
+    code: &str,
+    client: Option<String>,
+    now: Timestamp,
+) -> Result<TanOutcome, Error> {
+    store.write(|tx| {
+        let Some(session) = store::sessions::get(tx, session_hash)? else {
+            return Ok(TanOutcome::Locked(Refusal::Credentials));
+        };
+        let Some(mut account) = store::accounts::get(tx, &session.account)? else {
+            store::sessions::delete(tx, session_hash)?;
+            return Ok(TanOutcome::Locked(Refusal::Credentials));
+        };
+        if let Some(until) = account.self_locked_until(now) {
+            store::sessions::delete(tx, session_hash)?;
+            return Ok(TanOutcome::Locked(Refusal::SelfLocked(until)));
+        }
+        if account.admin_locked {
+            store::sessions::delete(tx, session_hash)?;
+            return Ok(TanOutcome::Locked(Refusal::AdminLocked));
+        }
+        let unix = u64::try_from(now.as_second()).unwrap_or(0);
+        let accepted = match &session.stage {
+            Stage::Full => return Ok(TanOutcome::Retry),
+            Stage::TotpSetup { secret } => totp::verify(secret, code, unix, None).map(|step| {
+                account.totp_secret = Some(secret.clone());
+                account.totp_last_step = Some(step);
+            }),
+            Stage::AwaitingTan => match (account.second_factor, &session.email_tan) {
+                (SecondFactor::EmailTan, Some(tan)) => {
+                    let code = code.trim();
+                    (tan.expires_at > now && secret::constant_time_eq(secret::token_hash(code).as_bytes(), tan.hash.as_bytes())).then_some(())
+                }
+                (SecondFactor::EmailTan, None) => None,
+                (SecondFactor::Totp, _) => account
+                    .totp_secret
+                    .clone()
+                    .and_then(|s| totp::verify(&s, code, unix, account.totp_last_step))
+                    .map(|step| account.totp_last_step = Some(step)),
+            },
+        };
+        if accepted.is_none() {
+            let locked = account.register_failure(now, sec.lockout_threshold, sec.lockout_duration);
+            store::accounts::put(tx, &account)?;
+            audit(tx, AuditEntry::new(now, account.id.as_str(), "login.failed", "Anmeldung fehlgeschlagen: falsche TAN").target(&account.id).org(account.org()).client(client.clone()))?;
+            if locked {
+                audit(tx, AuditEntry::new(now, "System", "account.self_locked", "Nutzerkonto nach zu vielen Fehlversuchen vorübergehend gesperrt").target(&account.id).org(account.org()).client(client))?;
+                store::sessions::delete(tx, session_hash)?;
+                return Ok(TanOutcome::Locked(Refusal::SelfLocked(account.locked_until.unwrap_or(now))));
+            }
+            return Ok(TanOutcome::Retry);
+        }
+        let first_setup = matches!(session.stage, Stage::TotpSetup { .. });
+        account.register_success();
+        if account.activated_at.is_none() {
+            account.activated_at = Some(now);
+        }
+        store::accounts::put(tx, &account)?;
+        store::sessions::delete(tx, session_hash)?;
+        let (token, _) = new_session(tx, &account, Stage::Full, now)?;
+        if first_setup {
+            audit(tx, AuditEntry::new(now, account.id.as_str(), "totp.setup", "Authenticator-App eingerichtet").target(&account.id).org(account.org()).client(client.clone()))?;
+        }
+        audit(tx, AuditEntry::new(now, account.id.as_str(), "login.ok", "Anmeldung erfolgreich").target(&account.id).org(account.org()).client(client))?;
+        Ok(TanOutcome::SignedIn { token })
+    })
+}
+
+/// Ends a session (Abmelden, Abbrechen).
+pub fn logout(store: &Store, session_hash: &str, client: Option<String>, now: Timestamp) -> Result<(), Error> {
+    store.write(|tx| {
+        if let Some(session) = store::sessions::get(tx, session_hash)? {
+            store::sessions::delete(tx, session_hash)?;
+            if session.stage == Stage::Full {
+                audit(tx, AuditEntry::new(now, session.account.as_str(), "logout", "Abgemeldet").target(&session.account).client(client))?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Marks activity on a session ("Ich bin noch hier").
+pub fn keep_alive(store: &Store, session_hash: &str, now: Timestamp) -> Result<bool, Error> {
+    store.write_relaxed(|tx| {
+        let Some(mut session) = store::sessions::get(tx, session_hash)? else {
+            return Ok(false);
+        };
+        session.last_seen = now;
+        store::sessions::put(tx, session_hash, &session)?;
+        Ok(true)
+    })
+}
+
+/// The QR code and secret shown while the authenticator is set up.
+pub fn totp_setup_material(account: &Account, secret: &str) -> (String, String) {
+    let url = totp::url(secret, account.id.as_str()).unwrap_or_default();
+    let svg = totp::qr_svg(&url).unwrap_or_default();
+    (svg, secret.to_owned())
+}
