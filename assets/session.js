@@ -1,0 +1,252 @@
+/*
+ * Meine Versorgung — small enhancements; every page works without them.
+ *
+ * 1. Inactivity warning. The server ends a session after `data-idle` seconds
+ *    without a request. `data-warning` seconds before that, the dialog
+ *    #sitzung-warnung ("Ihre Sitzung läuft bald ab") is shown. "Ich bin noch
+ *    hier" — or, while the dialog is shown, any click or key press — sends
+ *    the keep-alive form in the background. Mouse movement alone never
+ *    extends a session. When the time is up the page is loaded again; the
+ *    server then answers with the login page and "Inaktivität festgestellt".
+ *    Tabs of the same portal share their last activity through localStorage,
+ *    so working in one tab does not log out another.
+ * 2. Character counter: `<textarea data-counter="ID" maxlength="N">` keeps the
+ *    element #ID at "count / N".
+ * 3. `select[data-thema-for]` (Thema list per Bereich): nothing yet; the
+ *    server-rendered option groups work without script.
+ *
+ * Plain ES2017, no libraries; loaded with `defer` (CSP script-src 'self').
+ */
+(function () {
+  'use strict';
+
+  // ------------------------------------------------------ character counter
+
+  function initCounters() {
+    const areas = document.querySelectorAll('textarea[data-counter]');
+    Array.prototype.forEach.call(areas, function (area) {
+      const out = document.getElementById(area.getAttribute('data-counter'));
+      if (!out) {
+        return;
+      }
+      const max = parseInt(area.getAttribute('maxlength'), 10);
+      const update = function () {
+        const count = area.value.length;
+        out.textContent = max > 0 ? count + ' / ' + max : String(count);
+      };
+      area.addEventListener('input', update);
+      update();
+    });
+  }
+
+  // ---------------------------------------------------- inactivity warning
+
+  /** Key under which tabs share the time (ms) of their last server request. */
+  const SHARED_KEY = 'meine-versorgung.last-activity';
+  /** Seconds after the server-side end before the page is loaded again. */
+  const GRACE_SECONDS = 1;
+  /** Least time (ms) between two keep-alive requests caused by activity. */
+  const THROTTLE_MS = 2000;
+  /** How often (ms) the deadlines are checked. */
+  const TICK_MS = 1000;
+
+  function readShared() {
+    try {
+      const value = parseInt(window.localStorage.getItem(SHARED_KEY), 10);
+      return value > 0 ? value : 0;
+    } catch (e) {
+      return 0;
+    }
+  }
+
+  function writeShared(time) {
+    try {
+      if (time > readShared()) {
+        window.localStorage.setItem(SHARED_KEY, String(time));
+      }
+    } catch (e) {
+      // Storage unavailable (privacy settings): each tab keeps its own time.
+    }
+  }
+
+  /** True when a response came from the login page (the session is gone). */
+  function landedOnLogin(response) {
+    if (!response.redirected || !response.url) {
+      return false;
+    }
+    try {
+      const path = new URL(response.url).pathname;
+      return path === '/login' || path.indexOf('/login/') === 0;
+    } catch (e) {
+      return true;
+    }
+  }
+
+  function initSession() {
+    const body = document.body;
+    const idle = parseInt(body.getAttribute('data-idle'), 10);
+    if (!(idle > 0)) {
+      return;
+    }
+    let warning = parseInt(body.getAttribute('data-warning'), 10);
+    if (!(warning >= 0) || warning >= idle) {
+      warning = Math.floor(idle / 2);
+    }
+
+    const dialog = document.getElementById('sitzung-warnung');
+    const button = document.getElementById('sitzung-verlaengern');
+    const form = button ? button.form : null;
+
+    // The page itself was a request: the server's last activity lies at or
+    // before this moment, so deadlines counted from here are never early.
+    let lastActivity = Date.now();
+    writeShared(lastActivity);
+
+    let shown = false;
+    let finished = false;
+    let inFlight = false;
+    let lastAttempt = 0;
+    let previousFocus = null;
+    let timer = 0;
+
+    function showDialog() {
+      if (shown || !dialog) {
+        return;
+      }
+      shown = true;
+      previousFocus = document.activeElement;
+      dialog.hidden = false;
+      if (button) {
+        button.focus();
+      }
+    }
+
+    function hideDialog() {
+      if (!shown || !dialog) {
+        return;
+      }
+      shown = false;
+      const hadFocus = dialog.contains(document.activeElement);
+      dialog.hidden = true;
+      if (
+        hadFocus &&
+        previousFocus &&
+        previousFocus !== document.body &&
+        document.contains(previousFocus) &&
+        typeof previousFocus.focus === 'function'
+      ) {
+        previousFocus.focus();
+      }
+      previousFocus = null;
+    }
+
+    /** Loads the page again (GET, no form re-submission). */
+    function finish(url) {
+      if (finished) {
+        return;
+      }
+      finished = true;
+      window.clearInterval(timer);
+      window.location.replace(url || window.location.href.split('#')[0]);
+    }
+
+    function tick() {
+      if (finished) {
+        return;
+      }
+      const last = Math.max(lastActivity, readShared());
+      const elapsed = (Date.now() - last) / 1000;
+      if (elapsed >= idle + GRACE_SECONDS) {
+        finish();
+      } else if (elapsed >= idle - warning) {
+        showDialog();
+      } else if (shown && !inFlight) {
+        // Another tab was active in the meantime.
+        hideDialog();
+      }
+    }
+
+    async function keepAlive(force) {
+      if (!form || inFlight || finished) {
+        return;
+      }
+      const now = Date.now();
+      if (!force && now - lastAttempt < THROTTLE_MS) {
+        return;
+      }
+      lastAttempt = now;
+      inFlight = true;
+      if (button) {
+        button.setAttribute('aria-busy', 'true');
+      }
+      try {
+        const response = await fetch(form.action, {
+          method: 'POST',
+          body: new URLSearchParams(new FormData(form)),
+          credentials: 'same-origin',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        });
+        if (response.ok && !landedOnLogin(response)) {
+          lastActivity = Date.now();
+          writeShared(lastActivity);
+          hideDialog();
+        } else if (landedOnLogin(response)) {
+          // The session had already ended; show the server's notice.
+          finish(response.url);
+        } else {
+          finish();
+        }
+      } catch (e) {
+        // Network failure: keep the dialog; a later action may retry, and
+        // the deadline still applies.
+      } finally {
+        inFlight = false;
+        if (button) {
+          button.removeAttribute('aria-busy');
+        }
+      }
+    }
+
+    if (form) {
+      form.addEventListener('submit', function (event) {
+        event.preventDefault();
+        keepAlive(true);
+      });
+    }
+
+    // While the warning is shown, an action anywhere keeps the session.
+    function onAction(event) {
+      if (!shown || finished) {
+        return;
+      }
+      if (event.type === 'click' && button && event.target === button) {
+        return; // the submit handler sends it
+      }
+      keepAlive(false);
+    }
+    document.addEventListener('click', onAction, true);
+    document.addEventListener('keydown', onAction, true);
+
+    // Timers are throttled in background tabs: check at once on return.
+    document.addEventListener('visibilitychange', function () {
+      if (!document.hidden) {
+        tick();
+      }
+    });
+    window.addEventListener('focus', tick);
+    window.addEventListener('pageshow', function (event) {
+      if (event.persisted) {
+        tick();
+      }
+    });
+
+    timer = window.setInterval(tick, TICK_MS);
+    tick();
+  }
+
+  // ------------------------------------------------- Thema per Bereich (later)
+  // `select[data-thema-for]`: intentionally nothing yet.
+
+  initCounters();
+  initSession();
+})();
