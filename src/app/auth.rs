@@ -51,7 +51,12 @@ fn audit(tx: &WriteTx, entry: AuditEntry) -> Result<(), store::Error> {
 }
 
 /// Creates a session for `account` and stores it under a fresh token.
-fn new_session(tx: &WriteTx, account: &Account, stage: Stage, now: Timestamp) -> Result<(String, Session), store::Error> {
+fn new_session(
+    tx: &WriteTx,
+    account: &Account,
+    stage: Stage,
+    now: Timestamp,
+) -> Result<(String, Session), store::Error> {
     let token = secret::new_token();
     let session = Session {
         account: account.id.clone(),
@@ -88,7 +93,10 @@ pub fn login_password(
         Some(id) => store.read(|tx| store::accounts::get(tx, id))?,
         None => None,
     };
-    let password_ok = passwords.verify_or_dummy(password, account.as_ref().and_then(|a| a.password_hash.as_deref()));
+    let password_ok = passwords.verify_or_dummy(
+        password,
+        account.as_ref().and_then(|a| a.password_hash.as_deref()),
+    );
 
     let result = store.write(|tx| {
         if let Some(old) = &old_session {
@@ -103,14 +111,40 @@ pub fn login_password(
         };
         if let Some(until) = account.self_locked_until(now) {
             // Attempts during the Sperrfrist neither count nor extend it.
-            return Ok(Err(if password_ok { Refusal::SelfLocked(until) } else { Refusal::Credentials }));
+            return Ok(Err(if password_ok {
+                Refusal::SelfLocked(until)
+            } else {
+                Refusal::Credentials
+            }));
         }
         if !password_ok {
             let locked = account.register_failure(now, sec.lockout_threshold, sec.lockout_duration);
             store::accounts::put(tx, &account)?;
-            audit(tx, AuditEntry::new(now, account.id.as_str(), "login.failed", "Anmeldung fehlgeschlagen: falsches Passwort").target(&account.id).org(account.org()).client(client.clone()))?;
+            audit(
+                tx,
+                AuditEntry::new(
+                    now,
+                    account.id.as_str(),
+                    "login.failed",
+                    "Anmeldung fehlgeschlagen: falsches Passwort",
+                )
+                .target(&account.id)
+                .org(account.org())
+                .client(client.clone()),
+            )?;
             if locked {
-                audit(tx, AuditEntry::new(now, "System", "account.self_locked", "Nutzerkonto nach zu vielen Fehlversuchen vorübergehend gesperrt").target(&account.id).org(account.org()).client(client.clone()))?;
+                audit(
+                    tx,
+                    AuditEntry::new(
+                        now,
+                        "System",
+                        "account.self_locked",
+                        "Nutzerkonto nach zu vielen Fehlversuchen vorübergehend gesperrt",
+                    )
+                    .target(&account.id)
+                    .org(account.org())
+                    .client(client.clone()),
+                )?;
             }
             return Ok(Err(Refusal::Credentials));
         }
@@ -119,25 +153,48 @@ pub fn login_password(
         }
         drop_pending_sessions(tx, &account.id)?;
         let (stage, next) = if account.needs_totp_setup() {
-            (Stage::TotpSetup { secret: totp::new_secret() }, Next::TotpSetup)
+            (
+                Stage::TotpSetup {
+                    secret: totp::new_secret(),
+                },
+                Next::TotpSetup,
+            )
         } else {
-            (Stage::AwaitingTan, Next::Tan { by_email: account.second_factor == SecondFactor::EmailTan })
+            (
+                Stage::AwaitingTan,
+                Next::Tan {
+                    by_email: account.second_factor == SecondFactor::EmailTan,
+                },
+            )
         };
         let (token, mut session) = new_session(tx, &account, stage, now)?;
         if next == (Next::Tan { by_email: true }) {
             let tan = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
             session.email_tan = Some(EmailTan {
                 hash: secret::token_hash(&tan),
-                expires_at: now.checked_add(span(sec.email_tan_validity)).unwrap_or(Timestamp::MAX),
+                expires_at: now
+                    .checked_add(span(sec.email_tan_validity))
+                    .unwrap_or(Timestamp::MAX),
             });
             store::sessions::put(tx, &secret::token_hash(&token), &session)?;
             let minutes = sec.email_tan_validity.as_secs().div_ceil(60);
-            mailer.enqueue(tx, &account.email, templates::email_tan(&account.full_name(), &tan, minutes), now)?;
+            mailer.enqueue(
+                tx,
+                &account.email,
+                templates::email_tan(&account.full_name(), &tan, minutes),
+                now,
+            )?;
         }
         // A correct password ends a run of failures only with the second factor.
         Ok(Ok(LoginStarted { token, next }))
     })?;
-    if matches!(result, Ok(LoginStarted { next: Next::Tan { by_email: true }, .. })) {
+    if matches!(
+        result,
+        Ok(LoginStarted {
+            next: Next::Tan { by_email: true },
+            ..
+        })
+    ) {
         mailer.wake();
     }
     Ok(result)
@@ -189,7 +246,12 @@ pub fn confirm_tan(
             Stage::AwaitingTan => match (account.second_factor, &session.email_tan) {
                 (SecondFactor::EmailTan, Some(tan)) => {
                     let code = code.trim();
-                    (tan.expires_at > now && secret::constant_time_eq(secret::token_hash(code).as_bytes(), tan.hash.as_bytes())).then_some(())
+                    (tan.expires_at > now
+                        && secret::constant_time_eq(
+                            secret::token_hash(code).as_bytes(),
+                            tan.hash.as_bytes(),
+                        ))
+                    .then_some(())
                 }
                 (SecondFactor::EmailTan, None) => None,
                 (SecondFactor::Totp, _) => account
@@ -202,11 +264,35 @@ pub fn confirm_tan(
         if accepted.is_none() {
             let locked = account.register_failure(now, sec.lockout_threshold, sec.lockout_duration);
             store::accounts::put(tx, &account)?;
-            audit(tx, AuditEntry::new(now, account.id.as_str(), "login.failed", "Anmeldung fehlgeschlagen: falsche TAN").target(&account.id).org(account.org()).client(client.clone()))?;
+            audit(
+                tx,
+                AuditEntry::new(
+                    now,
+                    account.id.as_str(),
+                    "login.failed",
+                    "Anmeldung fehlgeschlagen: falsche TAN",
+                )
+                .target(&account.id)
+                .org(account.org())
+                .client(client.clone()),
+            )?;
             if locked {
-                audit(tx, AuditEntry::new(now, "System", "account.self_locked", "Nutzerkonto nach zu vielen Fehlversuchen vorübergehend gesperrt").target(&account.id).org(account.org()).client(client))?;
+                audit(
+                    tx,
+                    AuditEntry::new(
+                        now,
+                        "System",
+                        "account.self_locked",
+                        "Nutzerkonto nach zu vielen Fehlversuchen vorübergehend gesperrt",
+                    )
+                    .target(&account.id)
+                    .org(account.org())
+                    .client(client),
+                )?;
                 store::sessions::delete(tx, session_hash)?;
-                return Ok(TanOutcome::Locked(Refusal::SelfLocked(account.locked_until.unwrap_or(now))));
+                return Ok(TanOutcome::Locked(Refusal::SelfLocked(
+                    account.locked_until.unwrap_or(now),
+                )));
             }
             return Ok(TanOutcome::Retry);
         }
@@ -219,20 +305,52 @@ pub fn confirm_tan(
         store::sessions::delete(tx, session_hash)?;
         let (token, _) = new_session(tx, &account, Stage::Full, now)?;
         if first_setup {
-            audit(tx, AuditEntry::new(now, account.id.as_str(), "totp.setup", "Authenticator-App eingerichtet").target(&account.id).org(account.org()).client(client.clone()))?;
+            audit(
+                tx,
+                AuditEntry::new(
+                    now,
+                    account.id.as_str(),
+                    "totp.setup",
+                    "Authenticator-App eingerichtet",
+                )
+                .target(&account.id)
+                .org(account.org())
+                .client(client.clone()),
+            )?;
         }
-        audit(tx, AuditEntry::new(now, account.id.as_str(), "login.ok", "Anmeldung erfolgreich").target(&account.id).org(account.org()).client(client))?;
+        audit(
+            tx,
+            AuditEntry::new(
+                now,
+                account.id.as_str(),
+                "login.ok",
+                "Anmeldung erfolgreich",
+            )
+            .target(&account.id)
+            .org(account.org())
+            .client(client),
+        )?;
         Ok(TanOutcome::SignedIn { token })
     })
 }
 
 /// Ends a session (Abmelden, Abbrechen).
-pub fn logout(store: &Store, session_hash: &str, client: Option<String>, now: Timestamp) -> Result<(), Error> {
+pub fn logout(
+    store: &Store,
+    session_hash: &str,
+    client: Option<String>,
+    now: Timestamp,
+) -> Result<(), Error> {
     store.write(|tx| {
         if let Some(session) = store::sessions::get(tx, session_hash)? {
             store::sessions::delete(tx, session_hash)?;
             if session.stage == Stage::Full {
-                audit(tx, AuditEntry::new(now, session.account.as_str(), "logout", "Abgemeldet").target(&session.account).client(client))?;
+                audit(
+                    tx,
+                    AuditEntry::new(now, session.account.as_str(), "logout", "Abgemeldet")
+                        .target(&session.account)
+                        .client(client),
+                )?;
             }
         }
         Ok(())

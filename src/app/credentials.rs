@@ -19,11 +19,22 @@ use crate::store::{self, ReadAccess, Store, WriteTx};
 const HISTORY_LEN: usize = 24;
 
 /// The link behind `token` when it is of `kind` and still valid.
-fn valid_link(tx: &impl ReadAccess, token: &str, kind: LinkKind, now: Timestamp) -> Result<Option<Link>, store::Error> {
-    Ok(store::links::get(tx, &secret::token_hash(token))?.filter(|l| l.kind == kind && l.expires_at > now))
+fn valid_link(
+    tx: &impl ReadAccess,
+    token: &str,
+    kind: LinkKind,
+    now: Timestamp,
+) -> Result<Option<Link>, store::Error> {
+    Ok(store::links::get(tx, &secret::token_hash(token))?
+        .filter(|l| l.kind == kind && l.expires_at > now))
 }
 
-pub fn link_is_valid(store: &Store, token: &str, kind: LinkKind, now: Timestamp) -> Result<bool, Error> {
+pub fn link_is_valid(
+    store: &Store,
+    token: &str,
+    kind: LinkKind,
+    now: Timestamp,
+) -> Result<bool, Error> {
     Ok(store.read(|tx| valid_link(tx, token, kind, now))?.is_some())
 }
 
@@ -37,12 +48,20 @@ fn check_new_password(
     confirm: &str,
 ) -> FieldErrors {
     let mut errors: FieldErrors = Vec::new();
-    let context = [account.first_name.as_str(), account.last_name.as_str(), account.email.as_str(), account.id.as_str()];
+    let context = [
+        account.first_name.as_str(),
+        account.last_name.as_str(),
+        account.email.as_str(),
+        account.id.as_str(),
+    ];
     for msg in password::check(new, &context, sec.min_password_strength) {
         errors.push(("neues_passwort", msg));
     }
     if new != confirm {
-        errors.push(("neues_passwort_bestaetigen", "Die Passwörter stimmen nicht überein.".to_owned()));
+        errors.push((
+            "neues_passwort_bestaetigen",
+            "Die Passwörter stimmen nicht überein.".to_owned(),
+        ));
     }
     if errors.is_empty() {
         let mut used: Vec<String> = account.password_history.clone();
@@ -112,12 +131,23 @@ pub fn set_password_with_link(
         let first = account.password_hash.is_none();
         store_password(tx, &mut account, hash)?;
         // Administrators registered by the Kassen get the second e-mail.
-        let retrieve_mail = first && matches!(account.role, Role::OrgAdmin { .. }) && account.birth_date.is_some();
+        let retrieve_mail =
+            first && matches!(account.role, Role::OrgAdmin { .. }) && account.birth_date.is_some();
         if retrieve_mail {
             links::send_retrieve_id(tx, mailer, &account, settings, now)?;
         }
-        let detail = if first { "Passwort erstmalig festgelegt" } else { "Passwort über E-Mail-Link neu festgelegt" };
-        store::audit::append(tx, &AuditEntry::new(now, account.id.as_str(), "password.set", detail).target(&account.id).org(account.org()).client(client))?;
+        let detail = if first {
+            "Passwort erstmalig festgelegt"
+        } else {
+            "Passwort über E-Mail-Link neu festgelegt"
+        };
+        store::audit::append(
+            tx,
+            &AuditEntry::new(now, account.id.as_str(), "password.set", detail)
+                .target(&account.id)
+                .org(account.org())
+                .client(client),
+        )?;
         Ok(SetPasswordOutcome::Done { retrieve_mail })
     })?;
     mailer.wake();
@@ -149,7 +179,12 @@ pub fn parse_date(input: &str) -> Option<jiff::civil::Date> {
     if parts.next().is_some() {
         return None;
     }
-    jiff::civil::Date::new(y.trim().parse().ok()?, m.trim().parse().ok()?, d.trim().parse().ok()?).ok()
+    jiff::civil::Date::new(
+        y.trim().parse().ok()?,
+        m.trim().parse().ok()?,
+        d.trim().parse().ok()?,
+    )
+    .ok()
 }
 
 fn same_text(a: &str, b: &str) -> bool {
@@ -158,7 +193,13 @@ fn same_text(a: &str, b: &str) -> bool {
 
 /// Shows the Nutzerkennung when every entry matches; a wrong entry costs
 /// one of a few tries but does not use up the link.
-pub fn retrieve_id(store: &Store, token: &str, input: &RetrieveInput, client: Option<String>, now: Timestamp) -> Result<RetrieveOutcome, Error> {
+pub fn retrieve_id(
+    store: &Store,
+    token: &str,
+    input: &RetrieveInput,
+    client: Option<String>,
+    now: Timestamp,
+) -> Result<RetrieveOutcome, Error> {
     let hash = secret::token_hash(token);
     store.write(|tx| {
         let Some(mut link) = valid_link(tx, token, LinkKind::RetrieveId, now)? else {
@@ -178,7 +219,18 @@ pub fn retrieve_id(store: &Store, token: &str, input: &RetrieveInput, client: Op
             && org_number.is_some_and(|n| same_text(&n, &input.member_number));
         if matches {
             store::links::delete(tx, &hash)?;
-            store::audit::append(tx, &AuditEntry::new(now, account.id.as_str(), "id.retrieved", "Nutzerkennung abgerufen").target(&account.id).org(account.org()).client(client))?;
+            store::audit::append(
+                tx,
+                &AuditEntry::new(
+                    now,
+                    account.id.as_str(),
+                    "id.retrieved",
+                    "Nutzerkennung abgerufen",
+                )
+                .target(&account.id)
+                .org(account.org())
+                .client(client),
+            )?;
             return Ok(RetrieveOutcome::Found(account.id));
         }
         link.tries_left = link.tries_left.saturating_sub(1);
@@ -187,14 +239,34 @@ pub fn retrieve_id(store: &Store, token: &str, input: &RetrieveInput, client: Op
         } else {
             store::links::put(tx, &hash, &link)?;
         }
-        store::audit::append(tx, &AuditEntry::new(now, account.id.as_str(), "id.retrieve_failed", "Abruf der Nutzerkennung mit falschen Angaben").target(&account.id).org(account.org()).client(client))?;
-        Ok(RetrieveOutcome::Mismatch { tries_left: link.tries_left })
+        store::audit::append(
+            tx,
+            &AuditEntry::new(
+                now,
+                account.id.as_str(),
+                "id.retrieve_failed",
+                "Abruf der Nutzerkennung mit falschen Angaben",
+            )
+            .target(&account.id)
+            .org(account.org())
+            .client(client),
+        )?;
+        Ok(RetrieveOutcome::Mismatch {
+            tries_left: link.tries_left,
+        })
     })
 }
 
 /// "Passwort vergessen": sends a link when the account exists. The caller
 /// answers the same either way.
-pub fn request_reset(store: &Store, mailer: &Mailer, settings: &LinkSettings, id_input: &str, client: Option<String>, now: Timestamp) -> Result<(), Error> {
+pub fn request_reset(
+    store: &Store,
+    mailer: &Mailer,
+    settings: &LinkSettings,
+    id_input: &str,
+    client: Option<String>,
+    now: Timestamp,
+) -> Result<(), Error> {
     let Some(id) = Nutzerkennung::parse(id_input) else {
         return Ok(());
     };
@@ -202,8 +274,26 @@ pub fn request_reset(store: &Store, mailer: &Mailer, settings: &LinkSettings, id
         let Some(account) = store::accounts::get(tx, &id)? else {
             return Ok::<_, Error>(false);
         };
-        links::send_set_password(tx, mailer, &account, settings, now, account.password_hash.is_some())?;
-        store::audit::append(tx, &AuditEntry::new(now, account.id.as_str(), "password.reset_requested", "Zurücksetzen des Passwortes angefordert").target(&account.id).org(account.org()).client(client))?;
+        links::send_set_password(
+            tx,
+            mailer,
+            &account,
+            settings,
+            now,
+            account.password_hash.is_some(),
+        )?;
+        store::audit::append(
+            tx,
+            &AuditEntry::new(
+                now,
+                account.id.as_str(),
+                "password.reset_requested",
+                "Zurücksetzen des Passwortes angefordert",
+            )
+            .target(&account.id)
+            .org(account.org())
+            .client(client),
+        )?;
         Ok(true)
     })?;
     if sent {
@@ -225,9 +315,14 @@ pub fn change_password(
     client: Option<String>,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let account = store.read(|tx| store::accounts::get(tx, id))?.ok_or(Error::NotFound)?;
+    let account = store
+        .read(|tx| store::accounts::get(tx, id))?
+        .ok_or(Error::NotFound)?;
     if !passwords.verify_or_dummy(old, account.password_hash.as_deref()) {
-        return Err(Error::Invalid(vec![("altes_passwort", "Das alte Passwort ist nicht korrekt.".to_owned())]));
+        return Err(Error::Invalid(vec![(
+            "altes_passwort",
+            "Das alte Passwort ist nicht korrekt.".to_owned(),
+        )]));
     }
     let errors = check_new_password(passwords, sec, &account, new, confirm);
     if !errors.is_empty() {
@@ -237,7 +332,18 @@ pub fn change_password(
     store.write(|tx| {
         let mut account = store::accounts::get(tx, id)?.ok_or(Error::NotFound)?;
         store_password(tx, &mut account, hash)?;
-        store::audit::append(tx, &AuditEntry::new(now, account.id.as_str(), "password.changed", "Passwort geändert").target(&account.id).org(account.org()).client(client))?;
+        store::audit::append(
+            tx,
+            &AuditEntry::new(
+                now,
+                account.id.as_str(),
+                "password.changed",
+                "Passwort geändert",
+            )
+            .target(&account.id)
+            .org(account.org())
+            .client(client),
+        )?;
         Ok(())
     })
 }

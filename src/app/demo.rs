@@ -129,7 +129,10 @@ pub fn load(
                 role: label,
             });
         }
-        store::audit::append(tx, &AuditEntry::new(now, "System", "demo.loaded", "Demodaten geladen"))?;
+        store::audit::append(
+            tx,
+            &AuditEntry::new(now, "System", "demo.loaded", "Demodaten geladen"),
+        )?;
         Ok(Some(logins))
     })?;
     match logins {

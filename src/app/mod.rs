@@ -1,6 +1,7 @@
 //! Use cases: each function is one user action, composed of domain rules and
 //! store functions inside one write transaction. No HTTP here.
 
+pub mod accounts;
 pub mod auth;
 pub mod credentials;
 pub mod demo;

@@ -127,7 +127,10 @@ pub fn create_first_account(
                 now,
                 "Einrichtung",
                 "setup.first_account",
-                format!("Erstes Konto der Kassen-Portaladministration für {} angelegt", account.full_name()),
+                format!(
+                    "Erstes Konto der Kassen-Portaladministration für {} angelegt",
+                    account.full_name()
+                ),
             )
             .target(&account.id)
             .client(client),

@@ -23,7 +23,12 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    pub fn new(at: Timestamp, actor: impl Into<String>, action: &str, detail: impl Into<String>) -> Self {
+    pub fn new(
+        at: Timestamp,
+        actor: impl Into<String>,
+        action: &str,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
             at,
             actor: actor.into(),

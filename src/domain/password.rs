@@ -46,23 +46,33 @@ pub fn check(password: &str, context: &[&str], min_strength: u8) -> Vec<String> 
 fn german_warning(w: Warning) -> &'static str {
     match w {
         Warning::StraightRowsOfKeysAreEasyToGuess => "Tastaturreihen sind leicht zu erraten.",
-        Warning::ShortKeyboardPatternsAreEasyToGuess => "Kurze Tastaturmuster sind leicht zu erraten.",
+        Warning::ShortKeyboardPatternsAreEasyToGuess => {
+            "Kurze Tastaturmuster sind leicht zu erraten."
+        }
         Warning::RepeatsLikeAaaAreEasyToGuess => "Wiederholungen wie „aaa“ sind leicht zu erraten.",
         Warning::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess => {
             "Wiederholungen wie „abcabcabc“ sind kaum schwerer zu erraten als „abc“."
         }
-        Warning::ThisIsATop10Password | Warning::ThisIsATop100Password | Warning::ThisIsACommonPassword => {
-            "Dies ist ein sehr häufig verwendetes Passwort."
+        Warning::ThisIsATop10Password
+        | Warning::ThisIsATop100Password
+        | Warning::ThisIsACommonPassword => "Dies ist ein sehr häufig verwendetes Passwort.",
+        Warning::ThisIsSimilarToACommonlyUsedPassword => {
+            "Es ähnelt einem häufig verwendeten Passwort."
         }
-        Warning::ThisIsSimilarToACommonlyUsedPassword => "Es ähnelt einem häufig verwendeten Passwort.",
-        Warning::SequencesLikeAbcAreEasyToGuess => "Folgen wie „abc“ oder „6543“ sind leicht zu erraten.",
-        Warning::RecentYearsAreEasyToGuess => "Jahreszahlen der letzten Jahre sind leicht zu erraten.",
+        Warning::SequencesLikeAbcAreEasyToGuess => {
+            "Folgen wie „abc“ oder „6543“ sind leicht zu erraten."
+        }
+        Warning::RecentYearsAreEasyToGuess => {
+            "Jahreszahlen der letzten Jahre sind leicht zu erraten."
+        }
         Warning::AWordByItselfIsEasyToGuess => "Ein einzelnes Wort ist leicht zu erraten.",
         Warning::DatesAreOftenEasyToGuess => "Datumsangaben sind oft leicht zu erraten.",
         Warning::NamesAndSurnamesByThemselvesAreEasyToGuess => {
             "Namen und Nachnamen allein sind leicht zu erraten."
         }
-        Warning::CommonNamesAndSurnamesAreEasyToGuess => "Häufige Namen und Nachnamen sind leicht zu erraten.",
+        Warning::CommonNamesAndSurnamesAreEasyToGuess => {
+            "Häufige Namen und Nachnamen sind leicht zu erraten."
+        }
     }
 }
 
@@ -87,12 +97,19 @@ mod tests {
     #[test]
     fn long_passwords_count_every_character() {
         let long = format!("{}1!", "a".repeat(127));
-        assert!(check(&long, &[], 0).iter().any(|e| e.contains("zwischen 12 und 128")));
+        assert!(
+            check(&long, &[], 0)
+                .iter()
+                .any(|e| e.contains("zwischen 12 und 128"))
+        );
     }
 
     #[test]
     fn the_persons_data_make_a_password_guessable() {
         let errors = check("Mustermensch2026!", &["Mustermensch", "Kim"], 3);
-        assert!(errors.iter().any(|e| e.contains("zu leicht zu erraten")), "{errors:?}");
+        assert!(
+            errors.iter().any(|e| e.contains("zu leicht zu erraten")),
+            "{errors:?}"
+        );
     }
 }

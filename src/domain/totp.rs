@@ -76,6 +76,9 @@ mod tests {
         let prev = code_at(&secret, now - 30).expect("code");
         assert!(verify(&secret, &prev, now, None).is_some(), "one step back");
         let old = code_at(&secret, now - 90).expect("code");
-        assert!(verify(&secret, &old, now, None).is_none(), "three steps back");
+        assert!(
+            verify(&secret, &old, now, None).is_none(),
+            "three steps back"
+        );
     }
 }

@@ -32,10 +32,16 @@ pub fn routes() -> Router<AppState> {
         .route(paths::LOGOUT, post(logout))
         .route(paths::KEEP_ALIVE, post(keep_alive))
         .route(paths::FORGOT_PASSWORD, get(forgot_page).post(forgot_submit))
-        .route(paths::SET_PASSWORD, get(set_password_page).post(set_password_submit))
+        .route(
+            paths::SET_PASSWORD,
+            get(set_password_page).post(set_password_submit),
+        )
         .route(paths::RETRIEVE_ID, get(retrieve_page).post(retrieve_submit))
         .route(paths::SETTINGS, get(settings_page))
-        .route(paths::CHANGE_PASSWORD, get(change_password_page).post(change_password_submit))
+        .route(
+            paths::CHANGE_PASSWORD,
+            get(change_password_page).post(change_password_submit),
+        )
 }
 
 fn refusal_text(r: &Refusal) -> String {
@@ -51,7 +57,8 @@ fn refusal_text(r: &Refusal) -> String {
 }
 
 fn session_hash(jar: &CookieJar) -> Option<String> {
-    jar.get(SESSION_COOKIE).map(|c| crate::domain::secret::token_hash(c.value()))
+    jar.get(SESSION_COOKIE)
+        .map(|c| crate::domain::secret::token_hash(c.value()))
 }
 
 fn with_session(state: &AppState, jar: CookieJar, token: String, to: &str) -> Response {
@@ -60,7 +67,11 @@ fn with_session(state: &AppState, jar: CookieJar, token: String, to: &str) -> Re
 }
 
 fn without_session(state: &AppState, jar: CookieJar, to: &str) -> Response {
-    (jar.add(session::removal(SESSION_COOKIE, state.secure_cookies)), Redirect::to(to)).into_response()
+    (
+        jar.add(session::removal(SESSION_COOKIE, state.secure_cookies)),
+        Redirect::to(to),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize, Default)]
@@ -70,22 +81,38 @@ struct LoginQuery {
     passwort: Option<String>,
 }
 
-async fn login_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<LoginQuery>) -> WebResult {
+async fn login_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<LoginQuery>,
+) -> WebResult {
     if ctx.account().is_some() {
         return Ok(Redirect::to(paths::HOME).into_response());
     }
     let info = if q.passwort.is_some() {
-        Some("Ihr Passwort wurde geändert. Bitte melden Sie sich mit Ihrem neuen Passwort an.".to_owned())
+        Some(
+            "Ihr Passwort wurde geändert. Bitte melden Sie sich mit Ihrem neuen Passwort an."
+                .to_owned(),
+        )
     } else if q.abgemeldet.is_some() {
         Some("Sie haben sich erfolgreich abgemeldet.".to_owned())
     } else {
         None
     };
-    let notice = LoginNotice { idle: q.inaktiv.is_some(), info, error: None };
+    let notice = LoginNotice {
+        idle: q.inaktiv.is_some(),
+        info,
+        error: None,
+    };
     Ok(frame::render(&ctx, &state, "Anmelden", v::login(&ctx.csrf, "", &notice)).into_response())
 }
 
-async fn login_submit(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, CsrfForm(form): CsrfForm) -> WebResult {
+async fn login_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
     if state.throttle.is_blocked(ctx.client) {
         return Err(AppError::TooManyRequests);
     }
@@ -96,7 +123,19 @@ async fn login_submit(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, C
     let _permit = state.passwords.permit().await;
     let id2 = id.clone();
     let result = state
-        .blocking(move |st| auth::login_password(&st.store, &st.passwords, &st.mailer, &st.config.security, &id2, &password, old, client, Timestamp::now()))
+        .blocking(move |st| {
+            auth::login_password(
+                &st.store,
+                &st.passwords,
+                &st.mailer,
+                &st.config.security,
+                &id2,
+                &password,
+                old,
+                client,
+                Timestamp::now(),
+            )
+        })
         .await?;
     match result {
         Ok(started) => {
@@ -111,7 +150,10 @@ async fn login_submit(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, C
                 state.throttle.record_failure(ctx.client);
             }
             state.metrics.login_failed();
-            let notice = LoginNotice { error: Some(refusal_text(&refusal)), ..Default::default() };
+            let notice = LoginNotice {
+                error: Some(refusal_text(&refusal)),
+                ..Default::default()
+            };
             let page = frame::render(&ctx, &state, "Anmelden", v::login(&ctx.csrf, &id, &notice));
             let jar = jar.add(session::removal(SESSION_COOKIE, state.secure_cookies));
             Ok((jar, page).into_response())
@@ -137,8 +179,16 @@ async fn tan_page(State(state): State<AppState>, ctx: Ctx) -> WebResult {
 }
 
 fn render_tan(state: &AppState, ctx: &Ctx, error: Option<&str>) -> maud::Markup {
-    let by_email = ctx.session.as_ref().is_some_and(|s| s.session.email_tan.is_some());
-    frame::render(ctx, state, "TAN eingeben", v::tan(&ctx.csrf, by_email, error))
+    let by_email = ctx
+        .session
+        .as_ref()
+        .is_some_and(|s| s.session.email_tan.is_some());
+    frame::render(
+        ctx,
+        state,
+        "TAN eingeben",
+        v::tan(&ctx.csrf, by_email, error),
+    )
 }
 
 fn render_totp_setup(state: &AppState, ctx: &Ctx, error: Option<&str>) -> Option<maud::Markup> {
@@ -147,18 +197,30 @@ fn render_totp_setup(state: &AppState, ctx: &Ctx, error: Option<&str>) -> Option
         return None;
     };
     let (svg, secret) = auth::totp_setup_material(&s.account, secret);
-    Some(frame::render(ctx, state, "Authenticator-App einrichten", v::totp_setup(&ctx.csrf, &svg, &secret, error)))
+    Some(frame::render(
+        ctx,
+        state,
+        "Authenticator-App einrichten",
+        v::totp_setup(&ctx.csrf, &svg, &secret, error),
+    ))
 }
 
 async fn totp_page(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     match pending_stage(&ctx) {
         Err(r) => Ok(r),
-        Ok(Stage::TotpSetup { .. }) => Ok(render_totp_setup(&state, &ctx, None).map(IntoResponse::into_response).unwrap_or_else(|| Redirect::to(paths::LOGIN).into_response())),
+        Ok(Stage::TotpSetup { .. }) => Ok(render_totp_setup(&state, &ctx, None)
+            .map(IntoResponse::into_response)
+            .unwrap_or_else(|| Redirect::to(paths::LOGIN).into_response())),
         Ok(_) => Ok(Redirect::to(paths::LOGIN_TAN).into_response()),
     }
 }
 
-async fn tan_submit(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, CsrfForm(form): CsrfForm) -> WebResult {
+async fn tan_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
     let stage = match pending_stage(&ctx) {
         Err(r) => return Ok(r),
         Ok(s) => s,
@@ -169,7 +231,16 @@ async fn tan_submit(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, Csr
     let code = form.get("tan").to_owned();
     let client = ctx.client_text();
     let outcome = state
-        .blocking(move |st| auth::confirm_tan(&st.store, &st.config.security, &hash, &code, client, Timestamp::now()))
+        .blocking(move |st| {
+            auth::confirm_tan(
+                &st.store,
+                &st.config.security,
+                &hash,
+                &code,
+                client,
+                Timestamp::now(),
+            )
+        })
         .await?;
     match outcome {
         TanOutcome::SignedIn { token } => {
@@ -184,25 +255,47 @@ async fn tan_submit(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, Csr
                 Stage::TotpSetup { .. } => render_totp_setup(&state, &ctx, Some(&msg)),
                 _ => Some(render_tan(&state, &ctx, Some(&msg))),
             };
-            Ok(page.map(|p| (StatusCode::OK, p).into_response()).unwrap_or_else(|| Redirect::to(paths::LOGIN).into_response()))
+            Ok(page
+                .map(|p| (StatusCode::OK, p).into_response())
+                .unwrap_or_else(|| Redirect::to(paths::LOGIN).into_response()))
         }
         TanOutcome::Locked(refusal) => {
             state.throttle.record_failure(ctx.client);
             state.metrics.login_failed();
-            let notice = LoginNotice { error: Some(refusal_text(&refusal)), ..Default::default() };
-            let ctx = Ctx { session: None, ..ctx };
+            let notice = LoginNotice {
+                error: Some(refusal_text(&refusal)),
+                ..Default::default()
+            };
+            let ctx = Ctx {
+                session: None,
+                ..ctx
+            };
             let page = frame::render(&ctx, &state, "Anmelden", v::login(&ctx.csrf, "", &notice));
-            Ok((jar.add(session::removal(SESSION_COOKIE, state.secure_cookies)), page).into_response())
+            Ok((
+                jar.add(session::removal(SESSION_COOKIE, state.secure_cookies)),
+                page,
+            )
+                .into_response())
         }
     }
 }
 
-async fn cancel(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, CsrfForm(_): CsrfForm) -> WebResult {
+async fn cancel(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    CsrfForm(_): CsrfForm,
+) -> WebResult {
     end_session(&state, &ctx).await?;
     Ok(without_session(&state, jar, paths::LOGIN))
 }
 
-async fn logout(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, CsrfForm(_): CsrfForm) -> WebResult {
+async fn logout(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    CsrfForm(_): CsrfForm,
+) -> WebResult {
     end_session(&state, &ctx).await?;
     Ok(without_session(&state, jar, "/login?abgemeldet=1"))
 }
@@ -210,18 +303,27 @@ async fn logout(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, CsrfFor
 async fn end_session(state: &AppState, ctx: &Ctx) -> Result<(), AppError> {
     if let Some(hash) = ctx.session.as_ref().map(|s| s.key_hash.clone()) {
         let client = ctx.client_text();
-        state.blocking(move |st| auth::logout(&st.store, &hash, client, Timestamp::now())).await?;
+        state
+            .blocking(move |st| auth::logout(&st.store, &hash, client, Timestamp::now()))
+            .await?;
     }
     Ok(())
 }
 
 /// "Ich bin noch hier": counts as activity. Answers 204 for the script and
 /// a redirect back for a plain form post.
-async fn keep_alive(State(state): State<AppState>, authed: Authed, headers: axum::http::HeaderMap, CsrfForm(_): CsrfForm) -> WebResult {
+async fn keep_alive(
+    State(state): State<AppState>,
+    authed: Authed,
+    headers: axum::http::HeaderMap,
+    CsrfForm(_): CsrfForm,
+) -> WebResult {
     let Some(hash) = authed.ctx.session.as_ref().map(|s| s.key_hash.clone()) else {
         return Ok(Redirect::to(paths::LOGIN).into_response());
     };
-    state.blocking(move |st| auth::keep_alive(&st.store, &hash, Timestamp::now())).await?;
+    state
+        .blocking(move |st| auth::keep_alive(&st.store, &hash, Timestamp::now()))
+        .await?;
     let from_script = headers.get("sec-fetch-mode").and_then(|v| v.to_str().ok()) == Some("cors")
         || headers.get("x-requested-with").is_some();
     if from_script {
@@ -230,23 +332,51 @@ async fn keep_alive(State(state): State<AppState>, authed: Authed, headers: axum
     let back = headers
         .get(axum::http::header::REFERER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|r| r.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned())))
+        .and_then(|r| {
+            r.split_once("://")
+                .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned()))
+        })
         .filter(|p| p.starts_with('/') && !p.starts_with("//"))
         .unwrap_or_else(|| paths::HOME.to_owned());
     Ok(Redirect::to(&back).into_response())
 }
 
 async fn forgot_page(State(state): State<AppState>, ctx: Ctx) -> WebResult {
-    Ok(frame::render(&ctx, &state, "Passwort zurücksetzen", v::forgot_password(&ctx.csrf, "", false)).into_response())
+    Ok(frame::render(
+        &ctx,
+        &state,
+        "Passwort zurücksetzen",
+        v::forgot_password(&ctx.csrf, "", false),
+    )
+    .into_response())
 }
 
-async fn forgot_submit(State(state): State<AppState>, ctx: Ctx, CsrfForm(form): CsrfForm) -> WebResult {
+async fn forgot_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
     let id = form.get("nutzerkennung").to_owned();
     let client = ctx.client_text();
     state
-        .blocking(move |st| credentials::request_reset(&st.store, &st.mailer, &st.links(), &id, client, Timestamp::now()))
+        .blocking(move |st| {
+            credentials::request_reset(
+                &st.store,
+                &st.mailer,
+                &st.links(),
+                &id,
+                client,
+                Timestamp::now(),
+            )
+        })
         .await?;
-    Ok(frame::render(&ctx, &state, "Passwort zurücksetzen", v::forgot_password(&ctx.csrf, "", true)).into_response())
+    Ok(frame::render(
+        &ctx,
+        &state,
+        "Passwort zurücksetzen",
+        v::forgot_password(&ctx.csrf, "", true),
+    )
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -256,22 +386,42 @@ struct TokenQuery {
 }
 
 fn link_invalid(state: &AppState, ctx: &Ctx) -> Response {
-    (StatusCode::NOT_FOUND, frame::render(ctx, state, "Link ungültig", v::link_invalid())).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        frame::render(ctx, state, "Link ungültig", v::link_invalid()),
+    )
+        .into_response()
 }
 
 async fn link_valid(state: &AppState, token: &str, kind: LinkKind) -> Result<bool, AppError> {
     let token = token.to_owned();
-    Ok(state.blocking(move |st| credentials::link_is_valid(&st.store, &token, kind, Timestamp::now())).await?)
+    Ok(state
+        .blocking(move |st| credentials::link_is_valid(&st.store, &token, kind, Timestamp::now()))
+        .await?)
 }
 
-async fn set_password_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TokenQuery>) -> WebResult {
+async fn set_password_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TokenQuery>,
+) -> WebResult {
     if !link_valid(&state, &q.token, LinkKind::SetPassword).await? {
         return Ok(link_invalid(&state, &ctx));
     }
-    Ok(frame::render(&ctx, &state, "Passwort festlegen", v::set_password(&ctx.csrf, &q.token, &PasswordForm::default())).into_response())
+    Ok(frame::render(
+        &ctx,
+        &state,
+        "Passwort festlegen",
+        v::set_password(&ctx.csrf, &q.token, &PasswordForm::default()),
+    )
+    .into_response())
 }
 
-async fn set_password_submit(State(state): State<AppState>, ctx: Ctx, CsrfForm(form): CsrfForm) -> WebResult {
+async fn set_password_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
     let token = form.get("token").to_owned();
     let new = form.get("neues_passwort").to_owned();
     let confirm = form.get("neues_passwort_bestaetigen").to_owned();
@@ -281,31 +431,67 @@ async fn set_password_submit(State(state): State<AppState>, ctx: Ctx, CsrfForm(f
     let result = state
         .blocking(move |st| {
             Ok::<_, AppError>(credentials::set_password_with_link(
-                &st.store, &st.passwords, &st.mailer, &st.links(), &st.config.security, &t, &new, &confirm, client, Timestamp::now(),
+                &st.store,
+                &st.passwords,
+                &st.mailer,
+                &st.links(),
+                &st.config.security,
+                &t,
+                &new,
+                &confirm,
+                client,
+                Timestamp::now(),
             ))
         })
         .await?;
     match result {
-        Ok(SetPasswordOutcome::Done { retrieve_mail }) => {
-            Ok(frame::render(&ctx, &state, "Passwort festgelegt", v::password_set(retrieve_mail)).into_response())
-        }
+        Ok(SetPasswordOutcome::Done { retrieve_mail }) => Ok(frame::render(
+            &ctx,
+            &state,
+            "Passwort festgelegt",
+            v::password_set(retrieve_mail),
+        )
+        .into_response()),
         Ok(SetPasswordOutcome::LinkInvalid) => Ok(link_invalid(&state, &ctx)),
         Err(app::Error::Invalid(errors)) => {
             let f = PasswordForm { errors };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, frame::render(&ctx, &state, "Passwort festlegen", v::set_password(&ctx.csrf, &token, &f))).into_response())
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                frame::render(
+                    &ctx,
+                    &state,
+                    "Passwort festlegen",
+                    v::set_password(&ctx.csrf, &token, &f),
+                ),
+            )
+                .into_response())
         }
         Err(e) => Err(e.into()),
     }
 }
 
-async fn retrieve_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TokenQuery>) -> WebResult {
+async fn retrieve_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TokenQuery>,
+) -> WebResult {
     if !link_valid(&state, &q.token, LinkKind::RetrieveId).await? {
         return Ok(link_invalid(&state, &ctx));
     }
-    Ok(frame::render(&ctx, &state, "Nutzerkennung abrufen", v::retrieve_id(&ctx.csrf, &q.token, &RetrieveForm::default())).into_response())
+    Ok(frame::render(
+        &ctx,
+        &state,
+        "Nutzerkennung abrufen",
+        v::retrieve_id(&ctx.csrf, &q.token, &RetrieveForm::default()),
+    )
+    .into_response())
 }
 
-async fn retrieve_submit(State(state): State<AppState>, ctx: Ctx, CsrfForm(form): CsrfForm) -> WebResult {
+async fn retrieve_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
     let token = form.get("token").to_owned();
     let input = RetrieveInput {
         first_name: form.get("vorname").to_owned(),
@@ -322,9 +508,19 @@ async fn retrieve_submit(State(state): State<AppState>, ctx: Ctx, CsrfForm(form)
     };
     let client = ctx.client_text();
     let t = token.clone();
-    let outcome = state.blocking(move |st| credentials::retrieve_id(&st.store, &t, &input, client, Timestamp::now())).await?;
+    let outcome = state
+        .blocking(move |st| {
+            credentials::retrieve_id(&st.store, &t, &input, client, Timestamp::now())
+        })
+        .await?;
     match outcome {
-        RetrieveOutcome::Found(id) => Ok(frame::render(&ctx, &state, "Nutzerkennung abrufen", v::retrieved_id(id.as_str())).into_response()),
+        RetrieveOutcome::Found(id) => Ok(frame::render(
+            &ctx,
+            &state,
+            "Nutzerkennung abrufen",
+            v::retrieved_id(id.as_str()),
+        )
+        .into_response()),
         RetrieveOutcome::LinkInvalid => Ok(link_invalid(&state, &ctx)),
         RetrieveOutcome::Mismatch { tries_left } => {
             if tries_left == 0 {
@@ -333,7 +529,16 @@ async fn retrieve_submit(State(state): State<AppState>, ctx: Ctx, CsrfForm(form)
             f.error = Some(format!(
                 "Die Angaben stimmen nicht mit den hinterlegten Daten überein. Verbleibende Versuche: {tries_left}."
             ));
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, frame::render(&ctx, &state, "Nutzerkennung abrufen", v::retrieve_id(&ctx.csrf, &token, &f))).into_response())
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                frame::render(
+                    &ctx,
+                    &state,
+                    "Nutzerkennung abrufen",
+                    v::retrieve_id(&ctx.csrf, &token, &f),
+                ),
+            )
+                .into_response())
         }
     }
 }
@@ -344,10 +549,21 @@ async fn settings_page(State(state): State<AppState>, authed: Authed) -> WebResu
 
 async fn change_password_page(State(state): State<AppState>, authed: Authed) -> WebResult {
     let ctx = &authed.ctx;
-    Ok(frame::render(ctx, &state, "Passwort ändern", v::change_password(&ctx.csrf, &PasswordForm::default())).into_response())
+    Ok(frame::render(
+        ctx,
+        &state,
+        "Passwort ändern",
+        v::change_password(&ctx.csrf, &PasswordForm::default()),
+    )
+    .into_response())
 }
 
-async fn change_password_submit(State(state): State<AppState>, authed: Authed, jar: CookieJar, CsrfForm(form): CsrfForm) -> WebResult {
+async fn change_password_submit(
+    State(state): State<AppState>,
+    authed: Authed,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
     let ctx = &authed.ctx;
     let old = form.get("altes_passwort").to_owned();
     let new = form.get("neues_passwort").to_owned();
@@ -356,13 +572,34 @@ async fn change_password_submit(State(state): State<AppState>, authed: Authed, j
     let client = ctx.client_text();
     let _permit = state.passwords.permit().await;
     let result = state
-        .blocking(move |st| Ok::<_, AppError>(credentials::change_password(&st.store, &st.passwords, &st.config.security, &id, &old, &new, &confirm, client, Timestamp::now())))
+        .blocking(move |st| {
+            Ok::<_, AppError>(credentials::change_password(
+                &st.store,
+                &st.passwords,
+                &st.config.security,
+                &id,
+                &old,
+                &new,
+                &confirm,
+                client,
+                Timestamp::now(),
+            ))
+        })
         .await?;
     match result {
         Ok(()) => Ok(without_session(&state, jar, "/login?passwort=geaendert")),
         Err(app::Error::Invalid(errors)) => {
             let f = PasswordForm { errors };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, frame::render(ctx, &state, "Passwort ändern", v::change_password(&ctx.csrf, &f))).into_response())
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                frame::render(
+                    ctx,
+                    &state,
+                    "Passwort ändern",
+                    v::change_password(&ctx.csrf, &f),
+                ),
+            )
+                .into_response())
         }
         Err(e) => Err(e.into()),
     }

@@ -2,6 +2,7 @@
 
 use maud::Markup;
 
+use super::paths;
 use super::session::Ctx;
 use super::state::AppState;
 use crate::domain::account::{Account, Role};
@@ -14,10 +15,24 @@ pub fn nav_for(account: &Account) -> Vec<NavItem> {
         href: href.to_owned(),
     };
     match &account.role {
-        Role::Kassen { .. } | Role::OrgAdmin { .. } | Role::OrgUser { .. } => {
-            let _ = item;
-            Vec::new()
+        Role::Kassen { portal_admin, .. } => {
+            let mut nav = Vec::new();
+            if *portal_admin {
+                nav.push(item("Mitglieder", paths::KASSEN_ORGS));
+                nav.push(item("Administrator:innen", paths::KASSEN_ADMINS));
+                nav.push(item("Kassenpersonal", paths::KASSEN_STAFF));
+                nav.push(item("Protokoll", paths::KASSEN_AUDIT));
+                nav.push(item("Postausgang", paths::KASSEN_OUTBOX));
+            }
+            nav
         }
+        Role::OrgAdmin { .. } => vec![
+            item("Nutzer:in anlegen", paths::USERS_NEW),
+            item("Nutzer:in verwalten", paths::USERS),
+            item("Übersicht: Gruppenpostfächer", paths::GROUP_MAILBOXES),
+            item("Postfach-Konfiguration", paths::MAILBOX_CONFIG),
+        ],
+        Role::OrgUser { .. } => Vec::new(),
     }
 }
 

@@ -4,6 +4,7 @@ pub mod access;
 pub mod assets;
 pub mod error;
 pub mod frame;
+pub mod guards;
 pub mod headers;
 pub mod home;
 pub mod info;

@@ -17,3 +17,21 @@ pub const ORG_DATA: &str = "/mitgliederdaten";
 pub const HEALTH: &str = "/healthz";
 pub const READY: &str = "/readyz";
 pub const METRICS: &str = "/metrics";
+
+// Kassen-Portaladministration
+pub const KASSEN_ORGS: &str = "/kassen/mitglieder";
+pub const KASSEN_ORG_NEW: &str = "/kassen/mitglieder/neu";
+pub const KASSEN_ADMINS: &str = "/kassen/administratoren";
+pub const KASSEN_ADMIN_NEW: &str = "/kassen/administratoren/neu";
+pub const KASSEN_STAFF: &str = "/kassen/personal";
+pub const KASSEN_STAFF_NEW: &str = "/kassen/personal/neu";
+pub const KASSEN_AUDIT: &str = "/kassen/protokoll";
+pub const KASSEN_AUDIT_CSV: &str = "/kassen/protokoll.csv";
+pub const KASSEN_OUTBOX: &str = "/kassen/postausgang";
+
+// Administration of a member organisation
+pub const USERS: &str = "/nutzer";
+pub const USERS_NEW: &str = "/nutzer/neu";
+pub const GROUP_MAILBOXES: &str = "/gruppenpostfaecher";
+pub const MAILBOX_CONFIG: &str = "/postfach-konfiguration";
+pub const ORG_AUDIT: &str = "/protokoll";
