@@ -171,6 +171,7 @@ fn org(
             enabled_mailboxes: GroupMailbox::ALL.to_vec(),
             enabled_functions: PortalFunction::ALL.to_vec(),
             receipt_target: ReceiptTarget::Personal,
+            group_emails: Default::default(),
         },
     )?;
     Ok(id)

@@ -8,6 +8,7 @@ pub mod link;
 pub mod mail;
 pub mod org;
 pub mod password;
+pub mod permissions;
 pub mod secret;
 pub mod session;
 pub mod totp;

@@ -178,6 +178,9 @@ pub struct Organisation {
     /// Portal functions its administrators may grant.
     pub enabled_functions: Vec<PortalFunction>,
     pub receipt_target: ReceiptTarget,
+    /// Notification addresses per group mailbox (handbook §6).
+    #[serde(default)]
+    pub group_emails: std::collections::BTreeMap<GroupMailbox, Vec<String>>,
 }
 
 impl Organisation {
@@ -223,6 +226,7 @@ mod tests {
             enabled_mailboxes: GroupMailbox::ALL.to_vec(),
             enabled_functions: PortalFunction::ALL.to_vec(),
             receipt_target: ReceiptTarget::Personal,
+            group_emails: Default::default(),
         }
     }
 

@@ -1,4 +1,5 @@
-//! The start page: anonymous visitors go to the login page.
+//! The start page: anonymous visitors go to the login page; signed-in
+//! people see the home of their role.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
@@ -8,9 +9,10 @@ use super::error::WebResult;
 use super::frame;
 use super::session::Ctx;
 use super::state::AppState;
+use crate::domain::account::Role;
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult {
-    let Some(account) = ctx.account() else {
+    let Some(account) = ctx.account().cloned() else {
         if ctx.session.is_some() {
             return Ok(Redirect::to(super::paths::LOGIN_TAN).into_response());
         }
@@ -19,8 +21,13 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult {
         }
         return Ok(Redirect::to(super::paths::LOGIN).into_response());
     };
-    let body = html! {
-        h1 { "Guten Tag, " (account.full_name()) "!" }
-    };
-    Ok(frame::render(&ctx, &state, "Startseite", body).into_response())
+    match account.role {
+        // Each role's home lives with its area.
+        Role::Kassen { .. } | Role::OrgAdmin { .. } | Role::OrgUser { .. } => {
+            let body = html! {
+                h1 { "Guten Tag, " (account.full_name()) "!" }
+            };
+            Ok(frame::render(&ctx, &state, "Startseite", body).into_response())
+        }
+    }
 }
