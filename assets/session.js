@@ -184,7 +184,11 @@
           method: 'POST',
           body: new URLSearchParams(new FormData(form)),
           credentials: 'same-origin',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          headers: {
+            'Content-Type': 'application/x-www-form-urlencoded',
+            // Asks for 204 instead of a redirect back to the page.
+            'X-Requested-With': 'fetch',
+          },
         });
         if (response.ok && !landedOnLogin(response)) {
           lastActivity = Date.now();
