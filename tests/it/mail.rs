@@ -1,0 +1,109 @@
+//! Outgoing e-mail: the outbox transport, and the durable queue that retries
+//! while the SMTP server is down and survives a restart.
+
+use std::time::Duration;
+
+use crate::support::*;
+
+const SUBJECT: &str = "Meine Versorgung: Passwort festlegen";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_outbox_transport_writes_rfc5322_files() {
+    let server = TestServer::start().await;
+    let client = server.client();
+    run_setup(&server, &client, &FIRST_ADMIN).await;
+
+    let dir = server.data_dir().clone();
+    let files = wait_for("an .eml file in the outbox", TIMEOUT, || {
+        let files = outbox_files(dir.path());
+        async move { (!files.is_empty()).then_some(files) }
+    })
+    .await;
+    assert_eq!(files.len(), 1, "one e-mail, one file: {files:?}");
+    let mail = Mail::read(&files[0]);
+    assert!(mail.parsed, "the file is no RFC 5322 message");
+    assert_eq!(mail.subject, SUBJECT);
+    mail.assert_single_recipient(FIRST_ADMIN.email);
+    assert!(!mail.from.is_empty(), "the message has no From");
+    let raw = String::from_utf8_lossy(&mail.raw);
+    for header in ["Date:", "Message-ID:", "MIME-Version:"] {
+        assert!(
+            raw.to_ascii_lowercase()
+                .contains(&header.to_ascii_lowercase()),
+            "header {header} missing:\n{raw}"
+        );
+    }
+    mail.link_starting_with(&format!("{}/passwort-festlegen?token=", server.public_url));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_queued_while_smtp_is_down_is_delivered_once_it_is_up() {
+    let port = reserve_port();
+    let server = TestServer::builder()
+        .smtp_port(port)
+        .env("MV_MAIL__RETRY_INITIAL", "1s")
+        .env("MV_MAIL__RETRY_MAX", "1s")
+        .start()
+        .await;
+    let client = server.client();
+    run_setup(&server, &client, &FIRST_ADMIN).await;
+
+    // Let the first delivery attempt fail.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let smtp = SmtpServer::start_on(port).await;
+    let mail = smtp
+        .wait_for_mail(FIRST_ADMIN.email, SUBJECT, TIMEOUT)
+        .await;
+    mail.assert_single_recipient(FIRST_ADMIN.email);
+    mail.link_starting_with(&format!("{}/passwort-festlegen?token=", server.public_url));
+
+    // Further retry rounds deliver nothing more.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        smtp.mails().len(),
+        1,
+        "the mail was delivered more than once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_mail_survives_a_restart() {
+    let port = reserve_port();
+    let server = TestServer::builder()
+        .smtp_port(port)
+        .env("MV_MAIL__RETRY_INITIAL", "1s")
+        .env("MV_MAIL__RETRY_MAX", "1s")
+        .start()
+        .await;
+    let client = server.client();
+    run_setup(&server, &client, &FIRST_ADMIN).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let dir = tokio::time::timeout(TIMEOUT, server.shutdown())
+        .await
+        .expect("shutdown within the timeout");
+
+    let smtp = SmtpServer::start_on(port).await;
+    let restarted = TestServer::builder()
+        .data_dir(&dir)
+        .smtp(&smtp)
+        .env("MV_MAIL__RETRY_INITIAL", "1s")
+        .env("MV_MAIL__RETRY_MAX", "1s")
+        .start()
+        .await;
+    let mail = smtp
+        .wait_for_mail(FIRST_ADMIN.email, SUBJECT, TIMEOUT)
+        .await;
+    mail.assert_single_recipient(FIRST_ADMIN.email);
+    // Links use the public URL of the server that queued the mail; that is
+    // all the portal can know when it renders the mail.
+    assert!(
+        mail.links()
+            .iter()
+            .any(|l| l.contains("/passwort-festlegen?token=")),
+        "no set-password link: {:?}",
+        mail.links()
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.mails().len(), 1, "delivered more than once");
+    restarted.shutdown().await;
+}

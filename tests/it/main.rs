@@ -1,0 +1,10 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The integration tests: one binary, each test with its own server on port
+//! 0, its own data directory and, where mail matters, its own SMTP server.
+
+mod support;
+
+mod config;
+mod foundation;
+mod mail;
+mod setup;

@@ -1,0 +1,220 @@
+//! The portal started in-process on port 0 with its own temporary data
+//! directory.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use meine_versorgung::config::{self, Loaded};
+use meine_versorgung::server::StartError;
+use meine_versorgung::{Config, ServeOptions, ServerHandle};
+use tempfile::TempDir;
+
+use super::client::Client;
+use super::smtp::SmtpServer;
+
+/// A temporary data directory, shared by the servers that use it (restart
+/// tests start a second server on the same directory). Deleted when the last
+/// clone is dropped.
+#[derive(Clone)]
+pub struct DataDir(Arc<TempDir>);
+
+impl DataDir {
+    #[track_caller]
+    pub fn new() -> DataDir {
+        match tempfile::Builder::new().prefix("mv-it-").tempdir() {
+            Ok(dir) => DataDir(Arc::new(dir)),
+            Err(e) => panic!("cannot create a temporary data directory: {e}"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.0.path().join(name)
+    }
+}
+
+impl Default for DataDir {
+    fn default() -> Self {
+        DataDir::new()
+    }
+}
+
+/// Configures a [`TestServer`] before it starts.
+pub struct TestServerBuilder {
+    env: Vec<(String, String)>,
+    data_dir: Option<DataDir>,
+    toml: Option<String>,
+}
+
+impl TestServerBuilder {
+    /// Sets (or overrides) one `MV_…` environment variable.
+    pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_owned(), value));
+        self
+    }
+
+    /// Delivers mail through `smtp` (plain SMTP, no TLS) instead of the outbox.
+    pub fn smtp(self, smtp: &SmtpServer) -> Self {
+        self.smtp_port(smtp.port())
+    }
+
+    /// Delivers mail by SMTP to `127.0.0.1:port`, whether or not anything
+    /// listens there yet.
+    pub fn smtp_port(self, port: u16) -> Self {
+        self.env("MV_MAIL__TRANSPORT", "smtp")
+            .env("MV_MAIL__SMTP__HOST", "127.0.0.1")
+            .env("MV_MAIL__SMTP__PORT", port.to_string())
+            .env("MV_MAIL__SMTP__SECURITY", "none")
+            .env("MV_MAIL__SMTP__TIMEOUT", "5s")
+    }
+
+    /// Uses an existing data directory (e.g. of a server that was shut down).
+    pub fn data_dir(mut self, dir: &DataDir) -> Self {
+        self.data_dir = Some(dir.clone());
+        self
+    }
+
+    /// Content of the TOML configuration file (default: empty).
+    pub fn config_toml(mut self, toml: &str) -> Self {
+        self.toml = Some(toml.to_owned());
+        self
+    }
+
+    /// The configuration the server would start with.
+    #[track_caller]
+    pub fn config(&mut self) -> Config {
+        let dir = self.data_dir.get_or_insert_with(DataDir::new).clone();
+        match self.load(&dir) {
+            Ok(loaded) => loaded.config,
+            Err(e) => panic!("test configuration is invalid: {e}"),
+        }
+    }
+
+    fn load(&self, dir: &DataDir) -> Result<Loaded, config::ConfigError> {
+        // An explicit (normally empty) file keeps the tests independent of a
+        // `config/meine-versorgung.toml` in the working directory.
+        let file = dir.join("test-config.toml");
+        if let Err(e) = std::fs::write(&file, self.toml.as_deref().unwrap_or("")) {
+            panic!("cannot write {}: {e}", file.display());
+        }
+        let mut env = vec![
+            (
+                "MV_DATA_DIR".to_owned(),
+                dir.path().to_string_lossy().into_owned(),
+            ),
+            ("MV_HTTP__ADDR".to_owned(), "127.0.0.1:0".to_owned()),
+            ("MV_ARGON2__MEMORY_KIB".to_owned(), "1024".to_owned()),
+            ("MV_ARGON2__ITERATIONS".to_owned(), "1".to_owned()),
+        ];
+        for (k, v) in &self.env {
+            env.retain(|(existing, _)| existing != k);
+            env.push((k.clone(), v.clone()));
+        }
+        config::load_from(Some(&file), env)
+    }
+
+    /// Starts the server; `Err` is what `meine_versorgung::start` returned.
+    pub async fn try_start(mut self) -> Result<TestServer, StartError> {
+        super::init_logging();
+        let dir = self.data_dir.get_or_insert_with(DataDir::new).clone();
+        let config = match self.load(&dir) {
+            Ok(loaded) => loaded.config,
+            Err(e) => panic!("test configuration is invalid: {e}"),
+        };
+        let handle = meine_versorgung::start(config, ServeOptions { demo: false }).await?;
+        Ok(TestServer::new(handle, dir))
+    }
+
+    /// Starts the server and panics if it does not start.
+    pub async fn start(self) -> TestServer {
+        match self.try_start().await {
+            Ok(server) => server,
+            Err(e) => panic!("the portal did not start: {e}"),
+        }
+    }
+}
+
+/// A running portal.
+pub struct TestServer {
+    handle: Option<ServerHandle>,
+    dir: DataDir,
+    pub local_addr: SocketAddr,
+    pub public_url: String,
+    pub setup_token: Option<String>,
+}
+
+impl TestServer {
+    pub fn builder() -> TestServerBuilder {
+        TestServerBuilder {
+            env: Vec::new(),
+            data_dir: None,
+            toml: None,
+        }
+    }
+
+    /// A server with the default test configuration (outbox transport).
+    pub async fn start() -> TestServer {
+        Self::builder().start().await
+    }
+
+    fn new(handle: ServerHandle, dir: DataDir) -> TestServer {
+        TestServer {
+            local_addr: handle.local_addr,
+            public_url: handle.public_url.clone(),
+            setup_token: handle.setup_token.clone(),
+            handle: Some(handle),
+            dir,
+        }
+    }
+
+    /// The absolute URL of `path` (`/login` → `http://127.0.0.1:PORT/login`).
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_owned()
+        } else {
+            format!("http://{}{}", self.local_addr, path)
+        }
+    }
+
+    /// A fresh browser-like client (own cookies, no redirects followed).
+    pub fn client(&self) -> Client {
+        Client::new(&format!("http://{}", self.local_addr))
+    }
+
+    pub fn data_dir(&self) -> &DataDir {
+        &self.dir
+    }
+
+    /// The setup token, panicking when the server did not create one.
+    #[track_caller]
+    pub fn setup_token(&self) -> &str {
+        match &self.setup_token {
+            Some(t) => t,
+            None => panic!("the server did not create a setup token"),
+        }
+    }
+
+    /// Stops the server and waits for it; returns the data directory so a
+    /// new server can be started on it.
+    pub async fn shutdown(mut self) -> DataDir {
+        if let Some(handle) = self.handle.take() {
+            handle.shutdown().await;
+        }
+        self.dir.clone()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            // Tell the tasks to stop; the test runtime ends them anyway.
+            let _ = handle.trigger().send(true);
+        }
+    }
+}
