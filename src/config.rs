@@ -284,6 +284,7 @@ pub fn load_from(
     }
 
     let known = known_keys();
+    let text_keys = text_keys();
     let mut warnings = Vec::new();
     let mut env_pairs = Vec::new();
     for (name, value) in env {
@@ -300,7 +301,13 @@ pub fn load_from(
         }
     }
     for (key, value) in env_pairs {
-        figment = figment.merge(Serialized::global(&key, env_value(&value)));
+        // Text keys take the raw text, so a password like "12345" stays a string.
+        let value = if text_keys.contains(&key) {
+            figment::value::Value::from(value)
+        } else {
+            env_value(&value)
+        };
+        figment = figment.merge(Serialized::global(&key, value));
     }
 
     let config: Config = figment.extract().map_err(from_figment)?;
@@ -336,28 +343,42 @@ fn from_figment(err: figment::Error) -> ConfigError {
     ConfigError::new(&key, message)
 }
 
-/// Every leaf key of the configuration, dotted (`security.session_idle`).
-pub fn known_keys() -> BTreeSet<String> {
-    fn walk(prefix: &str, value: &serde_json::Value, out: &mut BTreeSet<String>) {
-        match value {
-            serde_json::Value::Object(map) => {
-                for (k, v) in map {
-                    let key = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    walk(&key, v, out);
-                }
-            }
-            _ => {
-                out.insert(prefix.to_owned());
-            }
-        }
-    }
+/// Keys whose value is text (strings, durations, optional strings).
+fn text_keys() -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     if let Ok(value) = serde_json::to_value(Config::default()) {
-        walk("", &value, &mut out);
+        leaves("", &value, &mut |key, v| {
+            if v.is_string() || v.is_null() {
+                out.insert(key.to_owned());
+            }
+        });
+    }
+    out
+}
+
+fn leaves(prefix: &str, value: &serde_json::Value, f: &mut dyn FnMut(&str, &serde_json::Value)) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                leaves(&key, v, f);
+            }
+        }
+        other => f(prefix, other),
+    }
+}
+
+/// Every leaf key of the configuration, dotted (`security.session_idle`).
+pub fn known_keys() -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    if let Ok(value) = serde_json::to_value(Config::default()) {
+        leaves("", &value, &mut |key, _| {
+            out.insert(key.to_owned());
+        });
     }
     out
 }
@@ -368,13 +389,13 @@ impl Config {
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::new("data_dir", "must not be empty"));
         }
-        if let Some(url) = &self.public_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(ConfigError::new(
-                    "public_url",
-                    "must start with http:// or https://",
-                ));
-            }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::new(
+                "public_url",
+                "must start with http:// or https://",
+            ));
         }
         if crate::domain::email::parse_mailbox(&self.mail.from).is_none() {
             return Err(ConfigError::new(

@@ -10,6 +10,8 @@ use crate::web::AppState;
 
 /// How often expired sessions and links are purged.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
+/// How long an ended session is remembered for the idle notice.
+const EXPIRED_SESSION_GRACE: Duration = Duration::from_secs(24 * 3600);
 
 pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
     loop {
@@ -32,9 +34,11 @@ fn housekeeping(state: &AppState) -> Result<(), store::Error> {
     let now = Timestamp::now();
     let sec = &state.config.security;
     state.store.write(|tx| {
-        let sessions = store::sessions::purge(tx, |s| {
-            !s.is_live(now, sec.session_idle, sec.session_lifetime)
-        })?;
+        // Ended sessions are kept a while so that a returning browser is
+        // told "Inaktivität festgestellt" instead of seeing a plain login.
+        let idle = sec.session_idle + EXPIRED_SESSION_GRACE;
+        let lifetime = sec.session_lifetime + EXPIRED_SESSION_GRACE;
+        let sessions = store::sessions::purge(tx, |s| !s.is_live(now, idle, lifetime))?;
         let links = store::links::purge_expired(tx, now)?;
         if sessions + links > 0 {
             tracing::debug!(sessions, links, "purged expired sessions and links");

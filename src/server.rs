@@ -90,7 +90,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         .trim_end_matches('/')
         .to_owned();
 
-    let csrf_key = store.write(|tx| store::secrets::csrf_key(tx))?;
+    let csrf_key = store.write(store::secrets::csrf_key)?;
     let passwords = PasswordHasher::new(&config.argon2).map_err(StartError::Other)?;
     let mailer = Mailer::new(&config.mail.from);
     let metrics = Arc::new(Metrics::default());

@@ -109,7 +109,7 @@ pub fn set_password_with_link(
         let Some(link) = valid_link(tx, token, LinkKind::SetPassword, now)? else {
             return Ok::<_, store::Error>(None);
         };
-        Ok(store::accounts::get(tx, &link.account)?)
+        store::accounts::get(tx, &link.account)
     })?;
     let Some(account) = found else {
         return Ok(SetPasswordOutcome::LinkInvalid);

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod credentials;
 pub mod demo;
 pub mod links;
+pub mod orgs;
 pub mod passwords;
 pub mod setup;
 

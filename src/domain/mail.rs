@@ -28,6 +28,9 @@ pub struct OutgoingMail {
     pub subject: String,
     /// The complete RFC 5322 message.
     pub raw: Vec<u8>,
+    /// The plain-text body, shown in the Postausgang.
+    #[serde(default)]
+    pub text: String,
     /// The message contains a link or TAN; only Portaladministration may read it.
     pub confidential: bool,
     pub state: MailState,

@@ -40,12 +40,19 @@ impl Session {
         idle: std::time::Duration,
         lifetime: std::time::Duration,
     ) -> bool {
-        let within = |since: Timestamp, span: std::time::Duration| {
-            jiff::SignedDuration::try_from(span)
-                .ok()
-                .and_then(|s| since.checked_add(s).ok())
-                .is_none_or(|end| now < end)
-        };
-        within(self.last_seen, idle) && within(self.created_at, lifetime)
+        !self.idle_expired(now, idle) && now < end(self.created_at, lifetime)
     }
+
+    /// Whether the session ended through inactivity (as opposed to its
+    /// absolute lifetime).
+    pub fn idle_expired(&self, now: Timestamp, idle: std::time::Duration) -> bool {
+        now >= end(self.last_seen, idle)
+    }
+}
+
+fn end(since: Timestamp, span: std::time::Duration) -> Timestamp {
+    jiff::SignedDuration::try_from(span)
+        .ok()
+        .and_then(|s| since.checked_add(s).ok())
+        .unwrap_or(Timestamp::MAX)
 }

@@ -57,6 +57,7 @@ impl Mailer {
             to: to.to_owned(),
             subject: template.subject.clone(),
             raw,
+            text: template.text.clone(),
             confidential: template.confidential,
             state: MailState::Queued,
             attempts: 0,

@@ -57,13 +57,12 @@ impl Worker {
     /// Delivers every due mail; returns when the next one is due.
     async fn deliver_due(&self) -> Result<Option<Timestamp>, store::Error> {
         let store = self.store.clone();
-        let pending =
-            tokio::task::spawn_blocking(move || store.read(|tx| store::mail_queue::pending(tx)))
-                .await
-                .map_err(|e| store::Error::Corrupt {
-                    table: "mail_queue",
-                    detail: e.to_string(),
-                })??;
+        let pending = tokio::task::spawn_blocking(move || store.read(store::mail_queue::pending))
+            .await
+            .map_err(|e| store::Error::Corrupt {
+                table: "mail_queue",
+                detail: e.to_string(),
+            })??;
         self.metrics.set_mail_queue_depth(pending.len() as u64);
         let now = Timestamp::now();
         let mut next_due: Option<Timestamp> = None;

@@ -26,10 +26,10 @@ pub fn by_number(tx: &impl ReadAccess, number: &str) -> Result<Option<OrgId>, Er
 pub fn put(tx: &WriteTransaction, org: &Organisation) -> Result<(), Error> {
     let previous = get(tx, org.id)?;
     let mut numbers = tx.open_table(tables::ORG_NUMBERS)?;
-    if let Some(prev) = previous {
-        if prev.number != org.number {
-            numbers.remove(prev.number.as_str())?;
-        }
+    if let Some(prev) = previous
+        && prev.number != org.number
+    {
+        numbers.remove(prev.number.as_str())?;
     }
     numbers.insert(org.number.as_str(), org.id)?;
     let bytes = codec::encode(TABLE, org)?;

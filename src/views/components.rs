@@ -218,6 +218,90 @@ fn berlin() -> jiff::tz::TimeZone {
     jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
+/// A group of checkboxes in a fieldset; `options` are (value, label, checked).
+pub fn checkbox_group(
+    legend: &str,
+    name: &str,
+    options: &[(&str, &str, bool)],
+    error: Option<&str>,
+) -> Markup {
+    let err_id = format!("f-{name}-fehler");
+    html! {
+        fieldset class={ "checks" @if error.is_some() { " field-error" } } aria-describedby=[error.map(|_| err_id.as_str())] {
+            legend { (legend) }
+            @for (value, label, checked) in options {
+                (checkbox(name, value, label, *checked))
+            }
+            @if let Some(err) = error {
+                p class="error" id=(err_id) { (err) }
+            }
+        }
+    }
+}
+
+/// A multi-line text field with label and error.
+pub fn textarea(
+    label: &str,
+    name: &str,
+    value: &str,
+    required: bool,
+    error: Option<&str>,
+) -> Markup {
+    let id = format!("f-{name}");
+    let err_id = format!("{id}-fehler");
+    html! {
+        div class={ "field" @if error.is_some() { " field-error" } } {
+            label for=(id) { (label) @if required { span class="req" aria-hidden="true" { "*" } } }
+            textarea id=(id) name=(name) rows="4" required[required]
+                aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| err_id.as_str())] { (value) }
+            @if let Some(err) = error { p class="error" id=(err_id) { (err) } }
+        }
+    }
+}
+
+/// A select with label and error; `options` are (value, label).
+pub fn select(
+    label: &str,
+    name: &str,
+    options: &[(String, String)],
+    selected: &str,
+    required: bool,
+    error: Option<&str>,
+) -> Markup {
+    let id = format!("f-{name}");
+    let err_id = format!("{id}-fehler");
+    html! {
+        div class={ "field" @if error.is_some() { " field-error" } } {
+            label for=(id) { (label) @if required { span class="req" aria-hidden="true" { "*" } } }
+            select id=(id) name=(name) required[required]
+                aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| err_id.as_str())] {
+                @for (value, text) in options {
+                    option value=(value) selected[value == selected] { (text) }
+                }
+            }
+            @if let Some(err) = error { p class="error" id=(err_id) { (err) } }
+        }
+    }
+}
+
+/// Looks up the message for `field` in a list of field errors.
+pub fn error_for<'a>(errors: &'a [(&'static str, String)], field: &str) -> Option<&'a str> {
+    errors
+        .iter()
+        .find(|(f, _)| *f == field)
+        .map(|(_, m)| m.as_str())
+}
+
+/// A button in its own small POST form (actions on details pages).
+pub fn action_button(action: &str, csrf: &str, label: &str, class: &str) -> Markup {
+    html! {
+        form method="post" action=(action) class="inline-form" {
+            (csrf_field(csrf))
+            button type="submit" class=(class) { (label) }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,9 +50,7 @@ pub fn page(p: &Page<'_>, body: Markup) -> Markup {
                 title { (p.title) " – Meine Versorgung" }
                 link rel="stylesheet" href=(crate::web::assets::url("style.css"));
                 link rel="icon" href=(crate::web::assets::url("logo.svg")) type="image/svg+xml";
-                @if p.session_timing.is_some() {
-                    script src=(crate::web::assets::url("session.js")) defer {}
-                }
+                script src=(crate::web::assets::url("session.js")) defer {}
             }
             body data-idle=[p.session_timing.map(|t| t.0)] data-warning=[p.session_timing.map(|t| t.1)] {
                 a class="skip-link" href="#inhalt" { "Zum Inhalt springen" }

@@ -162,6 +162,7 @@ async fn login_submit(
 }
 
 /// The session of a login in progress, or where to go instead.
+#[allow(clippy::result_large_err)]
 fn pending_stage(ctx: &Ctx) -> Result<Stage, Response> {
     match &ctx.session {
         Some(s) if s.session.stage == Stage::Full => Err(Redirect::to(paths::HOME).into_response()),

@@ -197,7 +197,7 @@ fn load_session(
         state
             .store
             .write(|tx| store::sessions::delete(tx, &key_hash))?;
-        let idle = !live && session.stage == Stage::Full;
+        let idle = session.stage == Stage::Full && session.idle_expired(now, sec.session_idle);
         return Ok((None, idle));
     }
     if now.as_second() - session.last_seen.as_second() >= TOUCH_INTERVAL_SECS {

@@ -1,0 +1,319 @@
+//! Member organisations, managed by the Kassen-Portaladministration.
+
+use jiff::Timestamp;
+
+use super::{Actor, Check, Error};
+use crate::domain::account::Role;
+use crate::domain::audit::AuditEntry;
+use crate::domain::org::{
+    Bereich, GroupMailbox, OrgId, Organisation, PortalFunction, ReceiptTarget,
+};
+use crate::domain::permissions;
+use crate::store::{self, ReadAccess, Store};
+
+/// The organisation form as entered.
+#[derive(Debug, Clone, Default)]
+pub struct OrgInput {
+    pub name: String,
+    pub number: String,
+    pub billing_number: String,
+    pub address: String,
+    pub bereiche: Vec<Bereich>,
+    pub mailboxes: Vec<GroupMailbox>,
+    pub functions: Vec<PortalFunction>,
+}
+
+impl OrgInput {
+    pub fn from_org(o: &Organisation) -> Self {
+        OrgInput {
+            name: o.name.clone(),
+            number: o.number.clone(),
+            billing_number: o.billing_number.clone(),
+            address: o.address.clone(),
+            bereiche: o.bereiche.clone(),
+            mailboxes: o.enabled_mailboxes.clone(),
+            functions: o.enabled_functions.clone(),
+        }
+    }
+}
+
+fn digits(check: &mut Check, field: &'static str, value: &str, label: &str) -> String {
+    let v = value.trim();
+    if v.is_empty() {
+        check.fail(field, format!("Bitte geben Sie die {label} ein."));
+    } else if v.len() > 12 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        check.fail(
+            field,
+            format!("Die {label} darf nur aus Ziffern bestehen (höchstens 12)."),
+        );
+    }
+    v.to_owned()
+}
+
+/// Validates the input; `own_id` is the organisation being edited.
+fn validate(
+    tx: &impl ReadAccess,
+    input: &OrgInput,
+    own_id: Option<OrgId>,
+) -> Result<OrgInput, Error> {
+    let mut check = Check::default();
+    let name = check.required("name", &input.name, "einen Namen");
+    let number = digits(
+        &mut check,
+        "mitgliedsnummer",
+        &input.number,
+        "Mitgliedsnummer",
+    );
+    let billing_number = digits(
+        &mut check,
+        "abrechnungsnummer",
+        &input.billing_number,
+        "Abrechnungsnummer",
+    );
+    let address = input.address.trim().to_owned();
+    if address.is_empty() {
+        check.fail("anschrift", "Bitte geben Sie die Anschrift ein.");
+    } else if address.chars().count() > 500 {
+        check.fail(
+            "anschrift",
+            "Die Anschrift darf höchstens 500 Zeichen lang sein.",
+        );
+    }
+    if input.bereiche.is_empty() {
+        check.fail(
+            "bereiche",
+            "Bitte wählen Sie mindestens einen Geschäftsbereich aus.",
+        );
+    }
+    if check.is_ok()
+        && let Some(existing) = store::orgs::by_number(tx, &number)?
+        && Some(existing) != own_id
+    {
+        check.fail(
+            "mitgliedsnummer",
+            "Diese Mitgliedsnummer ist bereits einem anderen Mitglied zugeordnet.",
+        );
+    }
+    check.finish()?;
+    Ok(OrgInput {
+        name,
+        number,
+        billing_number,
+        address,
+        bereiche: Bereich::ALL
+            .into_iter()
+            .filter(|b| input.bereiche.contains(b))
+            .collect(),
+        mailboxes: GroupMailbox::ALL
+            .into_iter()
+            .filter(|m| input.mailboxes.contains(m))
+            .collect(),
+        functions: PortalFunction::ALL
+            .into_iter()
+            .filter(|f| input.functions.contains(f))
+            .collect(),
+    })
+}
+
+fn audit(
+    tx: &store::WriteTx,
+    actor: &Actor,
+    org: &Organisation,
+    action: &str,
+    detail: String,
+    now: Timestamp,
+) -> Result<(), store::Error> {
+    store::audit::append(
+        tx,
+        &AuditEntry::new(now, actor.id.as_str(), action, detail)
+            .target(format!("Mitglied {}", org.number))
+            .org(Some(org.id))
+            .client(actor.client.clone()),
+    )
+    .map(|_| ())
+}
+
+pub fn create(
+    store: &Store,
+    input: &OrgInput,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<Organisation, Error> {
+    store.write(|tx| {
+        let v = validate(tx, input, None)?;
+        let org = Organisation {
+            id: store::next_id(tx, "org")?,
+            name: v.name,
+            number: v.number,
+            billing_number: v.billing_number,
+            address: v.address,
+            bereiche: v.bereiche,
+            enabled_mailboxes: v.mailboxes,
+            enabled_functions: v.functions,
+            receipt_target: ReceiptTarget::Personal,
+            group_emails: Default::default(),
+        };
+        store::orgs::put(tx, &org)?;
+        audit(
+            tx,
+            actor,
+            &org,
+            "org.created",
+            format!("Mitglied {} ({}) angelegt", org.name, org.number),
+            now,
+        )?;
+        Ok(org)
+    })
+}
+
+fn labels<T: Copy>(items: &[T], label: fn(T) -> &'static str) -> String {
+    if items.is_empty() {
+        "keine".to_owned()
+    } else {
+        items
+            .iter()
+            .map(|i| label(*i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Saves the organisation. Tightened restrictions apply to new grants at
+/// once; existing grants beyond them are reported on the details page.
+pub fn update(
+    store: &Store,
+    id: OrgId,
+    input: &OrgInput,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<Organisation, Error> {
+    store.write(|tx| {
+        let mut org = store::orgs::get(tx, id)?.ok_or(Error::NotFound)?;
+        let v = validate(tx, input, Some(id))?;
+        let mut changes = Vec::new();
+        if org.name != v.name {
+            changes.push(format!("Name: {} → {}", org.name, v.name));
+        }
+        if org.number != v.number {
+            changes.push(format!("Mitgliedsnummer: {} → {}", org.number, v.number));
+        }
+        if org.billing_number != v.billing_number {
+            changes.push(format!(
+                "Abrechnungsnummer: {} → {}",
+                org.billing_number, v.billing_number
+            ));
+        }
+        if org.address != v.address {
+            changes.push("Anschrift geändert".to_owned());
+        }
+        if org.bereiche != v.bereiche {
+            changes.push(format!(
+                "Geschäftsbereiche: {}",
+                labels(&v.bereiche, Bereich::label)
+            ));
+        }
+        if org.enabled_mailboxes != v.mailboxes {
+            changes.push(format!(
+                "Freigegebene Gruppenpostfächer: {}",
+                labels(&v.mailboxes, GroupMailbox::label)
+            ));
+        }
+        if org.enabled_functions != v.functions {
+            changes.push(format!(
+                "Freigegebene Portal-Funktionalitäten: {}",
+                labels(&v.functions, PortalFunction::label)
+            ));
+        }
+        org.name = v.name;
+        org.number = v.number;
+        org.billing_number = v.billing_number;
+        org.address = v.address;
+        org.bereiche = v.bereiche;
+        org.enabled_mailboxes = v.mailboxes;
+        org.enabled_functions = v.functions;
+        store::orgs::put(tx, &org)?;
+        if !changes.is_empty() {
+            audit(tx, actor, &org, "org.updated", changes.join("; "), now)?;
+        }
+        Ok(org)
+    })
+}
+
+/// A user whose grants exceed the organisation's current restrictions.
+pub struct Exceeding {
+    pub id: String,
+    pub name: String,
+    pub grants: crate::domain::account::Grants,
+}
+
+pub fn exceeding_grants(
+    tx: &impl ReadAccess,
+    org: &Organisation,
+) -> Result<Vec<Exceeding>, store::Error> {
+    let mut out = Vec::new();
+    for a in store::accounts::of_org(tx, org.id)? {
+        if let Role::OrgUser { grants, .. } = &a.role {
+            let over = permissions::exceeding(org, grants);
+            if !over.is_empty() {
+                out.push(Exceeding {
+                    id: a.id.to_string(),
+                    name: a.sort_name(),
+                    grants: over,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Removes every grant beyond the restrictions (and what then lacks its
+/// prerequisite) from the organisation's users; returns how many changed.
+pub fn remove_exceeding_grants(
+    store: &Store,
+    id: OrgId,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<usize, Error> {
+    store.write(|tx| {
+        let org = store::orgs::get(tx, id)?.ok_or(Error::NotFound)?;
+        let mut changed = 0;
+        for mut a in store::accounts::of_org(tx, id)? {
+            let Role::OrgUser { grants, .. } = &mut a.role else {
+                continue;
+            };
+            let trimmed = permissions::within_restrictions(&org, grants);
+            if trimmed != permissions::canonical(grants) {
+                *grants = trimmed;
+                store::accounts::put(tx, &a)?;
+                store::audit::append(
+                    tx,
+                    &AuditEntry::new(
+                        now,
+                        actor.id.as_str(),
+                        "grants.restricted",
+                        "Berechtigungen an die Funktionseinschränkungen angepasst",
+                    )
+                    .target(&a.id)
+                    .org(Some(id))
+                    .client(actor.client.clone()),
+                )?;
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    })
+}
+
+/// Organisations matching `query` (name or Mitgliedsnummer), by name.
+pub fn search(store: &Store, query: &str) -> Result<Vec<Organisation>, Error> {
+    let q = query.trim().to_lowercase();
+    let mut orgs = store.read(store::orgs::all)?;
+    orgs.retain(|o| {
+        q.is_empty()
+            || o.name.to_lowercase().contains(&q)
+            || o.number.contains(&q)
+            || o.billing_number.contains(&q)
+    });
+    orgs.sort_by_key(|o| o.name.to_lowercase());
+    Ok(orgs)
+}
