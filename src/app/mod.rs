@@ -6,9 +6,11 @@ pub mod auth;
 pub mod credentials;
 pub mod demo;
 pub mod links;
+pub mod org_settings;
 pub mod orgs;
 pub mod passwords;
 pub mod setup;
+pub mod users;
 
 use crate::store;
 

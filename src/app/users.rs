@@ -30,7 +30,8 @@ pub struct UserInput {
     pub terms_accepted: bool,
 }
 
-const TERMS_MISSING: &str = "Bitte bestätigen Sie, dass die Nutzungsbedingungen dem Beschäftigten bekannt sind.";
+const TERMS_MISSING: &str =
+    "Bitte bestätigen Sie, dass die Nutzungsbedingungen dem Beschäftigten bekannt sind.";
 
 /// The grants named by the form keys; unknown keys are refused like
 /// permissions the organisation has not enabled.
@@ -282,10 +283,10 @@ impl UserFilter {
         {
             return false;
         }
-        if let Some(m) = self.mailbox {
-            if !a.grants().is_some_and(|g| g.mailboxes.contains(&m)) {
-                return false;
-            }
+        if let Some(m) = self.mailbox
+            && !a.grants().is_some_and(|g| g.mailboxes.contains(&m))
+        {
+            return false;
         }
         if let Some(s) = self.status {
             let self_locked = a.self_locked_until(now).is_some();
@@ -303,7 +304,11 @@ fn sort_users(users: &mut [Account]) {
         a.last_name
             .to_lowercase()
             .cmp(&b.last_name.to_lowercase())
-            .then_with(|| a.first_name.to_lowercase().cmp(&b.first_name.to_lowercase()))
+            .then_with(|| {
+                a.first_name
+                    .to_lowercase()
+                    .cmp(&b.first_name.to_lowercase())
+            })
             .then_with(|| a.id.cmp(&b.id))
     });
 }

@@ -5,6 +5,8 @@ pub mod components;
 pub mod errors;
 pub mod info;
 pub mod layout;
+pub mod org;
 pub mod setup;
+pub mod users;
 
 pub use layout::{NavItem, Page, UserMenu, page};

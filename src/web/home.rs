@@ -23,7 +23,9 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     };
     match account.role {
         // Each role's home lives with its area.
-        Role::Kassen { .. } | Role::OrgAdmin { .. } | Role::OrgUser { .. } => {
+        Role::OrgAdmin { .. } => Ok(super::org::admin_home(&state, &ctx, &account)),
+        Role::OrgUser { .. } => super::org::user_home(&state, &ctx, &account).await,
+        Role::Kassen { .. } => {
             let body = html! {
                 h1 { "Guten Tag, " (account.full_name()) "!" }
             };

@@ -9,11 +9,13 @@ pub mod headers;
 pub mod home;
 pub mod info;
 pub mod ops;
+pub mod org;
 pub mod paths;
 pub mod session;
 pub mod setup;
 pub mod state;
 pub mod throttle;
+pub mod users;
 
 use std::time::Instant;
 
@@ -35,6 +37,8 @@ pub fn router(state: AppState) -> Router {
         .route(paths::SETUP, get(setup::show).post(setup::submit))
         .merge(access::routes())
         .merge(info::routes())
+        .merge(users::routes())
+        .merge(org::routes())
         .route(paths::HEALTH, get(ops::health))
         .route(paths::READY, get(ops::ready))
         .route(paths::METRICS, get(ops::metrics))

@@ -1,0 +1,245 @@
+//! Pages about the own organisation: the homes of administrators and
+//! Nutzer:innen, "Mitgliederdaten", "Übersicht: Gruppenpostfächer",
+//! "Gruppendetails" and "Postfach-Konfiguration" (handbook §2, §6, §7).
+
+use maud::{Markup, html};
+
+use super::components::{AlertKind, alert, csrf_field, empty_row, required_note};
+use crate::app::users::MailboxRow;
+use crate::domain::account::Account;
+use crate::domain::org::{Bereich, GroupMailbox, Organisation, ReceiptTarget};
+use crate::web::org::path;
+
+pub const NO_EMAILS: &str = "⚠ Keine E-Mail-Adresse(n) hinterlegt.";
+pub const RECEIPT_HINT: &str = "Die Quittungsnachrichten zu den aktuell vorhandenen Formularen sind dem Gruppenpostfach Beamtenversorgung zugeordnet.";
+
+fn greeting(account: &Account) -> Markup {
+    html! { h1 { "Guten Tag, " (account.full_name()) "!" } }
+}
+
+/// Home of an administrator: the newest messages of the group mailboxes.
+/// Messaging comes later; until then the table is honestly empty.
+pub fn admin_home(account: &Account) -> Markup {
+    html! {
+        (greeting(account))
+        section aria-labelledby="eingang-titel" {
+            h2 id="eingang-titel" { "Eingang Gruppenpostfächer" }
+            p { "Neueste Nachrichten in Gruppenpostfächern." }
+            div class="table-wrap" {
+                table {
+                    thead {
+                        tr {
+                            th scope="col" { "Datum" }
+                            th scope="col" { "Betreff" }
+                        }
+                    }
+                    tbody { (empty_row(2)) }
+                }
+            }
+        }
+    }
+}
+
+/// Home of a Nutzer:in: what they have been granted.
+pub fn user_home(account: &Account, org: &Organisation) -> Markup {
+    let grants = account.grants().cloned().unwrap_or_default();
+    html! {
+        (greeting(account))
+        p { "Sie sind im Portal Meine Versorgung als Nutzer:in von " (org.name) " angemeldet." }
+        h2 { "Ihre Berechtigungen" }
+        @if grants.functions.is_empty() {
+            p { "Ihnen wurden noch keine Berechtigungen für Portal-Funktionalitäten erteilt. Bitte wenden Sie sich an die Administration Ihrer Organisation." }
+        } @else {
+            p { "Ihnen wurden folgende Portal-Funktionalitäten freigegeben:" }
+            ul {
+                @for f in &grants.functions { li { (f.label()) } }
+            }
+        }
+        @if !grants.mailboxes.is_empty() {
+            p { "Sie haben Zugriff auf folgende Gruppenpostfächer:" }
+            ul {
+                @for m in &grants.mailboxes { li { (m.label()) } }
+            }
+        }
+    }
+}
+
+/// "Mitgliederdaten" (read-only).
+pub fn org_data(org: &Organisation) -> Markup {
+    let bereiche: Vec<&str> = Bereich::ALL
+        .into_iter()
+        .filter(|b| org.bereiche.contains(b))
+        .map(Bereich::label)
+        .collect();
+    html! {
+        h1 { "Mitgliederdaten" }
+        dl class="grid-2" {
+            div { dt { "Name" } dd { (org.name) } }
+            div { dt { "Mitgliedsnummer/PNR" } dd { (org.number) } }
+            div { dt { "Abrechnungsnummer" } dd { (org.billing_number) } }
+            div {
+                dt { "Anschrift" }
+                dd {
+                    @for (i, line) in org.address.lines().enumerate() {
+                        @if i > 0 { br; }
+                        (line)
+                    }
+                }
+            }
+            div {
+                dt { "Geschäftsbereiche" }
+                dd {
+                    @if bereiche.is_empty() { "keine" } @else { (bereiche.join(", ")) }
+                }
+            }
+        }
+        @if let Some(hint) = org.registration_hint() { p class="info" { (hint) } }
+    }
+}
+
+fn member_line(a: &Account) -> String {
+    format!("{} {}", a.sort_name(), a.id)
+}
+
+/// "Übersicht: Gruppenpostfächer".
+pub fn mailboxes(rows: &[MailboxRow]) -> Markup {
+    html! {
+        h1 { "Übersicht: Gruppenpostfächer" }
+        p { "Sie können hier die Gruppenpostfächer Ihrer Organisation im Portal Meine Versorgung verwalten." }
+        div class="table-wrap" {
+            table {
+                caption class="visually-hidden" { "Gruppenpostfächer Ihrer Organisation" }
+                thead {
+                    tr {
+                        th scope="col" { "Gruppenpostfach" }
+                        th scope="col" { "E-Mail-Adresse(n)" }
+                        th scope="col" { "Nutzer:innen" }
+                    }
+                }
+                tbody {
+                    @if rows.is_empty() { (empty_row(3)) }
+                    @for row in rows {
+                        tr class="clickable" {
+                            td { a class="row-link" href=(path::group(row.mailbox)) { (row.mailbox.label()) } }
+                            td {
+                                @if row.emails.is_empty() {
+                                    (NO_EMAILS)
+                                } @else {
+                                    @for (i, e) in row.emails.iter().enumerate() {
+                                        @if i > 0 { br; }
+                                        (e)
+                                    }
+                                }
+                            }
+                            td {
+                                @for (i, a) in row.members.iter().enumerate() {
+                                    @if i > 0 { br; }
+                                    (member_line(a))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// "Gruppendetails" (read view).
+pub fn group_details(row: &MailboxRow, notice: Option<&str>) -> Markup {
+    let m = row.mailbox;
+    html! {
+        h1 { "Gruppendetails" }
+        @if let Some(n) = notice { (alert(AlertKind::Success, None, n)) }
+        h2 { "Gruppe: " (m.label()) }
+        p class="actions" { a class="button" href=(path::group_edit(m)) { "Bearbeiten" } }
+        h3 { "E-Mail-Adresse(n)" }
+        @if row.emails.is_empty() {
+            p { "Es sind keine E-Mail-Adressen für diese Gruppe hinterlegt." }
+        } @else {
+            ul { @for e in &row.emails { li { (e) } } }
+        }
+        p class="info" { "An die hinterlegte/n E-Mail-Adresse/n erfolgt eine Benachrichtigung über den Eingang einer Nachricht im Gruppenpostfach." }
+        h3 { "Nutzer:innen" }
+        @if row.members.is_empty() {
+            p { "Diesem Gruppenpostfach sind keine Nutzer:innen zugeordnet." }
+        } @else {
+            ul { @for a in &row.members { li { (member_line(a)) } } }
+        }
+        p { a href=(path::LIST) { "Zurück zur Übersicht: Gruppenpostfächer" } }
+    }
+}
+
+/// "Gruppendetails" → "Bearbeiten": any number of address fields.
+pub fn group_edit(
+    csrf: &str,
+    mailbox: GroupMailbox,
+    values: &[String],
+    errors: &[Option<String>],
+) -> Markup {
+    let failed = errors.iter().any(Option::is_some);
+    html! {
+        h1 { "Gruppendetails" }
+        h2 { "Gruppe: " (mailbox.label()) }
+        @if failed { (alert(AlertKind::Error, None, "Bitte korrigieren Sie die markierten Angaben.")) }
+        form method="post" action=(path::group_edit(mailbox)) novalidate {
+            (csrf_field(csrf))
+            (required_note())
+            @for (i, value) in values.iter().enumerate() {
+                @let name = format!("email_{i}");
+                @let error = errors.get(i).and_then(Option::as_deref);
+                @let id = format!("f-{name}");
+                @let err_id = format!("{id}-fehler");
+                div class={ "field" @if error.is_some() { " field-error" } } {
+                    label for=(id) { "E-Mail-Adresse" span class="req" aria-hidden="true" { "*" } }
+                    input id=(id) name=(name) type="email" value=(value) autocomplete="off"
+                        aria-invalid=[error.map(|_| "true")]
+                        aria-describedby=[error.map(|_| err_id.as_str())];
+                    @if let Some(e) = error { p class="error" id=(err_id) { (e) } }
+                }
+            }
+            p {
+                button type="submit" name="aktion" value="hinzufuegen" class="button-secondary" formnovalidate { "+ E-Mail-Adresse hinzufügen" }
+            }
+            div class="actions" {
+                a class="button button-secondary" href=(path::group(mailbox)) { "Abbrechen" }
+                button type="submit" name="aktion" value="speichern" { "Speichern" }
+            }
+        }
+    }
+}
+
+/// "Postfach-Konfiguration" (handbook §7).
+pub fn mailbox_config(csrf: &str, target: ReceiptTarget, notice: Option<&str>) -> Markup {
+    let radio = |value: &str, label: &str, hint: &str, checked: bool| {
+        let id = format!("f-quittungen-{value}");
+        let hint_id = format!("{id}-hinweis");
+        html! {
+            div class="check" {
+                input type="radio" id=(id) name="quittungen" value=(value) checked[checked] aria-describedby=(hint_id);
+                label for=(id) { (label) }
+            }
+            p class="hint" id=(hint_id) { (hint) }
+        }
+    };
+    html! {
+        h1 { "Postfach-Konfiguration" }
+        @if let Some(n) = notice { (alert(AlertKind::Success, None, n)) }
+        p { "Hier können Sie steuern, ob Quittungsnachrichten zu abgesandten Formularen in persönliche oder Gruppenpostfächer eingestellt werden." }
+        form method="post" action=(path::CONFIG) {
+            (csrf_field(csrf))
+            fieldset {
+                legend { "Quittungsnachrichten" }
+                (radio("persoenlich", "persönliches Postfach",
+                    "Wenn Sie die Einstellung „persönliches Postfach“ wählen, gehen die Quittungsnachrichten als Systemmeldung im persönlichen Postfach der Nutzer ein.",
+                    target == ReceiptTarget::Personal))
+                (radio("gruppe", "Gruppenpostfächer",
+                    "Wenn Sie die Einstellung „Gruppenpostfächer“ wählen, gehen die Quittungsnachrichten im entsprechenden Gruppenpostfach ein. Die Nutzer benötigen eine Zuordnung zum entsprechenden Gruppenpostfach, um diese lesen zu können.",
+                    target == ReceiptTarget::Group))
+            }
+            p { "Die Postfach-Konfiguration bewirkt kein Verschieben bestehender Quittungsnachrichten. Diese verbleiben im jeweiligen Postfach." }
+            p class="info" { "Hinweis: " (RECEIPT_HINT) }
+            div class="actions" { button type="submit" { "Speichern" } }
+        }
+    }
+}

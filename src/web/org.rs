@@ -1,0 +1,233 @@
+//! The own organisation: homes of administrators and Nutzer:innen,
+//! "Mitgliederdaten", group mailboxes and "Postfach-Konfiguration".
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use super::error::{AppError, OrNotFound, WebResult};
+use super::frame;
+use super::guards::OrgAdmin;
+use super::session::{Authed, CsrfForm, Ctx, FormData};
+use super::state::AppState;
+use crate::app::Actor;
+use crate::app::org_settings::{self, MAX_GROUP_EMAILS};
+use crate::app::users::{self, MailboxRow};
+use crate::domain::account::Account;
+use crate::domain::org::{GroupMailbox, Organisation, ReceiptTarget};
+use crate::store;
+use crate::views::org as v;
+
+/// Paths of this area.
+pub mod path {
+    use crate::domain::org::GroupMailbox;
+    pub use crate::web::paths::{GROUP_MAILBOXES as LIST, MAILBOX_CONFIG as CONFIG, ORG_DATA};
+
+    pub const GROUP: &str = "/gruppenpostfaecher/{postfach}";
+    pub const GROUP_EDIT: &str = "/gruppenpostfaecher/{postfach}/bearbeiten";
+
+    pub fn group(m: GroupMailbox) -> String {
+        GROUP.replace("{postfach}", m.key())
+    }
+
+    pub fn group_edit(m: GroupMailbox) -> String {
+        GROUP_EDIT.replace("{postfach}", m.key())
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(path::ORG_DATA, get(org_data))
+        .route(path::LIST, get(mailboxes))
+        .route(path::GROUP, get(group_details))
+        .route(
+            path::GROUP_EDIT,
+            get(group_edit_page).post(group_edit_submit),
+        )
+        .route(path::CONFIG, get(config_page).post(config_submit))
+}
+
+fn actor(admin: &OrgAdmin) -> Actor {
+    Actor {
+        id: admin.authed.account.id.to_string(),
+        client: admin.authed.ctx.client_text(),
+    }
+}
+
+async fn load_org(state: &AppState, id: u64) -> Result<Organisation, AppError> {
+    state
+        .blocking(move |st| Ok::<_, AppError>(st.store.read(|tx| store::orgs::get(tx, id))?))
+        .await?
+        .or_not_found()
+}
+
+/// `/` for an administrator.
+pub fn admin_home(state: &AppState, ctx: &Ctx, account: &Account) -> Response {
+    frame::render(ctx, state, "Startseite", v::admin_home(account)).into_response()
+}
+
+/// `/` for a Nutzer:in.
+pub async fn user_home(state: &AppState, ctx: &Ctx, account: &Account) -> WebResult {
+    let org = load_org(state, account.org().or_not_found()?).await?;
+    Ok(frame::render(ctx, state, "Startseite", v::user_home(account, &org)).into_response())
+}
+
+/// "Mitgliederdaten": for administrators and Nutzer:innen of the organisation.
+async fn org_data(State(state): State<AppState>, authed: Authed) -> WebResult {
+    let org = load_org(&state, authed.account.org().or_not_found()?).await?;
+    Ok(frame::render(&authed.ctx, &state, "Mitgliederdaten", v::org_data(&org)).into_response())
+}
+
+async fn mailboxes(State(state): State<AppState>, admin: OrgAdmin) -> WebResult {
+    let org = admin.org.clone();
+    let rows = state
+        .blocking(move |st| users::mailbox_overview(&st.store, &org))
+        .await?;
+    let body = v::mailboxes(&rows);
+    Ok(frame::render(
+        &admin.authed.ctx,
+        &state,
+        "Übersicht: Gruppenpostfächer",
+        body,
+    )
+    .into_response())
+}
+
+/// An enabled group mailbox of the administrator's organisation (else 404).
+fn enabled_mailbox(admin: &OrgAdmin, key: &str) -> Result<GroupMailbox, AppError> {
+    GroupMailbox::from_key(key)
+        .filter(|m| admin.org.enabled_mailboxes.contains(m))
+        .or_not_found()
+}
+
+async fn mailbox_row(state: &AppState, admin: &OrgAdmin, m: GroupMailbox) -> WebResult<MailboxRow> {
+    let org = admin.org.clone();
+    let rows = state
+        .blocking(move |st| users::mailbox_overview(&st.store, &org))
+        .await?;
+    rows.into_iter().find(|r| r.mailbox == m).or_not_found()
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoticeQuery {
+    hinweis: Option<String>,
+}
+
+async fn group_details(
+    State(state): State<AppState>,
+    admin: OrgAdmin,
+    Path(key): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> WebResult {
+    let m = enabled_mailbox(&admin, &key)?;
+    let row = mailbox_row(&state, &admin, m).await?;
+    let notice = q
+        .hinweis
+        .is_some_and(|h| h == "gespeichert")
+        .then_some("Die E-Mail-Adressen wurden gespeichert.");
+    let body = v::group_details(&row, notice);
+    Ok(frame::render(&admin.authed.ctx, &state, "Gruppendetails", body).into_response())
+}
+
+async fn group_edit_page(
+    State(state): State<AppState>,
+    admin: OrgAdmin,
+    Path(key): Path<String>,
+) -> WebResult {
+    let m = enabled_mailbox(&admin, &key)?;
+    let mut values = admin.org.group_emails.get(&m).cloned().unwrap_or_default();
+    if values.is_empty() {
+        values.push(String::new());
+    }
+    let body = v::group_edit(&admin.authed.ctx.csrf, m, &values, &[]);
+    Ok(frame::render(&admin.authed.ctx, &state, "Gruppendetails", body).into_response())
+}
+
+/// The address fields `email_0`, `email_1`, … as sent.
+fn entered_emails(form: &FormData) -> Vec<String> {
+    (0..=MAX_GROUP_EMAILS * 2)
+        .map(|i| format!("email_{i}"))
+        .take_while(|name| form.has(name))
+        .map(|name| form.get(&name).to_owned())
+        .collect()
+}
+
+async fn group_edit_submit(
+    State(state): State<AppState>,
+    admin: OrgAdmin,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    let m = enabled_mailbox(&admin, &key)?;
+    let mut values = entered_emails(&form);
+    let ctx = &admin.authed.ctx;
+    if form.get("aktion") == "hinzufuegen" {
+        // "+ E-Mail-Adresse hinzufügen": the same form with one more field.
+        if values.len() < MAX_GROUP_EMAILS {
+            values.push(String::new());
+        }
+        let body = v::group_edit(&ctx.csrf, m, &values, &[]);
+        return Ok(frame::render(ctx, &state, "Gruppendetails", body).into_response());
+    }
+    if let Err(errors) = org_settings::clean_group_emails(&values) {
+        let body = v::group_edit(&ctx.csrf, m, &values, &errors);
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            frame::render(ctx, &state, "Gruppendetails", body),
+        )
+            .into_response());
+    }
+    let actor = actor(&admin);
+    let org = admin.org.id;
+    state
+        .blocking(move |st| {
+            org_settings::set_group_emails(&st.store, org, m, &values, &actor, Timestamp::now())
+        })
+        .await?;
+    Ok(Redirect::to(&format!("{}?hinweis=gespeichert", path::group(m))).into_response())
+}
+
+async fn config_page(
+    State(state): State<AppState>,
+    admin: OrgAdmin,
+    Query(q): Query<NoticeQuery>,
+) -> WebResult {
+    let notice = q
+        .hinweis
+        .is_some_and(|h| h == "gespeichert")
+        .then_some("Die Postfach-Konfiguration wurde gespeichert.");
+    let body = v::mailbox_config(&admin.authed.ctx.csrf, admin.org.receipt_target, notice);
+    Ok(frame::render(&admin.authed.ctx, &state, "Postfach-Konfiguration", body).into_response())
+}
+
+async fn config_submit(
+    State(state): State<AppState>,
+    admin: OrgAdmin,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    let target = match form.get("quittungen") {
+        "persoenlich" => ReceiptTarget::Personal,
+        "gruppe" => ReceiptTarget::Group,
+        _ => {
+            let ctx = &admin.authed.ctx;
+            let body = v::mailbox_config(&ctx.csrf, admin.org.receipt_target, None);
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                frame::render(ctx, &state, "Postfach-Konfiguration", body),
+            )
+                .into_response());
+        }
+    };
+    let actor = actor(&admin);
+    let org = admin.org.id;
+    state
+        .blocking(move |st| {
+            org_settings::set_receipt_target(&st.store, org, target, &actor, Timestamp::now())
+        })
+        .await?;
+    Ok(Redirect::to(&format!("{}?hinweis=gespeichert", path::CONFIG)).into_response())
+}
