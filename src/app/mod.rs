@@ -2,9 +2,11 @@
 //! store functions inside one write transaction. No HTTP here.
 
 pub mod accounts;
+pub mod audit_log;
 pub mod auth;
 pub mod credentials;
 pub mod demo;
+pub mod kassen_accounts;
 pub mod links;
 pub mod org_settings;
 pub mod orgs;

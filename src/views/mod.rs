@@ -4,6 +4,7 @@ pub mod access;
 pub mod components;
 pub mod errors;
 pub mod info;
+pub mod kassen;
 pub mod layout;
 pub mod org;
 pub mod setup;

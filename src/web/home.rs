@@ -3,10 +3,8 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
-use maud::html;
 
 use super::error::WebResult;
-use super::frame;
 use super::session::Ctx;
 use super::state::AppState;
 use crate::domain::account::Role;
@@ -25,11 +23,8 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult {
         // Each role's home lives with its area.
         Role::OrgAdmin { .. } => Ok(super::org::admin_home(&state, &ctx, &account)),
         Role::OrgUser { .. } => super::org::user_home(&state, &ctx, &account).await,
-        Role::Kassen { .. } => {
-            let body = html! {
-                h1 { "Guten Tag, " (account.full_name()) "!" }
-            };
-            Ok(frame::render(&ctx, &state, "Startseite", body).into_response())
-        }
+        Role::Kassen { .. } => Ok(super::kassen::home(&state, &ctx, &account)
+            .await?
+            .into_response()),
     }
 }

@@ -8,6 +8,7 @@ pub mod guards;
 pub mod headers;
 pub mod home;
 pub mod info;
+pub mod kassen;
 pub mod ops;
 pub mod org;
 pub mod paths;
@@ -37,6 +38,8 @@ pub fn router(state: AppState) -> Router {
         .route(paths::SETUP, get(setup::show).post(setup::submit))
         .merge(access::routes())
         .merge(info::routes())
+        .merge(kassen::routes())
+        .merge(kassen::org_audit_routes())
         .merge(users::routes())
         .merge(org::routes())
         .route(paths::HEALTH, get(ops::health))

@@ -1,0 +1,88 @@
+//! The audit log ("Protokoll").
+
+use maud::{Markup, html};
+
+use super::orgs::urlencode;
+use crate::app::audit_log::AuditFilter;
+use crate::domain::audit::AuditEntry;
+use crate::domain::org::Organisation;
+use crate::views::components::{Field, Paging, empty_row, pager, select};
+
+pub fn filter_query(f: &AuditFilter) -> String {
+    format!(
+        "akteur={}&ziel={}&mitglied={}&aktion={}&von={}&bis={}",
+        urlencode(&f.actor),
+        urlencode(&f.target),
+        f.org.map(|o| o.to_string()).unwrap_or_default(),
+        urlencode(&f.action),
+        f.from.map(|d| d.to_string()).unwrap_or_default(),
+        f.to.map(|d| d.to_string()).unwrap_or_default(),
+    )
+}
+
+/// `base` is the page's path (Kassen or organisation view); `orgs` is empty
+/// where the organisation filter makes no sense.
+pub fn page(
+    base: &str,
+    entries: &[AuditEntry],
+    orgs: &[Organisation],
+    f: &AuditFilter,
+    paging: &Paging,
+) -> Markup {
+    let query = filter_query(f);
+    let href = |p: usize| format!("{base}?{query}&seite={p}");
+    let mut org_opts = vec![(String::new(), "Alle".to_owned())];
+    org_opts.extend(
+        orgs.iter()
+            .map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.number))),
+    );
+    let org_name = |id: Option<u64>| {
+        id.and_then(|id| orgs.iter().find(|o| o.id == id))
+            .map(|o| o.name.clone())
+            .unwrap_or_default()
+    };
+    html! {
+        h1 { "Protokoll" }
+        p { "Alle administrativen Aktionen: wer hat wann von wo was an wem getan. Zeiten in UTC." }
+        form method="get" action=(base) class="filter" {
+            div class="grid-2" {
+                (Field::text("Akteur", "akteur", &f.actor).render())
+                (Field::text("Ziel", "ziel", &f.target).render())
+                (Field::text("Aktion", "aktion", &f.action).render())
+                @if !orgs.is_empty() {
+                    (select("Mitglied", "mitglied", &org_opts, &f.org.map(|o| o.to_string()).unwrap_or_default(), false, None))
+                }
+                (Field::text("Von", "von", &f.from.map(|d| d.to_string()).unwrap_or_default()).kind("date").render())
+                (Field::text("Bis", "bis", &f.to.map(|d| d.to_string()).unwrap_or_default()).kind("date").render())
+            }
+            div class="actions" {
+                button type="submit" { "Filtern" }
+                @if f.is_active() { a class="button button-secondary" href=(base) { "Alle Filter löschen" } }
+                a class="button button-secondary" href={ (base) ".csv?" (query) } { "Als CSV exportieren" }
+            }
+        }
+        div class="table-wrap" {
+            table {
+                caption class="visually-hidden" { "Protokoll" }
+                thead { tr {
+                    th scope="col" { "Zeitpunkt (UTC)" } th scope="col" { "Akteur" } th scope="col" { "Aktion" }
+                    th scope="col" { "Ziel" } th scope="col" { "Mitglied" } th scope="col" { "Adresse" } th scope="col" { "Beschreibung" }
+                } }
+                tbody {
+                    @if entries.is_empty() { (empty_row(7)) }
+                    @for e in &entries[paging.range()] {
+                        tr {
+                            td { (e.at.strftime("%d.%m.%Y %H:%M:%S").to_string()) }
+                            td { (e.actor) } td { code { (e.action) } }
+                            td { (e.target.as_deref().unwrap_or("")) }
+                            td { (org_name(e.org)) }
+                            td { (e.client.as_deref().unwrap_or("")) }
+                            td { (e.detail) }
+                        }
+                    }
+                }
+            }
+        }
+        (pager(paging, href))
+    }
+}

@@ -1,0 +1,37 @@
+//! Pages of the Kassen-Portaladministration.
+
+pub mod admins;
+pub mod audit;
+pub mod orgs;
+pub mod outbox;
+pub mod staff;
+
+use maud::{Markup, html};
+
+/// Figures on the Kassen home page.
+pub struct Overview {
+    pub orgs: usize,
+    pub admins: usize,
+    pub staff: usize,
+    pub mail_queued: usize,
+    pub mail_failed: usize,
+}
+
+pub fn home(full_name: &str, portal_admin: bool, o: &Overview) -> Markup {
+    html! {
+        h1 { "Guten Tag, " (full_name) "!" }
+        @if portal_admin {
+            section aria-labelledby="ueberblick" {
+                h2 id="ueberblick" { "Überblick" }
+                ul class="link-list" {
+                    li { a href="/kassen/mitglieder" { "Mitglieder" } ": " (o.orgs) }
+                    li { a href="/kassen/administratoren" { "Administrator:innen" } ": " (o.admins) }
+                    li { a href="/kassen/personal" { "Kassenpersonal" } ": " (o.staff) }
+                    li { a href="/kassen/postausgang" { "Postausgang" } ": " (o.mail_queued) " in Warteschlange, " (o.mail_failed) " fehlgeschlagen" }
+                }
+            }
+        } @else {
+            p { "Willkommen im Portal Meine Versorgung." }
+        }
+    }
+}

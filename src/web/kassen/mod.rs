@@ -1,0 +1,138 @@
+//! Pages of the Kassen-Portaladministration. Every handler takes the
+//! `KassenAdmin` guard: everyone else gets 404.
+
+mod accounts;
+mod audit;
+mod orgs;
+mod outbox;
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::routing::{get, post};
+use maud::Markup;
+
+use super::error::AppError;
+use super::frame;
+use super::paths;
+use super::session::{Authed, Ctx};
+use super::state::AppState;
+use crate::domain::account::{Account, Role};
+use crate::domain::mail::MailState;
+use crate::views::components::Paging;
+use crate::views::kassen::Overview;
+
+pub use audit::org_audit_routes;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(paths::KASSEN_ORGS, get(orgs::list))
+        .route(
+            paths::KASSEN_ORG_NEW,
+            get(orgs::new_page).post(orgs::create),
+        )
+        .route(
+            "/kassen/mitglieder/{id}",
+            get(orgs::details).post(orgs::update),
+        )
+        .route(
+            "/kassen/mitglieder/{id}/berechtigungen-bereinigen",
+            post(orgs::remove_exceeding),
+        )
+        .route(paths::KASSEN_ADMINS, get(accounts::admin_list))
+        .route(
+            paths::KASSEN_ADMIN_NEW,
+            get(accounts::admin_new_page).post(accounts::admin_create),
+        )
+        .route(
+            "/kassen/administratoren/{id}",
+            get(accounts::admin_details).post(accounts::admin_update),
+        )
+        .route(
+            "/kassen/administratoren/{id}/{action}",
+            get(accounts::confirm_page).post(accounts::admin_action),
+        )
+        .route(paths::KASSEN_STAFF, get(accounts::staff_list))
+        .route(
+            paths::KASSEN_STAFF_NEW,
+            get(accounts::staff_new_page).post(accounts::staff_create),
+        )
+        .route(
+            "/kassen/personal/{id}",
+            get(accounts::staff_details).post(accounts::staff_update),
+        )
+        .route(
+            "/kassen/personal/{id}/{action}",
+            get(accounts::confirm_page).post(accounts::staff_action),
+        )
+        .route(paths::KASSEN_AUDIT, get(audit::page))
+        .route(paths::KASSEN_AUDIT_CSV, get(audit::csv))
+        .route(paths::KASSEN_OUTBOX, get(outbox::list))
+        .route("/kassen/postausgang/{id}", get(outbox::details))
+}
+
+/// Query parameters of list pages.
+type Params = HashMap<String, String>;
+
+fn param<'a>(p: &'a Params, name: &str) -> &'a str {
+    p.get(name).map(String::as_str).unwrap_or("")
+}
+
+fn paging(p: &Params, total: usize) -> Paging {
+    Paging::new(param(p, "seite").parse().unwrap_or(1), total)
+}
+
+/// A success notice chosen by key (Post/Redirect/Get keeps texts out of URLs).
+fn notice(p: &Params) -> Option<&'static str> {
+    Some(match param(p, "hinweis") {
+        "angelegt" => "Das Mitglied wurde angelegt.",
+        "gespeichert" => "Die Änderungen wurden gespeichert.",
+        "bereinigt" => "Die überschreitenden Berechtigungen wurden entfernt.",
+        "deaktiviert" => "Das Nutzerkonto wurde dauerhaft deaktiviert.",
+        _ => return None,
+    })
+}
+
+fn render(authed: &Authed, state: &AppState, title: &str, body: Markup) -> Markup {
+    frame::render(&authed.ctx, state, title, body)
+}
+
+/// The Kassen home page (any `K` account).
+pub async fn home(state: &AppState, ctx: &Ctx, account: &Account) -> Result<Markup, AppError> {
+    let Role::Kassen { portal_admin, .. } = account.role else {
+        return Err(AppError::NotFound);
+    };
+    let overview = state
+        .blocking(|st| {
+            Ok::<_, AppError>(st.store.read(|tx| {
+                let accounts = crate::store::accounts::all(tx)?;
+                let mails = crate::store::mail_queue::all(tx)?;
+                Ok::<_, crate::store::Error>(Overview {
+                    orgs: crate::store::orgs::all(tx)?.len(),
+                    admins: accounts
+                        .iter()
+                        .filter(|a| matches!(a.role, Role::OrgAdmin { .. }))
+                        .count(),
+                    staff: accounts
+                        .iter()
+                        .filter(|a| matches!(a.role, Role::Kassen { .. }))
+                        .count(),
+                    mail_queued: mails
+                        .iter()
+                        .filter(|m| m.state == MailState::Queued)
+                        .count(),
+                    mail_failed: mails
+                        .iter()
+                        .filter(|m| m.state == MailState::Failed)
+                        .count(),
+                })
+            })?)
+        })
+        .await?;
+    Ok(frame::render(
+        ctx,
+        state,
+        "Startseite",
+        crate::views::kassen::home(&account.full_name(), portal_admin, &overview),
+    ))
+}

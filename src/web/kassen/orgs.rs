@@ -1,0 +1,230 @@
+//! Mitglieder: list, create, edit, function restrictions.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use jiff::Timestamp;
+
+use super::{Params, notice, paging, param, render};
+use crate::app::orgs::{self, OrgInput};
+use crate::app::{self, Actor};
+use crate::domain::account::Role;
+use crate::domain::org::{Bereich, GroupMailbox, PortalFunction};
+use crate::store;
+use crate::views::kassen::orgs as v;
+use crate::views::kassen::orgs::{AdminRow, OrgRow};
+use crate::web::error::{AppError, WebResult};
+use crate::web::guards::KassenAdmin;
+use crate::web::session::{CsrfForm, FormData};
+use crate::web::state::AppState;
+
+fn input(form: &FormData) -> OrgInput {
+    OrgInput {
+        name: form.get("name").to_owned(),
+        number: form.get("mitgliedsnummer").to_owned(),
+        billing_number: form.get("abrechnungsnummer").to_owned(),
+        address: form.get("anschrift").to_owned(),
+        bereiche: form
+            .all("bereiche")
+            .into_iter()
+            .filter_map(Bereich::from_key)
+            .collect(),
+        mailboxes: form
+            .all("postfaecher")
+            .into_iter()
+            .filter_map(GroupMailbox::from_key)
+            .collect(),
+        functions: form
+            .all("funktionen")
+            .into_iter()
+            .filter_map(PortalFunction::from_key)
+            .collect(),
+    }
+}
+
+fn actor(k: &KassenAdmin) -> Actor {
+    Actor {
+        id: k.0.account.id.to_string(),
+        client: k.0.ctx.client_text(),
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    Query(p): Query<Params>,
+) -> WebResult {
+    let q = param(&p, "q").to_owned();
+    let q2 = q.clone();
+    let rows = state
+        .blocking(move |st| {
+            let orgs = orgs::search(&st.store, &q2)?;
+            let accounts = st.store.read(store::accounts::all)?;
+            Ok::<_, AppError>(
+                orgs.into_iter()
+                    .map(|org| {
+                        let admins = accounts
+                            .iter()
+                            .filter(|a| a.role == Role::OrgAdmin { org: org.id })
+                            .count();
+                        OrgRow { org, admins }
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .await?;
+    let pg = paging(&p, rows.len());
+    Ok(render(
+        &k.0,
+        &state,
+        "Mitglieder",
+        v::list(&rows, &pg, &q, notice(&p)),
+    )
+    .into_response())
+}
+
+pub async fn new_page(State(state): State<AppState>, k: KassenAdmin) -> WebResult {
+    let input = OrgInput {
+        bereiche: Bereich::ALL.to_vec(),
+        mailboxes: GroupMailbox::ALL.to_vec(),
+        functions: PortalFunction::ALL.to_vec(),
+        ..Default::default()
+    };
+    Ok(render(
+        &k.0,
+        &state,
+        "Mitglied anlegen",
+        v::new_page(&k.0.ctx.csrf, &input, &[]),
+    )
+    .into_response())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    let input = input(&form);
+    let actor = actor(&k);
+    let i2 = input.clone();
+    let result = state
+        .blocking(move |st| {
+            Ok::<_, AppError>(orgs::create(&st.store, &i2, &actor, Timestamp::now()))
+        })
+        .await?;
+    match result {
+        Ok(org) => Ok(
+            Redirect::to(&format!("/kassen/mitglieder/{}?hinweis=angelegt", org.id))
+                .into_response(),
+        ),
+        Err(app::Error::Invalid(errors)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(
+                &k.0,
+                &state,
+                "Mitglied anlegen",
+                v::new_page(&k.0.ctx.csrf, &input, &errors),
+            ),
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn details_page(
+    state: &AppState,
+    k: &KassenAdmin,
+    id: u64,
+    input: Option<OrgInput>,
+    errors: Vec<(&'static str, String)>,
+    notice: Option<&str>,
+) -> WebResult {
+    let now = Timestamp::now();
+    let (org, admins, exceeding) = state
+        .blocking(move |st| {
+            Ok::<_, AppError>(st.store.read(|tx| {
+                let Some(org) = store::orgs::get(tx, id)? else {
+                    return Ok::<_, store::Error>(None);
+                };
+                let admins = store::accounts::of_org(tx, id)?
+                    .into_iter()
+                    .filter(|a| matches!(a.role, Role::OrgAdmin { .. }))
+                    .map(|a| AdminRow {
+                        id: a.id.to_string(),
+                        name: a.sort_name(),
+                        status: crate::views::kassen::admins::status_text(&a, now),
+                    })
+                    .collect::<Vec<_>>();
+                let exceeding = orgs::exceeding_grants(tx, &org)?;
+                Ok(Some((org, admins, exceeding)))
+            })?)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let input = input.unwrap_or_else(|| OrgInput::from_org(&org));
+    let body = v::details(
+        &k.0.ctx.csrf,
+        &org,
+        &input,
+        &errors,
+        &admins,
+        &exceeding,
+        notice,
+    );
+    Ok((status, render(&k.0, state, &org.name, body)).into_response())
+}
+
+pub async fn details(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    Path(id): Path<String>,
+    Query(p): Query<Params>,
+) -> WebResult {
+    let id: u64 = id.parse().map_err(|_| AppError::NotFound)?;
+    details_page(&state, &k, id, None, Vec::new(), notice(&p)).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    let id: u64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let input = input(&form);
+    let actor = actor(&k);
+    let i2 = input.clone();
+    let result = state
+        .blocking(move |st| {
+            Ok::<_, AppError>(orgs::update(&st.store, id, &i2, &actor, Timestamp::now()))
+        })
+        .await?;
+    match result {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/kassen/mitglieder/{id}?hinweis=gespeichert")).into_response(),
+        ),
+        Err(app::Error::Invalid(errors)) => {
+            details_page(&state, &k, id, Some(input), errors, None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn remove_exceeding(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm,
+) -> WebResult {
+    let id: u64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let actor = actor(&k);
+    state
+        .blocking(move |st| orgs::remove_exceeding_grants(&st.store, id, &actor, Timestamp::now()))
+        .await?;
+    Ok(Redirect::to(&format!("/kassen/mitglieder/{id}?hinweis=bereinigt")).into_response())
+}
