@@ -6,5 +6,6 @@ mod support;
 
 mod config;
 mod foundation;
+mod harness;
 mod mail;
 mod setup;
