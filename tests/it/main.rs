@@ -9,3 +9,4 @@ mod foundation;
 mod harness;
 mod mail;
 mod setup;
+mod users;
