@@ -123,6 +123,18 @@ impl Seeder {
 
     /// A Nutzer:in (`S`); `active` gives it a password and an authenticator.
     fn user(&self, org: u64, first: &str, last: &str, grants: Grants, active: bool) -> SeededUser {
+        self.user_with(org, first, last, grants, active, |_| {})
+    }
+
+    fn user_with(
+        &self,
+        org: u64,
+        first: &str,
+        last: &str,
+        grants: Grants,
+        active: bool,
+        change: impl FnOnce(&mut Account),
+    ) -> SeededUser {
         self.store
             .write(|tx| {
                 let role = Role::OrgUser { org, grants };
@@ -138,6 +150,7 @@ impl Seeder {
                 if active {
                     a.totp_secret = Some(secret.clone());
                 }
+                change(&mut a);
                 store::accounts::put(tx, &a)?;
                 Ok::<_, store::Error>(SeededUser {
                     id: id.to_string(),
@@ -1117,4 +1130,52 @@ async fn group_mailboxes_get_addresses_and_receipts_are_configured() {
                 .any(|(a, act, _)| a == &org.admin && act == "org.receipt_target")
         );
     });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn self_locks_and_grants_beyond_the_restrictions_are_shown() {
+    let (server, (org, user)) = start_with(None, |s| {
+        let org = s.org("Blaugraben", "78970");
+        // Granted before the Kassen withdrew Finanzierung; locked by itself.
+        let grants = postfach_grants(&[GroupMailbox::Finanzierung, GroupMailbox::Beihilfe]);
+        let user = s.user_with(org.org, "Max", "Mustermensch", grants, true, |a| {
+            a.locked_until = Some(Timestamp::now() + jiff::SignedDuration::from_mins(20));
+        });
+        (org, user)
+    })
+    .await;
+    let admin = admin_login(&server, &org).await;
+
+    let overview = admin.get("/nutzer").await;
+    let status = rows(&overview)[0][4].clone();
+    assert!(
+        status.starts_with("Aktiv – Vorübergehend gesperrt bis "),
+        "{status}"
+    );
+    // "Gesperrt" also finds self-locked accounts.
+    assert_eq!(rows(&admin.get("/nutzer?status=gesperrt").await).len(), 1);
+
+    let details = admin.get(&format!("/nutzer/{}", user.id)).await;
+    details.assert_contains("Vorübergehend gesperrt bis ");
+    details.assert_contains("Hat ein Nutzer sich durch die Fehleingabe seiner Anmeldedaten selbst gesperrt, können Sie das Nutzerkonto nicht entsperren. Eine Entsperrung erfolgt automatisch nach Ablauf der Sperrfrist.");
+    assert!(!details.has_button("Nutzer:in entsperren"));
+    details.assert_contains("Finanzierung (nicht mehr freigegeben)");
+
+    // Saving with the withdrawn grant is refused; removing it works.
+    let edit = admin.get(&format!("/nutzer/{}/bearbeiten", user.id)).await;
+    let form = edit.form_with_button("Speichern");
+    assert!(form.is_checked("Finanzierung (nicht mehr freigegeben)"));
+    let refused = form.clone().submit(&admin).await;
+    refused.assert_status(422);
+    refused.assert_contains(
+        "Das Gruppenpostfach Finanzierung ist für Ihre Organisation nicht freigegeben.",
+    );
+    let saved = form
+        .uncheck("Finanzierung (nicht mehr freigegeben)")
+        .submit(&admin)
+        .await;
+    saved.assert_redirect(&format!("/nutzer/{}", user.id));
+    let details = admin.follow(&saved).await;
+    details.assert_not_contains("nicht mehr freigegeben");
+    assert_eq!(rows(&admin.get("/nutzer").await)[0][3], "Beihilfe");
 }
