@@ -376,3 +376,23 @@ async fn health_answers_while_running() {
     client.get("/healthz").await.assert_status(200);
     client.get("/readyz").await.assert_status(200);
 }
+
+/// After `ServerHandle::shutdown` returns, the data directory is free: a
+/// new server (or a backup/restore step) can open the store at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_releases_the_data_directory() {
+    let dir = DataDir::new();
+    for round in 0..20 {
+        let config = TestServer::builder().data_dir(&dir).config();
+        let handle = meine_versorgung::start(config, meine_versorgung::ServeOptions::default())
+            .await
+            .expect("start");
+        let client = Client::new(&format!("http://{}", handle.local_addr));
+        client.get("/login").await.assert_status(200);
+        handle.shutdown().await;
+        assert!(
+            !store_in_use(&dir),
+            "round {round}: the store is still open after shutdown returned"
+        );
+    }
+}

@@ -16,7 +16,7 @@ use std::time::Duration;
 pub use client::{Client, Page};
 pub use html::{Form, Html};
 pub use mail::Mail;
-pub use server::{DataDir, TestServer, TestServerBuilder};
+pub use server::{DataDir, TestServer, TestServerBuilder, store_in_use};
 pub use smtp::{SmtpServer, reserve_port};
 
 /// The longest any test waits for something to happen.

@@ -202,10 +202,15 @@ impl TestServer {
 
     /// Stops the server and waits for it; returns the data directory so a
     /// new server can be started on it.
+    ///
+    /// `ServerHandle::shutdown` can return while the last connection task
+    /// still holds the store open (see `shutdown_releases_the_data_directory`);
+    /// this waits (≤ 5 s) until the database file is free again.
     pub async fn shutdown(mut self) -> DataDir {
         if let Some(handle) = self.handle.take() {
             handle.shutdown().await;
         }
+        wait_until_store_closed(&self.dir).await;
         self.dir.clone()
     }
 }
@@ -216,5 +221,28 @@ impl Drop for TestServer {
             // Tell the tasks to stop; the test runtime ends them anyway.
             let _ = handle.trigger().send(true);
         }
+    }
+}
+
+/// Whether a process (this one included) holds the store of `dir` open.
+/// Probes with a read-only open, which never modifies the file.
+pub fn store_in_use(dir: &DataDir) -> bool {
+    let path = dir.join(meine_versorgung::store::DB_FILE);
+    matches!(
+        redb::ReadOnlyDatabase::open(&path),
+        Err(redb::DatabaseError::DatabaseAlreadyOpen)
+    )
+}
+
+async fn wait_until_store_closed(dir: &DataDir) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while store_in_use(dir) {
+        if tokio::time::Instant::now() >= deadline {
+            panic!(
+                "the store in {} is still open 5 s after shutdown",
+                dir.path().display()
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }
