@@ -42,6 +42,7 @@ pub struct ServerHandle {
     pub setup_token: Option<String>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    store: Store,
 }
 
 impl ServerHandle {
@@ -51,6 +52,15 @@ impl ServerHandle {
         let _ = self.shutdown.send(true);
         for t in self.tasks {
             let _ = t.await;
+        }
+        // Connection tasks and blocking jobs may still hold the state for a
+        // moment; the data directory is free only once they let go.
+        if !self
+            .store
+            .wait_until_last(std::time::Duration::from_secs(10))
+            .await
+        {
+            tracing::warn!("store still in use after shutdown");
         }
     }
 
@@ -185,5 +195,6 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         setup_token,
         shutdown: shutdown_tx,
         tasks: vec![http, mail, jobs],
+        store,
     })
 }

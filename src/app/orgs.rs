@@ -85,7 +85,7 @@ fn validate(
             "Bitte wählen Sie mindestens einen Geschäftsbereich aus.",
         );
     }
-    if check.is_ok()
+    if !number.is_empty()
         && let Some(existing) = store::orgs::by_number(tx, &number)?
         && Some(existing) != own_id
     {

@@ -11,7 +11,7 @@ pub const SCHEMA_VERSION: u64 = 1;
 const VERSION_KEY: &str = "schema_version";
 
 /// Reads the stored schema version (`None` for a new, empty store).
-pub fn stored_version(db: &Database) -> Result<Option<u64>, Error> {
+pub fn stored_version(db: &impl ReadableDatabase) -> Result<Option<u64>, Error> {
     let tx = db.begin_read()?;
     let table = match tx.open_table(tables::META) {
         Ok(t) => t,

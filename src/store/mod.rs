@@ -83,6 +83,9 @@ impl Store {
             source,
         })?;
         let path = data_dir.join(DB_FILE);
+        if path.exists() {
+            refuse_newer_schema(&path, data_dir)?;
+        }
         let db = match Database::create(&path) {
             Ok(db) => db,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
@@ -122,6 +125,19 @@ impl Store {
         Ok(value)
     }
 
+    /// Waits (at most `timeout`) until this handle is the last one, so that
+    /// dropping it closes the database file; returns whether it is.
+    pub async fn wait_until_last(&self, timeout: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        while Arc::strong_count(&self.db) > 1 {
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        true
+    }
+
     /// Size of the database file in bytes.
     pub fn file_size(&self) -> u64 {
         std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0)
@@ -130,6 +146,26 @@ impl Store {
     /// Test support: overwrite the schema version.
     pub fn force_schema_version(&self, version: u64) -> Result<(), Error> {
         migrate::force_version(&self.db, version)
+    }
+}
+
+/// Checks the schema version through a read-only handle, so that a store
+/// written by a newer version is refused without a single byte changed.
+fn refuse_newer_schema(path: &Path, data_dir: &Path) -> Result<(), Error> {
+    match redb::ReadOnlyDatabase::open(path) {
+        Ok(ro) => match migrate::stored_version(&ro)? {
+            Some(found) if found > migrate::SCHEMA_VERSION => Err(Error::SchemaTooNew {
+                found,
+                supported: migrate::SCHEMA_VERSION,
+            }),
+            _ => Ok(()),
+        },
+        Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+            Err(Error::AlreadyOpen(data_dir.to_owned()))
+        }
+        // Anything else (e.g. a store that needs repair after a crash) is
+        // left to the normal open, which repairs and then checks again.
+        Err(_) => Ok(()),
     }
 }
 

@@ -7,6 +7,7 @@ mod support;
 mod config;
 mod foundation;
 mod harness;
+mod kassen;
 mod mail;
 mod setup;
 mod users;

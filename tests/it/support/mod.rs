@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod html;
+pub mod login;
 pub mod mail;
 pub mod server;
 pub mod smtp;
