@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::support::login::{
-    PASSWORD, first_kassen_admin, link_in, login, password_step, set_password_from, submit_totp,
+    PASSWORD, first_kassen_admin, link_in, login, password_step, set_password_from,
 };
 use crate::support::{Client, Page, SmtpServer, TIMEOUT, TestServer};
 
