@@ -4,6 +4,7 @@
 
 mod support;
 
+mod access;
 mod config;
 mod foundation;
 mod harness;

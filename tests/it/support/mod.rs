@@ -2,6 +2,7 @@
 //! browser-like client and form helpers.
 #![allow(dead_code, unused_imports)]
 
+pub mod accounts;
 pub mod client;
 pub mod html;
 pub mod login;
