@@ -26,7 +26,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(key: &str, message: impl Into<String>) -> Self {
+    pub fn new(key: &str, message: impl Into<String>) -> Self {
         Self {
             key: key.to_owned(),
             message: message.into(),
@@ -42,11 +42,13 @@ pub struct Config {
     /// Base of every link in e-mails; default `http://` + the bound address.
     pub public_url: Option<String>,
     pub http: HttpConfig,
+    pub tls: TlsConfig,
     pub mail: MailConfig,
     pub security: SecurityConfig,
     pub retention: RetentionConfig,
     pub argon2: Argon2Config,
     pub log: LogConfig,
+    pub backup: BackupConfig,
 }
 
 impl Default for Config {
@@ -55,11 +57,13 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             public_url: None,
             http: HttpConfig::default(),
+            tls: TlsConfig::default(),
             mail: MailConfig::default(),
             security: SecurityConfig::default(),
             retention: RetentionConfig::default(),
             argon2: Argon2Config::default(),
             log: LogConfig::default(),
+            backup: BackupConfig::default(),
         }
     }
 }
@@ -70,6 +74,9 @@ pub struct HttpConfig {
     pub addr: SocketAddr,
     /// Reverse proxies whose `X-Forwarded-For` header is believed.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Separate plain-HTTP listener for `/metrics`; unset: `/metrics` answers
+    /// only loopback clients on the main port.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl Default for HttpConfig {
@@ -77,7 +84,29 @@ impl Default for HttpConfig {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             trusted_proxies: Vec::new(),
+            metrics_addr: None,
         }
+    }
+}
+
+/// TLS served by the portal itself (see `crate::tls`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// PEM certificate chain; requires `key`.
+    pub cert: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1); requires `cert`.
+    pub key: Option<PathBuf>,
+    /// Generate a self-signed certificate in `<data_dir>/tls/` and use it.
+    pub self_signed: bool,
+    /// Plain-HTTP listener that redirects every request to https.
+    pub redirect_addr: Option<SocketAddr>,
+}
+
+impl TlsConfig {
+    /// Whether the main listener speaks TLS.
+    pub fn enabled(&self) -> bool {
+        self.cert.is_some() || self.self_signed
     }
 }
 
@@ -221,6 +250,38 @@ impl Default for Argon2Config {
             parallelism: 1,
             max_concurrent: 4,
         }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupConfig {
+    /// Directory of scheduled backups; default `<data_dir>/backups`.
+    pub dir: Option<PathBuf>,
+    /// Interval of scheduled backups ("1d", "6h") or "off".
+    pub schedule: String,
+    /// Scheduled backups kept; older ones are removed.
+    pub keep: usize,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            schedule: "1d".to_owned(),
+            keep: 7,
+        }
+    }
+}
+
+impl BackupConfig {
+    /// The interval of scheduled backups, `None` when switched off.
+    pub fn interval(&self) -> Option<Duration> {
+        let s = self.schedule.trim();
+        if s.eq_ignore_ascii_case("off") {
+            return None;
+        }
+        humantime::parse_duration(s).ok().filter(|d| !d.is_zero())
     }
 }
 
@@ -397,6 +458,7 @@ impl Config {
                 "must start with http:// or https://",
             ));
         }
+        self.validate_tls()?;
         if crate::domain::email::parse_mailbox(&self.mail.from).is_none() {
             return Err(ConfigError::new(
                 "mail.from",
@@ -476,8 +538,63 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        if !self.backup.schedule.trim().eq_ignore_ascii_case("off")
+            && self.backup.interval().is_none()
+        {
+            return Err(ConfigError::new(
+                "backup.schedule",
+                "must be \"off\" or a duration like \"1d\" or \"6h\"",
+            ));
+        }
+        if self.backup.keep == 0 {
+            return Err(ConfigError::new("backup.keep", "must be at least 1"));
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(ConfigError::new("log.level", "is not a valid log filter"));
+        }
+        Ok(())
+    }
+
+    fn validate_tls(&self) -> Result<(), ConfigError> {
+        let t = &self.tls;
+        match (&t.cert, &t.key) {
+            (Some(_), None) => {
+                return Err(ConfigError::new("tls.key", "must be set with tls.cert"));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::new("tls.cert", "must be set with tls.key"));
+            }
+            (Some(_), Some(_)) if t.self_signed => {
+                return Err(ConfigError::new(
+                    "tls.self_signed",
+                    "must be false when tls.cert and tls.key are set",
+                ));
+            }
+            _ => {}
+        }
+        if t.redirect_addr.is_some() && !t.enabled() {
+            return Err(ConfigError::new(
+                "tls.redirect_addr",
+                "needs TLS (tls.cert and tls.key, or tls.self_signed)",
+            ));
+        }
+        if t.redirect_addr
+            .is_some_and(|a| a == self.http.addr && a.port() != 0)
+        {
+            return Err(ConfigError::new(
+                "tls.redirect_addr",
+                "must differ from http.addr",
+            ));
+        }
+        if self
+            .http
+            .metrics_addr
+            .is_some_and(|a| a == self.http.addr && a.port() != 0)
+        {
+            return Err(ConfigError::new(
+                "http.metrics_addr",
+                "must differ from http.addr",
+            ));
         }
         Ok(())
     }

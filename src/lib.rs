@@ -5,14 +5,18 @@
 //! (redb); `views` render markup; `mail` delivers e-mail.
 
 pub mod app;
+pub mod backup;
 pub mod config;
 pub mod domain;
 pub mod jobs;
+pub mod listen;
 pub mod mail;
 pub mod metrics;
+pub mod preflight;
 pub mod server;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 pub mod views;
 pub mod web;
 

@@ -27,6 +27,22 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Write a consistent copy of the whole store to FILE (also while the server runs).
+    Backup {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The backup file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Replace the store with a backup (the server must be stopped).
+    Restore {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The backup file to restore.
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -37,6 +53,9 @@ fn main() -> ExitCode {
                 for w in &loaded.warnings {
                     eprintln!("warning: {w}");
                 }
+                if !preflight_ok(&loaded.config) {
+                    return ExitCode::from(2);
+                }
                 print!("{}", loaded.config.redacted_toml());
                 ExitCode::SUCCESS
             }
@@ -45,6 +64,29 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Backup { config, out } => with_config(config, |cfg| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(meine_versorgung::backup::run_cli_backup(
+                &cfg.data_dir,
+                &out,
+            ))
+        }),
+        Command::Restore { config, from } => with_config(config, |cfg| {
+            meine_versorgung::store::backup::restore(&from, &cfg.data_dir)
+                .map(|s| {
+                    format!(
+                        "restored {} ({} records, schema version {}) into {}",
+                        from.display(),
+                        s.records(),
+                        s.schema,
+                        cfg.data_dir.display()
+                    )
+                })
+                .map_err(|e| format!("restore refused: {e}; the existing store was not changed"))
+        }),
         Command::Serve { config, demo } => {
             let loaded = match config::load(config.as_deref()) {
                 Ok(l) => l,
@@ -57,9 +99,52 @@ fn main() -> ExitCode {
             for w in &loaded.warnings {
                 tracing::warn!("{w}");
             }
+            if !preflight_ok(&loaded.config) {
+                return ExitCode::from(2);
+            }
             serve(loaded.config, ServeOptions { demo })
         }
     }
+}
+
+/// Loads the configuration and runs a one-shot command, printing its result.
+fn with_config(
+    file: Option<PathBuf>,
+    run: impl FnOnce(&meine_versorgung::Config) -> Result<String, String>,
+) -> ExitCode {
+    let loaded = match config::load(file.as_deref()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    match run(&loaded.config) {
+        Ok(message) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints every problem `preflight` finds (`warning: …` for warnings);
+/// false when one of them must stop start-up.
+fn preflight_ok(config: &meine_versorgung::Config) -> bool {
+    let report = meine_versorgung::preflight::check(config);
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    for e in &report.errors {
+        eprintln!("{e}");
+    }
+    report.is_ok()
 }
 
 fn serve(config: meine_versorgung::Config, opts: ServeOptions) -> ExitCode {

@@ -9,10 +9,11 @@ use tokio::task::JoinHandle;
 
 use crate::app::passwords::PasswordHasher;
 use crate::config::Config;
+use crate::listen;
 use crate::mail::{Mailer, transport::Transport, worker::Worker};
 use crate::metrics::Metrics;
 use crate::store::{self, Store};
-use crate::web::{self, AppState, state::Inner, throttle::AddressThrottle};
+use crate::web::{AppState, state::Inner, throttle::AddressThrottle};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -37,6 +38,10 @@ pub struct ServeOptions {
 /// A running portal.
 pub struct ServerHandle {
     pub local_addr: SocketAddr,
+    /// The bound address of `http.metrics_addr`, when set.
+    pub metrics_addr: Option<SocketAddr>,
+    /// The bound address of `tls.redirect_addr`, when set.
+    pub redirect_addr: Option<SocketAddr>,
     pub public_url: String,
     /// The first-run setup token, when one was created.
     pub setup_token: Option<String>,
@@ -84,19 +89,28 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
             .await
             .map_err(|e| StartError::Other(e.to_string()))??
     };
-    let listener = TcpListener::bind(config.http.addr)
-        .await
-        .map_err(|source| StartError::Bind {
-            addr: config.http.addr,
-            source,
-        })?;
-    let local_addr = listener
-        .local_addr()
-        .map_err(|e| StartError::Other(format!("cannot read bound address: {e}")))?;
+    crate::tls::install_default_provider();
+    let tls = {
+        let cfg = config.clone();
+        tokio::task::spawn_blocking(move || crate::tls::server_config(&cfg))
+            .await
+            .map_err(|e| StartError::Other(e.to_string()))?
+            .map_err(|e| StartError::Other(e.to_string()))?
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let (listener, local_addr) = bind(config.http.addr).await?;
+    let metrics_listener = match config.http.metrics_addr {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
+    let redirect_listener = match config.tls.redirect_addr {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
     let public_url = config
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{local_addr}"))
+        .unwrap_or_else(|| format!("{scheme}://{local_addr}"))
         .trim_end_matches('/')
         .to_owned();
 
@@ -108,13 +122,8 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
 
     if opts.demo {
         let s = store.clone();
-        let m = mailer.clone();
-        let links = crate::app::links::LinkSettings {
-            public_url: public_url.clone(),
-            validity: config.security.link_validity,
-        };
         let pw = passwords.clone();
-        tokio::task::spawn_blocking(move || crate::app::demo::load(&s, &m, &links, &pw))
+        tokio::task::spawn_blocking(move || crate::app::demo::load(&s, &pw))
             .await
             .map_err(|e| StartError::Other(e.to_string()))?
             .map_err(|e| StartError::Other(format!("demo data: {e}")))?;
@@ -173,28 +182,56 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         secure_cookies,
     });
 
-    let app = web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let mut http_shutdown = shutdown_rx.clone();
-    let http = tokio::spawn(async move {
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = http_shutdown.wait_for(|stop| *stop).await;
-            })
-            .await;
-        if let Err(e) = result {
-            tracing::error!(error = %e, "http server failed");
-        }
-    });
+    let (http, metrics_addr, redirect_addr) = listen::spawn_all(
+        &state,
+        listen::Listeners {
+            main: listener,
+            tls,
+            metrics: metrics_listener,
+            redirect: redirect_listener,
+        },
+        &shutdown_rx,
+    );
     let mail = tokio::spawn(worker.run(shutdown_rx.clone()));
+    let backups = tokio::spawn(crate::backup::schedule(
+        store.clone(),
+        state.config.clone(),
+        shutdown_rx.clone(),
+    ));
+    #[cfg(unix)]
+    let admin_socket = tokio::spawn(crate::backup::serve_socket(
+        store.clone(),
+        state.config.data_dir.clone(),
+        shutdown_rx.clone(),
+    ));
     let jobs = tokio::spawn(crate::jobs::run(state, shutdown_rx));
 
-    tracing::info!("listening on http://{local_addr}");
+    tracing::info!("listening on {scheme}://{local_addr}");
     Ok(ServerHandle {
         local_addr,
+        metrics_addr,
+        redirect_addr,
         public_url,
         setup_token,
         shutdown: shutdown_tx,
-        tasks: vec![http, mail, jobs],
+        tasks: vec![
+            http,
+            mail,
+            jobs,
+            backups,
+            #[cfg(unix)]
+            admin_socket,
+        ],
         store,
     })
+}
+
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartError> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, source })?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| StartError::Other(format!("cannot read bound address: {e}")))?;
+    Ok((listener, local))
 }

@@ -14,7 +14,13 @@ pub fn init(cfg: &LogConfig) {
         .with_writer(std::io::stderr);
     let result = match cfg.format {
         LogFormat::Pretty => builder.with_target(false).try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        // `span` holds the innermost span, e.g. `{"name":"request","id":"…"}`.
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
     };
     if let Err(e) = result {
         eprintln!("logging already initialised: {e}");

@@ -4,12 +4,10 @@
 use jiff::Timestamp;
 
 use super::Error;
-use super::links::LinkSettings;
 use super::passwords::PasswordHasher;
 use crate::domain::account::{Account, Grants, Role, SecondFactor};
 use crate::domain::audit::AuditEntry;
 use crate::domain::org::{Bereich, GroupMailbox, Organisation, PortalFunction, ReceiptTarget};
-use crate::mail::Mailer;
 use crate::store::{self, Store, WriteTx};
 
 /// Password of every demo account (printed at start; change it in real use).
@@ -23,12 +21,7 @@ pub struct DemoLogin {
 }
 
 /// Loads the demo data when the store has no accounts; prints the logins.
-pub fn load(
-    store: &Store,
-    _mailer: &Mailer,
-    _links: &LinkSettings,
-    passwords: &PasswordHasher,
-) -> Result<(), Error> {
+pub fn load(store: &Store, passwords: &PasswordHasher) -> Result<(), Error> {
     let hash = passwords
         .hash_blocking(DEMO_PASSWORD)
         .map_err(Error::Internal)?;

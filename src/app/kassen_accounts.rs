@@ -404,12 +404,7 @@ pub struct AdminFilter {
     pub status: Option<Status>,
 }
 
-pub fn list_admins(
-    store: &Store,
-    f: &AdminFilter,
-    now: Timestamp,
-) -> Result<Vec<(Account, String)>, Error> {
-    let _ = now;
+pub fn list_admins(store: &Store, f: &AdminFilter) -> Result<Vec<(Account, String)>, Error> {
     store.read(|tx| {
         let orgs = store::orgs::all(tx)?;
         let mut out = Vec::new();

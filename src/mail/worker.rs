@@ -76,7 +76,7 @@ impl Worker {
                 .transport
                 .deliver(mail.id, self.mailer.from_addr(), &mail.to, &mail.raw)
                 .await;
-            let updated = self.record(mail, outcome);
+            let updated = self.record(mail, outcome).await;
             if let Some(retry_at) = updated
                 .filter(|m| m.state == MailState::Queued)
                 .map(|m| m.next_attempt_at)
@@ -88,7 +88,11 @@ impl Worker {
     }
 
     /// Stores the outcome of one attempt.
-    fn record(&self, mut mail: OutgoingMail, outcome: Result<(), String>) -> Option<OutgoingMail> {
+    async fn record(
+        &self,
+        mut mail: OutgoingMail,
+        outcome: Result<(), String>,
+    ) -> Option<OutgoingMail> {
         let now = Timestamp::now();
         mail.attempts += 1;
         match outcome {
@@ -122,7 +126,19 @@ impl Worker {
                 mail.last_error = Some(e);
             }
         }
-        match self.store.write(|tx| store::mail_queue::put(tx, &mail)) {
+        let store = self.store.clone();
+        let saved = mail.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            store.write(|tx| store::mail_queue::put(tx, &saved))
+        })
+        .await
+        .unwrap_or_else(|e| {
+            Err(store::Error::Corrupt {
+                table: "mail_queue",
+                detail: e.to_string(),
+            })
+        });
+        match result {
             Ok(()) => Some(mail),
             Err(e) => {
                 tracing::error!(mail_id = mail.id, error = %e, "cannot record mail delivery");

@@ -42,15 +42,12 @@ pub fn migrate(db: &Database) -> Result<(), Error> {
 fn initialise(db: &Database) -> Result<(), Error> {
     let tx = super::begin_write(db)?;
     {
-        tx.open_table(tables::SECRETS)?;
-        tx.open_table(tables::ACCOUNTS)?;
-        tx.open_table(tables::ISSUED_IDS)?;
-        tx.open_table(tables::ORGS)?;
-        tx.open_table(tables::ORG_NUMBERS)?;
-        tx.open_table(tables::MAIL_QUEUE)?;
-        tx.open_table(tables::AUDIT)?;
-        tx.open_table(tables::SESSIONS)?;
-        tx.open_table(tables::LINKS)?;
+        macro_rules! create {
+            ($t:ident) => {
+                tx.open_table(tables::$t)?;
+            };
+        }
+        tables::for_each_table!(create);
         let mut meta = tx.open_table(tables::META)?;
         meta.insert(VERSION_KEY, SCHEMA_VERSION)?;
     }

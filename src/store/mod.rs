@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod codec;
 pub mod links;
 pub mod mail_queue;

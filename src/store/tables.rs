@@ -39,3 +39,21 @@ pub const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("session
 
 /// Single-use e-mail links by SHA-256 hex of the token → `domain::link::Link` (JSON).
 pub const LINKS: TableDefinition<&str, &[u8]> = TableDefinition::new("links");
+
+/// Calls `$m!(NAME)` for every table, so that code handling all tables
+/// (creation, backup) cannot forget one.
+macro_rules! for_each_table {
+    ($m:ident) => {
+        $m!(META);
+        $m!(SECRETS);
+        $m!(ACCOUNTS);
+        $m!(ISSUED_IDS);
+        $m!(ORGS);
+        $m!(ORG_NUMBERS);
+        $m!(MAIL_QUEUE);
+        $m!(AUDIT);
+        $m!(SESSIONS);
+        $m!(LINKS);
+    };
+}
+pub(crate) use for_each_table;

@@ -222,11 +222,16 @@ pub fn retrieved_id(id: &str) -> Markup {
     }
 }
 
-pub fn settings() -> Markup {
+/// The settings page; organisation administrators also find their
+/// organisation's audit log here.
+pub fn settings(org_admin: bool) -> Markup {
     html! {
         h1 { "Einstellungen" }
         ul class="link-list" {
             li { a href="/einstellungen/passwort" { "Passwort ändern" } }
+            @if org_admin {
+                li { a href="/protokoll" { "Protokoll Ihrer Organisation" } }
+            }
         }
     }
 }

@@ -545,7 +545,16 @@ async fn retrieve_submit(
 }
 
 async fn settings_page(State(state): State<AppState>, authed: Authed) -> WebResult {
-    Ok(frame::render(&authed.ctx, &state, "Einstellungen", v::settings()).into_response())
+    Ok(frame::render(
+        &authed.ctx,
+        &state,
+        "Einstellungen",
+        v::settings(matches!(
+            authed.account.role,
+            crate::domain::account::Role::OrgAdmin { .. }
+        )),
+    )
+    .into_response())
 }
 
 async fn change_password_page(State(state): State<AppState>, authed: Authed) -> WebResult {

@@ -12,6 +12,7 @@ pub mod kassen;
 pub mod ops;
 pub mod org;
 pub mod paths;
+pub mod request_id;
 pub mod session;
 pub mod setup;
 pub mod state;
@@ -44,7 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(org::routes())
         .route(paths::HEALTH, get(ops::health))
         .route(paths::READY, get(ops::ready))
-        .route(paths::METRICS, get(ops::metrics))
+        .route(paths::METRICS, get(ops::metrics_on_main_port))
         .route("/static/{*path}", get(assets::serve))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
@@ -53,7 +54,12 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(headers::same_origin))
         .layer(middleware::from_fn(headers::security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::transport_security,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(middleware::from_fn(request_id::request_id))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .with_state(state)
 }

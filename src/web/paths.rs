@@ -28,6 +28,7 @@ pub const KASSEN_STAFF_NEW: &str = "/kassen/personal/neu";
 pub const KASSEN_AUDIT: &str = "/kassen/protokoll";
 pub const KASSEN_AUDIT_CSV: &str = "/kassen/protokoll.csv";
 pub const KASSEN_OUTBOX: &str = "/kassen/postausgang";
+pub const KASSEN_BACKUP: &str = "/kassen/datensicherung";
 
 // Administration of a member organisation
 pub const USERS: &str = "/nutzer";

@@ -52,7 +52,9 @@ impl AppState {
         E: Send + 'static + From<crate::app::Error>,
     {
         let me = self.clone();
-        match tokio::task::spawn_blocking(move || f(&me)).await {
+        // Log lines of the blocking work keep the request's span (its id).
+        let span = tracing::Span::current();
+        match tokio::task::spawn_blocking(move || span.in_scope(|| f(&me))).await {
             Ok(r) => r,
             Err(e) => Err(E::from(crate::app::Error::Internal(format!(
                 "blocking task failed: {e}"

@@ -835,7 +835,6 @@ async fn ich_bin_noch_hier_keeps_the_session() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "BUG: src/web/session.rs load_session writes last_seen at most every TOUCH_INTERVAL_SECS (5 s), so page requests within 5 s of the last write do not count as activity (SPEC §13); with security.session_idle=3s a user requesting a page every 2 s is logged out at 4 s"]
 async fn page_requests_count_as_activity() {
     let (server, person) = start_with_admin(idle_builder()).await;
     let client = signed_in(&server, &person).await;

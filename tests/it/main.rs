@@ -5,10 +5,12 @@
 mod support;
 
 mod access;
+mod backup;
 mod config;
 mod foundation;
 mod harness;
 mod kassen;
 mod mail;
+mod operations;
 mod setup;
 mod users;

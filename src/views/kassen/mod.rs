@@ -2,6 +2,7 @@
 
 pub mod admins;
 pub mod audit;
+pub mod backup;
 pub mod orgs;
 pub mod outbox;
 pub mod staff;
@@ -15,6 +16,8 @@ pub struct Overview {
     pub staff: usize,
     pub mail_queued: usize,
     pub mail_failed: usize,
+    /// When the newest backup was taken, formatted.
+    pub last_backup: Option<String>,
 }
 
 pub fn home(full_name: &str, portal_admin: bool, o: &Overview) -> Markup {
@@ -28,6 +31,7 @@ pub fn home(full_name: &str, portal_admin: bool, o: &Overview) -> Markup {
                     li { a href="/kassen/administratoren" { "Administrator:innen" } ": " (o.admins) }
                     li { a href="/kassen/personal" { "Kassenpersonal" } ": " (o.staff) }
                     li { a href="/kassen/postausgang" { "Postausgang" } ": " (o.mail_queued) " in Warteschlange, " (o.mail_failed) " fehlgeschlagen" }
+                    li { a href="/kassen/datensicherung" { "Datensicherung" } ": " (o.last_backup.as_deref().unwrap_or("noch keine Sicherung")) }
                 }
             }
         } @else {

@@ -103,7 +103,7 @@ pub async fn admin_list(
     let now = Timestamp::now();
     let f2 = f.clone();
     let rows = state
-        .blocking(move |st| ka::list_admins(&st.store, &f2, now))
+        .blocking(move |st| ka::list_admins(&st.store, &f2))
         .await?;
     let orgs = all_orgs(&state).await?;
     let pg = paging(&p, rows.len());

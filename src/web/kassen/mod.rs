@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+mod backup;
 mod orgs;
 mod outbox;
 
@@ -69,6 +70,7 @@ pub fn routes() -> Router<AppState> {
         .route(paths::KASSEN_AUDIT_CSV, get(audit::csv))
         .route(paths::KASSEN_OUTBOX, get(outbox::list))
         .route("/kassen/postausgang/{id}", get(outbox::details))
+        .route(paths::KASSEN_BACKUP, get(backup::page).post(backup::create))
 }
 
 /// Query parameters of list pages.
@@ -125,6 +127,11 @@ pub async fn home(state: &AppState, ctx: &Ctx, account: &Account) -> Result<Mark
                         .iter()
                         .filter(|m| m.state == MailState::Failed)
                         .count(),
+                    last_backup: crate::backup::list(&st.config).first().map(|f| {
+                        f.created
+                            .map(crate::views::components::datetime)
+                            .unwrap_or_else(|| f.name.clone())
+                    }),
                 })
             })?)
         })

@@ -111,17 +111,18 @@ pub async fn run_setup(server: &TestServer, client: &Client, person: &Person<'_>
     id
 }
 
-/// A Nutzerkennung: `K` (Kasse) or `M` (Mitglied) and 11 digits.
+/// A Nutzerkennung: `K` (Kassen), `X` (Administrator:in) or `S` (Nutzer:in)
+/// and 11 digits.
 #[track_caller]
 pub fn assert_nutzerkennung(id: &str) {
     let mut chars = id.chars();
     let first = chars.next();
     let digits: String = chars.collect();
     assert!(
-        matches!(first, Some('K' | 'M'))
+        matches!(first, Some('K' | 'X' | 'S'))
             && digits.len() == 11
             && digits.chars().all(|c| c.is_ascii_digit()),
-        "{id:?} is not a Nutzerkennung (K/M + 11 digits)"
+        "{id:?} is not a Nutzerkennung (K/X/S + 11 digits)"
     );
 }
 

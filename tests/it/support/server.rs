@@ -145,6 +145,10 @@ pub struct TestServer {
     handle: Option<ServerHandle>,
     dir: DataDir,
     pub local_addr: SocketAddr,
+    /// The `/metrics` listener (`MV_HTTP__METRICS_ADDR`), when configured.
+    pub metrics_addr: Option<SocketAddr>,
+    /// The redirect-to-https listener (`MV_TLS__REDIRECT_ADDR`), when configured.
+    pub redirect_addr: Option<SocketAddr>,
     pub public_url: String,
     pub setup_token: Option<String>,
 }
@@ -166,6 +170,8 @@ impl TestServer {
     fn new(handle: ServerHandle, dir: DataDir) -> TestServer {
         TestServer {
             local_addr: handle.local_addr,
+            metrics_addr: handle.metrics_addr,
+            redirect_addr: handle.redirect_addr,
             public_url: handle.public_url.clone(),
             setup_token: handle.setup_token.clone(),
             handle: Some(handle),

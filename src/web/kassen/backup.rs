@@ -1,0 +1,83 @@
+//! Datensicherung for the Portaladministration.
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect};
+use jiff::Timestamp;
+
+use super::{Params, param, render};
+use crate::backup;
+use crate::domain::audit::AuditEntry;
+use crate::store;
+use crate::views::kassen::backup as v;
+use crate::web::error::{AppError, WebResult};
+use crate::web::guards::KassenAdmin;
+use crate::web::session::CsrfForm;
+use crate::web::state::AppState;
+
+pub async fn page(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    Query(p): Query<Params>,
+) -> WebResult {
+    let files = state
+        .blocking(|st| Ok::<_, AppError>(backup::list(&st.config)))
+        .await?;
+    let settings = v::Settings {
+        dir: backup::backup_dir(&state.config).display().to_string(),
+        schedule: state.config.backup.schedule.clone(),
+        keep: state.config.backup.keep,
+    };
+    let (notice, error) = match param(&p, "hinweis") {
+        "erstellt" => (Some("Die Sicherung wurde erstellt und geprüft."), None),
+        "fehler" => (
+            None,
+            Some("Die Sicherung ist fehlgeschlagen. Details stehen im Server-Protokoll."),
+        ),
+        _ => (None, None),
+    };
+    Ok(render(
+        &k.0,
+        &state,
+        "Datensicherung",
+        v::page(&k.0.ctx.csrf, &files, &settings, notice, error),
+    )
+    .into_response())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    CsrfForm(_): CsrfForm,
+) -> WebResult {
+    let actor = k.0.account.id.to_string();
+    let client = k.0.ctx.client_text();
+    let outcome = state
+        .blocking(move |st| {
+            let now = Timestamp::now();
+            let result = backup::create_scheduled(&st.store, &st.config, now);
+            let (action, detail) = match &result {
+                Ok((path, summary)) => (
+                    "backup.created",
+                    format!(
+                        "Datensicherung erstellt: {} ({} Datensätze)",
+                        path.display(),
+                        summary.records()
+                    ),
+                ),
+                Err(e) => (
+                    "backup.failed",
+                    format!("Datensicherung fehlgeschlagen: {e}"),
+                ),
+            };
+            st.store.write(|tx| {
+                store::audit::append(
+                    tx,
+                    &AuditEntry::new(now, actor.as_str(), action, detail).client(client),
+                )
+            })?;
+            Ok::<_, AppError>(result.is_ok())
+        })
+        .await?;
+    let key = if outcome { "erstellt" } else { "fehler" };
+    Ok(Redirect::to(&format!("/kassen/datensicherung?hinweis={key}")).into_response())
+}
