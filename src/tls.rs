@@ -88,10 +88,11 @@ pub fn server_config(config: &Config) -> Result<Option<Arc<ServerConfig>>, Confi
 }
 
 /// Checks that configured certificate and key files can be used (for
-/// `check-config`); a self-signed certificate not yet generated is fine.
+/// `check-config`); a self-signed certificate that `serve` would (re)generate
+/// because a file is missing is fine.
 pub fn check(config: &Config) -> Result<(), ConfigError> {
     match source(config) {
-        Some(src) if !config.tls.self_signed || src.cert.exists() || src.key.exists() => {
+        Some(src) if !config.tls.self_signed || (src.cert.is_file() && src.key.is_file()) => {
             load(&src).map(|_| ())
         }
         _ => Ok(()),
