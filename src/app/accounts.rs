@@ -50,24 +50,15 @@ pub fn create(
     now: Timestamp,
 ) -> Result<Account, store::Error> {
     let id = store::accounts::issue_id(tx, &new.role, now)?;
-    let account = Account {
+    let account = Account::new(
         id,
-        role: new.role,
-        first_name: new.first_name,
-        last_name: new.last_name,
-        email: new.email,
-        birth_date: new.birth_date,
-        password_hash: None,
-        password_history: Vec::new(),
-        second_factor: SecondFactor::Totp,
-        totp_secret: None,
-        totp_last_step: None,
-        admin_locked: false,
-        failed_logins: 0,
-        locked_until: None,
-        created_at: now,
-        activated_at: None,
-    };
+        new.role,
+        new.first_name,
+        new.last_name,
+        new.email,
+        new.birth_date,
+        now,
+    );
     store::accounts::put(tx, &account)?;
     links::send_set_password(tx, mailer, &account, settings, now, false)?;
     audit(

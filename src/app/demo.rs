@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 use super::Error;
 use super::passwords::PasswordHasher;
-use crate::domain::account::{Account, Grants, Role, SecondFactor};
+use crate::domain::account::{Account, Grants, Role};
 use crate::domain::audit::AuditEntry;
 use crate::domain::org::{Bereich, GroupMailbox, Organisation, PortalFunction, ReceiptTarget};
 use crate::store::{self, Store, WriteTx};
@@ -93,28 +93,22 @@ pub fn load(store: &Store, passwords: &PasswordHasher) -> Result<(), Error> {
         ];
         for (first, last, role, label) in people {
             let id = store::accounts::issue_id(tx, &role, now)?;
-            let account = Account {
+            let email = format!(
+                "{}.{}@demo.meineversorgung.invalid",
+                first.to_lowercase(),
+                last.to_lowercase()
+            );
+            let birth = jiff::civil::Date::new(1980, 5, 17).ok();
+            let mut account = Account::new(
                 id,
                 role,
-                first_name: first.to_owned(),
-                last_name: last.to_owned(),
-                email: format!(
-                    "{}.{}@demo.meineversorgung.invalid",
-                    first.to_lowercase(),
-                    last.to_lowercase()
-                ),
-                birth_date: jiff::civil::Date::new(1980, 5, 17).ok(),
-                password_hash: Some(hash.clone()),
-                password_history: Vec::new(),
-                second_factor: SecondFactor::Totp,
-                totp_secret: None,
-                totp_last_step: None,
-                admin_locked: false,
-                failed_logins: 0,
-                locked_until: None,
-                created_at: now,
-                activated_at: None,
-            };
+                first.to_owned(),
+                last.to_owned(),
+                email,
+                birth,
+                now,
+            );
+            account.password_hash = Some(hash.clone());
             store::accounts::put(tx, &account)?;
             logins.push(DemoLogin {
                 id: account.id.to_string(),

@@ -4,11 +4,10 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use super::links::{self, LinkSettings};
-use super::{Check, Error};
-use crate::domain::account::{Account, Role, SecondFactor};
-use crate::domain::audit::AuditEntry;
-use crate::domain::ids::Nutzerkennung;
+use super::accounts::{self, NewAccount};
+use super::links::LinkSettings;
+use super::{Actor, Check, Error};
+use crate::domain::account::{Account, Role};
 use crate::domain::org::Bereich;
 use crate::domain::secret;
 use crate::mail::Mailer;
@@ -99,43 +98,19 @@ pub fn create_first_account(
             portal_admin: true,
             sachbearbeitung: Bereich::ALL.to_vec(),
         };
-        let id: Nutzerkennung = store::accounts::issue_id(tx, &role, now)?;
-        let account = Account {
-            id,
-            role,
+        store::secrets::clear_setup_token(tx)?;
+        let actor = Actor {
+            id: "Einrichtung".to_owned(),
+            client,
+        };
+        let new = NewAccount {
             first_name,
             last_name,
             email,
             birth_date: None,
-            password_hash: None,
-            password_history: Vec::new(),
-            second_factor: SecondFactor::Totp,
-            totp_secret: None,
-            totp_last_step: None,
-            admin_locked: false,
-            failed_logins: 0,
-            locked_until: None,
-            created_at: now,
-            activated_at: None,
+            role,
         };
-        store::accounts::put(tx, &account)?;
-        store::secrets::clear_setup_token(tx)?;
-        links::send_set_password(tx, mailer, &account, links, now, false)?;
-        store::audit::append(
-            tx,
-            &AuditEntry::new(
-                now,
-                "Einrichtung",
-                "setup.first_account",
-                format!(
-                    "Erstes Konto der Kassen-Portaladministration für {} angelegt",
-                    account.full_name()
-                ),
-            )
-            .target(&account.id)
-            .client(client),
-        )?;
-        Ok(account)
+        Ok(accounts::create(tx, mailer, links, new, &actor, now)?)
     })?;
     mailer.wake();
     let _ = std::fs::remove_file(data_dir.join(TOKEN_FILE));

@@ -124,6 +124,36 @@ impl Status {
 }
 
 impl Account {
+    /// A new account: no password yet, authenticator app as second factor.
+    pub fn new(
+        id: Nutzerkennung,
+        role: Role,
+        first_name: String,
+        last_name: String,
+        email: String,
+        birth_date: Option<Date>,
+        now: Timestamp,
+    ) -> Self {
+        Account {
+            id,
+            role,
+            first_name,
+            last_name,
+            email,
+            birth_date,
+            password_hash: None,
+            password_history: Vec::new(),
+            second_factor: SecondFactor::Totp,
+            totp_secret: None,
+            totp_last_step: None,
+            admin_locked: false,
+            failed_logins: 0,
+            locked_until: None,
+            created_at: now,
+            activated_at: None,
+        }
+    }
+
     pub fn full_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)
     }
