@@ -6,7 +6,7 @@ use redb::{Database, ReadableDatabase};
 use super::{Error, tables};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 const VERSION_KEY: &str = "schema_version";
 
@@ -58,13 +58,34 @@ fn initialise(db: &Database) -> Result<(), Error> {
 /// Migrates from version `from` to `from + 1` in one transaction.
 fn step(db: &Database, from: u64) -> Result<(), Error> {
     let tx = super::begin_write(db)?;
-    {
-        // No migrations exist yet: version 1 is the first schema. A future
-        // step rewrites its tables here before the version is bumped.
-        let mut meta = tx.open_table(tables::META)?;
-        meta.insert(VERSION_KEY, from + 1)?;
+    match from {
+        1 => index_pending_mail(&tx)?,
+        other => {
+            return Err(Error::Corrupt {
+                table: "meta",
+                detail: format!("no migration from schema version {other}"),
+            });
+        }
     }
+    tx.open_table(tables::META)?.insert(VERSION_KEY, from + 1)?;
     tx.commit()?;
+    tracing::info!(from, to = from + 1, "store migrated");
+    Ok(())
+}
+
+/// 1 → 2: the index of pending mails.
+fn index_pending_mail(tx: &redb::WriteTransaction) -> Result<(), Error> {
+    use redb::ReadableTable;
+    let mail = tx.open_table(tables::MAIL_QUEUE)?;
+    let mut pending = tx.open_table(tables::MAIL_PENDING)?;
+    for entry in mail.iter()? {
+        let (id, bytes) = entry?;
+        let m: crate::domain::mail::OutgoingMail =
+            super::codec::decode("mail_queue", bytes.value())?;
+        if m.state == crate::domain::mail::MailState::Queued {
+            pending.insert(id.value(), ())?;
+        }
+    }
     Ok(())
 }
 
@@ -77,4 +98,63 @@ pub fn force_version(db: &Database, version: u64) -> Result<(), Error> {
     }
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
+
+    use super::*;
+    use crate::domain::mail::{MailState, OutgoingMail};
+
+    fn mail(id: u64, state: MailState) -> OutgoingMail {
+        OutgoingMail {
+            id,
+            to: "a@b.de".into(),
+            subject: "s".into(),
+            raw: Vec::new(),
+            text: String::new(),
+            confidential: false,
+            state,
+            attempts: 0,
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+            next_attempt_at: jiff::Timestamp::UNIX_EPOCH,
+            sent_at: None,
+            last_error: None,
+        }
+    }
+
+    /// A version-1 store (without the pending-mail index) is migrated step
+    /// by step and its queued mails end up in the new index.
+    #[test]
+    fn version_1_gets_the_pending_mail_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.redb");
+        let db = Database::create(&path).unwrap();
+        {
+            let tx = db.begin_write().unwrap();
+            {
+                let mut q = tx.open_table(tables::MAIL_QUEUE).unwrap();
+                for m in [
+                    mail(1, MailState::Sent),
+                    mail(2, MailState::Queued),
+                    mail(3, MailState::Failed),
+                ] {
+                    let bytes = serde_json::to_vec(&m).unwrap();
+                    q.insert(m.id, bytes.as_slice()).unwrap();
+                }
+                tx.open_table(tables::META)
+                    .unwrap()
+                    .insert(VERSION_KEY, 1)
+                    .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        migrate(&db).unwrap();
+        assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
+        let tx = db.begin_read().unwrap();
+        let pending = tx.open_table(tables::MAIL_PENDING).unwrap();
+        assert_eq!(pending.len().unwrap(), 1);
+        assert!(pending.get(2).unwrap().is_some());
+    }
 }

@@ -31,6 +31,11 @@ pub const ORG_NUMBERS: TableDefinition<&str, u64> = TableDefinition::new("org_nu
 /// delivery as the Postausgang.
 pub const MAIL_QUEUE: TableDefinition<u64, &[u8]> = TableDefinition::new("mail_queue");
 
+/// Ids of the mails still waiting for delivery (an index into MAIL_QUEUE,
+/// so the worker and `/readyz` do not read the whole Postausgang).
+/// Added in schema version 2.
+pub const MAIL_PENDING: TableDefinition<u64, ()> = TableDefinition::new("mail_pending");
+
 /// Audit log by sequence number → `domain::audit::AuditEntry` (JSON).
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
@@ -51,6 +56,7 @@ macro_rules! for_each_table {
         $m!(ORGS);
         $m!(ORG_NUMBERS);
         $m!(MAIL_QUEUE);
+        $m!(MAIL_PENDING);
         $m!(AUDIT);
         $m!(SESSIONS);
         $m!(LINKS);
