@@ -102,7 +102,7 @@ pub fn force_version(db: &Database, version: u64) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
-    use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
+    use redb::{Database, ReadableDatabase, ReadableTableMetadata};
 
     use super::*;
     use crate::domain::mail::{MailState, OutgoingMail};
