@@ -50,6 +50,38 @@ fn audit(tx: &WriteTx, entry: AuditEntry) -> Result<(), store::Error> {
     store::audit::append(tx, &entry).map(|_| ())
 }
 
+/// Counts a failed login (password or TAN) and audits it; returns whether
+/// this failure self-locked the account.
+fn record_failure(
+    tx: &WriteTx,
+    account: &mut Account,
+    detail: &str,
+    sec: &SecurityConfig,
+    client: &Option<String>,
+    now: Timestamp,
+) -> Result<bool, store::Error> {
+    let locked = account.register_failure(now, sec.lockout_threshold, sec.lockout_duration);
+    store::accounts::put(tx, account)?;
+    let entry = |actor: &str, action: &str, detail: &str| {
+        AuditEntry::new(now, actor, action, detail)
+            .target(&account.id)
+            .org(account.org())
+            .client(client.clone())
+    };
+    audit(tx, entry(account.id.as_str(), "login.failed", detail))?;
+    if locked {
+        audit(
+            tx,
+            entry(
+                "System",
+                "account.self_locked",
+                "Nutzerkonto nach zu vielen Fehlversuchen vorübergehend gesperrt",
+            ),
+        )?;
+    }
+    Ok(locked)
+}
+
 /// Creates a session for `account` and stores it under a fresh token.
 fn new_session(
     tx: &WriteTx,
@@ -118,34 +150,14 @@ pub fn login_password(
             }));
         }
         if !password_ok {
-            let locked = account.register_failure(now, sec.lockout_threshold, sec.lockout_duration);
-            store::accounts::put(tx, &account)?;
-            audit(
+            record_failure(
                 tx,
-                AuditEntry::new(
-                    now,
-                    account.id.as_str(),
-                    "login.failed",
-                    "Anmeldung fehlgeschlagen: falsches Passwort",
-                )
-                .target(&account.id)
-                .org(account.org())
-                .client(client.clone()),
+                &mut account,
+                "Anmeldung fehlgeschlagen: falsches Passwort",
+                sec,
+                &client,
+                now,
             )?;
-            if locked {
-                audit(
-                    tx,
-                    AuditEntry::new(
-                        now,
-                        "System",
-                        "account.self_locked",
-                        "Nutzerkonto nach zu vielen Fehlversuchen vorübergehend gesperrt",
-                    )
-                    .target(&account.id)
-                    .org(account.org())
-                    .client(client.clone()),
-                )?;
-            }
             return Ok(Err(Refusal::Credentials));
         }
         if account.admin_locked {
@@ -262,33 +274,15 @@ pub fn confirm_tan(
             },
         };
         if accepted.is_none() {
-            let locked = account.register_failure(now, sec.lockout_threshold, sec.lockout_duration);
-            store::accounts::put(tx, &account)?;
-            audit(
+            let locked = record_failure(
                 tx,
-                AuditEntry::new(
-                    now,
-                    account.id.as_str(),
-                    "login.failed",
-                    "Anmeldung fehlgeschlagen: falsche TAN",
-                )
-                .target(&account.id)
-                .org(account.org())
-                .client(client.clone()),
+                &mut account,
+                "Anmeldung fehlgeschlagen: falsche TAN",
+                sec,
+                &client,
+                now,
             )?;
             if locked {
-                audit(
-                    tx,
-                    AuditEntry::new(
-                        now,
-                        "System",
-                        "account.self_locked",
-                        "Nutzerkonto nach zu vielen Fehlversuchen vorübergehend gesperrt",
-                    )
-                    .target(&account.id)
-                    .org(account.org())
-                    .client(client),
-                )?;
                 store::sessions::delete(tx, session_hash)?;
                 return Ok(TanOutcome::Locked(Refusal::SelfLocked(
                     account.locked_until.unwrap_or(now),

@@ -16,6 +16,7 @@ use meine_versorgung::domain::org::{
 use meine_versorgung::domain::totp;
 use meine_versorgung::store::{self, Store};
 
+use crate::support::login::{login, password_step};
 use crate::support::*;
 
 const PASSWORD: &str = "Versorgung-Test-2026!abc";
@@ -171,67 +172,6 @@ fn postfach_grants(mailboxes: &[GroupMailbox]) -> Grants {
 // ---------------------------------------------------------------------------
 // Logging in through the real pages
 // ---------------------------------------------------------------------------
-
-fn unix_now() -> u64 {
-    Timestamp::now().as_second() as u64
-}
-
-/// Password step; returns the response of "Anmelden".
-async fn password_step(client: &Client, id: &str, password: &str) -> Page {
-    let page = client.get("/login").await;
-    page.assert_status(200);
-    page.form_with_button("Anmelden")
-        .fill("Nutzerkennung oder Identifikationsnummer/PNR", id)
-        .fill("Passwort", password)
-        .submit(client)
-        .await
-}
-
-/// Submits a TOTP code on the TAN (or set-up) page, trying the current and
-/// the next time step (a code is accepted once only).
-async fn submit_totp(client: &Client, page: &Page, secret: &str) -> Page {
-    let mut form_page = page.clone();
-    for offset in [0, 30, 60] {
-        let code = totp::code_at(secret, unix_now() + offset).expect("code");
-        let res = form_page
-            .form_with_button("Bestätigen")
-            .fill("TAN", &code)
-            .submit(client)
-            .await;
-        if res.status == 303 && res.location.as_deref() == Some("/") {
-            return res;
-        }
-        form_page = res;
-    }
-    panic!("TOTP login failed: {}", form_page.body);
-}
-
-/// A full login of an account whose authenticator is set up (`secret`), or
-/// which sets it up now (`None`, the secret shown is returned).
-async fn login(
-    server: &TestServer,
-    id: &str,
-    password: &str,
-    secret: Option<&str>,
-) -> (Client, String) {
-    let client = server.client();
-    let res = password_step(&client, id, password).await;
-    match secret {
-        Some(secret) => {
-            res.assert_redirect("/login/tan");
-            let tan_page = client.follow(&res).await;
-            submit_totp(&client, &tan_page, secret).await;
-            (client, secret.to_owned())
-        }
-        None => {
-            res.assert_redirect("/login/authenticator");
-            let setup = client.follow(&res).await;
-            let secret = setup.text_of("#totp-secret");
-            submit_totp(&client, &setup, &secret).await;
-            (client, secret)
-        }
-    }
-}
 
 /// Logs the administrator in (first login: authenticator set-up).
 async fn admin_login(server: &TestServer, seeded: &SeededOrg) -> Client {

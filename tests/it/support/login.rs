@@ -1,28 +1,13 @@
 //! Signing in through the real pages: password step, TOTP (computed like an
 //! authenticator app), set-password links from e-mails.
 
-use jiff::Timestamp;
 use meine_versorgung::domain::totp;
 
+pub use super::accounts::{password_step, unix_now};
 use super::{Client, FIRST_ADMIN, Mail, Page, SmtpServer, TIMEOUT, TestServer, run_setup};
 
 /// The strong password the tests use.
 pub const PASSWORD: &str = "Blau-Graben!Fluss7Wiese";
-
-pub fn unix_now() -> u64 {
-    u64::try_from(Timestamp::now().as_second()).unwrap_or(0)
-}
-
-/// "Anmelden" with Nutzerkennung and password; returns the response.
-pub async fn password_step(client: &Client, id: &str, password: &str) -> Page {
-    let page = client.get("/login").await;
-    page.assert_status(200);
-    page.form_with_button("Anmelden")
-        .fill("Nutzerkennung oder Identifikationsnummer/PNR", id)
-        .fill("Passwort", password)
-        .submit(client)
-        .await
-}
 
 /// Submits a TOTP code on the TAN or set-up page, trying the current and
 /// the next time steps (a code is accepted once only).
