@@ -116,6 +116,7 @@ pub fn load(store: &Store, passwords: &PasswordHasher) -> Result<(), Error> {
                 role: label,
             });
         }
+        staff_of_blaugraben(tx, blaugraben, now)?;
         store::audit::append(
             tx,
             &AuditEntry::new(now, "System", "demo.loaded", "Demodaten geladen"),
@@ -133,6 +134,50 @@ pub fn load(store: &Store, passwords: &PasswordHasher) -> Result<(), Error> {
             tracing::info!(accounts = logins.len(), "demo data loaded");
         }
         None => tracing::info!("data directory not empty; demo data not loaded again"),
+    }
+    Ok(())
+}
+
+/// Further Nutzer:innen of Blaugraben (not yet activated), so that the
+/// overview has more than one page as in the handbook.
+fn staff_of_blaugraben(tx: &WriteTx, org: u64, now: jiff::Timestamp) -> Result<(), Error> {
+    const FIRST: [&str; 7] = ["Anna", "Ben", "Clara", "David", "Elif", "Finn", "Greta"];
+    const LAST: [&str; 3] = ["Amsel", "Buche", "Dachs"];
+    for (i, (first, last)) in LAST
+        .iter()
+        .flat_map(|l| FIRST.iter().map(move |f| (*f, *l)))
+        .enumerate()
+    {
+        let mailboxes = if i % 2 == 0 {
+            vec![GroupMailbox::Beamtenversorgung]
+        } else {
+            vec![GroupMailbox::Zusatzversorgung]
+        };
+        let role = Role::OrgUser {
+            org,
+            grants: Grants {
+                mailboxes,
+                functions: vec![PortalFunction::Postfach],
+            },
+        };
+        let id = store::accounts::issue_id(tx, &role, now)?;
+        let email = format!(
+            "{}.{}@demo.meineversorgung.invalid",
+            first.to_lowercase(),
+            last.to_lowercase()
+        );
+        store::accounts::put(
+            tx,
+            &Account::new(
+                id,
+                role,
+                first.to_owned(),
+                last.to_owned(),
+                email,
+                None,
+                now,
+            ),
+        )?;
     }
     Ok(())
 }
