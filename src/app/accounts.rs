@@ -21,7 +21,8 @@ pub struct NewAccount {
     pub role: Role,
 }
 
-fn audit(
+/// Audits an action on `account` by `actor`.
+pub(crate) fn audit(
     tx: &WriteTx,
     actor: &Actor,
     account: &Account,

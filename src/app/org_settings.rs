@@ -4,8 +4,8 @@
 
 use jiff::Timestamp;
 
+use super::orgs::audit;
 use super::{Actor, Error};
-use crate::domain::audit::AuditEntry;
 use crate::domain::email;
 use crate::domain::org::{GroupMailbox, OrgId, Organisation, ReceiptTarget};
 use crate::store::{self, Store, WriteTx};
@@ -52,24 +52,6 @@ pub fn clean_group_emails(raw: &[String]) -> Result<Vec<String>, Vec<Option<Stri
 
 fn load_org(tx: &WriteTx, org: OrgId) -> Result<Organisation, Error> {
     store::orgs::get(tx, org)?.ok_or(Error::NotFound)
-}
-
-fn audit(
-    tx: &WriteTx,
-    actor: &Actor,
-    org: &Organisation,
-    action: &str,
-    detail: String,
-    now: Timestamp,
-) -> Result<(), store::Error> {
-    store::audit::append(
-        tx,
-        &AuditEntry::new(now, actor.id.as_str(), action, detail)
-            .target(&org.number)
-            .org(Some(org.id))
-            .client(actor.client.clone()),
-    )
-    .map(|_| ())
 }
 
 /// Stores the notification addresses of an enabled group mailbox.

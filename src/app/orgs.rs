@@ -115,7 +115,8 @@ fn validate(
     })
 }
 
-fn audit(
+/// Audits an action on `org` by `actor`.
+pub(crate) fn audit(
     tx: &store::WriteTx,
     actor: &Actor,
     org: &Organisation,

@@ -5,16 +5,16 @@
 
 use jiff::Timestamp;
 
+use super::accounts::audit;
 use super::accounts::{self, NewAccount};
 use super::links::LinkSettings;
 use super::{Actor, Check, Error};
 use crate::domain::account::{Account, Grants, Role, Status};
-use crate::domain::audit::AuditEntry;
 use crate::domain::ids::{IdPrefix, Nutzerkennung};
 use crate::domain::org::{GroupMailbox, OrgId, Organisation, PortalFunction};
 use crate::domain::permissions;
 use crate::mail::Mailer;
-use crate::store::{self, ReadAccess, Store, WriteTx};
+use crate::store::{self, ReadAccess, Store};
 
 /// What the forms "Nutzer:in anlegen" and "Bearbeiten" send, unchecked.
 #[derive(Debug, Clone, Default)]
@@ -389,24 +389,6 @@ fn grants_text(g: &Grants) -> String {
         or_none(mailboxes),
         or_none(functions)
     )
-}
-
-fn audit(
-    tx: &WriteTx,
-    actor: &Actor,
-    account: &Account,
-    action: &str,
-    detail: String,
-    now: Timestamp,
-) -> Result<(), store::Error> {
-    store::audit::append(
-        tx,
-        &AuditEntry::new(now, actor.id.as_str(), action, detail)
-            .target(&account.id)
-            .org(account.org())
-            .client(actor.client.clone()),
-    )
-    .map(|_| ())
 }
 
 #[cfg(test)]
