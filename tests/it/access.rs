@@ -775,7 +775,7 @@ async fn answers_do_not_reveal_whether_a_nutzerkennung_exists() {
 
 fn idle_builder() -> TestServerBuilder {
     TestServer::builder()
-        .env("MV_SECURITY__SESSION_IDLE", "3s")
+        .env("MV_SECURITY__SESSION_IDLE", "4s")
         .env("MV_SECURITY__SESSION_WARNING", "1s")
 }
 
@@ -785,7 +785,7 @@ async fn inactivity_ends_the_session_with_the_handbook_notice() {
     let client = signed_in(&server, &person).await;
     let home = client.get("/").await;
     home.assert_status(200);
-    assert!(home.body.contains("data-idle=\"3\""), "{}", home.body);
+    assert!(home.body.contains("data-idle=\"4\""), "{}", home.body);
     assert!(home.body.contains("data-warning=\"1\""), "{}", home.body);
     home.assert_contains("Ihre Sitzung läuft bald ab");
     home.assert_contains("Ich bin noch hier");
@@ -798,7 +798,7 @@ async fn inactivity_ends_the_session_with_the_handbook_notice() {
     anon.assert_not_contains("Ihre Sitzung läuft bald ab");
     anon.assert_not_contains("Inaktivität festgestellt");
 
-    sleep_until(started + secs(4.0)).await;
+    sleep_until(started + secs(5.0)).await;
     let res = client.get("/einstellungen").await;
     res.assert_redirect("/login?inaktiv=1");
     let notice = client.follow(&res).await;
@@ -828,7 +828,7 @@ async fn ich_bin_noch_hier_keeps_the_session() {
             .await;
         res.assert_status(204);
     }
-    // 6 s after the last page request, 3 s idle time: still signed in.
+    // 6 s after the last page request, 4 s idle time: still signed in.
     let page = client.get("/einstellungen").await;
     page.assert_status(200);
     page.assert_contains("Passwort ändern");
