@@ -117,9 +117,13 @@ fn is_current(current: &str, href: &str) -> bool {
 fn user_menu(user: &UserMenu, csrf: &str) -> Markup {
     html! {
         details class="user-menu" {
-            summary aria-label={ "Nutzermenü von " (user.full_name) } {
+            // The visible name and Nutzerkennung start the accessible name
+            // (WCAG 2.5.3 Label in Name); "Nutzermenü" is for screen readers.
+            summary {
                 span class="user-name" { (user.full_name) }
+                " "
                 span class="user-id" { (user.id) }
+                span class="visually-hidden" { " – Nutzermenü" }
             }
             div class="user-menu-items" {
                 p { strong { (user.full_name) } br; (user.id) }

@@ -216,7 +216,7 @@ pub fn created(account: &Account, validity: &str) -> Markup {
     let name = account.full_name();
     html! {
         div class="dialog dialog-static" role="alertdialog" aria-labelledby="anlage-titel" aria-describedby="anlage-text" {
-            h2 id="anlage-titel" { "ANLAGE ERFOLGREICH" }
+            h1 id="anlage-titel" { "ANLAGE ERFOLGREICH" }
             p id="anlage-text" {
                 "Das Nutzer:innen-Konto wurde erfolgreich angelegt. Bitte teilen Sie " (name)
                 " die Nutzerkennung separat mit. " (name)

@@ -6,6 +6,7 @@ mod support;
 
 mod access;
 mod backup;
+mod browser;
 mod config;
 mod foundation;
 mod harness;

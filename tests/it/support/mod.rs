@@ -3,6 +3,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod accounts;
+pub mod browser;
 pub mod client;
 pub mod html;
 pub mod login;
