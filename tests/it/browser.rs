@@ -355,8 +355,31 @@ async fn kassen_pages_pass_the_accessibility_audit() {
         audit.visit(&b, &path, name).await;
         assert_ne!(b.path().await, "/login", "{name}: still signed in");
     }
+
+    // Reflow (WCAG 1.4.10) at 320 CSS pixels.
+    b.wd.set_window_size(320, 800).await.expect("narrow window");
+    let mut too_wide = Vec::new();
+    for path in [
+        "/".to_owned(),
+        "/kassen/mitglieder".to_owned(),
+        format!("/kassen/mitglieder/{org}"),
+        "/kassen/administratoren".to_owned(),
+        format!("/kassen/administratoren/{admin}"),
+        "/kassen/protokoll".to_owned(),
+        "/kassen/postausgang".to_owned(),
+        "/kassen/datensicherung".to_owned(),
+    ] {
+        b.goto(&path).await;
+        if let Some(found) = b.horizontal_overflow().await {
+            too_wide.push(format!("{path}: {found}"));
+        }
+    }
     b.close().await;
     audit.assert_clean();
+    assert!(
+        too_wide.is_empty(),
+        "pages wider than a 320 px window: {too_wide:#?}"
+    );
 }
 
 /// The anonymous pages, the TAN page and an organisation administrator's
@@ -454,15 +477,51 @@ async fn public_and_administrator_pages_pass_the_accessibility_audit() {
         audit.visit(&b, &path, name).await;
         assert_ne!(b.path().await, "/login", "{name}: still signed in");
     }
-    // The user menu opened.
+    // The user menu opens with the keyboard.
     b.goto("/").await;
-    b.wd.find(fantoccini::Locator::Css(".user-menu summary"))
-        .await
-        .expect("user menu")
-        .click()
-        .await
-        .expect("open the user menu");
+    b.js(
+        "document.querySelector('.user-menu summary').focus();",
+        vec![],
+    )
+    .await;
+    b.key(Key::Enter).await;
+    assert_eq!(
+        b.js("return document.querySelector('.user-menu').open;", vec![])
+            .await,
+        json!(true),
+        "Enter opens the user menu"
+    );
     audit.page(&b, "home with the user menu open").await;
+
+    // Reflow (WCAG 1.4.10): at 320 CSS pixels nothing needs horizontal
+    // scrolling of the page (wide tables scroll in their own box).
+    b.wd.set_window_size(320, 800).await.expect("narrow window");
+    let mut too_wide = Vec::new();
+    let details = format!("/nutzer/{user}");
+    for path in [
+        "/",
+        "/nutzer",
+        "/nutzer/neu",
+        &details,
+        "/einstellungen/passwort",
+        "LOGOUT",
+        "/login",
+        "/login?inaktiv=1",
+        "/impressum",
+    ] {
+        if path == "LOGOUT" {
+            b.logout().await;
+            continue;
+        }
+        b.goto(path).await;
+        if let Some(found) = b.horizontal_overflow().await {
+            too_wide.push(format!("{path}: {found}"));
+        }
+    }
     b.close().await;
     audit.assert_clean();
+    assert!(
+        too_wide.is_empty(),
+        "pages wider than a 320 px window: {too_wide:#?}"
+    );
 }

@@ -380,6 +380,28 @@ impl Browser {
             .expect("keyboard input");
     }
 
+    /// Whether the page is wider than the window (it would need horizontal
+    /// scrolling, WCAG 1.4.10 Reflow): the widths and the widest elements.
+    pub async fn horizontal_overflow(&self) -> Option<String> {
+        let found = self
+            .js(
+                r#"
+                const width = window.innerWidth;
+                if (document.documentElement.scrollWidth <= width) { return null; }
+                const wide = Array.from(document.querySelectorAll('body *'))
+                    .filter((e) => e.getBoundingClientRect().right > width + 1)
+                    .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                        + (e.className ? '.' + String(e.className).replace(/\s+/g, '.') : '')
+                        + ' ' + JSON.stringify((e.textContent || '').trim().slice(0, 40)));
+                return `scrollWidth ${document.documentElement.scrollWidth} > ${width}: `
+                    + wide.slice(-5).join(', ');
+                "#,
+                vec![],
+            )
+            .await;
+        found.as_str().map(str::to_owned)
+    }
+
     /// Switches off the browser's own form validation, so that a submit
     /// reaches the server's validation.
     pub async fn no_validate(&self) {
