@@ -8,6 +8,7 @@ mod access;
 mod backup;
 mod browser;
 mod config;
+mod demo;
 mod foundation;
 mod harness;
 mod kassen;
