@@ -18,7 +18,7 @@ pub fn login(csrf: &str, user_id: &str, notice: &LoginNotice) -> Markup {
         div class="login-box" {
             h1 { "Willkommen im Portal Meine Versorgung" }
             @if notice.idle {
-                div class="dialog dialog-static" role="alertdialog" aria-labelledby="inaktiv-titel" aria-describedby="inaktiv-text" {
+                div class="dialog dialog-static" role="alert" aria-labelledby="inaktiv-titel" aria-describedby="inaktiv-text" {
                     h2 id="inaktiv-titel" { "Inaktivität festgestellt" }
                     p id="inaktiv-text" { "Sie wurden aufgrund von Inaktivität abgemeldet. Bitte melden Sie sich erneut an, um das Portal wieder zu benutzen." }
                     a class="button" href="/login" { "Bestätigen" }

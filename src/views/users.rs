@@ -215,7 +215,7 @@ pub fn new_form(csrf: &str, org: &Organisation, form: &UserForm) -> Markup {
 pub fn created(account: &Account, validity: &str) -> Markup {
     let name = account.full_name();
     html! {
-        div class="dialog dialog-static" role="alertdialog" aria-labelledby="anlage-titel" aria-describedby="anlage-text" {
+        div class="dialog dialog-static" role="status" aria-labelledby="anlage-titel" aria-describedby="anlage-text" {
             h1 id="anlage-titel" { "ANLAGE ERFOLGREICH" }
             p id="anlage-text" {
                 "Das Nutzer:innen-Konto wurde erfolgreich angelegt. Bitte teilen Sie " (name)
@@ -456,7 +456,7 @@ pub fn edit_form(csrf: &str, org: &Organisation, account: &Account, form: &UserF
 pub fn deactivate_confirm(csrf: &str, account: &Account) -> Markup {
     let id = account.id.as_str();
     html! {
-        div class="dialog dialog-static" role="alertdialog" aria-labelledby="deaktivieren-titel" aria-describedby="deaktivieren-text" {
+        div class="dialog dialog-static" role="group" aria-labelledby="deaktivieren-titel" aria-describedby="deaktivieren-text" {
             h2 id="deaktivieren-titel" { "Nutzer:in dauerhaft deaktivieren" }
             p id="deaktivieren-text" {
                 "Möchten Sie das Nutzer:innen-Konto von " (account.full_name()) " (" (id) ") dauerhaft deaktivieren? "
