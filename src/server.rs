@@ -171,6 +171,10 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
             config.security.address_failure_limit,
             config.security.address_failure_window,
         ),
+        submissions: AddressThrottle::new(
+            crate::web::help::SUBMISSION_LIMIT,
+            crate::web::help::SUBMISSION_WINDOW,
+        ),
         config,
         store: store.clone(),
         mailer,

@@ -7,6 +7,7 @@ use super::Error;
 use super::passwords::PasswordHasher;
 use crate::domain::account::{Account, Grants, Role};
 use crate::domain::audit::AuditEntry;
+use crate::domain::help::FaqEntry;
 use crate::domain::org::{Bereich, GroupMailbox, Organisation, PortalFunction, ReceiptTarget};
 use crate::store::{self, Store, WriteTx};
 
@@ -117,6 +118,7 @@ pub fn load(store: &Store, passwords: &PasswordHasher) -> Result<(), Error> {
             });
         }
         staff_of_blaugraben(tx, blaugraben, now)?;
+        faq(tx, now)?;
         store::audit::append(
             tx,
             &AuditEntry::new(now, "System", "demo.loaded", "Demodaten geladen"),
@@ -177,6 +179,47 @@ fn staff_of_blaugraben(tx: &WriteTx, org: u64, now: jiff::Timestamp) -> Result<(
                 None,
                 now,
             ),
+        )?;
+    }
+    Ok(())
+}
+
+/// FAQ entries drawn from the handbook.
+const FAQ: [(&str, &str); 5] = [
+    (
+        "Ich habe meine Nutzerkennung vergessen. Was kann ich tun?",
+        "Sollten Sie Ihre Nutzerkennung vergessen haben, wenden Sie sich bitte direkt an die Portal-Administratoren der Kassen.\n\nHinweis: Nutzerkennungen von Administratoren beginnen mit einem „X“.",
+    ),
+    (
+        "Ich habe mein Passwort vergessen. Was kann ich tun?",
+        "Über die Schaltfläche „Passwort vergessen“ auf der Anmeldeseite können Sie Ihr Passwort zurücksetzen. Sie erhalten im Anschluss eine E-Mail mit einem Link zur Neuvergabe Ihres Passwortes.\n\nIhr neues Passwort muss zwischen 12 und 128 Zeichen lang sein, mindestens einen Buchstaben, eine Ziffer und ein Sonderzeichen enthalten und darf zuvor noch nicht für dieses Nutzerkonto genutzt worden sein.",
+    ),
+    (
+        "Ich habe keinen Zugriff mehr auf meine Authenticator-App. Was nun?",
+        "Falls Sie Ihr TOTP-Verfahren nicht mehr im Zugriff haben, wenden Sie sich bitte an Ihre Portaladministration.\n\nSofern die Zwei-Faktor-Authentifizierung per Authenticator-App in Ihrer Organisation nicht möglich ist, können die Portal-Administratoren der Kassen das Verfahren auf E-Mail-TAN umstellen. Bedenken Sie dabei bitte das geringere Sicherheitsniveau sowie mögliche Verzögerungen beim Anmelden, die durch Spam-Filter oder temporäre Server-Probleme verursacht werden können.",
+    ),
+    (
+        "Wer legt Nutzer:innen an?",
+        "Eine Selbstregistrierung ist nicht vorgesehen. Die Administrator:innen der Mitglieder werden von den Portal-Administratoren der Kassen registriert. Die Nutzer:innen einer Organisation legt deren Administration über „Nutzer:in anlegen“ an und legt dabei die Berechtigungen für Gruppenpostfächer und Portal-Funktionalitäten fest.",
+    ),
+    (
+        "Werden Nachrichten automatisch gelöscht?",
+        "Nachrichten unterliegen der gesetzlichen Löschfrist. Archivierte und als wichtig markierte Nachrichten werden von der gesetzlichen Löschfrist ausgenommen.",
+    ),
+];
+
+fn faq(tx: &WriteTx, now: jiff::Timestamp) -> Result<(), Error> {
+    for (i, (question, answer)) in FAQ.into_iter().enumerate() {
+        store::faq::put(
+            tx,
+            &FaqEntry {
+                id: store::faq::next_id(tx)?,
+                question: question.to_owned(),
+                answer: answer.to_owned(),
+                position: i as u64 + 1,
+                created_at: now,
+                updated_at: now,
+            },
         )?;
     }
     Ok(())

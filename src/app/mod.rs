@@ -6,11 +6,14 @@ pub mod audit_log;
 pub mod auth;
 pub mod credentials;
 pub mod demo;
+pub mod faq;
+pub mod feedback;
 pub mod kassen_accounts;
 pub mod links;
 pub mod org_settings;
 pub mod orgs;
 pub mod passwords;
+pub mod search;
 pub mod setup;
 pub mod users;
 

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod audit;
 pub mod email;
+pub mod help;
 pub mod ids;
 pub mod link;
 pub mod mail;

@@ -121,6 +121,18 @@ pub fn mailbox_notification(mailbox: &str, portal_url: &str) -> Template {
     t
 }
 
+/// A new Support message for the Portaladministration: names no content.
+pub fn support_notification(full_name: &str, url: &str) -> Template {
+    let mut t = compose(
+        "Meine Versorgung: Neue Support-Anfrage",
+        &greeting(full_name),
+        &["über das Supportformular des Portals „Meine Versorgung“ ist eine neue Anfrage eingegangen. Sie finden sie unter „Rückmeldungen“.".to_owned()],
+        Some(("Zur Anfrage", url)),
+    );
+    t.confidential = false;
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use redb::{Database, ReadableDatabase};
 use super::{Error, tables};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u64 = 2;
+pub const SCHEMA_VERSION: u64 = 3;
 
 const VERSION_KEY: &str = "schema_version";
 
@@ -60,6 +60,7 @@ fn step(db: &Database, from: u64) -> Result<(), Error> {
     let tx = super::begin_write(db)?;
     match from {
         1 => index_pending_mail(&tx)?,
+        2 => create_help_tables(&tx)?,
         other => {
             return Err(Error::Corrupt {
                 table: "meta",
@@ -86,6 +87,13 @@ fn index_pending_mail(tx: &redb::WriteTransaction) -> Result<(), Error> {
             pending.insert(id.value(), ())?;
         }
     }
+    Ok(())
+}
+
+/// 2 → 3: the FAQ and the feedback and support inbox.
+fn create_help_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
+    tx.open_table(tables::FAQ)?;
+    tx.open_table(tables::FEEDBACK)?;
     Ok(())
 }
 
@@ -156,5 +164,28 @@ mod tests {
         let pending = tx.open_table(tables::MAIL_PENDING).unwrap();
         assert_eq!(pending.len().unwrap(), 1);
         assert!(pending.get(2).unwrap().is_some());
+        // Step 2 → 3 created the help tables.
+        tx.open_table(tables::FAQ).unwrap();
+        tx.open_table(tables::FEEDBACK).unwrap();
+    }
+
+    /// A version-2 store gets the (empty) FAQ and feedback tables.
+    #[test]
+    fn version_2_gets_the_help_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("v2.redb")).unwrap();
+        {
+            let tx = db.begin_write().unwrap();
+            tx.open_table(tables::META)
+                .unwrap()
+                .insert(VERSION_KEY, 2)
+                .unwrap();
+            tx.commit().unwrap();
+        }
+        migrate(&db).unwrap();
+        assert_eq!(stored_version(&db).unwrap(), Some(3));
+        let tx = db.begin_read().unwrap();
+        assert_eq!(tx.open_table(tables::FAQ).unwrap().len().unwrap(), 0);
+        assert_eq!(tx.open_table(tables::FEEDBACK).unwrap().len().unwrap(), 0);
     }
 }

@@ -9,6 +9,8 @@ pub mod accounts;
 pub mod audit;
 pub mod backup;
 pub mod codec;
+pub mod faq;
+pub mod feedback;
 pub mod links;
 pub mod mail_queue;
 pub mod migrate;

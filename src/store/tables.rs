@@ -45,6 +45,14 @@ pub const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("session
 /// Single-use e-mail links by SHA-256 hex of the token → `domain::link::Link` (JSON).
 pub const LINKS: TableDefinition<&str, &[u8]> = TableDefinition::new("links");
 
+/// FAQ entries by id → `domain::help::FaqEntry` (JSON); the order of the
+/// FAQ page is the entries' `position`. Added in schema version 3.
+pub const FAQ: TableDefinition<u64, &[u8]> = TableDefinition::new("faq");
+
+/// Feedback and support messages by id (ascending = oldest first) →
+/// `domain::help::FeedbackEntry` (JSON). Added in schema version 3.
+pub const FEEDBACK: TableDefinition<u64, &[u8]> = TableDefinition::new("feedback");
+
 /// Calls `$m!(NAME)` for every table, so that code handling all tables
 /// (creation, backup) cannot forget one.
 macro_rules! for_each_table {
@@ -60,6 +68,8 @@ macro_rules! for_each_table {
         $m!(AUDIT);
         $m!(SESSIONS);
         $m!(LINKS);
+        $m!(FAQ);
+        $m!(FEEDBACK);
     };
 }
 pub(crate) use for_each_table;

@@ -259,6 +259,48 @@ pub fn textarea(
     }
 }
 
+/// A multi-line text field limited to `max` characters, with the counter
+/// "count / max" that assets/session.js keeps up to date while typing.
+pub fn textarea_counted(
+    label: &str,
+    name: &str,
+    value: &str,
+    required: bool,
+    error: Option<&str>,
+    max: usize,
+) -> Markup {
+    let id = format!("f-{name}");
+    let err_id = format!("{id}-fehler");
+    let counter_id = format!("{id}-zaehler");
+    let described = match error {
+        Some(_) => format!("{counter_id} {err_id}"),
+        None => counter_id.clone(),
+    };
+    html! {
+        div class={ "field" @if error.is_some() { " field-error" } } {
+            label for=(id) { (label) @if required { span class="req" aria-hidden="true" { "*" } } }
+            textarea id=(id) name=(name) rows="8" maxlength=(max) data-counter=(counter_id) required[required]
+                aria-invalid=[error.map(|_| "true")] aria-describedby=(described) { (value) }
+            span class="counter" id=(counter_id) { (value.encode_utf16().count()) " / " (max) }
+            @if let Some(err) = error { p class="error" id=(err_id) { (err) } }
+        }
+    }
+}
+
+/// Text as entered: paragraphs at blank lines, line breaks kept.
+pub fn paragraphs(text: &str) -> Markup {
+    html! {
+        @for para in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+            p {
+                @for (i, line) in para.lines().enumerate() {
+                    @if i > 0 { br; }
+                    (line)
+                }
+            }
+        }
+    }
+}
+
 /// A select with label and error; `options` are (value, label).
 pub fn select(
     label: &str,

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod components;
 pub mod errors;
+pub mod help;
 pub mod info;
 pub mod kassen;
 pub mod layout;

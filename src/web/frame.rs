@@ -21,6 +21,8 @@ pub fn nav_for(account: &Account) -> Vec<NavItem> {
                 nav.push(item("Mitglieder", paths::KASSEN_ORGS));
                 nav.push(item("Administrator:innen", paths::KASSEN_ADMINS));
                 nav.push(item("Kassenpersonal", paths::KASSEN_STAFF));
+                nav.push(item("FAQ verwalten", paths::KASSEN_FAQ));
+                nav.push(item("Rückmeldungen", paths::KASSEN_FEEDBACK));
                 nav.push(item("Protokoll", paths::KASSEN_AUDIT));
                 nav.push(item("Postausgang", paths::KASSEN_OUTBOX));
             }

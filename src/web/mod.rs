@@ -6,6 +6,7 @@ pub mod error;
 pub mod frame;
 pub mod guards;
 pub mod headers;
+pub mod help;
 pub mod home;
 pub mod info;
 pub mod kassen;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route(paths::SETUP, get(setup::show).post(setup::submit))
         .merge(access::routes())
         .merge(info::routes())
+        .merge(help::routes())
         .merge(kassen::routes())
         .merge(kassen::org_audit_routes())
         .merge(users::routes())

@@ -17,6 +17,12 @@ pub const ORG_DATA: &str = "/mitgliederdaten";
 pub const HEALTH: &str = "/healthz";
 pub const READY: &str = "/readyz";
 pub const METRICS: &str = "/metrics";
+pub const FAQ: &str = "/faq";
+pub const FEEDBACK: &str = "/feedback";
+pub const FEEDBACK_THANKS: &str = "/feedback/danke";
+pub const SUPPORT: &str = "/support";
+pub const SUPPORT_THANKS: &str = "/support/danke";
+pub const SEARCH: &str = "/suche";
 
 // Kassen-Portaladministration
 pub const KASSEN_ORGS: &str = "/kassen/mitglieder";
@@ -29,6 +35,9 @@ pub const KASSEN_AUDIT: &str = "/kassen/protokoll";
 pub const KASSEN_AUDIT_CSV: &str = "/kassen/protokoll.csv";
 pub const KASSEN_OUTBOX: &str = "/kassen/postausgang";
 pub const KASSEN_BACKUP: &str = "/kassen/datensicherung";
+pub const KASSEN_FAQ: &str = "/kassen/faq";
+pub const KASSEN_FAQ_NEW: &str = "/kassen/faq/neu";
+pub const KASSEN_FEEDBACK: &str = "/kassen/rueckmeldungen";
 
 // Administration of a member organisation
 pub const USERS: &str = "/nutzer";

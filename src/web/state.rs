@@ -28,6 +28,8 @@ pub struct Inner {
     /// Cookies get `Secure` when the portal is reached over https.
     pub secure_cookies: bool,
     pub throttle: AddressThrottle,
+    /// Submissions of the feedback and support forms per client address.
+    pub submissions: AddressThrottle,
 }
 
 impl AppState {

@@ -1,4 +1,5 @@
-//! Throttle of failed logins per client address, well above normal use.
+//! Throttles per client address, well above normal use: failed logins, and
+//! (a second instance) submissions of the feedback and support forms.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -39,6 +40,7 @@ impl AddressThrottle {
         }
     }
 
+    /// Records one event (a failed login, a submission) of `ip`.
     pub fn record_failure(&self, ip: Option<IpAddr>) {
         let Some(ip) = ip else { return };
         let now = Instant::now();

@@ -63,6 +63,15 @@ async fn demo_data_can_be_used_at_once() {
         .await
         .assert_contains("Blaugraben")
         .assert_contains("Mäuserast");
+    // The demo FAQ, for everyone and in the search.
+    Client::new(&base)
+        .get("/faq")
+        .await
+        .assert_contains("Ich habe mein Passwort vergessen. Was kann ich tun?")
+        .assert_contains("Werden Nachrichten automatisch gelöscht?");
+    k.get("/suche?q=authenticator")
+        .await
+        .assert_contains("Ich habe keinen Zugriff mehr auf meine Authenticator-App. Was nun?");
     let a = Client::new(&base);
     demo_login(&a, &admin).await;
     a.get("/")

@@ -11,6 +11,7 @@ mod config;
 mod demo;
 mod foundation;
 mod harness;
+mod help;
 mod kassen;
 mod mail;
 mod operations;

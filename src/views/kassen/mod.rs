@@ -3,6 +3,8 @@
 pub mod admins;
 pub mod audit;
 pub mod backup;
+pub mod faq;
+pub mod feedback;
 pub mod orgs;
 pub mod outbox;
 pub mod staff;

@@ -4,6 +4,8 @@
 mod accounts;
 mod audit;
 mod backup;
+mod faq;
+mod feedback;
 mod orgs;
 mod outbox;
 
@@ -71,6 +73,20 @@ pub fn routes() -> Router<AppState> {
         .route(paths::KASSEN_OUTBOX, get(outbox::list))
         .route("/kassen/postausgang/{id}", get(outbox::details))
         .route(paths::KASSEN_BACKUP, get(backup::page).post(backup::create))
+        .route(paths::KASSEN_FAQ, get(faq::list))
+        .route(paths::KASSEN_FAQ_NEW, get(faq::new_page).post(faq::create))
+        .route("/kassen/faq/{id}", get(faq::edit_page).post(faq::update))
+        .route(
+            "/kassen/faq/{id}/loeschen",
+            get(faq::delete_page).post(faq::delete),
+        )
+        .route("/kassen/faq/{id}/{direction}", post(faq::move_entry))
+        .route(paths::KASSEN_FEEDBACK, get(feedback::list))
+        .route("/kassen/rueckmeldungen/{id}", get(feedback::details))
+        .route(
+            "/kassen/rueckmeldungen/{id}/{action}",
+            post(feedback::set_done),
+        )
 }
 
 /// Query parameters of list pages.

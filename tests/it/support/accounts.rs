@@ -376,3 +376,60 @@ pub async fn start_with_admins(
     };
     (builder.start().await, people)
 }
+
+/// Seeds one Kassen-Portaladministration account and one administrator of
+/// the organisation "Blaugraben" (both active, authenticator set up) into
+/// the data directory of `builder`, then starts the server. Returns the
+/// server, the Kassen account and the administrator.
+pub async fn start_with_kassen_and_admin(
+    mut builder: TestServerBuilder,
+) -> (TestServer, TestAccount, TestAccount) {
+    let config: Config = builder.config();
+    let (kassen, admin) = {
+        let store = Store::open(&config.data_dir).expect("open store");
+        let hasher = PasswordHasher::new(&config.argon2).expect("hasher");
+        let hash = hasher.hash_blocking(PASSWORD).expect("hash");
+        store
+            .write(|tx| {
+                let mut org = organisation("Blaugraben", "78970");
+                org.id = store::next_id(tx, "org")?;
+                store::orgs::put(tx, &org)?;
+                let seed = |role: Role, first: &str, last: &str, email: &str| {
+                    let id = store::accounts::issue_id(tx, &role, Timestamp::now())?;
+                    let secret = totp::new_secret();
+                    let mut account = Account::new(
+                        id.clone(),
+                        role,
+                        first.to_owned(),
+                        last.to_owned(),
+                        email.to_owned(),
+                        jiff::civil::Date::new(1980, 5, 17).ok(),
+                        Timestamp::now(),
+                    );
+                    account.password_hash = Some(hash.clone());
+                    account.totp_secret = Some(secret.clone());
+                    account.activated_at = Some(Timestamp::now());
+                    store::accounts::put(tx, &account)?;
+                    Ok::<_, store::Error>(TestAccount::new(id.as_str(), PASSWORD, email, &secret))
+                };
+                let kassen = seed(
+                    Role::Kassen {
+                        portal_admin: true,
+                        sachbearbeitung: Vec::new(),
+                    },
+                    "Kim",
+                    "Kassenwart",
+                    FIRST_ADMIN.email,
+                )?;
+                let admin = seed(
+                    Role::OrgAdmin { org: org.id },
+                    "Kim",
+                    "Mustermensch",
+                    "kim.mustermensch@blaugraben.example",
+                )?;
+                Ok::<_, store::Error>((kassen, admin))
+            })
+            .expect("seed")
+    };
+    (builder.start().await, kassen, admin)
+}

@@ -1,0 +1,215 @@
+//! FAQ verwalten: list, create, edit, reorder, delete.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use jiff::Timestamp;
+
+use super::{Params, param, render};
+use crate::app::faq::{self, Direction, FaqInput};
+use crate::app::{self, Actor};
+use crate::views::kassen::{admins::confirm, faq as v};
+use crate::web::error::{AppError, WebResult};
+use crate::web::guards::KassenAdmin;
+use crate::web::session::{CsrfForm, FormData};
+use crate::web::state::AppState;
+
+fn actor(k: &KassenAdmin) -> Actor {
+    Actor {
+        id: k.0.account.id.to_string(),
+        client: k.0.ctx.client_text(),
+    }
+}
+
+fn input(form: &FormData) -> FaqInput {
+    FaqInput {
+        question: form.get("frage").to_owned(),
+        answer: form.get("antwort").to_owned(),
+    }
+}
+
+fn id_of(raw: &str) -> Result<u64, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+fn notice(p: &Params) -> Option<&'static str> {
+    Some(match param(p, "hinweis") {
+        "angelegt" => "Der FAQ-Eintrag wurde angelegt.",
+        "gespeichert" => "Die Änderungen wurden gespeichert.",
+        "geloescht" => "Der FAQ-Eintrag wurde gelöscht.",
+        "verschoben" => "Die Reihenfolge wurde geändert.",
+        _ => return None,
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    Query(p): Query<Params>,
+) -> WebResult {
+    let entries = state.blocking(|st| faq::list(&st.store)).await?;
+    Ok(render(
+        &k.0,
+        &state,
+        "FAQ verwalten",
+        v::list(&entries, &k.0.ctx.csrf, notice(&p)),
+    )
+    .into_response())
+}
+
+pub async fn new_page(State(state): State<AppState>, k: KassenAdmin) -> WebResult {
+    Ok(render(
+        &k.0,
+        &state,
+        "FAQ-Eintrag anlegen",
+        v::form(&k.0.ctx.csrf, None, &FaqInput::default(), &[], None),
+    )
+    .into_response())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    let input = input(&form);
+    let actor = actor(&k);
+    let i2 = input.clone();
+    let result = state
+        .blocking(move |st| {
+            Ok::<_, AppError>(faq::create(&st.store, &i2, &actor, Timestamp::now()))
+        })
+        .await?;
+    match result {
+        Ok(_) => Ok(Redirect::to("/kassen/faq?hinweis=angelegt").into_response()),
+        Err(app::Error::Invalid(errors)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(
+                &k.0,
+                &state,
+                "FAQ-Eintrag anlegen",
+                v::form(&k.0.ctx.csrf, None, &input, &errors, None),
+            ),
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    Path(id): Path<String>,
+    Query(p): Query<Params>,
+) -> WebResult {
+    let id = id_of(&id)?;
+    let entry = state.blocking(move |st| faq::get(&st.store, id)).await?;
+    Ok(render(
+        &k.0,
+        &state,
+        "FAQ-Eintrag bearbeiten",
+        v::form(
+            &k.0.ctx.csrf,
+            Some(id),
+            &FaqInput::from_entry(&entry),
+            &[],
+            notice(&p),
+        ),
+    )
+    .into_response())
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    let id = id_of(&id)?;
+    let input = input(&form);
+    let actor = actor(&k);
+    let i2 = input.clone();
+    let result = state
+        .blocking(move |st| {
+            Ok::<_, AppError>(faq::update(&st.store, id, &i2, &actor, Timestamp::now()))
+        })
+        .await?;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/kassen/faq/{id}?hinweis=gespeichert")).into_response()),
+        Err(app::Error::Invalid(errors)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(
+                &k.0,
+                &state,
+                "FAQ-Eintrag bearbeiten",
+                v::form(&k.0.ctx.csrf, Some(id), &input, &errors, None),
+            ),
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// "Löschen": the confirmation page.
+pub async fn delete_page(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    Path(id): Path<String>,
+) -> WebResult {
+    let id = id_of(&id)?;
+    let entry = state.blocking(move |st| faq::get(&st.store, id)).await?;
+    Ok(render(
+        &k.0,
+        &state,
+        "FAQ-Eintrag löschen",
+        confirm(
+            &k.0.ctx.csrf,
+            &format!("/kassen/faq/{id}/loeschen"),
+            "FAQ-Eintrag löschen",
+            &format!(
+                "Möchten Sie den FAQ-Eintrag „{}“ endgültig löschen? Er verschwindet sofort von der FAQ-Seite und aus der Suche.",
+                entry.question
+            ),
+            None,
+            "Endgültig löschen",
+            &format!("/kassen/faq/{id}"),
+        ),
+    )
+    .into_response())
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    let id = id_of(&id)?;
+    if form.get("bestaetigt") != "1" {
+        return Ok(Redirect::to(&format!("/kassen/faq/{id}/loeschen")).into_response());
+    }
+    let actor = actor(&k);
+    state
+        .blocking(move |st| faq::delete(&st.store, id, &actor, Timestamp::now()))
+        .await?;
+    Ok(Redirect::to("/kassen/faq?hinweis=geloescht").into_response())
+}
+
+pub async fn move_entry(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    Path((id, direction)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm,
+) -> WebResult {
+    let id = id_of(&id)?;
+    let direction = match direction.as_str() {
+        "nach-oben" => Direction::Up,
+        "nach-unten" => Direction::Down,
+        _ => return Err(AppError::NotFound),
+    };
+    let actor = actor(&k);
+    state
+        .blocking(move |st| faq::move_entry(&st.store, id, direction, &actor, Timestamp::now()))
+        .await?;
+    Ok(Redirect::to("/kassen/faq?hinweis=verschoben").into_response())
+}

@@ -1,0 +1,103 @@
+//! Rückmeldungen: the feedback and support inbox.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use jiff::Timestamp;
+
+use super::{Params, paging, param, render};
+use crate::app::Actor;
+use crate::app::feedback::{self, InboxFilter};
+use crate::domain::help::FeedbackKind;
+use crate::store;
+use crate::views::kassen::feedback as v;
+use crate::web::error::{AppError, WebResult};
+use crate::web::guards::KassenAdmin;
+use crate::web::session::CsrfForm;
+use crate::web::state::AppState;
+
+fn filter(p: &Params) -> InboxFilter {
+    InboxFilter {
+        kind: FeedbackKind::from_key(param(p, "art")),
+        done: match param(p, "status") {
+            "neu" => Some(false),
+            "erledigt" => Some(true),
+            _ => None,
+        },
+    }
+}
+
+fn notice(p: &Params) -> Option<&'static str> {
+    Some(match param(p, "hinweis") {
+        "erledigt" => "Die Rückmeldung wurde als erledigt markiert.",
+        "geoeffnet" => "Die Rückmeldung wurde wieder geöffnet.",
+        _ => return None,
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    Query(p): Query<Params>,
+) -> WebResult {
+    let f = filter(&p);
+    let entries = state
+        .blocking(move |st| feedback::list(&st.store, f))
+        .await?;
+    let pg = paging(&p, entries.len());
+    Ok(render(
+        &k.0,
+        &state,
+        "Rückmeldungen",
+        v::list(&entries, &pg, &f, notice(&p)),
+    )
+    .into_response())
+}
+
+pub async fn details(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    Path(id): Path<String>,
+    Query(p): Query<Params>,
+) -> WebResult {
+    let id: u64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let (entry, org_name) = state
+        .blocking(move |st| {
+            let entry = feedback::get(&st.store, id)?;
+            let org = match entry.org {
+                Some(o) => st.store.read(|tx| store::orgs::get(tx, o))?,
+                None => None,
+            };
+            Ok::<_, AppError>((entry, org.map(|o| format!("{} ({})", o.name, o.number))))
+        })
+        .await?;
+    let title = format!("{}: {}", entry.kind.label(), entry.subject);
+    Ok(render(
+        &k.0,
+        &state,
+        &title,
+        v::details(&entry, org_name.as_deref(), &k.0.ctx.csrf, notice(&p)),
+    )
+    .into_response())
+}
+
+pub async fn set_done(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    Path((id, action)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm,
+) -> WebResult {
+    let id: u64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let (done, key) = match action.as_str() {
+        "erledigt" => (true, "erledigt"),
+        "wieder-oeffnen" => (false, "geoeffnet"),
+        _ => return Err(AppError::NotFound),
+    };
+    let actor = Actor {
+        id: k.0.account.id.to_string(),
+        client: k.0.ctx.client_text(),
+    };
+    state
+        .blocking(move |st| feedback::set_done(&st.store, id, done, &actor, Timestamp::now()))
+        .await?;
+    Ok(Redirect::to(&format!("/kassen/rueckmeldungen/{id}?hinweis={key}")).into_response())
+}
