@@ -334,6 +334,63 @@ async fn kassen_pages_pass_the_accessibility_audit() {
     )
     .await;
 
+    // FAQ entries, a feedback and a support message, over HTTP.
+    for (question, answer) in [
+        (
+            "Ich habe mein Passwort vergessen. Was kann ich tun?",
+            "Über die Schaltfläche „Passwort vergessen“ erhalten Sie eine E-Mail.\n\nDer Link ist begrenzt gültig.",
+        ),
+        (
+            "Wer legt Nutzer:innen an?",
+            "Die Administration Ihrer Organisation.",
+        ),
+    ] {
+        let page = kassen.get("/kassen/faq/neu").await;
+        page.form_with_button("Anlegen")
+            .fill("Frage", question)
+            .fill("Antwort", answer)
+            .submit(&kassen)
+            .await
+            .assert_redirect("/kassen/faq");
+    }
+    let anon = server.client();
+    for path in ["/feedback", "/support"] {
+        anon.get(path)
+            .await
+            .form_with_button("Senden")
+            .fill("Betreff", "Anmeldung")
+            .fill("Text", "Zeile eins\nZeile zwei")
+            .fill("E-Mail-Adresse", "kim@blaugraben.example")
+            .submit(&anon)
+            .await
+            .assert_redirect(path);
+    }
+
+    for (path, name) in [
+        ("/kassen/faq".to_owned(), "FAQ verwalten"),
+        ("/kassen/faq/neu".to_owned(), "FAQ-Eintrag anlegen"),
+        ("/kassen/faq/1".to_owned(), "FAQ-Eintrag bearbeiten"),
+        ("/kassen/faq/1/loeschen".to_owned(), "FAQ-Eintrag löschen"),
+        ("/kassen/rueckmeldungen".to_owned(), "Rückmeldungen"),
+        (
+            "/kassen/rueckmeldungen?art=support&status=neu".to_owned(),
+            "Rückmeldungen filtered",
+        ),
+        ("/kassen/rueckmeldungen/2".to_owned(), "Rückmeldung details"),
+        ("/faq".to_owned(), "FAQ signed in"),
+        ("/suche?q=passwort".to_owned(), "search results"),
+        ("/suche?q=gibtesnicht".to_owned(), "search without results"),
+    ] {
+        audit.visit(&b, &path, name).await;
+        assert_ne!(b.path().await, "/login", "{name}: still signed in");
+    }
+    b.goto("/kassen/faq/1").await;
+    b.no_validate().await;
+    b.set_value("Frage", "").await;
+    b.press("Speichern").await;
+    assert!(b.text().await.contains("Bitte geben Sie eine Frage ein."));
+    audit.page(&b, "FAQ-Eintrag bearbeiten with errors").await;
+
     for (path, name) in [
         (format!("/kassen/mitglieder/{org}"), "Mitglied details"),
         ("/kassen/administratoren".to_owned(), "Administratoren"),
@@ -368,6 +425,12 @@ async fn kassen_pages_pass_the_accessibility_audit() {
         "/kassen/protokoll".to_owned(),
         "/kassen/postausgang".to_owned(),
         "/kassen/datensicherung".to_owned(),
+        "/kassen/faq".to_owned(),
+        "/kassen/faq/1".to_owned(),
+        "/kassen/rueckmeldungen".to_owned(),
+        "/kassen/rueckmeldungen/2".to_owned(),
+        "/faq".to_owned(),
+        "/suche?q=passwort".to_owned(),
     ] {
         b.goto(&path).await;
         if let Some(found) = b.horizontal_overflow().await {
@@ -406,10 +469,32 @@ async fn public_and_administrator_pages_pass_the_accessibility_audit() {
         ("/nutzungsbedingungen", "Nutzungsbedingungen"),
         ("/registrieren", "Registrieren"),
         ("/nutzerkennung-vergessen", "Nutzerkennung vergessen"),
+        ("/faq", "FAQ without entries"),
+        ("/support", "Support"),
+        ("/feedback", "Feedback"),
         ("/gibt-es-nicht", "404"),
     ] {
         audit.visit(&b, path, name).await;
     }
+    // The feedback form with errors, then sent.
+    b.goto("/feedback").await;
+    b.no_validate().await;
+    b.type_into("E-Mail-Adresse", "keine-adresse").await;
+    b.press("Senden").await;
+    assert!(
+        b.text()
+            .await
+            .contains("Bitte geben Sie einen Betreff ein."),
+        "{}",
+        b.text().await
+    );
+    audit.page(&b, "Feedback with errors").await;
+    b.type_into("Betreff", "Lob").await;
+    b.type_into("Text", "Alles gut.").await;
+    b.set_value("E-Mail-Adresse", "").await;
+    b.press("Senden").await;
+    assert_eq!(b.path().await, "/feedback/danke");
+    audit.page(&b, "Vielen Dank").await;
     let text = b.text().await;
     assert!(!text.is_empty(), "the 404 page has content");
 
@@ -473,6 +558,9 @@ async fn public_and_administrator_pages_pass_the_accessibility_audit() {
         ("/einstellungen".to_owned(), "Einstellungen"),
         ("/einstellungen/passwort".to_owned(), "Passwort ändern"),
         ("/protokoll".to_owned(), "Protokoll der Organisation"),
+        ("/suche?q=passwort".to_owned(), "search without FAQ"),
+        ("/suche?q=".to_owned(), "search without a term"),
+        ("/support".to_owned(), "Support signed in"),
     ] {
         audit.visit(&b, &path, name).await;
         assert_ne!(b.path().await, "/login", "{name}: still signed in");
@@ -508,6 +596,8 @@ async fn public_and_administrator_pages_pass_the_accessibility_audit() {
         "/login",
         "/login?inaktiv=1",
         "/impressum",
+        "/feedback",
+        "/faq",
     ] {
         if path == "LOGOUT" {
             b.logout().await;
