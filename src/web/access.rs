@@ -17,7 +17,6 @@ use super::session::{self, Authed, CsrfForm, Ctx, SESSION_COOKIE};
 use super::state::AppState;
 use crate::app::auth::{self, Next, Refusal, TanOutcome};
 use crate::app::credentials::{self, RetrieveInput, RetrieveOutcome, SetPasswordOutcome};
-use crate::app::{self};
 use crate::domain::link::LinkKind;
 use crate::domain::session::Stage;
 use crate::views::access::{self as v, LoginNotice, PasswordForm, RetrieveForm};
@@ -430,8 +429,8 @@ async fn set_password_submit(
     let _permit = state.passwords.permit().await;
     let t = token.clone();
     let result = state
-        .blocking(move |st| {
-            Ok::<_, AppError>(credentials::set_password_with_link(
+        .attempt(move |st| {
+            credentials::set_password_with_link(
                 &st.store,
                 &st.passwords,
                 &st.mailer,
@@ -442,7 +441,7 @@ async fn set_password_submit(
                 &confirm,
                 client,
                 Timestamp::now(),
-            ))
+            )
         })
         .await?;
     match result {
@@ -454,7 +453,7 @@ async fn set_password_submit(
         )
         .into_response()),
         Ok(SetPasswordOutcome::LinkInvalid) => Ok(link_invalid(&state, &ctx)),
-        Err(app::Error::Invalid(errors)) => {
+        Err(errors) => {
             let f = PasswordForm { errors };
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -467,7 +466,6 @@ async fn set_password_submit(
             )
                 .into_response())
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -582,8 +580,8 @@ async fn change_password_submit(
     let client = ctx.client_text();
     let _permit = state.passwords.permit().await;
     let result = state
-        .blocking(move |st| {
-            Ok::<_, AppError>(credentials::change_password(
+        .attempt(move |st| {
+            credentials::change_password(
                 &st.store,
                 &st.passwords,
                 &st.config.security,
@@ -593,12 +591,12 @@ async fn change_password_submit(
                 &confirm,
                 client,
                 Timestamp::now(),
-            ))
+            )
         })
         .await?;
     match result {
         Ok(()) => Ok(without_session(&state, jar, "/login?passwort=geaendert")),
-        Err(app::Error::Invalid(errors)) => {
+        Err(errors) => {
             let f = PasswordForm { errors };
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -611,6 +609,5 @@ async fn change_password_submit(
             )
                 .into_response())
         }
-        Err(e) => Err(e.into()),
     }
 }

@@ -11,13 +11,13 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use jiff::Timestamp;
 
-use super::error::{AppError, WebResult};
+use super::error::WebResult;
 use super::frame;
 use super::paths;
 use super::session::{Authed, CsrfForm, Ctx};
 use super::state::AppState;
 use crate::app::feedback::{self, FeedbackInput, Sender};
-use crate::app::{self, faq, search};
+use crate::app::{faq, search};
 use crate::domain::help::FeedbackKind;
 use crate::views::help as v;
 
@@ -119,8 +119,8 @@ async fn submit(
     };
     let i2 = input.clone();
     let result = state
-        .blocking(move |st| {
-            Ok::<_, AppError>(feedback::submit(
+        .attempt(move |st| {
+            feedback::submit(
                 &st.store,
                 &st.mailer,
                 &st.public_url,
@@ -128,7 +128,7 @@ async fn submit(
                 &i2,
                 &sender,
                 Timestamp::now(),
-            ))
+            )
         })
         .await?;
     match result {
@@ -144,11 +144,10 @@ async fn submit(
             };
             Ok(Redirect::to(to).into_response())
         }
-        Err(app::Error::Invalid(errors)) => {
+        Err(errors) => {
             let body = form_page(&state, &ctx, kind, &input, &errors, None);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
         }
-        Err(e) => Err(e.into()),
     }
 }
 

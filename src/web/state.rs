@@ -65,6 +65,25 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Runs a use case off the async threads. Input problems come back as
+    /// `Ok(Err(errors))`, so the handler can show the form again with the
+    /// messages next to the fields; every other failure is an `AppError`.
+    pub async fn attempt<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&AppState) -> Result<T, crate::app::Error> + Send + 'static,
+    ) -> Result<Result<T, crate::app::FieldErrors>, crate::web::error::AppError> {
+        match self
+            .blocking(move |st| Ok::<_, crate::web::error::AppError>(f(st)))
+            .await?
+        {
+            Ok(value) => Ok(Ok(value)),
+            Err(crate::app::Error::Invalid(errors)) => Ok(Err(errors)),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
 impl Deref for AppState {
     type Target = Inner;
 

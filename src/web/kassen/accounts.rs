@@ -154,15 +154,15 @@ pub async fn admin_create(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .blocking(move |st| {
-            Ok::<_, AppError>(ka::create_admin(
+        .attempt(move |st| {
+            ka::create_admin(
                 &st.store,
                 &st.mailer,
                 &st.links(),
                 &i2,
                 &actor,
                 Timestamp::now(),
-            ))
+            )
         })
         .await?;
     match result {
@@ -176,7 +176,7 @@ pub async fn admin_create(
             )
             .into_response())
         }
-        Err(app::Error::Invalid(errors)) => {
+        Err(errors) => {
             let orgs = all_orgs(&state).await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -189,7 +189,6 @@ pub async fn admin_create(
             )
                 .into_response())
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -237,9 +236,7 @@ pub async fn admin_update(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .blocking(move |st| {
-            Ok::<_, AppError>(ka::update(&st.store, &id, &i2, &actor, Timestamp::now()))
-        })
+        .attempt(move |st| ka::update(&st.store, &id, &i2, &actor, Timestamp::now()))
         .await?;
     match result {
         Ok(a) => Ok(Redirect::to(&format!(
@@ -247,7 +244,7 @@ pub async fn admin_update(
             a.id
         ))
         .into_response()),
-        Err(app::Error::Invalid(errors)) => {
+        Err(errors) => {
             let values = Some((
                 input.first_name.as_str(),
                 input.last_name.as_str(),
@@ -268,7 +265,6 @@ pub async fn admin_update(
             )
                 .into_response())
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -478,15 +474,15 @@ pub async fn staff_create(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .blocking(move |st| {
-            Ok::<_, AppError>(ka::create_staff(
+        .attempt(move |st| {
+            ka::create_staff(
                 &st.store,
                 &st.mailer,
                 &st.links(),
                 &i2,
                 &actor,
                 Timestamp::now(),
-            ))
+            )
         })
         .await?;
     match result {
@@ -495,7 +491,7 @@ pub async fn staff_create(
             a.id
         ))
         .into_response()),
-        Err(app::Error::Invalid(errors)) => Ok((
+        Err(errors) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             render(
                 &k.0,
@@ -505,7 +501,6 @@ pub async fn staff_create(
             ),
         )
             .into_response()),
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -545,15 +540,13 @@ pub async fn staff_update(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .blocking(move |st| {
-            Ok::<_, AppError>(ka::update(&st.store, &id, &i2, &actor, Timestamp::now()))
-        })
+        .attempt(move |st| ka::update(&st.store, &id, &i2, &actor, Timestamp::now()))
         .await?;
     match result {
         Ok(a) => Ok(
             Redirect::to(&format!("/kassen/personal/{}?hinweis=gespeichert", a.id)).into_response(),
         ),
-        Err(app::Error::Invalid(errors)) => {
+        Err(errors) => {
             let body = vs::details(
                 &k.0.ctx.csrf,
                 &account,
@@ -568,6 +561,5 @@ pub async fn staff_update(
             )
                 .into_response())
         }
-        Err(e) => Err(e.into()),
     }
 }

@@ -6,8 +6,8 @@ use axum::response::{IntoResponse, Redirect};
 use jiff::Timestamp;
 
 use super::{Params, param, render};
+use crate::app::Actor;
 use crate::app::faq::{self, Direction, FaqInput};
-use crate::app::{self, Actor};
 use crate::views::kassen::{admins::confirm, faq as v};
 use crate::web::error::{AppError, WebResult};
 use crate::web::guards::KassenAdmin;
@@ -76,13 +76,11 @@ pub async fn create(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .blocking(move |st| {
-            Ok::<_, AppError>(faq::create(&st.store, &i2, &actor, Timestamp::now()))
-        })
+        .attempt(move |st| faq::create(&st.store, &i2, &actor, Timestamp::now()))
         .await?;
     match result {
         Ok(_) => Ok(Redirect::to("/kassen/faq?hinweis=angelegt").into_response()),
-        Err(app::Error::Invalid(errors)) => Ok((
+        Err(errors) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             render(
                 &k.0,
@@ -92,7 +90,6 @@ pub async fn create(
             ),
         )
             .into_response()),
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -130,13 +127,11 @@ pub async fn update(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .blocking(move |st| {
-            Ok::<_, AppError>(faq::update(&st.store, id, &i2, &actor, Timestamp::now()))
-        })
+        .attempt(move |st| faq::update(&st.store, id, &i2, &actor, Timestamp::now()))
         .await?;
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/kassen/faq/{id}?hinweis=gespeichert")).into_response()),
-        Err(app::Error::Invalid(errors)) => Ok((
+        Err(errors) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             render(
                 &k.0,
@@ -146,7 +141,6 @@ pub async fn update(
             ),
         )
             .into_response()),
-        Err(e) => Err(e.into()),
     }
 }
 

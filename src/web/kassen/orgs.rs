@@ -6,8 +6,8 @@ use axum::response::{IntoResponse, Redirect};
 use jiff::Timestamp;
 
 use super::{Params, notice, paging, param, render};
+use crate::app::Actor;
 use crate::app::orgs::{self, OrgInput};
-use crate::app::{self, Actor};
 use crate::domain::account::Role;
 use crate::domain::org::{Bereich, GroupMailbox, PortalFunction};
 use crate::store;
@@ -108,16 +108,14 @@ pub async fn create(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .blocking(move |st| {
-            Ok::<_, AppError>(orgs::create(&st.store, &i2, &actor, Timestamp::now()))
-        })
+        .attempt(move |st| orgs::create(&st.store, &i2, &actor, Timestamp::now()))
         .await?;
     match result {
         Ok(org) => Ok(
             Redirect::to(&format!("/kassen/mitglieder/{}?hinweis=angelegt", org.id))
                 .into_response(),
         ),
-        Err(app::Error::Invalid(errors)) => Ok((
+        Err(errors) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             render(
                 &k.0,
@@ -127,7 +125,6 @@ pub async fn create(
             ),
         )
             .into_response()),
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -200,18 +197,13 @@ pub async fn update(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .blocking(move |st| {
-            Ok::<_, AppError>(orgs::update(&st.store, id, &i2, &actor, Timestamp::now()))
-        })
+        .attempt(move |st| orgs::update(&st.store, id, &i2, &actor, Timestamp::now()))
         .await?;
     match result {
         Ok(_) => Ok(
             Redirect::to(&format!("/kassen/mitglieder/{id}?hinweis=gespeichert")).into_response(),
         ),
-        Err(app::Error::Invalid(errors)) => {
-            details_page(&state, &k, id, Some(input), errors, None).await
-        }
-        Err(e) => Err(e.into()),
+        Err(errors) => details_page(&state, &k, id, Some(input), errors, None).await,
     }
 }
 
