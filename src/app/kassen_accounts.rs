@@ -82,10 +82,9 @@ pub fn create_admin(
     now: Timestamp,
 ) -> Result<Account, Error> {
     let mut check = Check::default();
-    let first_name = check.required("vorname", &input.first_name, "einen Vornamen");
-    let last_name = check.required("name", &input.last_name, "einen Namen");
+    let (first_name, last_name, email) =
+        check.person(&input.first_name, &input.last_name, &input.email);
     let birth = birth_date(&mut check, &input.birth_date, now);
-    let email = check.email("email", &input.email);
     let org: Option<OrgId> = input.org.trim().parse().ok();
     let account = store.write(|tx| {
         let org = match org {
@@ -135,9 +134,8 @@ pub fn create_staff(
     now: Timestamp,
 ) -> Result<Account, Error> {
     let mut check = Check::default();
-    let first_name = check.required("vorname", &input.first_name, "einen Vornamen");
-    let last_name = check.required("name", &input.last_name, "einen Namen");
-    let email = check.email("email", &input.email);
+    let (first_name, last_name, email) =
+        check.person(&input.first_name, &input.last_name, &input.email);
     let role = staff_role(&mut check, input);
     check.finish()?;
     let account = store.write(|tx| {
@@ -164,9 +162,8 @@ pub fn update(
     now: Timestamp,
 ) -> Result<Account, Error> {
     let mut check = Check::default();
-    let first_name = check.required("vorname", &input.first_name, "einen Vornamen");
-    let last_name = check.required("name", &input.last_name, "einen Namen");
-    let email = check.email("email", &input.email);
+    let (first_name, last_name, email) =
+        check.person(&input.first_name, &input.last_name, &input.email);
     store.write(|tx| {
         let mut account = managed(tx, id)?;
         let new_role = match account.role {

@@ -79,6 +79,22 @@ impl Check {
         }
     }
 
+    /// The person fields every account form has: "Vorname", "Name" and
+    /// "E-Mail-Adresse" (fields `vorname`, `name`, `email`), checked and
+    /// normalised.
+    pub fn person(
+        &mut self,
+        first_name: &str,
+        last_name: &str,
+        email: &str,
+    ) -> (String, String, String) {
+        (
+            self.required("vorname", first_name, "einen Vornamen"),
+            self.required("name", last_name, "einen Namen"),
+            self.email("email", email),
+        )
+    }
+
     pub fn is_ok(&self) -> bool {
         self.0.is_empty()
     }

@@ -81,9 +81,8 @@ pub fn create_first_account(
     now: Timestamp,
 ) -> Result<Account, Error> {
     let mut check = Check::default();
-    let first_name = check.required("vorname", &input.first_name, "einen Vornamen");
-    let last_name = check.required("name", &input.last_name, "einen Namen");
-    let email = check.email("email", &input.email);
+    let (first_name, last_name, email) =
+        check.person(&input.first_name, &input.last_name, &input.email);
     check.finish()?;
 
     let account = store.write(|tx| {

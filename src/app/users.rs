@@ -68,9 +68,8 @@ struct Checked {
 
 fn check_input(org: &Organisation, input: &UserInput, creating: bool) -> Result<Checked, Error> {
     let mut check = Check::default();
-    let first_name = check.required("vorname", &input.first_name, "einen Vornamen");
-    let last_name = check.required("name", &input.last_name, "einen Namen");
-    let email = check.email("email", &input.email);
+    let (first_name, last_name, email) =
+        check.person(&input.first_name, &input.last_name, &input.email);
     let requested = parse_grants(input, &mut check);
     let grants = match permissions::validate(org, &requested) {
         Ok(g) => g,
