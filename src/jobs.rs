@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use jiff::Timestamp;
 use tokio::sync::watch;
 
 use crate::store;
@@ -31,7 +30,7 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
 }
 
 fn housekeeping(state: &AppState) -> Result<(), store::Error> {
-    let now = Timestamp::now();
+    let now = state.now();
     let sec = &state.config.security;
     state.store.write(|tx| {
         // Ended sessions are kept a while so that a returning browser is

@@ -5,13 +5,16 @@
 //! (redb); `views` render markup; `mail` delivers e-mail.
 
 pub mod app;
+pub mod assets;
 pub mod backup;
+pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod jobs;
 pub mod listen;
 pub mod mail;
 pub mod metrics;
+pub mod paths;
 pub mod preflight;
 pub mod server;
 pub mod store;

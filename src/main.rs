@@ -102,7 +102,13 @@ fn main() -> ExitCode {
             if !preflight_ok(&loaded.config) {
                 return ExitCode::from(2);
             }
-            serve(loaded.config, ServeOptions { demo })
+            serve(
+                loaded.config,
+                ServeOptions {
+                    demo,
+                    ..Default::default()
+                },
+            )
         }
     }
 }

@@ -8,6 +8,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::app::passwords::PasswordHasher;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::listen;
 use crate::mail::{Mailer, transport::Transport, worker::Worker};
@@ -33,6 +34,8 @@ pub enum StartError {
 pub struct ServeOptions {
     /// Load the demo data set into an empty data directory.
     pub demo: bool,
+    /// The clock every part of the portal reads; tests move it forward.
+    pub clock: Clock,
 }
 
 /// A running portal.
@@ -48,6 +51,7 @@ pub struct ServerHandle {
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     store: Store,
+    clock: Clock,
 }
 
 impl ServerHandle {
@@ -74,6 +78,11 @@ impl ServerHandle {
         if let Some(first) = self.tasks.first_mut() {
             let _ = first.await;
         }
+    }
+
+    /// The server's clock (tests move it forward).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// A receiver that other parts (e.g. signal handling) can use.
@@ -164,6 +173,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         )),
         config: config.mail.clone(),
         metrics: metrics.clone(),
+        clock: opts.clock.clone(),
     };
 
     let state = AppState::new(Inner {
@@ -184,6 +194,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         passwords,
         metrics,
         secure_cookies,
+        clock: opts.clock.clone(),
     });
 
     let (http, metrics_addr, redirect_addr) = listen::spawn_all(
@@ -227,6 +238,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
             admin_socket,
         ],
         store,
+        clock: opts.clock,
     })
 }
 

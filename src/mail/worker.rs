@@ -21,6 +21,7 @@ pub struct Worker {
     pub transport: Arc<Transport>,
     pub config: MailConfig,
     pub metrics: Arc<crate::metrics::Metrics>,
+    pub clock: crate::clock::Clock,
 }
 
 impl Worker {
@@ -31,12 +32,12 @@ impl Worker {
                 Ok(next) => next,
                 Err(e) => {
                     tracing::error!(error = %e, "mail queue unavailable");
-                    Some(Timestamp::now() + SignedDuration::from_secs(5))
+                    Some(self.clock.now() + SignedDuration::from_secs(5))
                 }
             };
             let sleep_for = next_due
                 .map(|due| {
-                    let d = due.duration_since(Timestamp::now());
+                    let d = due.duration_since(self.clock.now());
                     Duration::try_from(d)
                         .unwrap_or(Duration::ZERO)
                         .min(IDLE_POLL)
@@ -64,7 +65,7 @@ impl Worker {
                 detail: e.to_string(),
             })??;
         self.metrics.set_mail_queue_depth(pending.len() as u64);
-        let now = Timestamp::now();
+        let now = self.clock.now();
         let mut next_due: Option<Timestamp> = None;
         for mail in pending {
             if mail.next_attempt_at > now {
@@ -93,7 +94,7 @@ impl Worker {
         mut mail: OutgoingMail,
         outcome: Result<(), String>,
     ) -> Option<OutgoingMail> {
-        let now = Timestamp::now();
+        let now = self.clock.now();
         mail.attempts += 1;
         match outcome {
             Ok(()) => {

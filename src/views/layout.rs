@@ -48,16 +48,16 @@ pub fn page(p: &Page<'_>, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="csrf-token" content=(p.csrf);
                 title { (p.title) " – Meine Versorgung" }
-                link rel="stylesheet" href=(crate::web::assets::url("style.css"));
-                link rel="icon" href=(crate::web::assets::url("logo.svg")) type="image/svg+xml";
-                script src=(crate::web::assets::url("session.js")) defer {}
+                link rel="stylesheet" href=(crate::assets::url("style.css"));
+                link rel="icon" href=(crate::assets::url("logo.svg")) type="image/svg+xml";
+                script src=(crate::assets::url("session.js")) defer {}
             }
             body data-idle=[p.session_timing.map(|t| t.0)] data-warning=[p.session_timing.map(|t| t.1)] {
                 a class="skip-link" href="#inhalt" { "Zum Inhalt springen" }
                 header class="site-header" {
                     div class="header-top" {
                         a class="brand" href="/" {
-                            img src=(crate::web::assets::url("logo.svg")) alt="" width="36" height="36";
+                            img src=(crate::assets::url("logo.svg")) alt="" width="36" height="36";
                             span { "Meine Versorgung" }
                         }
                         @if let Some(user) = p.user {

@@ -8,7 +8,7 @@ use super::components::{AlertKind, alert, csrf_field, empty_row, required_note};
 use crate::app::users::MailboxRow;
 use crate::domain::account::Account;
 use crate::domain::org::{Bereich, GroupMailbox, Organisation, ReceiptTarget};
-use crate::web::org::path;
+use crate::paths::org as path;
 
 pub const NO_EMAILS: &str = "⚠ Keine E-Mail-Adresse(n) hinterlegt.";
 pub const RECEIPT_HINT: &str = "Die Quittungsnachrichten zu den aktuell vorhandenen Formularen sind dem Gruppenpostfach Beamtenversorgung zugeordnet.";

@@ -11,7 +11,7 @@ use super::components::{
 use crate::domain::account::{Account, Grants, Status};
 use crate::domain::org::{GroupMailbox, Organisation, PortalFunction};
 use crate::domain::permissions::{self, DEPENDENCY_INFO};
-use crate::web::users::path;
+use crate::paths::users as path;
 
 pub const MAILBOX_LEGEND: &str = "Berechtigungen für Gruppenpostfächer";
 pub const MAILBOX_TEXT: &str = "Bitte wählen Sie hier die Gruppenpostfächer aus, auf welche der/die Nutzer:in zugreifen können soll.";

@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
-use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::error::{AppError, WebResult};
@@ -132,7 +131,7 @@ async fn login_submit(
                 &password,
                 old,
                 client,
-                Timestamp::now(),
+                st.now(),
             )
         })
         .await?;
@@ -238,7 +237,7 @@ async fn tan_submit(
                 &hash,
                 &code,
                 client,
-                Timestamp::now(),
+                st.now(),
             )
         })
         .await?;
@@ -304,7 +303,7 @@ async fn end_session(state: &AppState, ctx: &Ctx) -> Result<(), AppError> {
     if let Some(hash) = ctx.session.as_ref().map(|s| s.key_hash.clone()) {
         let client = ctx.client_text();
         state
-            .blocking(move |st| auth::logout(&st.store, &hash, client, Timestamp::now()))
+            .blocking(move |st| auth::logout(&st.store, &hash, client, st.now()))
             .await?;
     }
     Ok(())
@@ -322,7 +321,7 @@ async fn keep_alive(
         return Ok(Redirect::to(paths::LOGIN).into_response());
     };
     state
-        .blocking(move |st| auth::keep_alive(&st.store, &hash, Timestamp::now()))
+        .blocking(move |st| auth::keep_alive(&st.store, &hash, st.now()))
         .await?;
     let from_script = headers.get("sec-fetch-mode").and_then(|v| v.to_str().ok()) == Some("cors")
         || headers.get("x-requested-with").is_some();
@@ -360,14 +359,7 @@ async fn forgot_submit(
     let client = ctx.client_text();
     state
         .blocking(move |st| {
-            credentials::request_reset(
-                &st.store,
-                &st.mailer,
-                &st.links(),
-                &id,
-                client,
-                Timestamp::now(),
-            )
+            credentials::request_reset(&st.store, &st.mailer, &st.links(), &id, client, st.now())
         })
         .await?;
     Ok(frame::render(
@@ -396,7 +388,7 @@ fn link_invalid(state: &AppState, ctx: &Ctx) -> Response {
 async fn link_valid(state: &AppState, token: &str, kind: LinkKind) -> Result<bool, AppError> {
     let token = token.to_owned();
     Ok(state
-        .blocking(move |st| credentials::link_is_valid(&st.store, &token, kind, Timestamp::now()))
+        .blocking(move |st| credentials::link_is_valid(&st.store, &token, kind, st.now()))
         .await?)
 }
 
@@ -440,7 +432,7 @@ async fn set_password_submit(
                 &new,
                 &confirm,
                 client,
-                Timestamp::now(),
+                st.now(),
             )
         })
         .await?;
@@ -508,9 +500,7 @@ async fn retrieve_submit(
     let client = ctx.client_text();
     let t = token.clone();
     let outcome = state
-        .blocking(move |st| {
-            credentials::retrieve_id(&st.store, &t, &input, client, Timestamp::now())
-        })
+        .blocking(move |st| credentials::retrieve_id(&st.store, &t, &input, client, st.now()))
         .await?;
     match outcome {
         RetrieveOutcome::Found(id) => Ok(frame::render(
@@ -590,7 +580,7 @@ async fn change_password_submit(
                 &new,
                 &confirm,
                 client,
-                Timestamp::now(),
+                st.now(),
             )
         })
         .await?;

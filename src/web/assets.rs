@@ -3,27 +3,10 @@
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rust_embed::RustEmbed;
 
 use super::error::AppError;
 
-#[derive(RustEmbed)]
-#[folder = "assets/"]
-struct Assets;
-
-/// URL prefix of the assets.
-pub const PREFIX: &str = "/static/";
-
-/// URL of an asset; the content hash in the query makes the long cache safe.
-pub fn url(name: &str) -> String {
-    match Assets::get(name) {
-        Some(file) => format!(
-            "{PREFIX}{name}?v={}",
-            &hex::encode(file.metadata.sha256_hash())[..12]
-        ),
-        None => format!("{PREFIX}{name}"),
-    }
-}
+pub use crate::assets::{Assets, PREFIX, url};
 
 pub async fn serve(Path(name): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
     let file = Assets::get(&name).ok_or(AppError::NotFound)?;

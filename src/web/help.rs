@@ -9,7 +9,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
-use jiff::Timestamp;
 
 use super::error::WebResult;
 use super::frame;
@@ -127,7 +126,7 @@ async fn submit(
                 kind,
                 &i2,
                 &sender,
-                Timestamp::now(),
+                st.now(),
             )
         })
         .await?;

@@ -12,13 +12,14 @@ pub mod info;
 pub mod kassen;
 pub mod ops;
 pub mod org;
-pub mod paths;
 pub mod request_id;
 pub mod session;
 pub mod setup;
 pub mod state;
 pub mod throttle;
 pub mod users;
+
+pub use crate::paths;
 
 use std::time::Instant;
 

@@ -30,7 +30,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         .await;
     match result {
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store not writable\n").into_response(),
-        Ok(pending) if mail_queue_stuck(&pending, Timestamp::now()) => (
+        Ok(pending) if mail_queue_stuck(&pending, state.now()) => (
             StatusCode::SERVICE_UNAVAILABLE,
             "mail queue stuck: a queued e-mail is overdue by more than 15 minutes\n",
         )

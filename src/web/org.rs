@@ -6,7 +6,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::error::{AppError, OrNotFound, WebResult};
@@ -23,21 +22,7 @@ use crate::store;
 use crate::views::org as v;
 
 /// Paths of this area.
-pub mod path {
-    use crate::domain::org::GroupMailbox;
-    pub use crate::web::paths::{GROUP_MAILBOXES as LIST, MAILBOX_CONFIG as CONFIG, ORG_DATA};
-
-    pub const GROUP: &str = "/gruppenpostfaecher/{postfach}";
-    pub const GROUP_EDIT: &str = "/gruppenpostfaecher/{postfach}/bearbeiten";
-
-    pub fn group(m: GroupMailbox) -> String {
-        GROUP.replace("{postfach}", m.key())
-    }
-
-    pub fn group_edit(m: GroupMailbox) -> String {
-        GROUP_EDIT.replace("{postfach}", m.key())
-    }
-}
+pub use crate::paths::org as path;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -185,7 +170,7 @@ async fn group_edit_submit(
     let org = admin.org.id;
     state
         .blocking(move |st| {
-            org_settings::set_group_emails(&st.store, org, m, &values, &actor, Timestamp::now())
+            org_settings::set_group_emails(&st.store, org, m, &values, &actor, st.now())
         })
         .await?;
     Ok(Redirect::to(&format!("{}?hinweis=gespeichert", path::group(m))).into_response())
@@ -226,7 +211,7 @@ async fn config_submit(
     let org = admin.org.id;
     state
         .blocking(move |st| {
-            org_settings::set_receipt_target(&st.store, org, target, &actor, Timestamp::now())
+            org_settings::set_receipt_target(&st.store, org, target, &actor, st.now())
         })
         .await?;
     Ok(Redirect::to(&format!("{}?hinweis=gespeichert", path::CONFIG)).into_response())

@@ -10,7 +10,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use hmac::{Hmac, Mac};
-use jiff::Timestamp;
 use sha2::Sha256;
 
 use super::error::AppError;
@@ -177,7 +176,7 @@ fn load_session(
     state: &AppState,
     key_hash: String,
 ) -> Result<(Option<LoadedSession>, bool), AppError> {
-    let now = Timestamp::now();
+    let now = state.now();
     let sec = &state.config.security;
     let found = state.store.read(|tx| {
         let Some(session) = store::sessions::get(tx, &key_hash)? else {

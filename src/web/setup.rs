@@ -2,7 +2,6 @@
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::error::{AppError, WebResult};
@@ -68,7 +67,7 @@ pub async fn submit(
                 &token2,
                 &input,
                 client,
-                Timestamp::now(),
+                st.now(),
             ))
         })
         .await?;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::app::links::LinkSettings;
 use crate::app::passwords::PasswordHasher;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
@@ -30,11 +31,17 @@ pub struct Inner {
     pub throttle: AddressThrottle,
     /// Submissions of the feedback and support forms per client address.
     pub submissions: AddressThrottle,
+    pub clock: Clock,
 }
 
 impl AppState {
     pub fn new(inner: Inner) -> Self {
         Self(Arc::new(inner))
+    }
+
+    /// The current time, from the portal's clock.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
     }
 
     pub fn links(&self) -> LinkSettings {

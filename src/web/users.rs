@@ -7,7 +7,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
-use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::error::WebResult;
@@ -23,39 +22,7 @@ use crate::views::components::Paging;
 use crate::views::users::{self as v, DetailsPage, ListPage, UserForm};
 
 /// Paths of this area.
-pub mod path {
-    pub use crate::web::paths::{USERS as LIST, USERS_NEW as NEW};
-
-    pub const DETAILS: &str = "/nutzer/{kennung}";
-    pub const EDIT: &str = "/nutzer/{kennung}/bearbeiten";
-    pub const LOCK: &str = "/nutzer/{kennung}/sperren";
-    pub const UNLOCK: &str = "/nutzer/{kennung}/entsperren";
-    pub const RESEND: &str = "/nutzer/{kennung}/passwort-email";
-    pub const DEACTIVATE: &str = "/nutzer/{kennung}/deaktivieren";
-
-    fn fill(template: &str, id: &str) -> String {
-        template.replace("{kennung}", id)
-    }
-
-    pub fn details(id: &str) -> String {
-        fill(DETAILS, id)
-    }
-    pub fn edit(id: &str) -> String {
-        fill(EDIT, id)
-    }
-    pub fn lock(id: &str) -> String {
-        fill(LOCK, id)
-    }
-    pub fn unlock(id: &str) -> String {
-        fill(UNLOCK, id)
-    }
-    pub fn resend(id: &str) -> String {
-        fill(RESEND, id)
-    }
-    pub fn deactivate(id: &str) -> String {
-        fill(DEACTIVATE, id)
-    }
-}
+pub use crate::paths::users as path;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -152,7 +119,7 @@ async fn new_submit(
                 org,
                 &input2,
                 &actor,
-                Timestamp::now(),
+                st.now(),
             ))
         })
         .await?;
@@ -225,7 +192,7 @@ async fn list(
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(1);
     let org = admin.org.id;
-    let now = Timestamp::now();
+    let now = state.now();
     let f2 = filter.clone();
     let found = state
         .blocking(move |st| users::list(&st.store, org, &f2, now))
@@ -274,7 +241,7 @@ async fn details(
         account: &account,
         notice: notice_text(q.hinweis.as_deref()),
         error: None,
-        now: Timestamp::now(),
+        now: state.now(),
     });
     Ok(frame::render(ctx, &state, "Nutzer:innen-Details", body).into_response())
 }
@@ -310,7 +277,7 @@ async fn edit_submit(
                 &id2,
                 &input2,
                 &actor,
-                Timestamp::now(),
+                st.now(),
             ))
         })
         .await?;
@@ -340,7 +307,7 @@ async fn set_lock(state: AppState, admin: OrgAdmin, id: String, locked: bool) ->
     let actor = actor(&admin);
     let org = admin.org.id;
     let account = state
-        .blocking(move |st| users::set_lock(&st.store, org, &id, locked, &actor, Timestamp::now()))
+        .blocking(move |st| users::set_lock(&st.store, org, &id, locked, &actor, st.now()))
         .await?;
     let notice = if locked { "gesperrt" } else { "entsperrt" };
     Ok(redirect_notice(&path::details(account.id.as_str()), notice))
@@ -382,7 +349,7 @@ async fn resend(
                 org,
                 &id2,
                 &actor,
-                Timestamp::now(),
+                st.now(),
             ))
         })
         .await?;
@@ -408,7 +375,7 @@ async fn resend(
                 account: &account,
                 notice: None,
                 error: Some(message),
-                now: Timestamp::now(),
+                now: state.now(),
             });
             Ok((
                 StatusCode::CONFLICT,
@@ -440,7 +407,7 @@ async fn deactivate(
     let actor = actor(&admin);
     let org = admin.org.id;
     state
-        .blocking(move |st| users::deactivate(&st.store, org, &id, &actor, Timestamp::now()))
+        .blocking(move |st| users::deactivate(&st.store, org, &id, &actor, st.now()))
         .await?;
     Ok(redirect_notice(path::LIST, "deaktiviert"))
 }

@@ -21,9 +21,15 @@ async fn demo_login(client: &Client, id: &str) {
 async fn demo_data_can_be_used_at_once() {
     let dir = DataDir::new();
     let config = TestServer::builder().data_dir(&dir).config();
-    let handle = meine_versorgung::start(config.clone(), ServeOptions { demo: true })
-        .await
-        .expect("start");
+    let handle = meine_versorgung::start(
+        config.clone(),
+        ServeOptions {
+            demo: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("start");
     assert!(
         handle.setup_token.is_none(),
         "a demo install needs no setup token"
@@ -53,9 +59,15 @@ async fn demo_data_can_be_used_at_once() {
         }
     )));
 
-    let handle = meine_versorgung::start(config, ServeOptions { demo: true })
-        .await
-        .expect("restart");
+    let handle = meine_versorgung::start(
+        config,
+        ServeOptions {
+            demo: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("restart");
     let base = format!("http://{}", handle.local_addr);
     let k = Client::new(&base);
     demo_login(&k, &kassen).await;

@@ -3,7 +3,6 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use jiff::Timestamp;
 
 use super::{Params, notice, paging, param, render};
 use crate::app::kassen_accounts::{
@@ -100,7 +99,7 @@ pub async fn admin_list(
         id: param(&p, "nutzerkennung").to_owned(),
         status: Status::from_key(param(&p, "status")),
     };
-    let now = Timestamp::now();
+    let now = state.now();
     let f2 = f.clone();
     let rows = state
         .blocking(move |st| ka::list_admins(&st.store, &f2))
@@ -155,14 +154,7 @@ pub async fn admin_create(
     let i2 = input.clone();
     let result = state
         .attempt(move |st| {
-            ka::create_admin(
-                &st.store,
-                &st.mailer,
-                &st.links(),
-                &i2,
-                &actor,
-                Timestamp::now(),
-            )
+            ka::create_admin(&st.store, &st.mailer, &st.links(), &i2, &actor, st.now())
         })
         .await?;
     match result {
@@ -206,7 +198,7 @@ pub async fn admin_details(
         &[],
         None,
         action_notice(&p),
-        Timestamp::now(),
+        state.now(),
     );
     Ok(render(&k.0, &state, &account.full_name(), body).into_response())
 }
@@ -236,7 +228,7 @@ pub async fn admin_update(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| ka::update(&st.store, &id, &i2, &actor, Timestamp::now()))
+        .attempt(move |st| ka::update(&st.store, &id, &i2, &actor, st.now()))
         .await?;
     match result {
         Ok(a) => Ok(Redirect::to(&format!(
@@ -257,7 +249,7 @@ pub async fn admin_update(
                 &errors,
                 values,
                 None,
-                Timestamp::now(),
+                state.now(),
             );
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -358,7 +350,7 @@ async fn action(
                 action,
                 confirmed,
                 &actor,
-                Timestamp::now(),
+                st.now(),
             ))
         })
         .await?;
@@ -409,7 +401,7 @@ fn details_with_errors(
     org: Option<&Organisation>,
     errors: &[(&'static str, String)],
 ) -> Response {
-    let now = Timestamp::now();
+    let now = state.now();
     let body = match kind {
         Kind::Admin => va::details(&k.0.ctx.csrf, a, org, errors, None, None, now),
         Kind::Staff => vs::details(&k.0.ctx.csrf, a, &staff_values(a), errors, None, now),
@@ -450,7 +442,7 @@ pub async fn staff_list(
         &k.0,
         &state,
         "Kassenpersonal",
-        vs::list(&staff, Timestamp::now(), action_notice(&p)),
+        vs::list(&staff, state.now(), action_notice(&p)),
     )
     .into_response())
 }
@@ -475,14 +467,7 @@ pub async fn staff_create(
     let i2 = input.clone();
     let result = state
         .attempt(move |st| {
-            ka::create_staff(
-                &st.store,
-                &st.mailer,
-                &st.links(),
-                &i2,
-                &actor,
-                Timestamp::now(),
-            )
+            ka::create_staff(&st.store, &st.mailer, &st.links(), &i2, &actor, st.now())
         })
         .await?;
     match result {
@@ -524,7 +509,7 @@ pub async fn staff_details(
         &staff_values(&account),
         &[],
         notice,
-        Timestamp::now(),
+        state.now(),
     );
     Ok(render(&k.0, &state, &account.full_name(), body).into_response())
 }
@@ -540,21 +525,14 @@ pub async fn staff_update(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| ka::update(&st.store, &id, &i2, &actor, Timestamp::now()))
+        .attempt(move |st| ka::update(&st.store, &id, &i2, &actor, st.now()))
         .await?;
     match result {
         Ok(a) => Ok(
             Redirect::to(&format!("/kassen/personal/{}?hinweis=gespeichert", a.id)).into_response(),
         ),
         Err(errors) => {
-            let body = vs::details(
-                &k.0.ctx.csrf,
-                &account,
-                &input,
-                &errors,
-                None,
-                Timestamp::now(),
-            );
+            let body = vs::details(&k.0.ctx.csrf, &account, &input, &errors, None, state.now());
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 render(&k.0, &state, &account.full_name(), body),

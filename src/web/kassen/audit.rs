@@ -11,11 +11,11 @@ use super::{Params, paging, param, render};
 use crate::app::audit_log::{self, AuditFilter};
 use crate::app::credentials::parse_date;
 use crate::domain::org::Organisation;
+use crate::paths;
 use crate::store;
 use crate::views::kassen::audit as v;
 use crate::web::error::{AppError, WebResult};
 use crate::web::guards::{KassenAdmin, OrgAdmin};
-use crate::web::paths;
 use crate::web::state::AppState;
 
 fn filter(p: &Params) -> AuditFilter {

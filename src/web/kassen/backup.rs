@@ -2,7 +2,6 @@
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
-use jiff::Timestamp;
 
 use super::{Params, param, render};
 use crate::backup;
@@ -53,7 +52,7 @@ pub async fn create(
     let client = k.0.ctx.client_text();
     let outcome = state
         .blocking(move |st| {
-            let now = Timestamp::now();
+            let now = st.now();
             let result = backup::create_scheduled(&st.store, &st.config, now);
             let (action, detail) = match &result {
                 Ok((path, summary)) => (

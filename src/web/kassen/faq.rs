@@ -3,7 +3,6 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use jiff::Timestamp;
 
 use super::{Params, param, render};
 use crate::app::Actor;
@@ -76,7 +75,7 @@ pub async fn create(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| faq::create(&st.store, &i2, &actor, Timestamp::now()))
+        .attempt(move |st| faq::create(&st.store, &i2, &actor, st.now()))
         .await?;
     match result {
         Ok(_) => Ok(Redirect::to("/kassen/faq?hinweis=angelegt").into_response()),
@@ -127,7 +126,7 @@ pub async fn update(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| faq::update(&st.store, id, &i2, &actor, Timestamp::now()))
+        .attempt(move |st| faq::update(&st.store, id, &i2, &actor, st.now()))
         .await?;
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/kassen/faq/{id}?hinweis=gespeichert")).into_response()),
@@ -184,7 +183,7 @@ pub async fn delete(
     }
     let actor = actor(&k);
     state
-        .blocking(move |st| faq::delete(&st.store, id, &actor, Timestamp::now()))
+        .blocking(move |st| faq::delete(&st.store, id, &actor, st.now()))
         .await?;
     Ok(Redirect::to("/kassen/faq?hinweis=geloescht").into_response())
 }
@@ -203,7 +202,7 @@ pub async fn move_entry(
     };
     let actor = actor(&k);
     state
-        .blocking(move |st| faq::move_entry(&st.store, id, direction, &actor, Timestamp::now()))
+        .blocking(move |st| faq::move_entry(&st.store, id, direction, &actor, st.now()))
         .await?;
     Ok(Redirect::to("/kassen/faq?hinweis=verschoben").into_response())
 }

@@ -2,7 +2,6 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
-use jiff::Timestamp;
 
 use super::{Params, paging, param, render};
 use crate::app::Actor;
@@ -97,7 +96,7 @@ pub async fn set_done(
         client: k.0.ctx.client_text(),
     };
     state
-        .blocking(move |st| feedback::set_done(&st.store, id, done, &actor, Timestamp::now()))
+        .blocking(move |st| feedback::set_done(&st.store, id, done, &actor, st.now()))
         .await?;
     Ok(Redirect::to(&format!("/kassen/rueckmeldungen/{id}?hinweis={key}")).into_response())
 }

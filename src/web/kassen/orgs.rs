@@ -3,7 +3,6 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use jiff::Timestamp;
 
 use super::{Params, notice, paging, param, render};
 use crate::app::Actor;
@@ -108,7 +107,7 @@ pub async fn create(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| orgs::create(&st.store, &i2, &actor, Timestamp::now()))
+        .attempt(move |st| orgs::create(&st.store, &i2, &actor, st.now()))
         .await?;
     match result {
         Ok(org) => Ok(
@@ -136,7 +135,7 @@ async fn details_page(
     errors: Vec<(&'static str, String)>,
     notice: Option<&str>,
 ) -> WebResult {
-    let now = Timestamp::now();
+    let now = state.now();
     let (org, admins, exceeding) = state
         .blocking(move |st| {
             Ok::<_, AppError>(st.store.read(|tx| {
@@ -197,7 +196,7 @@ pub async fn update(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| orgs::update(&st.store, id, &i2, &actor, Timestamp::now()))
+        .attempt(move |st| orgs::update(&st.store, id, &i2, &actor, st.now()))
         .await?;
     match result {
         Ok(_) => Ok(
@@ -216,7 +215,7 @@ pub async fn remove_exceeding(
     let id: u64 = id.parse().map_err(|_| AppError::NotFound)?;
     let actor = actor(&k);
     state
-        .blocking(move |st| orgs::remove_exceeding_grants(&st.store, id, &actor, Timestamp::now()))
+        .blocking(move |st| orgs::remove_exceeding_grants(&st.store, id, &actor, st.now()))
         .await?;
     Ok(Redirect::to(&format!("/kassen/mitglieder/{id}?hinweis=bereinigt")).into_response())
 }

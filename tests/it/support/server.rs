@@ -127,7 +127,7 @@ impl TestServerBuilder {
             Ok(loaded) => loaded.config,
             Err(e) => panic!("test configuration is invalid: {e}"),
         };
-        let handle = meine_versorgung::start(config, ServeOptions { demo: false }).await?;
+        let handle = meine_versorgung::start(config, ServeOptions::default()).await?;
         Ok(TestServer::new(handle, dir))
     }
 
@@ -195,6 +195,16 @@ impl TestServer {
 
     pub fn data_dir(&self) -> &DataDir {
         &self.dir
+    }
+
+    /// Moves the server's clock forward: durations (idle timeout, link
+    /// validity, Sperrfrist) pass without sleeping.
+    #[track_caller]
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        match &self.handle {
+            Some(h) => h.clock().advance(by),
+            None => panic!("the server was shut down"),
+        }
     }
 
     /// The setup token, panicking when the server did not create one.

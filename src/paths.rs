@@ -1,4 +1,5 @@
-//! Route paths, defined once.
+//! Route paths, defined once; the web layer routes them and the views link
+//! to them.
 
 pub const HOME: &str = "/";
 pub const LOGIN: &str = "/login";
@@ -45,3 +46,55 @@ pub const USERS_NEW: &str = "/nutzer/neu";
 pub const GROUP_MAILBOXES: &str = "/gruppenpostfaecher";
 pub const MAILBOX_CONFIG: &str = "/postfach-konfiguration";
 pub const ORG_AUDIT: &str = "/protokoll";
+
+/// Pages of the organisation administrators' user administration.
+pub mod users {
+    pub use super::{USERS as LIST, USERS_NEW as NEW};
+
+    pub const DETAILS: &str = "/nutzer/{kennung}";
+    pub const EDIT: &str = "/nutzer/{kennung}/bearbeiten";
+    pub const LOCK: &str = "/nutzer/{kennung}/sperren";
+    pub const UNLOCK: &str = "/nutzer/{kennung}/entsperren";
+    pub const RESEND: &str = "/nutzer/{kennung}/passwort-email";
+    pub const DEACTIVATE: &str = "/nutzer/{kennung}/deaktivieren";
+
+    fn fill(template: &str, id: &str) -> String {
+        template.replace("{kennung}", id)
+    }
+
+    pub fn details(id: &str) -> String {
+        fill(DETAILS, id)
+    }
+    pub fn edit(id: &str) -> String {
+        fill(EDIT, id)
+    }
+    pub fn lock(id: &str) -> String {
+        fill(LOCK, id)
+    }
+    pub fn unlock(id: &str) -> String {
+        fill(UNLOCK, id)
+    }
+    pub fn resend(id: &str) -> String {
+        fill(RESEND, id)
+    }
+    pub fn deactivate(id: &str) -> String {
+        fill(DEACTIVATE, id)
+    }
+}
+
+/// Pages of an organisation's group mailboxes and settings.
+pub mod org {
+    pub use super::{GROUP_MAILBOXES as LIST, MAILBOX_CONFIG as CONFIG, ORG_DATA};
+    use crate::domain::org::GroupMailbox;
+
+    pub const GROUP: &str = "/gruppenpostfaecher/{postfach}";
+    pub const GROUP_EDIT: &str = "/gruppenpostfaecher/{postfach}/bearbeiten";
+
+    pub fn group(m: GroupMailbox) -> String {
+        GROUP.replace("{postfach}", m.key())
+    }
+
+    pub fn group_edit(m: GroupMailbox) -> String {
+        GROUP_EDIT.replace("{postfach}", m.key())
+    }
+}
