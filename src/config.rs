@@ -223,11 +223,16 @@ impl Default for SecurityConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct RetentionConfig {
     pub message_days: u32,
+    /// Audit log entries older than this many days are deleted.
+    pub audit_days: u32,
 }
 
 impl Default for RetentionConfig {
     fn default() -> Self {
-        Self { message_days: 730 }
+        Self {
+            message_days: 730,
+            audit_days: 730,
+        }
     }
 }
 
@@ -522,6 +527,12 @@ impl Config {
         if self.retention.message_days == 0 {
             return Err(ConfigError::new(
                 "retention.message_days",
+                "must be at least 1",
+            ));
+        }
+        if self.retention.audit_days == 0 {
+            return Err(ConfigError::new(
+                "retention.audit_days",
                 "must be at least 1",
             ));
         }

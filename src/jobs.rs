@@ -1,47 +1,53 @@
-//! Periodic housekeeping; every loop stops on shutdown.
+//! Periodic background work; every loop stops on shutdown.
 
 use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::store;
 use crate::web::AppState;
 
-/// How often expired sessions and links are purged.
+/// How often expired sessions and links and old audit entries are purged.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
-/// How long an ended session is remembered for the idle notice.
-const EXPIRED_SESSION_GRACE: Duration = Duration::from_secs(24 * 3600);
+/// How often remembered session activity is written to the store.
+const ACTIVITY_EVERY: Duration = Duration::from_secs(15);
 
 pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let mut housekeeping = tokio::time::interval(HOUSEKEEPING_EVERY);
+    let mut activity = tokio::time::interval(ACTIVITY_EVERY);
+    // The first tick of an interval is immediate; start-up stays light.
+    housekeeping.reset();
+    activity.reset();
     loop {
-        tokio::select! {
+        let job: (&'static str, Job) = tokio::select! {
             _ = shutdown.wait_for(|stop| *stop) => break,
-            _ = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}
-        }
-        let st = state.clone();
-        let result = tokio::task::spawn_blocking(move || housekeeping(&st)).await;
-        match result {
-            Ok(Err(e)) => tracing::error!(error = %e, "housekeeping failed"),
-            Err(e) => tracing::error!(error = %e, "housekeeping task failed"),
-            Ok(Ok(())) => {}
-        }
+            _ = housekeeping.tick() => ("housekeeping", housekeep),
+            _ = activity.tick() => ("session activity", persist_activity),
+        };
+        blocking(&state, job.0, job.1).await;
     }
+    blocking(&state, "session activity", persist_activity).await;
     tracing::debug!("jobs stopped");
 }
 
-fn housekeeping(state: &AppState) -> Result<(), store::Error> {
-    let now = state.now();
-    let sec = &state.config.security;
-    state.store.write(|tx| {
-        // Ended sessions are kept a while so that a returning browser is
-        // told "Inaktivität festgestellt" instead of seeing a plain login.
-        let idle = sec.session_idle + EXPIRED_SESSION_GRACE;
-        let lifetime = sec.session_lifetime + EXPIRED_SESSION_GRACE;
-        let sessions = store::sessions::purge(tx, |s| !s.is_live(now, idle, lifetime))?;
-        let links = store::links::purge_expired(tx, now)?;
-        if sessions + links > 0 {
-            tracing::debug!(sessions, links, "purged expired sessions and links");
-        }
-        Ok(())
-    })
+type Job = fn(&AppState) -> Result<(), crate::app::Error>;
+
+async fn blocking(state: &AppState, what: &'static str, f: Job) {
+    let st = state.clone();
+    match tokio::task::spawn_blocking(move || f(&st)).await {
+        Ok(Err(e)) => tracing::error!(error = %e, "{what} failed"),
+        Err(e) => tracing::error!(error = %e, "{what} task failed"),
+        Ok(Ok(())) => {}
+    }
+}
+
+fn housekeep(state: &AppState) -> Result<(), crate::app::Error> {
+    let removed = crate::app::housekeeping::run(&state.store, &state.config, state.now())?;
+    if removed.total() > 0 {
+        tracing::debug!(?removed, "housekeeping removed expired records");
+    }
+    Ok(())
+}
+
+fn persist_activity(state: &AppState) -> Result<(), crate::app::Error> {
+    state.activity.persist(&state.store).map(|_| ())
 }

@@ -195,6 +195,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         metrics,
         secure_cookies,
         clock: opts.clock.clone(),
+        activity: Default::default(),
     });
 
     let (http, metrics_addr, redirect_addr) = listen::spawn_all(

@@ -1,4 +1,5 @@
-//! Browsing and exporting the audit log.
+//! Browsing and exporting the audit log: newest first, in pages found
+//! through the log's indexes with keyset (cursor) paging.
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -6,13 +7,24 @@ use jiff::tz::TimeZone;
 use super::Error;
 use crate::domain::audit::AuditEntry;
 use crate::domain::org::OrgId;
-use crate::store::{self, Store};
+use crate::store::audit::Source;
+use crate::store::{self, ReadAccess, Store};
+
+/// Entries per page of the Protokoll.
+pub const PAGE_SIZE: usize = 20;
+/// Entries a page request examines at most when filters other than the
+/// indexed one must be checked entry by entry; the page then offers to
+/// search on ("Weiter suchen") from where it stopped.
+pub const SCAN_BUDGET: usize = 5_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
+    /// Nutzerkennung (or "System") of the actor; exact.
     pub actor: String,
+    /// Nutzerkennung, Mitgliedsnummer or other id of the object; exact.
     pub target: String,
     pub org: Option<OrgId>,
+    /// An action code (e.g. `account.created`) or a word of the description.
     pub action: String,
     /// First and last day (Europe/Berlin), inclusive.
     pub from: Option<Date>,
@@ -28,69 +40,290 @@ impl AuditFilter {
             || self.from.is_some()
             || self.to.is_some()
     }
+}
 
-    fn matches(&self, e: &AuditEntry) -> bool {
-        let contains = |needle: &str, hay: &str| {
-            needle.trim().is_empty() || hay.to_lowercase().contains(&needle.trim().to_lowercase())
-        };
-        let day = e.at.to_zoned_datetime(berlin()).date();
-        contains(&self.actor, &e.actor)
-            && contains(&self.target, e.target.as_deref().unwrap_or(""))
-            && contains(&self.action, &format!("{} {}", e.action, e.detail))
-            && self.org.is_none_or(|o| e.org == Some(o))
-            && self.from.is_none_or(|f| day >= f)
-            && self.to.is_none_or(|t| day <= t)
-    }
+/// Where a page starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cursor {
+    /// The newest entries.
+    #[default]
+    Newest,
+    /// Entries older than this sequence number.
+    Before(u64),
+    /// Entries newer than this sequence number (the page before).
+    After(u64),
+}
+
+/// One page of the log, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// Cursor of the next (older) page, if there may be one.
+    pub older: Option<u64>,
+    /// Cursor of the previous (newer) page, if there is one.
+    pub newer: Option<u64>,
+    /// The number of all entries in the view, when no filter is set.
+    pub total: Option<u64>,
+    /// The search stopped at the scan budget before the page was full.
+    pub interrupted: bool,
 }
 
 fn berlin() -> TimeZone {
     TimeZone::get("Europe/Berlin").unwrap_or(TimeZone::UTC)
 }
 
-/// Entries matching `filter`, newest first; `scope` limits them to one
+/// Upper-case Nutzerkennungen, as stored; anything else as typed.
+fn normalise_id(input: &str) -> String {
+    let t = input.trim();
+    if t.len() == 12 && t.chars().all(|c| c.is_ascii_alphanumeric()) {
+        t.to_uppercase()
+    } else {
+        t.to_owned()
+    }
+}
+
+/// An exact action code looks like `area.verb`; anything else is searched
+/// as text.
+fn is_action_code(s: &str) -> bool {
+    s.contains('.') && !s.contains(' ')
+}
+
+/// The plan for a query: the index to walk, the id range, and the checks
+/// that remain per entry.
+struct Plan {
+    source: Source,
+    from_id: u64,
+    below_id: u64,
+    actor: Option<String>,
+    target: Option<String>,
+    org: Option<OrgId>,
+    action_code: Option<String>,
+    text: Option<String>,
+    /// Every remaining check is implied by the index: no entry is skipped.
+    exact: bool,
+}
+
+impl Plan {
+    fn new(tx: &impl ReadAccess, f: &AuditFilter, scope: Option<OrgId>) -> Result<Plan, Error> {
+        let actor = Some(normalise_id(&f.actor)).filter(|s| !s.is_empty());
+        let target = Some(normalise_id(&f.target)).filter(|s| !s.is_empty());
+        let action = f.action.trim();
+        let action_code = is_action_code(action).then(|| action.to_owned());
+        let text = (!action.is_empty() && action_code.is_none()).then(|| action.to_lowercase());
+        let org = scope.or(f.org);
+        let day_start = |d: Date| {
+            d.to_zoned_datetime(berlin())
+                .map(|z| z.timestamp())
+                .map_err(|e| Error::Internal(format!("date: {e}")))
+        };
+        let from_id = match f.from {
+            Some(d) => store::audit::first_id_at_or_after(tx, day_start(d)?)?,
+            None => 0,
+        };
+        let below_id = match f.to.and_then(|d| d.tomorrow().ok()) {
+            Some(d) => store::audit::first_id_at_or_after(tx, day_start(d)?)?,
+            None => u64::MAX,
+        };
+        // The most selective index first; the rest is checked per entry.
+        let source = if let Some(t) = &target {
+            Source::Target(t.clone())
+        } else if let Some(a) = &actor {
+            Source::Actor(a.clone())
+        } else if let Some(a) = &action_code {
+            Source::Action(a.clone())
+        } else if let Some(o) = org {
+            Source::Org(o)
+        } else {
+            Source::All
+        };
+        let indexed = |s: &Source| std::mem::discriminant(s) == std::mem::discriminant(&source);
+        let exact = text.is_none()
+            && (target.is_none() || indexed(&Source::Target(String::new())))
+            && (actor.is_none() || indexed(&Source::Actor(String::new())))
+            && (action_code.is_none() || indexed(&Source::Action(String::new())))
+            && (org.is_none() || indexed(&Source::Org(0)));
+        Ok(Plan {
+            source,
+            from_id,
+            below_id,
+            actor,
+            target,
+            org,
+            action_code,
+            text,
+            exact,
+        })
+    }
+
+    fn matches(&self, e: &AuditEntry) -> bool {
+        self.actor.as_ref().is_none_or(|a| &e.actor == a)
+            && self
+                .target
+                .as_ref()
+                .is_none_or(|t| e.target.as_ref() == Some(t))
+            && self.org.is_none_or(|o| e.org == Some(o))
+            && self.action_code.as_ref().is_none_or(|a| &e.action == a)
+            && self.text.as_ref().is_none_or(|t| {
+                e.action.to_lowercase().contains(t) || e.detail.to_lowercase().contains(t)
+            })
+    }
+}
+
+/// One page of entries matching `filter`; `scope` limits them to one
 /// organisation (for its administrators).
-pub fn search(
+pub fn page(
     store: &Store,
     filter: &AuditFilter,
     scope: Option<OrgId>,
-) -> Result<Vec<AuditEntry>, Error> {
-    let entries = store.read(store::audit::all_newest_first)?;
-    Ok(entries
-        .into_iter()
-        .map(|(_, e)| e)
-        .filter(|e| scope.is_none_or(|o| e.org == Some(o)))
-        .filter(|e| filter.matches(e))
-        .collect())
+    cursor: Cursor,
+) -> Result<AuditPage, Error> {
+    store.read(|tx| {
+        let plan = Plan::new(tx, filter, scope)?;
+        let (from, below, newest_first) = match cursor {
+            Cursor::Newest => (plan.from_id, plan.below_id, true),
+            Cursor::Before(id) => (plan.from_id, plan.below_id.min(id), true),
+            Cursor::After(id) => (plan.from_id.max(id.saturating_add(1)), plan.below_id, false),
+        };
+        let mut found: Vec<(u64, AuditEntry)> = Vec::new();
+        let mut examined = 0usize;
+        let mut last_examined = None;
+        let mut more = false;
+        store::audit::scan_ids(tx, &plan.source, from, below, newest_first, |id| {
+            if found.len() == PAGE_SIZE {
+                more = true;
+                return Ok(false);
+            }
+            if examined >= SCAN_BUDGET {
+                more = true;
+                return Ok(false);
+            }
+            examined += 1;
+            last_examined = Some(id);
+            if let Some(e) = store::audit::get(tx, id)?
+                && plan.matches(&e)
+            {
+                found.push((id, e));
+            }
+            Ok(true)
+        })?;
+        let interrupted = more && found.len() < PAGE_SIZE;
+        if !newest_first {
+            found.reverse();
+        }
+        let first = found.first().map(|(id, _)| *id);
+        let last = found.last().map(|(id, _)| *id);
+        let (older, newer) = if newest_first {
+            let older = if more {
+                if interrupted { last_examined } else { last }
+            } else {
+                None
+            };
+            let newer = match cursor {
+                Cursor::Newest => None,
+                _ => first.or(Some(below.saturating_sub(1))),
+            };
+            (older, newer)
+        } else {
+            // Walking towards newer entries: `more` means newer ones remain.
+            let newer = if more { first } else { None };
+            let older = last.or(Some(from));
+            (older, newer)
+        };
+        let total = if filter.from.is_none() && filter.to.is_none() && plan.exact {
+            match &plan.source {
+                Source::All => Some(store::audit::count(tx, None)?),
+                Source::Org(o) => Some(store::audit::count(tx, Some(*o))?),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        Ok(AuditPage {
+            entries: found.into_iter().map(|(_, e)| e).collect(),
+            older,
+            newer,
+            total,
+            interrupted,
+        })
+    })
 }
 
-/// CSV export (`;`-separated, UTF-8 with BOM for spreadsheet programs).
-pub fn to_csv(entries: &[AuditEntry]) -> Result<Vec<u8>, Error> {
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+/// Writes every entry matching `filter` as CSV (`;`-separated, UTF-8 with
+/// BOM for spreadsheet programs), newest first, in chunks to `sink`, from
+/// one snapshot; stops when `sink` returns false (the client went away).
+pub fn export_csv(
+    store: &Store,
+    filter: &AuditFilter,
+    scope: Option<OrgId>,
+    mut sink: impl FnMut(Vec<u8>) -> bool,
+) -> Result<(), Error> {
+    const CHUNK: usize = 64 * 1024;
     let fail = |e: csv::Error| Error::Internal(format!("csv: {e}"));
-    w.write_record([
-        "Zeitpunkt (UTC)",
-        "Akteur",
-        "Aktion",
-        "Ziel",
-        "Mitglied",
-        "Adresse",
-        "Beschreibung",
-    ])
-    .map_err(fail)?;
-    for e in entries {
-        w.write_record([
-            e.at.strftime("%Y-%m-%d %H:%M:%S").to_string(),
-            e.actor.clone(),
-            e.action.clone(),
-            e.target.clone().unwrap_or_default(),
-            e.org.map(|o| o.to_string()).unwrap_or_default(),
-            e.client.clone().unwrap_or_default(),
-            e.detail.clone(),
-        ])
-        .map_err(fail)?;
-    }
-    w.into_inner()
-        .map_err(|e| Error::Internal(format!("csv: {e}")))
+    let writer = |bom: bool| {
+        csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(if bom {
+                vec![0xEF, 0xBB, 0xBF]
+            } else {
+                Vec::new()
+            })
+    };
+    let finish = |w: csv::Writer<Vec<u8>>| {
+        w.into_inner().map_err(|e| store::Error::Corrupt {
+            table: "audit",
+            detail: format!("csv: {e}"),
+        })
+    };
+    store.read(|tx| {
+        let plan = Plan::new(tx, filter, scope)?;
+        let mut w = writer(true);
+        w.write_record(CSV_HEADER).map_err(fail)?;
+        let mut open = true;
+        let mut rows = 0usize;
+        store::audit::scan_ids(tx, &plan.source, plan.from_id, plan.below_id, true, |id| {
+            let Some(e) = store::audit::get(tx, id)? else {
+                return Ok(true);
+            };
+            if !plan.matches(&e) {
+                return Ok(true);
+            }
+            w.write_record(csv_row(&e))
+                .map_err(|e| store::Error::Corrupt {
+                    table: "audit",
+                    detail: format!("csv: {e}"),
+                })?;
+            rows += 1;
+            if rows.is_multiple_of(256) && w.get_ref().len() >= CHUNK {
+                let full = std::mem::replace(&mut w, writer(false));
+                open = sink(finish(full)?);
+            }
+            Ok(open)
+        })?;
+        if open {
+            sink(finish(w)?);
+        }
+        Ok(())
+    })
+}
+
+const CSV_HEADER: [&str; 7] = [
+    "Zeitpunkt (UTC)",
+    "Akteur",
+    "Aktion",
+    "Ziel",
+    "Mitglied",
+    "Adresse",
+    "Beschreibung",
+];
+
+fn csv_row(e: &AuditEntry) -> [String; 7] {
+    [
+        e.at.strftime("%Y-%m-%d %H:%M:%S").to_string(),
+        e.actor.clone(),
+        e.action.clone(),
+        e.target.clone().unwrap_or_default(),
+        e.org.map(|o| o.to_string()).unwrap_or_default(),
+        e.client.clone().unwrap_or_default(),
+        e.detail.clone(),
+    ]
 }

@@ -103,7 +103,7 @@ fn new_session(
 
 /// Removes the account's sessions that have not completed the login.
 fn drop_pending_sessions(tx: &WriteTx, account: &Nutzerkennung) -> Result<(), store::Error> {
-    store::sessions::purge(tx, |s| &s.account == account && s.stage != Stage::Full).map(|_| ())
+    store::sessions::delete_for_account_where(tx, account, |s| s.stage != Stage::Full).map(|_| ())
 }
 
 /// Step 1: Nutzerkennung and password. `old_session` is the hash of the
@@ -348,18 +348,6 @@ pub fn logout(
             }
         }
         Ok(())
-    })
-}
-
-/// Marks activity on a session ("Ich bin noch hier").
-pub fn keep_alive(store: &Store, session_hash: &str, now: Timestamp) -> Result<bool, Error> {
-    store.write_relaxed(|tx| {
-        let Some(mut session) = store::sessions::get(tx, session_hash)? else {
-            return Ok(false);
-        };
-        session.last_seen = now;
-        store::sessions::put(tx, session_hash, &session)?;
-        Ok(true)
     })
 }
 

@@ -79,7 +79,7 @@ pub fn submit(
         let mut queued = false;
         if kind == FeedbackKind::Support {
             let url = format!("{public_url}/kassen/rueckmeldungen/{}", entry.id);
-            for admin in store::accounts::all(tx)? {
+            for admin in store::accounts::all_of(tx, 0, store::accounts::Kind::Kassen)? {
                 if admin.is_kassen_admin() && admin.status() == Status::Aktiv {
                     mailer.enqueue(
                         tx,

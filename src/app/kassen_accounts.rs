@@ -239,24 +239,24 @@ pub fn role_text(role: &Role) -> String {
 }
 
 fn active_portal_admins(tx: &impl ReadAccess) -> Result<usize, store::Error> {
-    Ok(store::accounts::all(tx)?
-        .iter()
-        .filter(|a| a.is_kassen_admin() && a.status() == Status::Aktiv)
-        .count())
+    Ok(
+        store::accounts::all_of(tx, 0, store::accounts::Kind::Kassen)?
+            .iter()
+            .filter(|a| a.is_kassen_admin() && a.status() == Status::Aktiv)
+            .count(),
+    )
 }
 
 fn other_active_org_admins(tx: &impl ReadAccess, account: &Account) -> Result<usize, store::Error> {
     let Some(org) = account.org() else {
         return Ok(0);
     };
-    Ok(store::accounts::of_org(tx, org)?
-        .iter()
-        .filter(|a| {
-            matches!(a.role, Role::OrgAdmin { .. })
-                && a.id != account.id
-                && a.status() == Status::Aktiv
-        })
-        .count())
+    Ok(
+        store::accounts::all_of(tx, org, store::accounts::Kind::Admin)?
+            .iter()
+            .filter(|a| a.id != account.id && a.status() == Status::Aktiv)
+            .count(),
+    )
 }
 
 /// Actions on the details page of an administrator or staff member.
@@ -405,7 +405,7 @@ pub fn list_admins(store: &Store, f: &AdminFilter) -> Result<Vec<(Account, Strin
     store.read(|tx| {
         let orgs = store::orgs::all(tx)?;
         let mut out = Vec::new();
-        for a in store::accounts::all(tx)? {
+        for a in store::accounts::all_admins(tx)? {
             let Role::OrgAdmin { org } = a.role else {
                 continue;
             };
@@ -432,13 +432,7 @@ pub fn list_admins(store: &Store, f: &AdminFilter) -> Result<Vec<(Account, Strin
 }
 
 pub fn list_staff(store: &Store) -> Result<Vec<Account>, Error> {
-    let mut staff: Vec<Account> = store
-        .read(store::accounts::all)?
-        .into_iter()
-        .filter(|a| matches!(a.role, Role::Kassen { .. }))
-        .collect();
-    staff.sort_by_key(|a| (a.last_name.to_lowercase(), a.first_name.to_lowercase()));
-    Ok(staff)
+    Ok(store.read(|tx| store::accounts::all_of(tx, 0, store::accounts::Kind::Kassen))?)
 }
 
 fn matches_text(needle: &str, hay: &[&str]) -> bool {

@@ -8,12 +8,15 @@ pub mod credentials;
 pub mod demo;
 pub mod faq;
 pub mod feedback;
+pub mod housekeeping;
 pub mod kassen_accounts;
+pub mod kassen_home;
 pub mod links;
 pub mod org_settings;
 pub mod orgs;
 pub mod passwords;
 pub mod search;
+pub mod sessions;
 pub mod setup;
 pub mod users;
 

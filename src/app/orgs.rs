@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 
 use super::{Actor, Check, Error};
-use crate::domain::account::Role;
+use crate::domain::account::{Account, Grants, Role};
 use crate::domain::audit::AuditEntry;
 use crate::domain::org::{
     Bereich, GroupMailbox, OrgId, Organisation, PortalFunction, ReceiptTarget,
@@ -251,20 +251,38 @@ pub fn exceeding_grants(
     tx: &impl ReadAccess,
     org: &Organisation,
 ) -> Result<Vec<Exceeding>, store::Error> {
-    let mut out = Vec::new();
-    for a in store::accounts::of_org(tx, org.id)? {
-        if let Role::OrgUser { grants, .. } = &a.role {
-            let over = permissions::exceeding(org, grants);
-            if !over.is_empty() {
-                out.push(Exceeding {
-                    id: a.id.to_string(),
-                    name: a.sort_name(),
-                    grants: over,
-                });
+    // The index carries every user's grants: only the users whose grants
+    // exceed the restrictions are decoded.
+    let mut over = Vec::new();
+    store::accounts::scan(
+        tx,
+        org.id,
+        store::accounts::Kind::User,
+        "",
+        &store::accounts::From::NamePrefix(String::new()),
+        |e| {
+            let grants = Grants {
+                mailboxes: e.mailboxes.clone(),
+                functions: e.functions.clone(),
+            };
+            let exceeding = permissions::exceeding(org, &grants);
+            if !exceeding.is_empty() {
+                over.push((e, exceeding));
             }
-        }
-    }
-    Ok(out)
+            std::ops::ControlFlow::Continue(())
+        },
+    )?;
+    let entries: Vec<_> = over.iter().map(|(e, _)| e.clone()).collect();
+    let accounts = store::accounts::load(tx, &entries)?;
+    Ok(accounts
+        .into_iter()
+        .zip(over)
+        .map(|(a, (_, grants))| Exceeding {
+            id: a.id.to_string(),
+            name: a.sort_name(),
+            grants,
+        })
+        .collect())
 }
 
 /// Removes every grant beyond the restrictions (and what then lacks its
@@ -278,7 +296,7 @@ pub fn remove_exceeding_grants(
     store.write(|tx| {
         let org = store::orgs::get(tx, id)?.ok_or(Error::NotFound)?;
         let mut changed = 0;
-        for mut a in store::accounts::of_org(tx, id)? {
+        for mut a in store::accounts::all_of(tx, id, store::accounts::Kind::User)? {
             let Role::OrgUser { grants, .. } = &mut a.role else {
                 continue;
             };
@@ -317,4 +335,58 @@ pub fn search(store: &Store, query: &str) -> Result<Vec<Organisation>, Error> {
     });
     orgs.sort_by_key(|o| o.name.to_lowercase());
     Ok(orgs)
+}
+
+/// Every organisation, by id.
+pub fn all(store: &Store) -> Result<Vec<Organisation>, Error> {
+    Ok(store.read(store::orgs::all)?)
+}
+
+/// One organisation, or `NotFound`.
+pub fn get(store: &Store, id: OrgId) -> Result<Organisation, Error> {
+    store
+        .read(|tx| store::orgs::get(tx, id))?
+        .ok_or(Error::NotFound)
+}
+
+/// A row of the Kassen' "Mitglieder" list.
+pub struct OrgRow {
+    pub org: Organisation,
+    /// Number of administrators (from the stored counter).
+    pub admins: u64,
+}
+
+/// Organisations matching `query` with their number of administrators.
+pub fn list(store: &Store, query: &str) -> Result<Vec<OrgRow>, Error> {
+    let orgs = search(store, query)?;
+    store.read(|tx| {
+        orgs.into_iter()
+            .map(|org| {
+                let admins =
+                    store::accounts::count_in_org(tx, org.id, store::accounts::Kind::Admin)?;
+                Ok(OrgRow { org, admins })
+            })
+            .collect()
+    })
+}
+
+/// What the Kassen see of one organisation: its data, its administrators
+/// and the grants beyond its current restrictions.
+pub struct OrgDetails {
+    pub org: Organisation,
+    pub admins: Vec<Account>,
+    pub exceeding: Vec<Exceeding>,
+}
+
+pub fn details(store: &Store, id: OrgId) -> Result<OrgDetails, Error> {
+    store.read(|tx| {
+        let org = store::orgs::get(tx, id)?.ok_or(Error::NotFound)?;
+        let admins = store::accounts::all_of(tx, id, store::accounts::Kind::Admin)?;
+        let exceeding = exceeding_grants(tx, &org)?;
+        Ok(OrgDetails {
+            org,
+            admins,
+            exceeding,
+        })
+    })
 }

@@ -268,33 +268,6 @@ impl UserFilter {
     pub fn is_empty(&self) -> bool {
         *self == UserFilter::default()
     }
-
-    /// Whether `a` passes the filter at `now`. Texts match case-insensitively
-    /// as parts; "Gesperrt" also finds accounts that locked themselves.
-    pub fn matches(&self, a: &Account, now: Timestamp) -> bool {
-        let contains = |hay: &str, needle: &str| {
-            let needle = needle.trim();
-            needle.is_empty() || hay.to_lowercase().contains(&needle.to_lowercase())
-        };
-        if !contains(&a.last_name, &self.last_name)
-            || !contains(&a.first_name, &self.first_name)
-            || !contains(a.id.as_str(), &self.id)
-        {
-            return false;
-        }
-        if let Some(m) = self.mailbox
-            && !a.grants().is_some_and(|g| g.mailboxes.contains(&m))
-        {
-            return false;
-        }
-        if let Some(s) = self.status {
-            let self_locked = a.self_locked_until(now).is_some();
-            if a.status() != s && !(s == Status::Gesperrt && self_locked) {
-                return false;
-            }
-        }
-        true
-    }
 }
 
 /// Sorted by Name, then Vorname (then Nutzerkennung, for a stable order).
@@ -312,28 +285,224 @@ fn sort_users(users: &mut [Account]) {
     });
 }
 
-/// The Nutzer:innen of `org` (no administrators), sorted by Name, Vorname.
-pub fn users_of(tx: &impl ReadAccess, org: OrgId) -> Result<Vec<Account>, Error> {
-    let mut users: Vec<Account> = store::accounts::of_org(tx, org)?
-        .into_iter()
-        .filter(|a| matches!(a.role, Role::OrgUser { .. }))
-        .collect();
-    sort_users(&mut users);
-    Ok(users)
+impl UserFilter {
+    /// Whether an index entry passes every part of the filter but the Name
+    /// (which the scan's range already applies).
+    fn matches_entry(&self, e: &store::accounts::Entry, now: Timestamp) -> bool {
+        let contains = |hay: &str, needle: &str| {
+            let needle = needle.trim();
+            needle.is_empty() || hay.contains(&needle.to_lowercase())
+        };
+        if !contains(&e.first_name, &self.first_name) || !contains(&e.id.to_lowercase(), &self.id) {
+            return false;
+        }
+        if let Some(m) = self.mailbox
+            && !e.mailboxes.contains(&m)
+        {
+            return false;
+        }
+        if let Some(s) = self.status {
+            let self_locked = e.locked_until.is_some_and(|t| t > now);
+            if e.status != s && !(s == Status::Gesperrt && self_locked) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The lower-case Name prefix the scan is limited to.
+    fn name_prefix(&self) -> String {
+        self.last_name.trim().to_lowercase()
+    }
+
+    /// Whether only the Name prefix (or nothing) is set.
+    fn only_name(&self) -> bool {
+        self.first_name.trim().is_empty()
+            && self.id.trim().is_empty()
+            && self.mailbox.is_none()
+            && self.status.is_none()
+    }
 }
 
-/// The Nutzer:innen of `org` that pass `filter`.
+/// Which page of the overview to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageAt {
+    /// Page `n` (1-based; clamped to the last page).
+    Number(usize),
+    /// Page `n`, the one right after the page that ended with this
+    /// Nutzerkennung (keyset paging: no entries are skipped).
+    After(usize, String),
+    /// Page `n`, the one right before the page that began with this
+    /// Nutzerkennung.
+    Before(usize, String),
+}
+
+/// One page of "Übersicht: Nutzer:innen".
+#[derive(Debug, Clone)]
+pub struct UserPage {
+    pub users: Vec<Account>,
+    /// Matching Nutzer:innen in all.
+    pub total: usize,
+    /// The page shown (1-based).
+    pub page: usize,
+}
+
+/// One page of the Nutzer:innen of `org` that pass `filter`, sorted by Name,
+/// Vorname. Reads the organisation's index, never every account: without
+/// a filter the total is a stored counter and the page is found by keyset
+/// or by skipping index keys; a Name filter is a range of the index. The
+/// other filters are checked on the index entries, which means a scan of
+/// the (Name-prefix) range to count the matches — index keys only, no
+/// account is decoded except the ones shown.
 pub fn list(
     store: &Store,
     org: OrgId,
     filter: &UserFilter,
+    at: &PageAt,
     now: Timestamp,
-) -> Result<Vec<Account>, Error> {
-    let users = store.read(|tx| users_of(tx, org))?;
-    Ok(users
-        .into_iter()
-        .filter(|a| filter.matches(a, now))
-        .collect())
+) -> Result<UserPage, Error> {
+    use std::ops::ControlFlow::{Break, Continue};
+    use store::accounts::{Entry, From, Kind, scan, scan_back};
+    const PER_PAGE: usize = crate::domain::PAGE_SIZE;
+    let prefix = filter.name_prefix();
+    store.read(|tx| {
+        let total = if prefix.is_empty() && filter.only_name() {
+            store::accounts::count_in_org(tx, org, Kind::User)? as usize
+        } else {
+            let mut n = 0;
+            scan(
+                tx,
+                org,
+                Kind::User,
+                &prefix,
+                &From::NamePrefix(prefix.clone()),
+                |e| {
+                    if filter.matches_entry(&e, now) {
+                        n += 1;
+                    }
+                    Continue(())
+                },
+            )?;
+            n
+        };
+        let last_page = total.div_ceil(PER_PAGE).max(1);
+        let mut shown: Vec<Entry> = Vec::new();
+        let page = match at {
+            PageAt::After(n, id) if *n <= last_page => {
+                let Some(after) = store::accounts::get(
+                    tx,
+                    &crate::domain::ids::Nutzerkennung::parse(id).ok_or(Error::NotFound)?,
+                )?
+                else {
+                    return list_by_number(tx, org, filter, &prefix, *n, now);
+                };
+                let from = From::After(store::accounts::sort_key(&after));
+                scan(tx, org, Kind::User, &prefix, &from, |e| {
+                    if filter.matches_entry(&e, now) {
+                        shown.push(e);
+                    }
+                    if shown.len() == PER_PAGE {
+                        Break(())
+                    } else {
+                        Continue(())
+                    }
+                })?;
+                *n
+            }
+            PageAt::Before(n, id) if *n >= 1 => {
+                let Some(before) = store::accounts::get(
+                    tx,
+                    &crate::domain::ids::Nutzerkennung::parse(id).ok_or(Error::NotFound)?,
+                )?
+                else {
+                    return list_by_number(tx, org, filter, &prefix, *n, now);
+                };
+                let key = store::accounts::sort_key(&before);
+                scan_back(tx, org, Kind::User, &prefix, Some(&key), |e| {
+                    if filter.matches_entry(&e, now) {
+                        shown.push(e);
+                    }
+                    if shown.len() == PER_PAGE {
+                        Break(())
+                    } else {
+                        Continue(())
+                    }
+                })?;
+                shown.reverse();
+                *n
+            }
+            PageAt::Number(n) if (*n).clamp(1, last_page) == last_page && last_page > 1 => {
+                // The last page, from the end of the range.
+                let on_last = total - (last_page - 1) * PER_PAGE;
+                scan_back(tx, org, Kind::User, &prefix, None, |e| {
+                    if filter.matches_entry(&e, now) {
+                        shown.push(e);
+                    }
+                    if shown.len() == on_last {
+                        Break(())
+                    } else {
+                        Continue(())
+                    }
+                })?;
+                shown.reverse();
+                last_page
+            }
+            PageAt::Number(n) | PageAt::After(n, _) | PageAt::Before(n, _) => {
+                return list_by_number(tx, org, filter, &prefix, (*n).clamp(1, last_page), now)
+                    .map(|p| UserPage { total, ..p });
+            }
+        };
+        Ok(UserPage {
+            users: store::accounts::load(tx, &shown)?,
+            total,
+            page,
+        })
+    })
+}
+
+/// Page `n` by skipping index entries from the start of the range (a page
+/// reached without a cursor, e.g. a bookmark). `total` is left to the caller.
+fn list_by_number(
+    tx: &impl ReadAccess,
+    org: OrgId,
+    filter: &UserFilter,
+    prefix: &str,
+    n: usize,
+    now: Timestamp,
+) -> Result<UserPage, Error> {
+    use std::ops::ControlFlow::{Break, Continue};
+    use store::accounts::{From, Kind, scan};
+    const PER_PAGE: usize = crate::domain::PAGE_SIZE;
+    let n = n.max(1);
+    let mut skip = (n - 1) * PER_PAGE;
+    let mut shown = Vec::new();
+    scan(
+        tx,
+        org,
+        Kind::User,
+        prefix,
+        &From::NamePrefix(prefix.to_owned()),
+        |e| {
+            if !filter.matches_entry(&e, now) {
+                return Continue(());
+            }
+            if skip > 0 {
+                skip -= 1;
+                return Continue(());
+            }
+            shown.push(e);
+            if shown.len() == PER_PAGE {
+                Break(())
+            } else {
+                Continue(())
+            }
+        },
+    )?;
+    Ok(UserPage {
+        users: store::accounts::load(tx, &shown)?,
+        total: 0,
+        page: n,
+    })
 }
 
 /// A group mailbox of the organisation with its notification addresses and

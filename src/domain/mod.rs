@@ -15,3 +15,6 @@ pub mod session;
 pub mod totp;
 
 pub use jiff::Timestamp;
+
+/// Rows per page of every paged list (handbook: "Elemente pro Seite: 20").
+pub const PAGE_SIZE: usize = 20;

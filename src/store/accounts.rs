@@ -1,31 +1,188 @@
-//! Accounts and the register of issued Nutzerkennungen.
+//! Accounts, their index by organisation and name, and the register of
+//! issued Nutzerkennungen.
 
-use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+use std::ops::ControlFlow;
 
-use super::{Error, ReadAccess, codec, tables};
-use crate::domain::account::{Account, Role};
+use redb::{ReadableTable, WriteTransaction};
+
+use super::tables::{ACCOUNT_KIND_ADMIN, ACCOUNT_KIND_KASSEN, ACCOUNT_KIND_USER};
+use super::{Error, ReadAccess, codec, counters, tables};
+use crate::domain::account::{Account, Role, Status};
 use crate::domain::ids::Nutzerkennung;
-use crate::domain::org::OrgId;
+use crate::domain::org::{GroupMailbox, OrgId, PortalFunction};
 
 const TABLE: &str = "accounts";
 
+/// The three kinds of accounts, as the index separates them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Kassen,
+    Admin,
+    User,
+}
+
+impl Kind {
+    fn code(self) -> u8 {
+        match self {
+            Kind::Kassen => ACCOUNT_KIND_KASSEN,
+            Kind::Admin => ACCOUNT_KIND_ADMIN,
+            Kind::User => ACCOUNT_KIND_USER,
+        }
+    }
+
+    pub fn of(role: &Role) -> Kind {
+        match role {
+            Role::Kassen { .. } => Kind::Kassen,
+            Role::OrgAdmin { .. } => Kind::Admin,
+            Role::OrgUser { .. } => Kind::User,
+        }
+    }
+}
+
+/// One entry of the index: what the overviews show and filter on, without
+/// decoding the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Lower-case Name.
+    pub last_name: String,
+    /// Lower-case Vorname.
+    pub first_name: String,
+    pub id: String,
+    pub status: Status,
+    pub mailboxes: Vec<GroupMailbox>,
+    pub functions: Vec<PortalFunction>,
+    /// End of a self-lock (it may lie in the past).
+    pub locked_until: Option<jiff::Timestamp>,
+}
+
+const SEP: char = '\u{1f}';
+
+/// The index's sort key: Name, Vorname (both lower-case), Nutzerkennung.
+pub fn sort_key(a: &Account) -> String {
+    format!(
+        "{}{SEP}{}{SEP}{}",
+        a.last_name.to_lowercase(),
+        a.first_name.to_lowercase(),
+        a.id
+    )
+}
+
+fn status_code(s: Status) -> u8 {
+    Status::ALL.iter().position(|x| *x == s).unwrap_or(0) as u8
+}
+
+fn bits<T: PartialEq + Copy>(all: &[T], set: &[T]) -> u64 {
+    all.iter()
+        .enumerate()
+        .filter(|(_, x)| set.contains(x))
+        .fold(0, |acc, (i, _)| acc | (1 << i))
+}
+
+fn from_bits<T: Copy>(all: &[T], bits: u64) -> Vec<T> {
+    all.iter()
+        .enumerate()
+        .filter(|(i, _)| bits & (1 << i) != 0)
+        .map(|(_, x)| *x)
+        .collect()
+}
+
+fn summary(a: &Account) -> (u8, u16, u8, i64) {
+    let (mailboxes, functions) = match a.grants() {
+        Some(g) => (
+            bits(&GroupMailbox::ALL, &g.mailboxes) as u16,
+            bits(&PortalFunction::ALL, &g.functions) as u8,
+        ),
+        None => (0, 0),
+    };
+    (
+        status_code(a.status()),
+        mailboxes,
+        functions,
+        a.locked_until.map(|t| t.as_second()).unwrap_or(0),
+    )
+}
+
+fn entry(key: &str, value: (u8, u16, u8, i64)) -> Entry {
+    let mut parts = key.splitn(3, SEP);
+    let last_name = parts.next().unwrap_or("").to_owned();
+    let first_name = parts.next().unwrap_or("").to_owned();
+    let id = parts.next().unwrap_or("").to_owned();
+    let (status, mailboxes, functions, locked) = value;
+    Entry {
+        last_name,
+        first_name,
+        id,
+        status: Status::ALL
+            .get(usize::from(status))
+            .copied()
+            .unwrap_or(Status::Angelegt),
+        mailboxes: from_bits(&GroupMailbox::ALL, u64::from(mailboxes)),
+        functions: from_bits(&PortalFunction::ALL, u64::from(functions)),
+        locked_until: (locked != 0)
+            .then(|| jiff::Timestamp::from_second(locked).ok())
+            .flatten(),
+    }
+}
+
+fn index_org(a: &Account) -> u64 {
+    a.org().unwrap_or(0)
+}
+
+fn counter_kind(kind: Kind) -> String {
+    format!("accounts.kind.{}", kind.code())
+}
+
+fn counter_org(org: u64, kind: Kind) -> String {
+    format!("accounts.org.{org}.{}", kind.code())
+}
+
 pub fn get(tx: &impl ReadAccess, id: &Nutzerkennung) -> Result<Option<Account>, Error> {
+    get_str(tx, id.as_str())
+}
+
+fn get_str(tx: &impl ReadAccess, id: &str) -> Result<Option<Account>, Error> {
     let table = tx.open(tables::ACCOUNTS)?;
-    match table.get(id.as_str())? {
+    match table.get(id)? {
         Some(v) => Ok(Some(codec::decode(TABLE, v.value())?)),
         None => Ok(None),
     }
 }
 
+/// Stores an account and keeps its index entry and the counters in step.
 pub fn put(tx: &WriteTransaction, account: &Account) -> Result<(), Error> {
+    let old = get(tx, &account.id)?;
+    if let Some(old) = &old {
+        unindex(tx, old)?;
+    }
     let bytes = codec::encode(TABLE, account)?;
     tx.open_table(tables::ACCOUNTS)?
         .insert(account.id.as_str(), bytes.as_slice())?;
+    let kind = Kind::of(&account.role);
+    let org = index_org(account);
+    tx.open_table(tables::ACCOUNTS_BY_ORG)?.insert(
+        (org, kind.code(), sort_key(account).as_str()),
+        summary(account),
+    )?;
+    counters::add(tx, &counter_kind(kind), 1)?;
+    counters::add(tx, &counter_org(org, kind), 1)?;
+    Ok(())
+}
+
+fn unindex(tx: &WriteTransaction, old: &Account) -> Result<(), Error> {
+    let kind = Kind::of(&old.role);
+    let org = index_org(old);
+    tx.open_table(tables::ACCOUNTS_BY_ORG)?
+        .remove((org, kind.code(), sort_key(old).as_str()))?;
+    counters::add(tx, &counter_kind(kind), -1)?;
+    counters::add(tx, &counter_org(org, kind), -1)?;
     Ok(())
 }
 
 /// Removes an account for good; its Nutzerkennung stays issued.
 pub fn delete(tx: &WriteTransaction, id: &Nutzerkennung) -> Result<(), Error> {
+    if let Some(old) = get(tx, id)? {
+        unindex(tx, &old)?;
+    }
     tx.open_table(tables::ACCOUNTS)?.remove(id.as_str())?;
     Ok(())
 }
@@ -51,7 +208,157 @@ pub fn is_issued(tx: &impl ReadAccess, id: &Nutzerkennung) -> Result<bool, Error
     Ok(tx.open(tables::ISSUED_IDS)?.get(id.as_str())?.is_some())
 }
 
-/// Every account, in Nutzerkennung order.
+/// Where a scan of the index starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum From {
+    /// At the first entry whose sort key starts with this (lower-case) Name
+    /// prefix ("" = the first entry).
+    NamePrefix(String),
+    /// Right after the entry of this account (keyset paging forward).
+    After(String),
+}
+
+/// Visits the index entries of one organisation's accounts of `kind` in
+/// the overview's order (Name, Vorname), from `from` to the end of the
+/// Name prefix (or of the organisation), until `visit` breaks. Kassen
+/// accounts are organisation 0. Only index keys are read, no account.
+pub fn scan(
+    tx: &impl ReadAccess,
+    org: u64,
+    kind: Kind,
+    prefix: &str,
+    from: &From,
+    mut visit: impl FnMut(Entry) -> ControlFlow<()>,
+) -> Result<(), Error> {
+    let table = tx.open(tables::ACCOUNTS_BY_ORG)?;
+    let k = kind.code();
+    let start = match from {
+        From::NamePrefix(p) => p.clone(),
+        From::After(key) => format!("{key}\u{0}"),
+    };
+    // Everything that starts with the prefix sorts before prefix + U+10FFFF.
+    let end = format!("{prefix}\u{10FFFF}");
+    for item in table.range((org, k, start.as_str())..(org, k, end.as_str()))? {
+        let (key, value) = item?;
+        let (_, _, sort) = key.value();
+        if visit(entry(sort, value.value())).is_break() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Like [`scan`], backwards from the end (or from right before `before`).
+pub fn scan_back(
+    tx: &impl ReadAccess,
+    org: u64,
+    kind: Kind,
+    prefix: &str,
+    before: Option<&str>,
+    mut visit: impl FnMut(Entry) -> ControlFlow<()>,
+) -> Result<(), Error> {
+    let table = tx.open(tables::ACCOUNTS_BY_ORG)?;
+    let k = kind.code();
+    let end = match before {
+        Some(key) => key.to_owned(),
+        None => format!("{prefix}\u{10FFFF}"),
+    };
+    for item in table.range((org, k, prefix)..(org, k, end.as_str()))?.rev() {
+        let (key, value) = item?;
+        let (_, _, sort) = key.value();
+        if visit(entry(sort, value.value())).is_break() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The accounts of these index entries, in the same order.
+pub fn load(tx: &impl ReadAccess, entries: &[Entry]) -> Result<Vec<Account>, Error> {
+    let mut out = Vec::with_capacity(entries.len());
+    for e in entries {
+        if let Some(a) = get_str(tx, &e.id)? {
+            out.push(a);
+        }
+    }
+    Ok(out)
+}
+
+/// Every account of `kind` in organisation `org` (0 = Kassen), by Name.
+/// Decodes them all: for the small groups (administrators, Kassen staff)
+/// and for actions that must touch every account of an organisation.
+pub fn all_of(tx: &impl ReadAccess, org: u64, kind: Kind) -> Result<Vec<Account>, Error> {
+    let mut entries = Vec::new();
+    scan(tx, org, kind, "", &From::NamePrefix(String::new()), |e| {
+        entries.push(e);
+        ControlFlow::Continue(())
+    })?;
+    load(tx, &entries)
+}
+
+/// The accounts (administrators and users) of one organisation.
+pub fn of_org(tx: &impl ReadAccess, org: OrgId) -> Result<Vec<Account>, Error> {
+    let mut out = all_of(tx, org, Kind::Admin)?;
+    out.extend(all_of(tx, org, Kind::User)?);
+    Ok(out)
+}
+
+/// Every administrator of every organisation, by organisation and Name.
+/// Walks the organisations' administrator ranges (administrators are few).
+pub fn all_admins(tx: &impl ReadAccess) -> Result<Vec<Account>, Error> {
+    let orgs = tx.open(tables::ORGS)?;
+    let mut out = Vec::new();
+    for item in orgs.iter()? {
+        let (org, _) = item?;
+        out.extend(all_of(tx, org.value(), Kind::Admin)?);
+    }
+    Ok(out)
+}
+
+/// Number of accounts of `kind` (in all organisations).
+pub fn count_kind(tx: &impl ReadAccess, kind: Kind) -> Result<u64, Error> {
+    counters::get(tx, &counter_kind(kind))
+}
+
+/// Number of accounts of `kind` in organisation `org`.
+pub fn count_in_org(tx: &impl ReadAccess, org: u64, kind: Kind) -> Result<u64, Error> {
+    counters::get(tx, &counter_org(org, kind))
+}
+
+/// Number of accounts of every kind.
+pub fn count(tx: &impl ReadAccess) -> Result<u64, Error> {
+    let mut n = 0;
+    for kind in [Kind::Kassen, Kind::Admin, Kind::User] {
+        n += count_kind(tx, kind)?;
+    }
+    Ok(n)
+}
+
+/// Rebuilds the index and the account counters from the accounts (schema
+/// migration 3 → 4).
+pub fn reindex(tx: &WriteTransaction) -> Result<(), Error> {
+    let accounts: Vec<Account> = {
+        let table = tx.open_table(tables::ACCOUNTS)?;
+        let mut out = Vec::new();
+        for item in table.iter()? {
+            let (_, v) = item?;
+            out.push(codec::decode(TABLE, v.value())?);
+        }
+        out
+    };
+    for a in &accounts {
+        let kind = Kind::of(&a.role);
+        let org = index_org(a);
+        tx.open_table(tables::ACCOUNTS_BY_ORG)?
+            .insert((org, kind.code(), sort_key(a).as_str()), summary(a))?;
+        counters::add(tx, &counter_kind(kind), 1)?;
+        counters::add(tx, &counter_org(org, kind), 1)?;
+    }
+    Ok(())
+}
+
+/// Every account, in Nutzerkennung order: a whole-table read for tools and
+/// tests, never for a page.
 pub fn all(tx: &impl ReadAccess) -> Result<Vec<Account>, Error> {
     let table = tx.open(tables::ACCOUNTS)?;
     let mut out = Vec::new();
@@ -60,16 +367,4 @@ pub fn all(tx: &impl ReadAccess) -> Result<Vec<Account>, Error> {
         out.push(codec::decode(TABLE, v.value())?);
     }
     Ok(out)
-}
-
-/// The accounts (administrators and users) of one organisation.
-pub fn of_org(tx: &impl ReadAccess, org: OrgId) -> Result<Vec<Account>, Error> {
-    Ok(all(tx)?
-        .into_iter()
-        .filter(|a| a.org() == Some(org))
-        .collect())
-}
-
-pub fn count(tx: &impl ReadAccess) -> Result<u64, Error> {
-    Ok(tx.open(tables::ACCOUNTS)?.len()?)
 }

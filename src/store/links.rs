@@ -1,4 +1,5 @@
-//! Single-use e-mail links, keyed by the hash of the token.
+//! Single-use e-mail links, keyed by the hash of the token, with indexes by
+//! account and by expiry.
 
 use redb::{ReadableTable, WriteTransaction};
 
@@ -17,15 +18,55 @@ pub fn get(tx: &impl ReadAccess, token_hash: &str) -> Result<Option<Link>, Error
 }
 
 pub fn put(tx: &WriteTransaction, token_hash: &str, link: &Link) -> Result<(), Error> {
+    if let Some(old) = get(tx, token_hash)? {
+        unindex(tx, token_hash, &old)?;
+    }
     let bytes = codec::encode(TABLE, link)?;
     tx.open_table(tables::LINKS)?
         .insert(token_hash, bytes.as_slice())?;
+    index(tx, token_hash, link)
+}
+
+fn index(tx: &WriteTransaction, token_hash: &str, link: &Link) -> Result<(), Error> {
+    tx.open_table(tables::LINKS_BY_ACCOUNT)?
+        .insert((link.account.as_str(), token_hash), ())?;
+    tx.open_table(tables::LINKS_BY_EXPIRY)?
+        .insert((link.expires_at.as_second(), token_hash), ())?;
+    Ok(())
+}
+
+fn unindex(tx: &WriteTransaction, token_hash: &str, link: &Link) -> Result<(), Error> {
+    tx.open_table(tables::LINKS_BY_ACCOUNT)?
+        .remove((link.account.as_str(), token_hash))?;
+    tx.open_table(tables::LINKS_BY_EXPIRY)?
+        .remove((link.expires_at.as_second(), token_hash))?;
     Ok(())
 }
 
 pub fn delete(tx: &WriteTransaction, token_hash: &str) -> Result<(), Error> {
+    if let Some(old) = get(tx, token_hash)? {
+        unindex(tx, token_hash, &old)?;
+    }
     tx.open_table(tables::LINKS)?.remove(token_hash)?;
     Ok(())
+}
+
+/// The outstanding links of an account, with their token hashes.
+pub fn of_account(
+    tx: &impl ReadAccess,
+    account: &Nutzerkennung,
+) -> Result<Vec<(String, Link)>, Error> {
+    let index = tx.open(tables::LINKS_BY_ACCOUNT)?;
+    let id = account.as_str();
+    let mut out = Vec::new();
+    for item in index.range((id, "")..=(id, "\u{10FFFF}"))? {
+        let (key, _) = item?;
+        let (_, hash) = key.value();
+        if let Some(link) = get(tx, hash)? {
+            out.push((hash.to_owned(), link));
+        }
+    }
+    Ok(out)
 }
 
 /// Voids every link of this kind for the account (a new link voids the old).
@@ -34,34 +75,46 @@ pub fn delete_for(
     account: &Nutzerkennung,
     kind: Option<LinkKind>,
 ) -> Result<(), Error> {
-    let mut table = tx.open_table(tables::LINKS)?;
-    let mut doomed = Vec::new();
-    for entry in table.iter()? {
-        let (k, v) = entry?;
-        let link: Link = codec::decode(TABLE, v.value())?;
-        if &link.account == account && kind.is_none_or(|kind| kind == link.kind) {
-            doomed.push(k.value().to_owned());
+    for (hash, link) in of_account(tx, account)? {
+        if kind.is_none_or(|kind| kind == link.kind) {
+            delete(tx, &hash)?;
         }
-    }
-    for key in doomed {
-        table.remove(key.as_str())?;
     }
     Ok(())
 }
 
-/// Removes links expired before `now`.
-pub fn purge_expired(tx: &WriteTransaction, now: jiff::Timestamp) -> Result<usize, Error> {
-    let mut table = tx.open_table(tables::LINKS)?;
-    let mut doomed = Vec::new();
-    for entry in table.iter()? {
-        let (k, v) = entry?;
-        match codec::decode::<Link>(TABLE, v.value()) {
-            Ok(l) if l.expires_at > now => {}
-            _ => doomed.push(k.value().to_owned()),
+/// Token hashes of the links expired before `now`, at most `limit` (reads
+/// only the expiry index).
+pub fn find_expired(
+    tx: &impl ReadAccess,
+    now: jiff::Timestamp,
+    limit: usize,
+) -> Result<Vec<String>, Error> {
+    let index = tx.open(tables::LINKS_BY_EXPIRY)?;
+    let mut out = Vec::new();
+    for item in index.range((i64::MIN, "")..(now.as_second(), ""))? {
+        let (key, _) = item?;
+        out.push(key.value().1.to_owned());
+        if out.len() >= limit {
+            break;
         }
     }
-    for key in &doomed {
-        table.remove(key.as_str())?;
+    Ok(out)
+}
+
+/// Builds the indexes (schema migration 3 → 4).
+pub fn reindex(tx: &WriteTransaction) -> Result<(), Error> {
+    let links: Vec<(String, Link)> = {
+        let table = tx.open_table(tables::LINKS)?;
+        let mut out = Vec::new();
+        for item in table.iter()? {
+            let (k, v) = item?;
+            out.push((k.value().to_owned(), codec::decode(TABLE, v.value())?));
+        }
+        out
+    };
+    for (hash, link) in &links {
+        index(tx, hash, link)?;
     }
-    Ok(doomed.len())
+    Ok(())
 }

@@ -6,7 +6,7 @@ use redb::{Database, ReadableDatabase};
 use super::{Error, tables};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u64 = 3;
+pub const SCHEMA_VERSION: u64 = 4;
 
 const VERSION_KEY: &str = "schema_version";
 
@@ -61,6 +61,7 @@ fn step(db: &Database, from: u64) -> Result<(), Error> {
     match from {
         1 => index_pending_mail(&tx)?,
         2 => create_help_tables(&tx)?,
+        3 => build_indexes(&tx)?,
         other => {
             return Err(Error::Corrupt {
                 table: "meta",
@@ -94,6 +95,16 @@ fn index_pending_mail(tx: &redb::WriteTransaction) -> Result<(), Error> {
 fn create_help_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
     tx.open_table(tables::FAQ)?;
     tx.open_table(tables::FEEDBACK)?;
+    Ok(())
+}
+
+/// 3 → 4: indexes of accounts, sessions, links and the audit log, and the
+/// stored counters.
+fn build_indexes(tx: &redb::WriteTransaction) -> Result<(), Error> {
+    super::accounts::reindex(tx)?;
+    super::sessions::reindex(tx)?;
+    super::links::reindex(tx)?;
+    super::audit::reindex(tx)?;
     Ok(())
 }
 
@@ -183,9 +194,88 @@ mod tests {
             tx.commit().unwrap();
         }
         migrate(&db).unwrap();
-        assert_eq!(stored_version(&db).unwrap(), Some(3));
+        assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
         let tx = db.begin_read().unwrap();
         assert_eq!(tx.open_table(tables::FAQ).unwrap().len().unwrap(), 0);
         assert_eq!(tx.open_table(tables::FEEDBACK).unwrap().len().unwrap(), 0);
+    }
+
+    /// A version-3 store gets the indexes and counters of its accounts,
+    /// sessions, links and audit entries.
+    #[test]
+    fn version_3_gets_the_indexes() {
+        use crate::domain::account::{Account, Role};
+        use crate::domain::audit::AuditEntry;
+        use crate::domain::ids::Nutzerkennung;
+        use crate::domain::session::{Session, Stage};
+        use crate::store::accounts::{Kind, count_in_org};
+
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("v3.redb")).unwrap();
+        let id = Nutzerkennung::parse("S20106542291").unwrap();
+        let now = jiff::Timestamp::from_second(1_700_000_000).unwrap();
+        {
+            let tx = db.begin_write().unwrap();
+            {
+                let user = Account::new(
+                    id.clone(),
+                    Role::OrgUser {
+                        org: 7,
+                        grants: Default::default(),
+                    },
+                    "Max".into(),
+                    "Mustermensch".into(),
+                    "max@example.org".into(),
+                    None,
+                    now,
+                );
+                let bytes = serde_json::to_vec(&user).unwrap();
+                tx.open_table(tables::ACCOUNTS)
+                    .unwrap()
+                    .insert(id.as_str(), bytes.as_slice())
+                    .unwrap();
+                let session = Session {
+                    account: id.clone(),
+                    stage: Stage::Full,
+                    created_at: now,
+                    last_seen: now,
+                    email_tan: None,
+                };
+                let bytes = serde_json::to_vec(&session).unwrap();
+                tx.open_table(tables::SESSIONS)
+                    .unwrap()
+                    .insert("hash", bytes.as_slice())
+                    .unwrap();
+                let entry = AuditEntry::new(now, "System", "account.created", "x")
+                    .target(&id)
+                    .org(Some(7));
+                let bytes = serde_json::to_vec(&entry).unwrap();
+                tx.open_table(tables::AUDIT)
+                    .unwrap()
+                    .insert(1, bytes.as_slice())
+                    .unwrap();
+                tx.open_table(tables::META)
+                    .unwrap()
+                    .insert(VERSION_KEY, 3)
+                    .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        migrate(&db).unwrap();
+        assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
+        let tx = db.begin_read().unwrap();
+        assert_eq!(count_in_org(&tx, 7, Kind::User).unwrap(), 1);
+        assert_eq!(
+            crate::store::sessions::of_account(&tx, &id).unwrap().len(),
+            1
+        );
+        assert_eq!(crate::store::audit::count(&tx, Some(7)).unwrap(), 1);
+        assert_eq!(
+            tx.open_table(tables::AUDIT_BY_TARGET)
+                .unwrap()
+                .len()
+                .unwrap(),
+            1
+        );
     }
 }

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod audit;
 pub mod backup;
 pub mod codec;
+pub mod counters;
 pub mod faq;
 pub mod feedback;
 pub mod links;

@@ -38,6 +38,12 @@ pub fn put(tx: &WriteTransaction, org: &Organisation) -> Result<(), Error> {
     Ok(())
 }
 
+/// Number of organisations (a length, not a scan).
+pub fn count(tx: &impl ReadAccess) -> Result<u64, Error> {
+    use redb::ReadableTableMetadata;
+    Ok(tx.open(tables::ORGS)?.len()?)
+}
+
 pub fn all(tx: &impl ReadAccess) -> Result<Vec<Organisation>, Error> {
     let table = tx.open(tables::ORGS)?;
     let mut out = Vec::new();

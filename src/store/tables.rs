@@ -17,6 +17,33 @@ pub const SECRETS: TableDefinition<&str, &[u8]> = TableDefinition::new("secrets"
 /// Accounts by Nutzerkennung → `domain::account::Account` (JSON).
 pub const ACCOUNTS: TableDefinition<&str, &[u8]> = TableDefinition::new("accounts");
 
+/// Index of accounts by organisation, kind and name:
+/// `(org id or 0 for Kassen, kind, sort key)` → summary. The kind is
+/// [`ACCOUNT_KIND_KASSEN`], [`ACCOUNT_KIND_ADMIN`] or [`ACCOUNT_KIND_USER`];
+/// the sort key is `lower(Name) 0x1F lower(Vorname) 0x1F Nutzerkennung`, so
+/// a range scan lists an organisation's Nutzer:innen in the overview's order
+/// and a Name prefix is a range. The summary `(status code, group mailbox
+/// bits, portal function bits, self-lock end in unix seconds or 0)` lets the
+/// overview's filters run on the index without decoding accounts. Kept in
+/// step by `store::accounts`. Added in schema version 4.
+pub const ACCOUNTS_BY_ORG: TableDefinition<AccountIndexKey, AccountSummary> =
+    TableDefinition::new("accounts_by_org");
+
+/// Key of [`ACCOUNTS_BY_ORG`]: organisation, kind, sort key.
+pub type AccountIndexKey<'a> = (u64, u8, &'a str);
+/// Value of [`ACCOUNTS_BY_ORG`]: status code, group mailbox bits, portal
+/// function bits, self-lock end.
+pub type AccountSummary = (u8, u16, u8, i64);
+
+pub const ACCOUNT_KIND_KASSEN: u8 = 0;
+pub const ACCOUNT_KIND_ADMIN: u8 = 1;
+pub const ACCOUNT_KIND_USER: u8 = 2;
+
+/// Stored counters by name (see `store::counters`), e.g.
+/// `accounts.kind.1` (administrators) or `accounts.org.7.2` (Nutzer:innen of
+/// organisation 7). Added in schema version 4.
+pub const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("counters");
+
 /// Every Nutzerkennung ever issued → issue time (unix seconds). Never
 /// shrinks, so a Nutzerkennung is never reused, not even after deactivation.
 pub const ISSUED_IDS: TableDefinition<&str, i64> = TableDefinition::new("issued_ids");
@@ -39,11 +66,44 @@ pub const MAIL_PENDING: TableDefinition<u64, ()> = TableDefinition::new("mail_pe
 /// Audit log by sequence number → `domain::audit::AuditEntry` (JSON).
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
+/// Index of the audit log by organisation: `(org id, sequence number)`, for
+/// an administrator's Protokoll and the Kassen' filter by Mitglied. Added in
+/// schema version 4.
+pub const AUDIT_BY_ORG: TableDefinition<(u64, u64), ()> = TableDefinition::new("audit_by_org");
+
+/// Index of the audit log by person: `(Nutzerkennung or "System", sequence
+/// number)` for the actor and, separately, the target of each entry
+/// ([`AUDIT_BY_ACTOR`], [`AUDIT_BY_TARGET`]). Added in schema version 4.
+pub const AUDIT_BY_ACTOR: TableDefinition<(&str, u64), ()> = TableDefinition::new("audit_by_actor");
+pub const AUDIT_BY_TARGET: TableDefinition<(&str, u64), ()> =
+    TableDefinition::new("audit_by_target");
+
+/// Index of the audit log by action code: `(action, sequence number)`.
+/// Added in schema version 4.
+pub const AUDIT_BY_ACTION: TableDefinition<(&str, u64), ()> =
+    TableDefinition::new("audit_by_action");
+
 /// Sessions by SHA-256 hex of the cookie value → `domain::session::Session` (JSON).
 pub const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
 
+/// Index of sessions by account: `(Nutzerkennung, session key hash)`. Added
+/// in schema version 4.
+pub const SESSIONS_BY_ACCOUNT: TableDefinition<(&str, &str), ()> =
+    TableDefinition::new("sessions_by_account");
+
 /// Single-use e-mail links by SHA-256 hex of the token → `domain::link::Link` (JSON).
 pub const LINKS: TableDefinition<&str, &[u8]> = TableDefinition::new("links");
+
+/// Index of links by account: `(Nutzerkennung, token hash)`. Added in
+/// schema version 4.
+pub const LINKS_BY_ACCOUNT: TableDefinition<(&str, &str), ()> =
+    TableDefinition::new("links_by_account");
+
+/// Index of links by expiry: `(expiry in unix seconds, token hash)`, so the
+/// housekeeping job finds expired links without reading the others. Added in
+/// schema version 4.
+pub const LINKS_BY_EXPIRY: TableDefinition<(i64, &str), ()> =
+    TableDefinition::new("links_by_expiry");
 
 /// FAQ entries by id → `domain::help::FaqEntry` (JSON); the order of the
 /// FAQ page is the entries' `position`. Added in schema version 3.
@@ -60,14 +120,23 @@ macro_rules! for_each_table {
         $m!(META);
         $m!(SECRETS);
         $m!(ACCOUNTS);
+        $m!(ACCOUNTS_BY_ORG);
+        $m!(COUNTERS);
         $m!(ISSUED_IDS);
         $m!(ORGS);
         $m!(ORG_NUMBERS);
         $m!(MAIL_QUEUE);
         $m!(MAIL_PENDING);
         $m!(AUDIT);
+        $m!(AUDIT_BY_ORG);
+        $m!(AUDIT_BY_ACTOR);
+        $m!(AUDIT_BY_TARGET);
+        $m!(AUDIT_BY_ACTION);
         $m!(SESSIONS);
+        $m!(SESSIONS_BY_ACCOUNT);
         $m!(LINKS);
+        $m!(LINKS_BY_ACCOUNT);
+        $m!(LINKS_BY_EXPIRY);
         $m!(FAQ);
         $m!(FEEDBACK);
     };

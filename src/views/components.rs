@@ -141,7 +141,7 @@ pub struct Paging {
     pub total: usize,
 }
 
-pub const PAGE_SIZE: usize = 20;
+pub use crate::domain::PAGE_SIZE;
 
 impl Paging {
     pub fn new(page: usize, total: usize) -> Self {
@@ -194,6 +194,32 @@ pub fn pager(p: &Paging, href: impl Fn(usize) -> String) -> Markup {
             (link("<", "Vorherige Seite", p.page.saturating_sub(1).max(1), p.page > 1))
             (link(">", "Nächste Seite", (p.page + 1).min(last), p.page < last))
             (link(">|", "Letzte Seite", last, p.page < last))
+        }
+    }
+}
+
+/// Links of a list paged by cursor (newest first): "Neueste", "Neuere
+/// Einträge", "Ältere Einträge"; `None` where there is no such page.
+pub fn cursor_pager(
+    newest: Option<String>,
+    newer: Option<String>,
+    older: Option<String>,
+    summary: &str,
+) -> Markup {
+    let link = |label: &str, href: &Option<String>| {
+        html! {
+            @match href {
+                Some(h) => a class="pager-link" href=(h) { (label) },
+                None => span class="pager-link disabled" aria-hidden="true" { (label) },
+            }
+        }
+    };
+    html! {
+        nav class="pager" aria-label="Seitennavigation" {
+            span class="pager-summary" { (summary) }
+            (link("Neueste", &newest))
+            (link("Neuere Einträge", &newer))
+            (link("Ältere Einträge", &older))
         }
     }
 }

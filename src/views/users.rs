@@ -293,9 +293,21 @@ pub fn list(p: &ListPage<'_>) -> Markup {
         .map(|s| (s.key(), s.label()))
         .collect();
     let base = filter_query(f);
+    // Next and previous carry the neighbouring row as a keyset cursor, so
+    // the server continues from there instead of counting rows.
+    let current = p.paging.page;
     let href = |page: usize| {
         let mut q = base.clone();
         q.push(("seite", page.to_string()));
+        if page == current + 1
+            && let Some(last) = p.users.last()
+        {
+            q.push(("nach", last.id.to_string()));
+        } else if page + 1 == current
+            && let Some(first) = p.users.first()
+        {
+            q.push(("vor", first.id.to_string()));
+        }
         format!(
             "{}?{}",
             path::LIST,

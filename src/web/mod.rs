@@ -16,6 +16,7 @@ pub mod request_id;
 pub mod session;
 pub mod setup;
 pub mod state;
+pub mod stream;
 pub mod throttle;
 pub mod users;
 

@@ -14,10 +14,10 @@ use sha2::Sha256;
 
 use super::error::AppError;
 use super::state::AppState;
+use crate::app::sessions::Lookup;
 use crate::domain::account::Account;
 use crate::domain::secret;
 use crate::domain::session::{Session, Stage};
-use crate::store;
 
 pub const SESSION_COOKIE: &str = "mv_session";
 /// Random value binding the CSRF token of visitors without a session.
@@ -170,52 +170,33 @@ impl FromRequestParts<AppState> for Ctx {
     }
 }
 
-/// Loads and refreshes a session; ends it when expired. Returns the session
-/// (if live) and whether it ended through inactivity.
+/// Loads the session (counting the request as activity); ends it when
+/// expired. Returns the session (if live) and whether it ended through
+/// inactivity.
 fn load_session(
     state: &AppState,
     key_hash: String,
 ) -> Result<(Option<LoadedSession>, bool), AppError> {
     let now = state.now();
-    let sec = &state.config.security;
-    let found = state.store.read(|tx| {
-        let Some(session) = store::sessions::get(tx, &key_hash)? else {
-            return Ok::<_, store::Error>(None);
-        };
-        let account = store::accounts::get(tx, &session.account)?;
-        Ok(Some((session, account)))
-    })?;
-    let Some((mut session, account)) = found else {
-        return Ok((None, false));
-    };
-    let live = session.is_live(now, sec.session_idle, sec.session_lifetime);
-    let usable = account.as_ref().is_some_and(|a| !a.admin_locked);
-    if !live || !usable {
-        state
-            .store
-            .write(|tx| store::sessions::delete(tx, &key_hash))?;
-        let idle = session.stage == Stage::Full && session.idle_expired(now, sec.session_idle);
-        return Ok((None, idle));
-    }
-    // Every request counts as activity (to the second); the write is not
-    // forced to disk, so this costs little.
-    if now.as_second() > session.last_seen.as_second() {
-        session.last_seen = now;
-        state
-            .store
-            .write_relaxed(|tx| store::sessions::put(tx, &key_hash, &session))?;
-    }
-    let Some(account) = account else {
-        return Ok((None, false));
-    };
-    Ok((
-        Some(LoadedSession {
-            key_hash,
-            session,
-            account,
-        }),
-        false,
-    ))
+    let lookup = crate::app::sessions::load(
+        &state.store,
+        &state.activity,
+        &state.config.security,
+        &key_hash,
+        now,
+    )?;
+    Ok(match lookup {
+        Lookup::Live(loaded) => (
+            Some(LoadedSession {
+                key_hash,
+                session: loaded.session,
+                account: loaded.account,
+            }),
+            false,
+        ),
+        Lookup::None => (None, false),
+        Lookup::Ended { idle } => (None, idle),
+    })
 }
 
 /// A fully signed-in person. Anyone else is sent to the login page.

@@ -32,6 +32,8 @@ pub struct Inner {
     /// Submissions of the feedback and support forms per client address.
     pub submissions: AddressThrottle,
     pub clock: Clock,
+    /// Session activity not yet persisted (see `app::sessions`).
+    pub activity: crate::app::sessions::SessionActivity,
 }
 
 impl AppState {

@@ -14,7 +14,7 @@ use super::frame;
 use super::guards::OrgAdmin;
 use super::session::{CsrfForm, FormData};
 use super::state::AppState;
-use crate::app::users::{self, UserFilter, UserInput};
+use crate::app::users::{self, PageAt, UserFilter, UserInput};
 use crate::app::{self, Actor};
 use crate::domain::account::{Grants, Status};
 use crate::domain::org::{GroupMailbox, PortalFunction};
@@ -157,6 +157,12 @@ pub struct ListQuery {
     status: String,
     #[serde(default)]
     seite: Option<String>,
+    /// Keyset paging: the page after the one ending with this Nutzerkennung.
+    #[serde(default)]
+    nach: Option<String>,
+    /// Keyset paging: the page before the one starting with this Nutzerkennung.
+    #[serde(default)]
+    vor: Option<String>,
     #[serde(default)]
     hinweis: Option<String>,
 }
@@ -177,7 +183,7 @@ fn notice_text(key: Option<&str>) -> Option<&'static str> {
 async fn list(
     State(state): State<AppState>,
     admin: OrgAdmin,
-    Query(q): Query<ListQuery>,
+    Query(mut q): Query<ListQuery>,
 ) -> WebResult {
     let filter = UserFilter {
         last_name: q.name.trim().to_owned(),
@@ -191,14 +197,19 @@ async fn list(
         .as_deref()
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(1);
+    let at = match (q.nach.take(), q.vor.take()) {
+        (Some(id), _) => PageAt::After(page, id),
+        (None, Some(id)) => PageAt::Before(page, id),
+        (None, None) => PageAt::Number(page),
+    };
     let org = admin.org.id;
     let now = state.now();
     let f2 = filter.clone();
     let found = state
-        .blocking(move |st| users::list(&st.store, org, &f2, now))
+        .blocking(move |st| users::list(&st.store, org, &f2, &at, now))
         .await?;
-    let paging = Paging::new(page, found.len());
-    let shown = &found[paging.range()];
+    let paging = Paging::new(found.page, found.total);
+    let shown = &found.users;
     let body = v::list(&ListPage {
         org: &admin.org,
         filter: &filter,

@@ -3,10 +3,9 @@
 use maud::{Markup, html};
 
 use super::orgs::urlencode;
-use crate::app::audit_log::AuditFilter;
-use crate::domain::audit::AuditEntry;
+use crate::app::audit_log::{AuditFilter, AuditPage};
 use crate::domain::org::Organisation;
-use crate::views::components::{Field, Paging, empty_row, pager, select};
+use crate::views::components::{AlertKind, Field, alert, cursor_pager, empty_row, select};
 
 pub fn filter_query(f: &AuditFilter) -> String {
     format!(
@@ -22,15 +21,16 @@ pub fn filter_query(f: &AuditFilter) -> String {
 
 /// `base` is the page's path (Kassen or organisation view); `orgs` is empty
 /// where the organisation filter makes no sense.
-pub fn page(
-    base: &str,
-    entries: &[AuditEntry],
-    orgs: &[Organisation],
-    f: &AuditFilter,
-    paging: &Paging,
-) -> Markup {
+pub fn page(base: &str, page: &AuditPage, orgs: &[Organisation], f: &AuditFilter) -> Markup {
     let query = filter_query(f);
-    let href = |p: usize| format!("{base}?{query}&seite={p}");
+    let entries = &page.entries;
+    let newest = page.newer.map(|_| format!("{base}?{query}"));
+    let newer = page.newer.map(|id| format!("{base}?{query}&nach={id}"));
+    let older = page.older.map(|id| format!("{base}?{query}&vor={id}"));
+    let summary = match page.total {
+        Some(n) => format!("{n} Einträge insgesamt"),
+        None => format!("{} Einträge auf dieser Seite", entries.len()),
+    };
     let mut org_opts = vec![(String::new(), "Alle".to_owned())];
     org_opts.extend(
         orgs.iter()
@@ -70,7 +70,7 @@ pub fn page(
                 } }
                 tbody {
                     @if entries.is_empty() { (empty_row(7)) }
-                    @for e in &entries[paging.range()] {
+                    @for e in entries {
                         tr {
                             td { (e.at.strftime("%d.%m.%Y %H:%M:%S").to_string()) }
                             td { (e.actor) } td { code { (e.action) } }
@@ -83,6 +83,9 @@ pub fn page(
                 }
             }
         }
-        (pager(paging, href))
+        @if page.interrupted {
+            (alert(AlertKind::Info, None, &format!("Die Suche wurde nach {} geprüften Einträgen unterbrochen. „Ältere Einträge“ sucht weiter.", crate::app::audit_log::SCAN_BUDGET)))
+        }
+        (cursor_pager(newest, newer, older, &summary))
     }
 }

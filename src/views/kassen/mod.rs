@@ -12,15 +12,7 @@ pub mod staff;
 use maud::{Markup, html};
 
 /// Figures on the Kassen home page.
-pub struct Overview {
-    pub orgs: usize,
-    pub admins: usize,
-    pub staff: usize,
-    pub mail_queued: usize,
-    pub mail_failed: usize,
-    /// When the newest backup was taken, formatted.
-    pub last_backup: Option<String>,
-}
+pub use crate::app::kassen_home::Overview;
 
 pub fn home(full_name: &str, portal_admin: bool, o: &Overview) -> Markup {
     html! {
@@ -33,11 +25,19 @@ pub fn home(full_name: &str, portal_admin: bool, o: &Overview) -> Markup {
                     li { a href="/kassen/administratoren" { "Administrator:innen" } ": " (o.admins) }
                     li { a href="/kassen/personal" { "Kassenpersonal" } ": " (o.staff) }
                     li { a href="/kassen/postausgang" { "Postausgang" } ": " (o.mail_queued) " in Warteschlange, " (o.mail_failed) " fehlgeschlagen" }
-                    li { a href="/kassen/datensicherung" { "Datensicherung" } ": " (o.last_backup.as_deref().unwrap_or("noch keine Sicherung")) }
+                    li { a href="/kassen/datensicherung" { "Datensicherung" } ": " (last_backup(o)) }
                 }
             }
         } @else {
             p { "Willkommen im Portal Meine Versorgung." }
         }
+    }
+}
+
+fn last_backup(o: &Overview) -> String {
+    match (o.last_backup, &o.last_backup_name) {
+        (Some(at), _) => crate::views::components::datetime(at),
+        (None, Some(name)) => name.clone(),
+        (None, None) => "noch keine Sicherung".to_owned(),
     }
 }

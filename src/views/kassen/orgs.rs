@@ -9,12 +9,12 @@ use crate::views::components::{
     error_for, pager, required_note, textarea,
 };
 
-pub struct OrgRow {
-    pub org: Organisation,
-    pub admins: usize,
-}
-
-pub fn list(rows: &[OrgRow], paging: &Paging, query: &str, notice: Option<&str>) -> Markup {
+pub fn list(
+    rows: &[crate::app::orgs::OrgRow],
+    paging: &Paging,
+    query: &str,
+    notice: Option<&str>,
+) -> Markup {
     let href = |page: usize| format!("/kassen/mitglieder?q={}&seite={page}", urlencode(query));
     html! {
         h1 { "Mitglieder" }

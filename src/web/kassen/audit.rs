@@ -7,16 +7,17 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-use super::{Params, paging, param, render};
-use crate::app::audit_log::{self, AuditFilter};
+use super::{Params, param, render};
+use crate::app::audit_log::{self, AuditFilter, AuditPage, Cursor};
 use crate::app::credentials::parse_date;
+use crate::app::orgs;
 use crate::domain::org::Organisation;
 use crate::paths;
-use crate::store;
 use crate::views::kassen::audit as v;
 use crate::web::error::{AppError, WebResult};
 use crate::web::guards::{KassenAdmin, OrgAdmin};
 use crate::web::state::AppState;
+use crate::web::stream;
 
 fn filter(p: &Params) -> AuditFilter {
     AuditFilter {
@@ -29,21 +30,30 @@ fn filter(p: &Params) -> AuditFilter {
     }
 }
 
+fn cursor(p: &Params) -> Cursor {
+    if let Ok(id) = param(p, "vor").parse() {
+        Cursor::Before(id)
+    } else if let Ok(id) = param(p, "nach").parse() {
+        Cursor::After(id)
+    } else {
+        Cursor::Newest
+    }
+}
+
 async fn entries(
     state: &AppState,
     f: &AuditFilter,
     scope: Option<u64>,
-) -> Result<Vec<crate::domain::audit::AuditEntry>, AppError> {
+    cursor: Cursor,
+) -> Result<AuditPage, AppError> {
     let f = f.clone();
     Ok(state
-        .blocking(move |st| audit_log::search(&st.store, &f, scope))
+        .blocking(move |st| audit_log::page(&st.store, &f, scope, cursor))
         .await?)
 }
 
 async fn orgs(state: &AppState) -> Result<Vec<Organisation>, AppError> {
-    state
-        .blocking(|st| Ok::<_, AppError>(st.store.read(store::orgs::all)?))
-        .await
+    Ok(state.blocking(|st| orgs::all(&st.store)).await?)
 }
 
 pub async fn page(
@@ -52,20 +62,22 @@ pub async fn page(
     Query(p): Query<Params>,
 ) -> WebResult {
     let f = filter(&p);
-    let list = entries(&state, &f, None).await?;
+    let list = entries(&state, &f, None, cursor(&p)).await?;
     let orgs = orgs(&state).await?;
-    let pg = paging(&p, list.len());
     Ok(render(
         &k.0,
         &state,
         "Protokoll",
-        v::page(paths::KASSEN_AUDIT, &list, &orgs, &f, &pg),
+        v::page(paths::KASSEN_AUDIT, &list, &orgs, &f),
     )
     .into_response())
 }
 
-fn csv_response(entries: &[crate::domain::audit::AuditEntry]) -> WebResult {
-    let body = audit_log::to_csv(entries)?;
+/// The CSV export, streamed from one snapshot of the log.
+fn csv_response(state: &AppState, f: AuditFilter, scope: Option<u64>) -> WebResult {
+    let body = stream::from_blocking(state, move |st, sink| {
+        audit_log::export_csv(&st.store, &f, scope, sink)
+    });
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -84,7 +96,7 @@ pub async fn csv(
     _k: KassenAdmin,
     Query(p): Query<Params>,
 ) -> WebResult {
-    csv_response(&entries(&state, &filter(&p), None).await?)
+    csv_response(&state, filter(&p), None)
 }
 
 /// The organisation administrators' view of their own organisation's log.
@@ -101,14 +113,12 @@ async fn org_page(
 ) -> WebResult {
     let mut f = filter(&p);
     f.org = None;
-    let list = entries(&state, &f, Some(a.org.id)).await?;
-    let pg = paging(&p, list.len());
+    let list = entries(&state, &f, Some(a.org.id), cursor(&p)).await?;
     let body = v::page(
         paths::ORG_AUDIT,
         &list,
         std::slice::from_ref(&a.org),
         &AuditFilter { org: None, ..f },
-        &pg,
     );
     Ok(render(&a.authed, &state, "Protokoll", body).into_response())
 }
@@ -116,5 +126,5 @@ async fn org_page(
 async fn org_csv(State(state): State<AppState>, a: OrgAdmin, Query(p): Query<Params>) -> WebResult {
     let mut f = filter(&p);
     f.org = None;
-    csv_response(&entries(&state, &f, Some(a.org.id)).await?)
+    csv_response(&state, f, Some(a.org.id))
 }

@@ -21,9 +21,7 @@ use super::paths;
 use super::session::{Authed, Ctx};
 use super::state::AppState;
 use crate::domain::account::{Account, Role};
-use crate::domain::mail::MailState;
 use crate::views::components::Paging;
-use crate::views::kassen::Overview;
 
 pub use audit::org_audit_routes;
 
@@ -121,36 +119,7 @@ pub async fn home(state: &AppState, ctx: &Ctx, account: &Account) -> Result<Mark
         return Err(AppError::NotFound);
     };
     let overview = state
-        .blocking(|st| {
-            Ok::<_, AppError>(st.store.read(|tx| {
-                let accounts = crate::store::accounts::all(tx)?;
-                let mails = crate::store::mail_queue::all(tx)?;
-                Ok::<_, crate::store::Error>(Overview {
-                    orgs: crate::store::orgs::all(tx)?.len(),
-                    admins: accounts
-                        .iter()
-                        .filter(|a| matches!(a.role, Role::OrgAdmin { .. }))
-                        .count(),
-                    staff: accounts
-                        .iter()
-                        .filter(|a| matches!(a.role, Role::Kassen { .. }))
-                        .count(),
-                    mail_queued: mails
-                        .iter()
-                        .filter(|m| m.state == MailState::Queued)
-                        .count(),
-                    mail_failed: mails
-                        .iter()
-                        .filter(|m| m.state == MailState::Failed)
-                        .count(),
-                    last_backup: crate::backup::list(&st.config).first().map(|f| {
-                        f.created
-                            .map(crate::views::components::datetime)
-                            .unwrap_or_else(|| f.name.clone())
-                    }),
-                })
-            })?)
-        })
+        .blocking(|st| crate::app::kassen_home::overview(&st.store, &st.config))
         .await?;
     Ok(frame::render(
         ctx,

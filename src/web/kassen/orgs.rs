@@ -7,11 +7,9 @@ use axum::response::{IntoResponse, Redirect};
 use super::{Params, notice, paging, param, render};
 use crate::app::Actor;
 use crate::app::orgs::{self, OrgInput};
-use crate::domain::account::Role;
 use crate::domain::org::{Bereich, GroupMailbox, PortalFunction};
-use crate::store;
 use crate::views::kassen::orgs as v;
-use crate::views::kassen::orgs::{AdminRow, OrgRow};
+use crate::views::kassen::orgs::AdminRow;
 use crate::web::error::{AppError, WebResult};
 use crate::web::guards::KassenAdmin;
 use crate::web::session::{CsrfForm, FormData};
@@ -55,23 +53,7 @@ pub async fn list(
 ) -> WebResult {
     let q = param(&p, "q").to_owned();
     let q2 = q.clone();
-    let rows = state
-        .blocking(move |st| {
-            let orgs = orgs::search(&st.store, &q2)?;
-            let accounts = st.store.read(store::accounts::all)?;
-            Ok::<_, AppError>(
-                orgs.into_iter()
-                    .map(|org| {
-                        let admins = accounts
-                            .iter()
-                            .filter(|a| a.role == Role::OrgAdmin { org: org.id })
-                            .count();
-                        OrgRow { org, admins }
-                    })
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .await?;
+    let rows = state.blocking(move |st| orgs::list(&st.store, &q2)).await?;
     let pg = paging(&p, rows.len());
     Ok(render(
         &k.0,
@@ -136,27 +118,19 @@ async fn details_page(
     notice: Option<&str>,
 ) -> WebResult {
     let now = state.now();
-    let (org, admins, exceeding) = state
-        .blocking(move |st| {
-            Ok::<_, AppError>(st.store.read(|tx| {
-                let Some(org) = store::orgs::get(tx, id)? else {
-                    return Ok::<_, store::Error>(None);
-                };
-                let admins = store::accounts::of_org(tx, id)?
-                    .into_iter()
-                    .filter(|a| matches!(a.role, Role::OrgAdmin { .. }))
-                    .map(|a| AdminRow {
-                        id: a.id.to_string(),
-                        name: a.sort_name(),
-                        status: crate::views::kassen::admins::status_text(&a, now),
-                    })
-                    .collect::<Vec<_>>();
-                let exceeding = orgs::exceeding_grants(tx, &org)?;
-                Ok(Some((org, admins, exceeding)))
-            })?)
+    let details = state
+        .blocking(move |st| orgs::details(&st.store, id))
+        .await?;
+    let (org, exceeding) = (details.org, details.exceeding);
+    let admins: Vec<AdminRow> = details
+        .admins
+        .iter()
+        .map(|a| AdminRow {
+            id: a.id.to_string(),
+            name: a.sort_name(),
+            status: crate::views::kassen::admins::status_text(a, now),
         })
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .collect();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

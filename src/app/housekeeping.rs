@@ -1,0 +1,96 @@
+//! The housekeeping job's work: ended sessions, expired links and old audit
+//! entries are deleted in small transactions. Finding what to delete only
+//! reads; a write transaction is opened only when something goes.
+
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::Error;
+use crate::config::Config;
+use crate::store::{self, Store};
+
+/// Records deleted per write transaction.
+pub const BATCH: usize = 500;
+
+/// How long an ended session is remembered for the idle notice
+/// ("Inaktivität festgestellt" instead of a plain login page).
+pub const EXPIRED_SESSION_GRACE: Duration = Duration::from_secs(24 * 3600);
+
+/// What one run removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Removed {
+    pub sessions: usize,
+    pub links: usize,
+    pub audit: usize,
+}
+
+impl Removed {
+    pub fn total(&self) -> usize {
+        self.sessions + self.links + self.audit
+    }
+}
+
+pub fn run(store: &Store, config: &Config, now: Timestamp) -> Result<Removed, Error> {
+    let sec = &config.security;
+    let idle = sec.session_idle + EXPIRED_SESSION_GRACE;
+    let lifetime = sec.session_lifetime + EXPIRED_SESSION_GRACE;
+    let mut removed = Removed::default();
+
+    let sessions =
+        store.read(|tx| store::sessions::find_expired(tx, |s| !s.is_live(now, idle, lifetime)))?;
+    for chunk in sessions.chunks(BATCH) {
+        store.write(|tx| {
+            for hash in chunk {
+                store::sessions::delete(tx, hash)?;
+            }
+            Ok::<_, Error>(())
+        })?;
+        removed.sessions += chunk.len();
+    }
+
+    loop {
+        let links = store.read(|tx| store::links::find_expired(tx, now, BATCH))?;
+        if links.is_empty() {
+            break;
+        }
+        store.write(|tx| {
+            for hash in &links {
+                store::links::delete(tx, hash)?;
+            }
+            Ok::<_, Error>(())
+        })?;
+        removed.links += links.len();
+        if links.len() < BATCH {
+            break;
+        }
+    }
+
+    let keep = SignedDuration::from_hours(24 * i64::from(config.retention.audit_days));
+    let before = now.checked_sub(keep).unwrap_or(Timestamp::MIN);
+    while store.read(|tx| store::audit::has_older_than(tx, before))? {
+        let n = store.write(|tx| store::audit::purge_older_than(tx, before, BATCH))?;
+        removed.audit += n;
+        if n < BATCH {
+            break;
+        }
+    }
+    if removed.audit > 0 {
+        // The deletion itself is recorded, as a count.
+        store.write(|tx| {
+            store::audit::append(
+                tx,
+                &crate::domain::audit::AuditEntry::new(
+                    now,
+                    "System",
+                    "audit.retention",
+                    format!(
+                        "{} Protokolleinträge älter als {} Tage gelöscht",
+                        removed.audit, config.retention.audit_days
+                    ),
+                ),
+            )
+        })?;
+    }
+    Ok(removed)
+}

@@ -1,0 +1,147 @@
+//! Loading sessions on every request, and their activity.
+//!
+//! Reading a page must not write to the store (redb has one writer; a page
+//! view would wait behind every large commit). So a request only records
+//! its session's activity in memory ([`SessionActivity`]); the jobs persist
+//! it in batches. The idle timeout stays exact because it is checked
+//! against the newer of the stored and the remembered activity. A batch
+//! only updates sessions that still exist, so a session that was ended in
+//! the meantime (logout, password change, lock, authenticator reset) can
+//! never be brought back by a late write.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use jiff::Timestamp;
+
+use super::Error;
+use crate::config::SecurityConfig;
+use crate::domain::account::Account;
+use crate::domain::session::{Session, Stage};
+use crate::store::{self, Store};
+
+/// Sessions remembered at most before a batch is written early; bounds the
+/// memory of the activity map.
+const MAX_REMEMBERED: usize = 50_000;
+
+/// The latest activity per session (by key hash) not yet in the store.
+#[derive(Default)]
+pub struct SessionActivity {
+    seen: Mutex<HashMap<String, Timestamp>>,
+}
+
+impl SessionActivity {
+    /// Remembers activity of a session; returns true when the map is full
+    /// and should be persisted now.
+    pub fn touch(&self, key_hash: &str, now: Timestamp) -> bool {
+        let Ok(mut map) = self.seen.lock() else {
+            return false;
+        };
+        match map.get_mut(key_hash) {
+            Some(t) if *t >= now => {}
+            Some(t) => *t = now,
+            None => {
+                map.insert(key_hash.to_owned(), now);
+            }
+        }
+        map.len() >= MAX_REMEMBERED
+    }
+
+    fn remembered(&self, key_hash: &str) -> Option<Timestamp> {
+        self.seen.lock().ok()?.get(key_hash).copied()
+    }
+
+    fn forget(&self, key_hash: &str) {
+        if let Ok(mut map) = self.seen.lock() {
+            map.remove(key_hash);
+        }
+    }
+
+    /// Writes the remembered activity to the store in one transaction (not
+    /// forced to disk: losing it in a crash only shortens idle sessions).
+    /// Returns how many sessions were updated.
+    pub fn persist(&self, store: &Store) -> Result<usize, Error> {
+        let batch: Vec<(String, Timestamp)> = match self.seen.lock() {
+            Ok(mut map) => map.drain().collect(),
+            Err(_) => return Ok(0),
+        };
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let result = store.write_relaxed(|tx| {
+            let mut n = 0;
+            for (hash, at) in &batch {
+                if store::sessions::record_activity(tx, hash, *at)? {
+                    n += 1;
+                }
+            }
+            Ok::<_, Error>(n)
+        });
+        if result.is_err() {
+            // Keep the activity for the next attempt.
+            for (hash, at) in batch {
+                self.touch(&hash, at);
+            }
+        }
+        result
+    }
+}
+
+/// A live session with its account.
+pub struct Loaded {
+    pub session: Session,
+    pub account: Account,
+}
+
+/// What the cookie of a request leads to.
+pub enum Lookup {
+    Live(Box<Loaded>),
+    /// No such session (never was, or ended and removed).
+    None,
+    /// The session ended now; `idle` tells whether through inactivity.
+    Ended {
+        idle: bool,
+    },
+}
+
+/// Loads the session `key_hash` and counts the request as its activity.
+/// An expired session (or one whose account is gone or locked) is ended.
+pub fn load(
+    store: &Store,
+    activity: &SessionActivity,
+    sec: &SecurityConfig,
+    key_hash: &str,
+    now: Timestamp,
+) -> Result<Lookup, Error> {
+    let found = store.read(|tx| {
+        let Some(session) = store::sessions::get(tx, key_hash)? else {
+            return Ok::<_, store::Error>(None);
+        };
+        let account = store::accounts::get(tx, &session.account)?;
+        Ok(Some((session, account)))
+    })?;
+    let Some((mut session, account)) = found else {
+        activity.forget(key_hash);
+        return Ok(Lookup::None);
+    };
+    if let Some(seen) = activity.remembered(key_hash) {
+        session.last_seen = session.last_seen.max(seen);
+    }
+    let live = session.is_live(now, sec.session_idle, sec.session_lifetime);
+    let usable = account.as_ref().is_some_and(|a| !a.admin_locked);
+    if !live || !usable {
+        activity.forget(key_hash);
+        // Rare (once per ended session): end it for good right away.
+        store.write(|tx| store::sessions::delete(tx, key_hash))?;
+        let idle = session.stage == Stage::Full && session.idle_expired(now, sec.session_idle);
+        return Ok(Lookup::Ended { idle });
+    }
+    let Some(account) = account else {
+        return Ok(Lookup::None);
+    };
+    if activity.touch(key_hash, now) {
+        activity.persist(store)?;
+    }
+    session.last_seen = now;
+    Ok(Lookup::Live(Box::new(Loaded { session, account })))
+}

@@ -1,0 +1,28 @@
+//! Stored counters: the numbers a page shows ("1 - 20 von N", the Kassen
+//! home's figures) are kept in step with the records in the same write
+//! transaction, so no page counts by scanning.
+
+use redb::{ReadableTable, WriteTransaction};
+
+use super::{Error, ReadAccess, tables};
+
+pub fn get(tx: &impl ReadAccess, name: &str) -> Result<u64, Error> {
+    Ok(tx
+        .open(tables::COUNTERS)?
+        .get(name)?
+        .map(|v| v.value())
+        .unwrap_or(0))
+}
+
+/// Adds `delta` (may be negative) to the counter `name`; never below zero.
+pub fn add(tx: &WriteTransaction, name: &str, delta: i64) -> Result<(), Error> {
+    let mut table = tx.open_table(tables::COUNTERS)?;
+    let current = table.get(name)?.map(|v| v.value()).unwrap_or(0);
+    let next = current.saturating_add_signed(delta);
+    if next == 0 {
+        table.remove(name)?;
+    } else {
+        table.insert(name, next)?;
+    }
+    Ok(())
+}
