@@ -42,6 +42,11 @@ pub fn managed(tx: &impl ReadAccess, id: &str) -> Result<Account, Error> {
     store::accounts::get(tx, &id)?.ok_or(Error::NotFound)
 }
 
+/// [`managed`] in its own read transaction.
+pub fn managed_account(store: &Store, id: &str) -> Result<Account, Error> {
+    store.read(|tx| managed(tx, id))
+}
+
 fn birth_date(
     check: &mut Check,
     value: &str,

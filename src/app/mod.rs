@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit_log;
 pub mod auth;
+pub mod backups;
 pub mod credentials;
 pub mod demo;
 pub mod faq;
@@ -12,6 +13,7 @@ pub mod housekeeping;
 pub mod kassen_accounts;
 pub mod kassen_home;
 pub mod links;
+pub mod ops;
 pub mod org_settings;
 pub mod orgs;
 pub mod passwords;

@@ -114,6 +114,11 @@ pub fn load(tx: &impl ReadAccess, org: OrgId, id: &str) -> Result<Account, Error
     }
 }
 
+/// [`load`] in its own read transaction.
+pub fn get(store: &Store, org: OrgId, id: &str) -> Result<Account, Error> {
+    store.read(|tx| load(tx, org, id))
+}
+
 fn load_org(tx: &impl ReadAccess, org: OrgId) -> Result<Organisation, Error> {
     store::orgs::get(tx, org)?.ok_or(Error::NotFound)
 }

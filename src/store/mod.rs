@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod backup;
+pub mod blobs;
 pub mod codec;
 pub mod counters;
 pub mod faq;
@@ -140,6 +141,21 @@ impl Store {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         true
+    }
+
+    /// Whether the store can take writes, checked without writing: a write
+    /// transaction can be begun (and is aborted) and the file is writable.
+    pub fn check_writable(&self) -> Result<(), Error> {
+        let tx = self.db.begin_write()?;
+        tx.abort()?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&self.path)
+            .map(drop)
+            .map_err(|source| Error::Io {
+                path: self.path.clone(),
+                source,
+            })
     }
 
     /// Size of the database file in bytes.

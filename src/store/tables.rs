@@ -113,6 +113,14 @@ pub const FAQ: TableDefinition<u64, &[u8]> = TableDefinition::new("faq");
 /// `domain::help::FeedbackEntry` (JSON). Added in schema version 3.
 pub const FEEDBACK: TableDefinition<u64, &[u8]> = TableDefinition::new("feedback");
 
+/// Binary data by blob id → total length in bytes (see `store::blobs`).
+/// Added in schema version 4.
+pub const BLOBS: TableDefinition<u64, u64> = TableDefinition::new("blobs");
+
+/// The bytes of each blob: `(blob id, chunk number)` → at most 1 MiB of raw
+/// bytes. Added in schema version 4.
+pub const BLOB_CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("blob_chunks");
+
 /// Calls `$m!(NAME)` for every table, so that code handling all tables
 /// (creation, backup) cannot forget one.
 macro_rules! for_each_table {
@@ -139,6 +147,8 @@ macro_rules! for_each_table {
         $m!(LINKS_BY_EXPIRY);
         $m!(FAQ);
         $m!(FEEDBACK);
+        $m!(BLOBS);
+        $m!(BLOB_CHUNKS);
     };
 }
 pub(crate) use for_each_table;

@@ -10,7 +10,6 @@ use super::session::Authed;
 use super::state::AppState;
 use crate::domain::account::Role;
 use crate::domain::org::Organisation;
-use crate::store;
 
 /// Kassen-Portaladministration.
 pub struct KassenAdmin(pub Authed);
@@ -72,7 +71,7 @@ impl FromRequestParts<AppState> for OrgUser {
 
 async fn load_org(state: &AppState, id: u64) -> Result<Organisation, AppError> {
     state
-        .blocking(move |st| Ok::<_, AppError>(st.store.read(|tx| store::orgs::get(tx, id))?))
-        .await?
-        .ok_or(AppError::NotFound)
+        .blocking(move |st| crate::app::orgs::get(&st.store, id))
+        .await
+        .map_err(AppError::from)
 }

@@ -18,7 +18,6 @@ use crate::app::org_settings::{self, MAX_GROUP_EMAILS};
 use crate::app::users::{self, MailboxRow};
 use crate::domain::account::Account;
 use crate::domain::org::{GroupMailbox, Organisation, ReceiptTarget};
-use crate::store;
 use crate::views::org as v;
 
 /// Paths of this area.
@@ -45,7 +44,7 @@ fn actor(admin: &OrgAdmin) -> Actor {
 
 async fn load_org(state: &AppState, id: u64) -> Result<Organisation, AppError> {
     state
-        .blocking(move |st| Ok::<_, AppError>(st.store.read(|tx| store::orgs::get(tx, id))?))
+        .blocking(move |st| crate::app::orgs::get(&st.store, id).map(Some))
         .await?
         .or_not_found()
 }

@@ -229,7 +229,7 @@ async fn target(
 ) -> Result<crate::domain::account::Account, super::error::AppError> {
     let org = admin.org.id;
     Ok(state
-        .blocking(move |st| st.store.read(|tx| users::load(tx, org, &id)))
+        .blocking(move |st| users::get(&st.store, org, &id))
         .await?)
 }
 

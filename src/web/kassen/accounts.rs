@@ -11,7 +11,6 @@ use crate::app::kassen_accounts::{
 use crate::app::{self, Actor};
 use crate::domain::account::{Account, Role, Status};
 use crate::domain::org::{Bereich, Organisation};
-use crate::store;
 use crate::views::kassen::{admins as va, staff as vs};
 use crate::web::error::{AppError, WebResult};
 use crate::web::guards::KassenAdmin;
@@ -55,14 +54,12 @@ async fn load(
 ) -> Result<(Account, Option<Organisation>), AppError> {
     let (account, org) = state
         .blocking(move |st| {
-            st.store.read(|tx| {
-                let a = ka::managed(tx, &id)?;
-                let org = match a.org() {
-                    Some(o) => store::orgs::get(tx, o)?,
-                    None => None,
-                };
-                Ok::<_, app::Error>((a, org))
-            })
+            let a = ka::managed_account(&st.store, &id)?;
+            let org = match a.org() {
+                Some(o) => app::orgs::get(&st.store, o).ok(),
+                None => None,
+            };
+            Ok::<_, app::Error>((a, org))
         })
         .await?;
     if !kind.fits(&account) {
@@ -72,9 +69,7 @@ async fn load(
 }
 
 async fn all_orgs(state: &AppState) -> Result<Vec<Organisation>, AppError> {
-    let mut orgs = state
-        .blocking(|st| Ok::<_, AppError>(st.store.read(store::orgs::all)?))
-        .await?;
+    let mut orgs = state.blocking(|st| app::orgs::all(&st.store)).await?;
     orgs.sort_by_key(|o| o.name.to_lowercase());
     Ok(orgs)
 }

@@ -5,8 +5,6 @@ use axum::response::{IntoResponse, Redirect};
 
 use super::{Params, param, render};
 use crate::backup;
-use crate::domain::audit::AuditEntry;
-use crate::store;
 use crate::views::kassen::backup as v;
 use crate::web::error::{AppError, WebResult};
 use crate::web::guards::KassenAdmin;
@@ -50,31 +48,10 @@ pub async fn create(
 ) -> WebResult {
     let actor = k.0.account.id.to_string();
     let client = k.0.ctx.client_text();
+    let actor = crate::app::Actor { id: actor, client };
     let outcome = state
         .blocking(move |st| {
-            let now = st.now();
-            let result = backup::create_scheduled(&st.store, &st.config, now);
-            let (action, detail) = match &result {
-                Ok((path, summary)) => (
-                    "backup.created",
-                    format!(
-                        "Datensicherung erstellt: {} ({} Datensätze)",
-                        path.display(),
-                        summary.records()
-                    ),
-                ),
-                Err(e) => (
-                    "backup.failed",
-                    format!("Datensicherung fehlgeschlagen: {e}"),
-                ),
-            };
-            st.store.write(|tx| {
-                store::audit::append(
-                    tx,
-                    &AuditEntry::new(now, actor.as_str(), action, detail).client(client),
-                )
-            })?;
-            Ok::<_, AppError>(result.is_ok())
+            crate::app::backups::create_now(&st.store, &st.config, &actor, st.now())
         })
         .await?;
     let key = if outcome { "erstellt" } else { "fehler" };

@@ -7,7 +7,6 @@ use super::{Params, paging, param, render};
 use crate::app::Actor;
 use crate::app::feedback::{self, InboxFilter};
 use crate::domain::help::FeedbackKind;
-use crate::store;
 use crate::views::kassen::feedback as v;
 use crate::web::error::{AppError, WebResult};
 use crate::web::guards::KassenAdmin;
@@ -63,7 +62,7 @@ pub async fn details(
         .blocking(move |st| {
             let entry = feedback::get(&st.store, id)?;
             let org = match entry.org {
-                Some(o) => st.store.read(|tx| store::orgs::get(tx, o))?,
+                Some(o) => crate::app::orgs::get(&st.store, o).ok(),
                 None => None,
             };
             Ok::<_, AppError>((entry, org.map(|o| format!("{} ({})", o.name, o.number))))
