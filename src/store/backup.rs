@@ -76,8 +76,15 @@ pub fn backup_offline(data_dir: &Path, out: &Path) -> Result<Summary, Error> {
     copy_snapshot(&db.begin_read()?, out)
 }
 
-/// Copies every table of the snapshot `src` into a new file at `out` and
-/// checks that the copy holds exactly the same records.
+/// Records copied per write transaction of the copy.
+const COPY_BATCH_RECORDS: usize = 10_000;
+/// Bytes copied per write transaction of the copy: bounds the memory of a
+/// backup of a large store (blobs are up to 1 MiB per record).
+const COPY_BATCH_BYTES: usize = 32 * 1024 * 1024;
+
+/// Copies every table of the snapshot `src` into a new file at `out`, in
+/// batches of small transactions, and checks in one pass over both that the
+/// copy holds exactly the same records.
 fn copy_snapshot(src: &redb::ReadTransaction, out: &Path) -> Result<Summary, Error> {
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
@@ -86,35 +93,90 @@ fn copy_snapshot(src: &redb::ReadTransaction, out: &Path) -> Result<Summary, Err
     let _ = std::fs::remove_file(&tmp);
     {
         let dst_db = Database::create(&tmp)?;
-        let dst = super::begin_write(&dst_db)?;
         macro_rules! copy {
             ($t:ident) => {{
                 let from = src.open_table(tables::$t)?;
-                let mut to = dst.open_table(tables::$t)?;
-                for entry in from.iter()? {
-                    let (k, v) = entry?;
-                    to.insert(k.value(), v.value())?;
+                let mut iter = from.iter()?;
+                loop {
+                    let mut dst = dst_db.begin_write()?;
+                    dst.set_durability(redb::Durability::None)?;
+                    let mut finished = false;
+                    {
+                        let mut to = dst.open_table(tables::$t)?;
+                        let (mut records, mut bytes) = (0usize, 0usize);
+                        loop {
+                            let Some(entry) = iter.next() else {
+                                finished = true;
+                                break;
+                            };
+                            let (k, v) = entry?;
+                            bytes += redb_value_bytes(&tables::$t, &v).len();
+                            to.insert(k.value(), v.value())?;
+                            records += 1;
+                            if records >= COPY_BATCH_RECORDS || bytes >= COPY_BATCH_BYTES {
+                                break;
+                            }
+                        }
+                    }
+                    dst.commit()?;
+                    if finished {
+                        break;
+                    }
                 }
             }};
         }
         tables::for_each_table!(copy);
-        dst.commit()?;
+        // One durable commit makes every batch durable.
+        super::begin_write(&dst_db)?.commit()?;
     }
-    let expected = digests(src)?;
-    let copied = {
+    let verified = {
         let db = redb::ReadOnlyDatabase::open(&tmp)?;
-        digests(&db.begin_read()?)?
+        same_records(src, &db.begin_read()?)
     };
-    if copied != expected {
+    if let Err(detail) = verified? {
         let _ = std::fs::remove_file(&tmp);
         return Err(Error::Corrupt {
             table: "backup",
-            detail: "the copy does not match the store".to_owned(),
+            detail: format!("the copy does not match the store: {detail}"),
         });
     }
     sync_file(&tmp)?;
     std::fs::rename(&tmp, out).map_err(io(out))?;
     inspect(out)
+}
+
+/// Compares two snapshots table by table, record by record, in one pass
+/// over both; `Ok(Err(table))` names the first table that differs.
+fn same_records(
+    a: &redb::ReadTransaction,
+    b: &redb::ReadTransaction,
+) -> Result<Result<(), &'static str>, Error> {
+    macro_rules! compare {
+        ($t:ident) => {{
+            let ta = a.open_table(tables::$t)?;
+            let tb = b.open_table(tables::$t)?;
+            let mut ia = ta.iter()?;
+            let mut ib = tb.iter()?;
+            loop {
+                match (ia.next(), ib.next()) {
+                    (None, None) => break,
+                    (Some(x), Some(y)) => {
+                        let (ka, va) = x?;
+                        let (kb, vb) = y?;
+                        if redb_bytes(&tables::$t, &ka) != redb_bytes(&tables::$t, &kb)
+                            || redb_value_bytes(&tables::$t, &va)
+                                != redb_value_bytes(&tables::$t, &vb)
+                        {
+                            return Ok(Err(stringify!($t)));
+                        }
+                    }
+                    _ => return Ok(Err(stringify!($t))),
+                }
+            }
+        }};
+    }
+    tables::for_each_table!(compare);
+    Ok(Ok(()))
 }
 
 /// Per table: the number of records and a SHA-256 over every key and value
