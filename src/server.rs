@@ -52,12 +52,15 @@ pub struct ServerHandle {
     tasks: Vec<JoinHandle<()>>,
     store: Store,
     clock: Clock,
+    /// The application state, for the operations below; dropped at shutdown.
+    state: Option<AppState>,
 }
 
 impl ServerHandle {
     /// Stops accepting connections, lets running requests finish and waits
     /// for the background jobs.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
+        self.state = None;
         let _ = self.shutdown.send(true);
         for t in self.tasks {
             let _ = t.await;
@@ -77,6 +80,23 @@ impl ServerHandle {
     pub async fn wait(mut self) {
         if let Some(first) = self.tasks.first_mut() {
             let _ = first.await;
+        }
+    }
+
+    /// Writes the remembered session activity now (the jobs do it every few
+    /// seconds); returns how many sessions were updated.
+    pub fn persist_session_activity(&self) -> Result<usize, crate::app::Error> {
+        match &self.state {
+            Some(st) => st.activity.persist(&st.store),
+            None => Ok(0),
+        }
+    }
+
+    /// Runs the housekeeping job now (it runs every minute by itself).
+    pub fn run_housekeeping(&self) -> Result<crate::app::housekeeping::Removed, crate::app::Error> {
+        match &self.state {
+            Some(st) => crate::app::housekeeping::run(&st.store, &st.config, st.now()),
+            None => Ok(Default::default()),
         }
     }
 
@@ -220,7 +240,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         state.config.data_dir.clone(),
         shutdown_rx.clone(),
     ));
-    let jobs = tokio::spawn(crate::jobs::run(state, shutdown_rx));
+    let jobs = tokio::spawn(crate::jobs::run(state.clone(), shutdown_rx));
 
     tracing::info!("listening on {scheme}://{local_addr}");
     Ok(ServerHandle {
@@ -240,6 +260,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         ],
         store,
         clock: opts.clock,
+        state: Some(state),
     })
 }
 

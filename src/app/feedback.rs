@@ -102,13 +102,41 @@ pub struct InboxFilter {
     pub done: Option<bool>,
 }
 
-/// Messages matching `filter`, newest first.
-pub fn list(store: &Store, filter: InboxFilter) -> Result<Vec<FeedbackEntry>, Error> {
-    let mut all = store.read(store::feedback::all_newest_first)?;
-    all.retain(|e| {
-        filter.kind.is_none_or(|k| e.kind == k) && filter.done.is_none_or(|d| e.done == d)
-    });
-    Ok(all)
+/// One page of the inbox.
+pub struct InboxPage {
+    pub entries: Vec<FeedbackEntry>,
+    /// Messages matching the filter in all (from stored counters).
+    pub total: usize,
+    pub page: usize,
+}
+
+/// Page `page` (1-based, clamped) of the messages matching `filter`,
+/// newest first.
+pub fn list(store: &Store, filter: InboxFilter, page: usize) -> Result<InboxPage, Error> {
+    let kinds: Vec<FeedbackKind> = FeedbackKind::ALL
+        .into_iter()
+        .filter(|k| filter.kind.is_none_or(|f| f == *k))
+        .collect();
+    let states: Vec<bool> = [false, true]
+        .into_iter()
+        .filter(|d| filter.done.is_none_or(|f| f == *d))
+        .collect();
+    store.read(|tx| {
+        let mut total = 0;
+        for k in &kinds {
+            for d in &states {
+                total += store::feedback::count(tx, *k, *d)? as usize;
+            }
+        }
+        let per_page = crate::domain::PAGE_SIZE;
+        let page = page.clamp(1, total.div_ceil(per_page).max(1));
+        let entries = store::feedback::page(tx, &kinds, &states, (page - 1) * per_page, per_page)?;
+        Ok(InboxPage {
+            entries,
+            total,
+            page,
+        })
+    })
 }
 
 pub fn get(store: &Store, id: u64) -> Result<FeedbackEntry, Error> {

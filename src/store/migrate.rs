@@ -105,6 +105,7 @@ fn build_indexes(tx: &redb::WriteTransaction) -> Result<(), Error> {
     super::sessions::reindex(tx)?;
     super::links::reindex(tx)?;
     super::audit::reindex(tx)?;
+    super::feedback::reindex(tx)?;
     Ok(())
 }
 

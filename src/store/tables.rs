@@ -113,6 +113,11 @@ pub const FAQ: TableDefinition<u64, &[u8]> = TableDefinition::new("faq");
 /// `domain::help::FeedbackEntry` (JSON). Added in schema version 3.
 pub const FEEDBACK: TableDefinition<u64, &[u8]> = TableDefinition::new("feedback");
 
+/// Index of the feedback and support inbox: `(kind, done, id)`, kind 0 =
+/// Feedback, 1 = Support. Added in schema version 4.
+pub const FEEDBACK_BY_STATE: TableDefinition<(u8, u8, u64), ()> =
+    TableDefinition::new("feedback_by_state");
+
 /// Binary data by blob id → total length in bytes (see `store::blobs`).
 /// Added in schema version 4.
 pub const BLOBS: TableDefinition<u64, u64> = TableDefinition::new("blobs");
@@ -147,6 +152,7 @@ macro_rules! for_each_table {
         $m!(LINKS_BY_EXPIRY);
         $m!(FAQ);
         $m!(FEEDBACK);
+        $m!(FEEDBACK_BY_STATE);
         $m!(BLOBS);
         $m!(BLOB_CHUNKS);
     };

@@ -10,6 +10,7 @@ mod browser;
 mod config;
 mod demo;
 mod foundation;
+mod foundations;
 mod harness;
 mod help;
 mod kassen;

@@ -72,7 +72,7 @@ pub fn list(
                 } }
                 tbody {
                     @if entries.is_empty() { (empty_row(5)) }
-                    @for e in &entries[paging.range()] {
+                    @for e in entries {
                         tr class={ "clickable" @if !e.done { " unread" } } {
                             td { (e.kind.label()) }
                             td { a href={ "/kassen/rueckmeldungen/" (e.id) } { (e.subject) } }

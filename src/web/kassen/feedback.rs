@@ -3,10 +3,11 @@
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 
-use super::{Params, paging, param, render};
+use super::{Params, param, render};
 use crate::app::Actor;
 use crate::app::feedback::{self, InboxFilter};
 use crate::domain::help::FeedbackKind;
+use crate::views::components::Paging;
 use crate::views::kassen::feedback as v;
 use crate::web::error::{AppError, WebResult};
 use crate::web::guards::KassenAdmin;
@@ -38,10 +39,12 @@ pub async fn list(
     Query(p): Query<Params>,
 ) -> WebResult {
     let f = filter(&p);
-    let entries = state
-        .blocking(move |st| feedback::list(&st.store, f))
+    let page = param(&p, "seite").parse().unwrap_or(1);
+    let inbox = state
+        .blocking(move |st| feedback::list(&st.store, f, page))
         .await?;
-    let pg = paging(&p, entries.len());
+    let pg = Paging::new(inbox.page, inbox.total);
+    let entries = inbox.entries;
     Ok(render(
         &k.0,
         &state,

@@ -197,6 +197,26 @@ impl TestServer {
         &self.dir
     }
 
+    /// Writes the session activity the server remembers in memory now.
+    #[track_caller]
+    pub fn persist_session_activity(&self) -> usize {
+        match self.handle.as_ref().map(|h| h.persist_session_activity()) {
+            Some(Ok(n)) => n,
+            Some(Err(e)) => panic!("persisting session activity failed: {e}"),
+            None => panic!("the server was shut down"),
+        }
+    }
+
+    /// Runs the housekeeping job now.
+    #[track_caller]
+    pub fn run_housekeeping(&self) -> meine_versorgung::app::housekeeping::Removed {
+        match self.handle.as_ref().map(|h| h.run_housekeeping()) {
+            Some(Ok(r)) => r,
+            Some(Err(e)) => panic!("housekeeping failed: {e}"),
+            None => panic!("the server was shut down"),
+        }
+    }
+
     /// Moves the server's clock forward: durations (idle timeout, link
     /// validity, Sperrfrist) pass without sleeping.
     #[track_caller]
