@@ -181,6 +181,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
             config.security.address_failure_limit,
             config.security.address_failure_window,
         ),
+        resets: crate::web::state::ResetThrottles::new(&config.security),
         submissions: AddressThrottle::new(
             crate::web::help::SUBMISSION_LIMIT,
             crate::web::help::SUBMISSION_WINDOW,

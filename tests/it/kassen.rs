@@ -235,7 +235,7 @@ async fn second_factor_switch_authenticator_reset_and_lock() {
     let refused = password_step(&server.client(), &id, PASSWORD).await;
     refused
         .assert_status(200)
-        .assert_contains("Ihr Nutzerkonto ist gesperrt");
+        .assert_contains("Die Anmeldung ist fehlgeschlagen.");
     let details = kasse.get(&details_path).await;
     details
         .form_with_button("Nutzer:in entsperren")

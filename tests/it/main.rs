@@ -15,5 +15,6 @@ mod help;
 mod kassen;
 mod mail;
 mod operations;
+mod security;
 mod setup;
 mod users;
