@@ -12,6 +12,7 @@ pub mod kassen_accounts;
 pub mod links;
 pub mod org_settings;
 pub mod orgs;
+pub mod outbox;
 pub mod passwords;
 pub mod search;
 pub mod setup;

@@ -86,7 +86,6 @@ mod tests {
             id: 1,
             to: "a@example.org".to_owned(),
             subject: String::new(),
-            raw: Vec::new(),
             text: String::new(),
             confidential: false,
             state: crate::domain::mail::MailState::Queued,
@@ -95,6 +94,8 @@ mod tests {
             next_attempt_at: due,
             sent_at: None,
             last_error: None,
+            live_body: false,
+            body_removed: false,
         }
     }
 

@@ -316,3 +316,159 @@ async fn wrong_old_passwords_in_einstellungen_count_like_failed_logins() {
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert!(rows.iter().all(|r| r.contains("falsches altes Passwort")));
 }
+
+// ---------------------------------------------------------------------------
+// Live links and TANs are not readable in the store, backups or Postausgang
+// ---------------------------------------------------------------------------
+
+/// Whether `needle` occurs in the bytes of `path`.
+fn file_contains(path: &std::path::Path, needle: &str) -> bool {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_links_and_tans_are_not_readable_in_the_store_backups_or_the_postausgang() {
+    let smtp = SmtpServer::start().await;
+    let (server, kassen, admin) =
+        start_with_kassen_and_admin(TestServer::builder().smtp(&smtp)).await;
+    let kasse = signed_in(&server, &kassen).await;
+    let details_path = format!("/kassen/administratoren/{}", admin.id);
+    kasse
+        .get(&details_path)
+        .await
+        .form_with_button("Zweiten Faktor auf E-Mail-TAN umstellen")
+        .submit(&kasse)
+        .await
+        .assert_redirect(&details_path);
+
+    // A reset link and a TAN, both live.
+    let anon = server.client();
+    forgot(&anon, &admin.id).await.assert_status(200);
+    let reset = nth_mail(&smtp, &admin.email, SET_PASSWORD_SUBJECT, 1).await;
+    let link = reset.only_link();
+    let token = link.split("token=").nth(1).expect("token").to_owned();
+    let client = server.client();
+    let res = password_step(&client, &admin.id, &admin.password).await;
+    res.assert_redirect("/login/tan");
+    let tan_page = client.follow(&res).await;
+    let tan = tan_in(&nth_mail(&smtp, &admin.email, TAN_SUBJECT, 1).await);
+    let tan_text = format!("lautet: {tan}");
+
+    // A backup now, while both are live.
+    kasse
+        .get("/kassen/datensicherung")
+        .await
+        .form_with_button("Sicherung jetzt erstellen")
+        .submit(&kasse)
+        .await;
+    let backups: Vec<_> = std::fs::read_dir(server.data_dir().join("backups"))
+        .expect("backup directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    let db = server.data_dir().join("meine-versorgung.redb");
+    for file in [&db, &backups[0]] {
+        assert!(
+            !file_contains(file, &token),
+            "{} holds the live link",
+            file.display()
+        );
+        assert!(
+            !file_contains(file, &tan_text),
+            "{} holds the TAN",
+            file.display()
+        );
+    }
+
+    // The Postausgang names both mails but shows neither secret.
+    let outbox = kasse.get("/kassen/postausgang").await;
+    outbox
+        .assert_status(200)
+        .assert_contains(SET_PASSWORD_SUBJECT)
+        .assert_contains(TAN_SUBJECT);
+    let mut pages = vec![outbox.body.clone()];
+    for href in outbox
+        .html()
+        .select_attrs("a[href^='/kassen/postausgang/']", "href")
+    {
+        let page = kasse.get(&href).await;
+        page.assert_status(200);
+        pages.push(page.body.clone());
+    }
+    assert!(pages.len() >= 3, "both mails are listed");
+    for body in &pages {
+        assert!(
+            !body.contains(&token),
+            "the Postausgang shows the live link"
+        );
+        assert!(!body.contains(&tan_text), "the Postausgang shows the TAN");
+    }
+    assert!(pages.iter().any(|b| b.contains("[Link entfernt]")));
+    assert!(pages.iter().any(|b| b.contains("lautet: [TAN entfernt]")));
+    // Each view of a mail is in the Protokoll.
+    assert_eq!(
+        protocol_rows(&kasse, "mail.viewed").await.len(),
+        pages.len() - 1
+    );
+
+    // The mails that arrived work: the TAN signs in, the link sets a password.
+    submit_tan(&client, &tan_page, &tan)
+        .await
+        .assert_redirect("/");
+    set_password_with_link(&anon, &link, NEW_PASSWORD).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_postausgang_pages_newest_first_with_a_cursor() {
+    let smtp = SmtpServer::start().await;
+    let (server, kassen, admin) = start_with_kassen_and_admin(
+        TestServer::builder()
+            .smtp(&smtp)
+            .env("MV_SECURITY__RESET_LIMIT", "100")
+            .env("MV_SECURITY__RESET_ADDRESS_LIMIT", "100"),
+    )
+    .await;
+    let anon = server.client();
+    for _ in 0..55 {
+        forgot(&anon, &admin.id).await.assert_status(200);
+    }
+    nth_mail(&smtp, &admin.email, SET_PASSWORD_SUBJECT, 55).await;
+    let kasse = signed_in(&server, &kassen).await;
+    let first = kasse.get("/kassen/postausgang").await;
+    let links = |p: &Page| {
+        p.html()
+            .select_attrs("a[href^='/kassen/postausgang/']", "href")
+    };
+    let ids = |p: &Page| -> Vec<u64> {
+        links(p)
+            .iter()
+            .filter_map(|h| h.rsplit('/').next()?.parse().ok())
+            .collect()
+    };
+    let page1 = ids(&first);
+    assert_eq!(page1.len(), 50);
+    assert!(
+        page1.windows(2).all(|w| w[0] > w[1]),
+        "newest first: {page1:?}"
+    );
+    let older = first.html().link_hrefs("Ältere E-Mails");
+    assert_eq!(older.len(), 1);
+    let second = kasse.get(&older[0]).await;
+    let page2 = ids(&second);
+    assert_eq!(page2.len(), 5, "the rest: {page2:?}");
+    assert!(page2.iter().all(|id| *id < page1[49]));
+    assert!(second.html().link_hrefs("Ältere E-Mails").is_empty());
+    // The filter by state uses the index.
+    let sent = kasse.get("/kassen/postausgang?status=versendet").await;
+    sent.assert_status(200);
+    assert!(!ids(&sent).is_empty());
+    let queued = kasse.get("/kassen/postausgang?status=warteschlange").await;
+    assert!(ids(&queued).len() <= ids(&sent).len());
+    // The Kassen home shows the stored figures.
+    kasse
+        .get("/")
+        .await
+        .assert_contains("Postausgang")
+        .assert_contains("fehlgeschlagen");
+}

@@ -16,8 +16,8 @@ pub struct Overview {
     pub orgs: usize,
     pub admins: usize,
     pub staff: usize,
-    pub mail_queued: usize,
-    pub mail_failed: usize,
+    pub mail_queued: u64,
+    pub mail_failed: u64,
     /// When the newest backup was taken, formatted.
     pub last_backup: Option<String>,
 }

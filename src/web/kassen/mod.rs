@@ -21,7 +21,6 @@ use super::paths;
 use super::session::{Authed, Ctx};
 use super::state::AppState;
 use crate::domain::account::{Account, Role};
-use crate::domain::mail::MailState;
 use crate::views::components::Paging;
 use crate::views::kassen::Overview;
 
@@ -124,7 +123,7 @@ pub async fn home(state: &AppState, ctx: &Ctx, account: &Account) -> Result<Mark
         .blocking(|st| {
             Ok::<_, AppError>(st.store.read(|tx| {
                 let accounts = crate::store::accounts::all(tx)?;
-                let mails = crate::store::mail_queue::all(tx)?;
+                let mails = crate::store::mail_queue::counts(tx)?;
                 Ok::<_, crate::store::Error>(Overview {
                     orgs: crate::store::orgs::all(tx)?.len(),
                     admins: accounts
@@ -135,14 +134,9 @@ pub async fn home(state: &AppState, ctx: &Ctx, account: &Account) -> Result<Mark
                         .iter()
                         .filter(|a| matches!(a.role, Role::Kassen { .. }))
                         .count(),
-                    mail_queued: mails
-                        .iter()
-                        .filter(|m| m.state == MailState::Queued)
-                        .count(),
-                    mail_failed: mails
-                        .iter()
-                        .filter(|m| m.state == MailState::Failed)
-                        .count(),
+                    // Stored counters: the queue is not read.
+                    mail_queued: mails.queued,
+                    mail_failed: mails.failed,
                     last_backup: crate::backup::list(&st.config).first().map(|f| {
                         f.created
                             .map(crate::views::components::datetime)
