@@ -77,13 +77,11 @@ pub struct HttpConfig {
     /// Separate plain-HTTP listener for `/metrics`; unset: `/metrics` answers
     /// only loopback clients on the main port.
     pub metrics_addr: Option<SocketAddr>,
-    /// Longest time a client may take to send a request's header; then the
-    /// connection is closed.
+    /// Longest wait for a complete request header — on a new connection and
+    /// between the requests of a kept-alive one; then the connection is
+    /// closed (slow clients, idle keep-alive connections).
     #[serde(with = "duration_text")]
     pub header_timeout: Duration,
-    /// An idle keep-alive connection is closed after this time.
-    #[serde(with = "duration_text")]
-    pub idle_timeout: Duration,
     /// Open connections at most (plain HTTP and TLS together); further
     /// connections wait until one closes.
     pub max_connections: usize,
@@ -95,8 +93,7 @@ impl Default for HttpConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             trusted_proxies: Vec::new(),
             metrics_addr: None,
-            header_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(60),
+            header_timeout: Duration::from_secs(15),
             max_connections: 1024,
         }
     }
@@ -519,7 +516,6 @@ impl Config {
             ("security.email_tan_validity", s.email_tan_validity),
             ("security.reset_window", s.reset_window),
             ("http.header_timeout", self.http.header_timeout),
-            ("http.idle_timeout", self.http.idle_timeout),
             ("mail.smtp.timeout", self.mail.smtp.timeout),
             ("mail.retry_initial", self.mail.retry_initial),
         ] {

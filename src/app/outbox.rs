@@ -82,3 +82,54 @@ pub fn purge_old_mail_bodies(
     }
     Ok(store.write(|tx| store::mail_queue::purge_bodies(tx, cutoff, batch))?)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::mail::{Mailer, seal::SealKey, templates};
+
+    #[test]
+    fn old_delivered_bodies_go_in_batches_and_the_metadata_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let key = Arc::new(SealKey::load_or_create(dir.path()).unwrap());
+        let mailer = Mailer::new("portal@kasse.example", key);
+        let t0 = Timestamp::from_second(1_700_000_000).unwrap();
+        let day = SignedDuration::from_hours(24);
+        store
+            .write(|tx| {
+                for i in 0..5i32 {
+                    let t = templates::support_notification("Kim", "http://x/1");
+                    let id = mailer.enqueue(tx, "a@b.de", t, t0 + day * i)?;
+                    let mut m = store::mail_queue::get(tx, id)?.unwrap();
+                    // The last one is still queued.
+                    if i < 4 {
+                        m.state = MailState::Sent;
+                        store::mail_queue::put(tx, &m)?;
+                    }
+                }
+                Ok::<_, store::Error>(())
+            })
+            .unwrap();
+        // 30 days after the fourth mail: the first four are older than 30 days,
+        // the fifth (queued) stays whatever its age.
+        let now = t0 + day * 34;
+        assert_eq!(purge_old_mail_bodies(&store, now, 30, 3).unwrap(), 3);
+        assert_eq!(purge_old_mail_bodies(&store, now, 30, 3).unwrap(), 1);
+        assert_eq!(purge_old_mail_bodies(&store, now, 30, 3).unwrap(), 0);
+        store
+            .read(|tx| {
+                for id in 1..=4 {
+                    let m = store::mail_queue::get(tx, id)?.unwrap();
+                    assert!(m.body_removed && m.text.is_empty() && m.subject.contains("Support"));
+                    assert_eq!(store::mail_queue::raw(tx, id)?, None);
+                }
+                assert!(store::mail_queue::raw(tx, 5)?.is_some());
+                Ok::<_, store::Error>(())
+            })
+            .unwrap();
+        assert_eq!(counts(&store).unwrap().sent, 4);
+    }
+}

@@ -472,3 +472,95 @@ async fn the_postausgang_pages_newest_first_with_a_cursor() {
         .assert_contains("Postausgang")
         .assert_contains("fehlgeschlagen");
 }
+
+// ---------------------------------------------------------------------------
+// Connections: header timeout, idle keep-alive, connection cap
+// ---------------------------------------------------------------------------
+
+fn addr_of(server: &TestServer) -> std::net::SocketAddr {
+    let url = server.url("/");
+    let host = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    host.parse().expect("server address")
+}
+
+/// Reads until the peer closes; `Some(bytes)` when it closed within `within`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, within: Duration) -> Option<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let read = async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(within, read).await.ok().map(|_| got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_or_idle_client_is_disconnected_after_the_header_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let server = TestServer::builder()
+        .env("MV_HTTP__HEADER_TIMEOUT", "1s")
+        .start()
+        .await;
+    let addr = addr_of(&server);
+
+    // Half a header, then nothing: closed after about a second.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    closed_within(&mut slow, Duration::from_secs(5))
+        .await
+        .expect("the half-sent request is still open after 5 s");
+    assert!(started.elapsed() >= Duration::from_millis(800));
+
+    // A complete request is answered; the idle connection then closes.
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let got = closed_within(&mut idle, Duration::from_secs(5))
+        .await
+        .expect("the idle keep-alive connection is still open after 5 s");
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_cap_wait_until_one_closes() {
+    use tokio::io::AsyncWriteExt;
+    let server = TestServer::builder()
+        .env("MV_HTTP__MAX_CONNECTIONS", "2")
+        .env("MV_HTTP__HEADER_TIMEOUT", "30s")
+        .start()
+        .await;
+    let addr = addr_of(&server);
+    let a = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let b = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    assert!(
+        closed_within(&mut third, Duration::from_millis(700))
+            .await
+            .is_none(),
+        "a third connection was served beyond the cap of 2"
+    );
+    drop(a);
+    let got = closed_within(&mut third, Duration::from_secs(5))
+        .await
+        .expect("the waiting connection is served once a slot is free");
+    assert!(String::from_utf8_lossy(&got).starts_with("HTTP/1.1 200"));
+    drop(b);
+}
