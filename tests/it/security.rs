@@ -564,3 +564,36 @@ async fn connections_beyond_the_cap_wait_until_one_closes() {
     assert!(String::from_utf8_lossy(&got).starts_with("HTTP/1.1 200"));
     drop(b);
 }
+
+// ---------------------------------------------------------------------------
+// Input
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vorname_with_a_line_break_is_refused_in_german() {
+    let smtp = SmtpServer::start().await;
+    let (server, kassen, _) = start_with_kassen_and_admin(TestServer::builder().smtp(&smtp)).await;
+    let kasse = signed_in(&server, &kassen).await;
+    let page = kasse.get("/kassen/administratoren/neu").await;
+    let res = page
+        .form_with_button("Anlegen")
+        .fill("Vorname", "Kim\r\nBcc: opfer@example.org")
+        .fill("Name", "Mustermensch\u{0}")
+        .fill("Geburtsdatum", "1980-05-17")
+        .fill("E-Mail-Adresse", "kim.neu@blaugraben.example")
+        .select("Mitglied", "1")
+        .submit(&kasse)
+        .await;
+    res.assert_status(422);
+    let html = res.html();
+    assert_eq!(
+        html.field_error("Vorname").as_deref(),
+        Some("Bitte geben Sie einen Vornamen ohne Zeilenumbrüche oder Steuerzeichen ein.")
+    );
+    assert_eq!(
+        html.field_error("Name").as_deref(),
+        Some("Bitte geben Sie einen Namen ohne Zeilenumbrüche oder Steuerzeichen ein.")
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(smtp.mails_to("kim.neu@blaugraben.example").is_empty(), "nothing was sent");
+}
