@@ -77,6 +77,14 @@ pub struct HttpConfig {
     /// Separate plain-HTTP listener for `/metrics`; unset: `/metrics` answers
     /// only loopback clients on the main port.
     pub metrics_addr: Option<SocketAddr>,
+    /// Longest wait for a complete request header — on a new connection and
+    /// between the requests of a kept-alive one; then the connection is
+    /// closed (slow clients, idle keep-alive connections).
+    #[serde(with = "duration_text")]
+    pub header_timeout: Duration,
+    /// Open connections at most (plain HTTP and TLS together); further
+    /// connections wait until one closes.
+    pub max_connections: usize,
 }
 
 impl Default for HttpConfig {
@@ -85,6 +93,8 @@ impl Default for HttpConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             trusted_proxies: Vec::new(),
             metrics_addr: None,
+            header_timeout: Duration::from_secs(15),
+            max_connections: 1024,
         }
     }
 }
@@ -200,6 +210,13 @@ pub struct SecurityConfig {
     #[serde(with = "duration_text")]
     pub email_tan_validity: Duration,
     pub min_password_strength: u8,
+    /// "Passwort vergessen" requests per Nutzerkennung within `reset_window`
+    /// (further requests are answered alike but send nothing).
+    pub reset_limit: u32,
+    /// "Passwort vergessen" requests per client address within `reset_window`.
+    pub reset_address_limit: u32,
+    #[serde(with = "duration_text")]
+    pub reset_window: Duration,
 }
 
 impl Default for SecurityConfig {
@@ -215,6 +232,9 @@ impl Default for SecurityConfig {
             link_validity: Duration::from_secs(60 * 60),
             email_tan_validity: Duration::from_secs(10 * 60),
             min_password_strength: 3,
+            reset_limit: 3,
+            reset_address_limit: 10,
+            reset_window: Duration::from_secs(60 * 60),
         }
     }
 }
@@ -225,6 +245,9 @@ pub struct RetentionConfig {
     pub message_days: u32,
     /// Audit log entries older than this many days are deleted.
     pub audit_days: u32,
+    /// Bodies of delivered e-mails are dropped after this many days; the
+    /// Postausgang keeps recipient, subject, time and state.
+    pub mail_body_days: u32,
 }
 
 impl Default for RetentionConfig {
@@ -232,6 +255,7 @@ impl Default for RetentionConfig {
         Self {
             message_days: 730,
             audit_days: 730,
+            mail_body_days: 30,
         }
     }
 }
@@ -493,6 +517,8 @@ impl Config {
             ("security.address_failure_window", s.address_failure_window),
             ("security.link_validity", s.link_validity),
             ("security.email_tan_validity", s.email_tan_validity),
+            ("security.reset_window", s.reset_window),
+            ("http.header_timeout", self.http.header_timeout),
             ("mail.smtp.timeout", self.mail.smtp.timeout),
             ("mail.retry_initial", self.mail.retry_initial),
         ] {
@@ -517,6 +543,22 @@ impl Config {
                 "security.address_failure_limit",
                 "must be at least 1",
             ));
+        }
+        for (key, value) in [
+            ("security.reset_limit", s.reset_limit as usize),
+            (
+                "security.reset_address_limit",
+                s.reset_address_limit as usize,
+            ),
+            ("http.max_connections", self.http.max_connections),
+            (
+                "retention.mail_body_days",
+                self.retention.mail_body_days as usize,
+            ),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::new(key, "must be at least 1"));
+            }
         }
         if s.min_password_strength > 4 {
             return Err(ConfigError::new(

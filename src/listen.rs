@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
@@ -42,6 +42,7 @@ pub fn spawn_all(
     listeners: Listeners,
     shutdown: &watch::Receiver<bool>,
 ) -> (JoinHandle<()>, Option<SocketAddr>, Option<SocketAddr>) {
+    let limits = ConnLimits::new(&state.config.http);
     let mut others = Vec::new();
     let mut metrics_addr = None;
     if let Some((listener, addr)) = listeners.metrics {
@@ -50,6 +51,7 @@ pub fn spawn_all(
             listener,
             app,
             shutdown.clone(),
+            limits.clone(),
             "metrics",
         )));
         tracing::info!("metrics served at http://{addr}/metrics");
@@ -63,6 +65,7 @@ pub fn spawn_all(
             listener,
             app,
             shutdown.clone(),
+            limits.clone(),
             "redirect",
         )));
         tracing::info!("redirecting http://{addr} to https");
@@ -74,8 +77,8 @@ pub fn spawn_all(
     let tls = listeners.tls;
     let task = tokio::spawn(async move {
         match tls {
-            Some(tls) => serve_tls(main, tls, app, shutdown).await,
-            None => serve_plain(main, app, shutdown, "http").await,
+            Some(tls) => serve_tls(main, tls, app, shutdown, limits).await,
+            None => serve_plain(main, app, shutdown, limits, "http").await,
         }
         for t in others {
             let _ = t.await;
@@ -84,22 +87,33 @@ pub fn spawn_all(
     (task, metrics_addr, redirect_addr)
 }
 
-/// Serves `app` over plain HTTP until `shutdown` turns true.
+/// Limits of every connection: the time to send a complete request header
+/// and the number of open connections (shared by the listeners of one server).
+#[derive(Clone)]
+pub struct ConnLimits {
+    pub header_timeout: Duration,
+    pub slots: Arc<Semaphore>,
+}
+
+impl ConnLimits {
+    pub fn new(http: &crate::config::HttpConfig) -> Self {
+        Self {
+            header_timeout: http.header_timeout,
+            slots: Arc::new(Semaphore::new(http.max_connections)),
+        }
+    }
+}
+
+/// Serves `app` over plain HTTP until `shutdown` turns true, then waits for
+/// the open connections to finish their requests.
 pub async fn serve_plain(
     listener: TcpListener,
     app: Router,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
+    limits: ConnLimits,
     what: &'static str,
 ) {
-    let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(listener, service)
-        .with_graceful_shutdown(async move {
-            let _ = shutdown.wait_for(|stop| *stop).await;
-        })
-        .await;
-    if let Err(e) = result {
-        tracing::error!(error = %e, "{what} listener failed");
-    }
+    accept_loop(listener, None, app, shutdown, limits, what).await;
 }
 
 /// Serves `app` over TLS until `shutdown` turns true, then waits for the
@@ -108,26 +122,51 @@ pub async fn serve_tls(
     listener: TcpListener,
     config: Arc<rustls::ServerConfig>,
     app: Router,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
+    limits: ConnLimits,
 ) {
     let acceptor = TlsAcceptor::from(config);
+    accept_loop(listener, Some(acceptor), app, shutdown, limits, "https").await;
+}
+
+/// Accepts connections while a connection slot is free (further clients
+/// wait in the listen backlog) and serves each on its own task.
+async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    app: Router,
+    mut shutdown: watch::Receiver<bool>,
+    limits: ConnLimits,
+    what: &'static str,
+) {
     let mut connections = JoinSet::new();
     loop {
+        let slot = tokio::select! {
+            _ = stopped(&mut shutdown) => break,
+            slot = limits.slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+        };
         tokio::select! {
             _ = stopped(&mut shutdown) => break,
             accepted = listener.accept() => match accepted {
                 Ok((tcp, peer)) => {
-                    connections.spawn(connection(
-                        tcp,
-                        peer,
-                        acceptor.clone(),
-                        app.clone(),
-                        shutdown.clone(),
-                    ));
+                    let (tls, app, shutdown) = (tls.clone(), app.clone(), shutdown.clone());
+                    let header_timeout = limits.header_timeout;
+                    connections.spawn(async move {
+                        match tls {
+                            Some(acceptor) => {
+                                tls_connection(tcp, peer, acceptor, app, shutdown, header_timeout).await
+                            }
+                            None => serve_connection(tcp, peer, app, shutdown, header_timeout).await,
+                        }
+                        drop(slot);
+                    });
                 }
                 Err(e) => {
                     // Usually a full file table (EMFILE): back off a little.
-                    tracing::warn!(error = %e, "accept failed");
+                    tracing::warn!(error = %e, "{what}: accept failed");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             },
@@ -138,12 +177,13 @@ pub async fn serve_tls(
     while connections.join_next().await.is_some() {}
 }
 
-async fn connection(
+async fn tls_connection(
     tcp: TcpStream,
     peer: SocketAddr,
     acceptor: TlsAcceptor,
     app: Router,
     mut shutdown: watch::Receiver<bool>,
+    header_timeout: Duration,
 ) {
     let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp));
     let stream = tokio::select! {
@@ -160,13 +200,30 @@ async fn connection(
         },
         _ = stopped(&mut shutdown) => return,
     };
+    serve_connection(stream, peer, app, shutdown, header_timeout).await;
+}
+
+/// Serves HTTP/1.1 on one connection. hyper's header read timeout runs
+/// whenever the connection waits for a request header — on a new
+/// connection and between requests of a kept-alive one — so it closes
+/// both slow clients (half a header) and idle keep-alive connections.
+async fn serve_connection<S>(
+    stream: S,
+    peer: SocketAddr,
+    app: Router,
+    mut shutdown: watch::Receiver<bool>,
+    header_timeout: Duration,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-        // What `into_make_service_with_connect_info` does for plain HTTP.
+        // What `into_make_service_with_connect_info` does.
         req.extensions_mut().insert(ConnectInfo(peer));
         app.clone().oneshot(req)
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     let result = tokio::select! {

@@ -145,7 +145,13 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
 
     let csrf_key = store.write(store::secrets::csrf_key)?;
     let passwords = PasswordHasher::new(&config.argon2).map_err(StartError::Other)?;
-    let mailer = Mailer::new(&config.mail.from);
+    let seal_key = crate::mail::seal::SealKey::load_or_create(&config.data_dir).map_err(|e| {
+        StartError::Other(format!(
+            "cannot read or create {}: {e}",
+            config.data_dir.join(crate::mail::seal::KEY_FILE).display()
+        ))
+    })?;
+    let mailer = Mailer::new(&config.mail.from, Arc::new(seal_key));
     let metrics = Arc::new(Metrics::default());
     let secure_cookies = public_url.starts_with("https://");
 
@@ -201,6 +207,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
             config.security.address_failure_limit,
             config.security.address_failure_window,
         ),
+        resets: crate::web::state::ResetThrottles::new(&config.security),
         submissions: AddressThrottle::new(
             crate::web::help::SUBMISSION_LIMIT,
             crate::web::help::SUBMISSION_WINDOW,

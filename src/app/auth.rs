@@ -50,9 +50,10 @@ fn audit(tx: &WriteTx, entry: AuditEntry) -> Result<(), store::Error> {
     store::audit::append(tx, &entry).map(|_| ())
 }
 
-/// Counts a failed login (password or TAN) and audits it; returns whether
-/// this failure self-locked the account.
-fn record_failure(
+/// Counts a failed login (password or TAN, or the old password in
+/// "Passwort ändern") and audits it; returns whether this failure
+/// self-locked the account.
+pub(crate) fn record_failure(
     tx: &WriteTx,
     account: &mut Account,
     detail: &str,
@@ -141,13 +142,24 @@ pub fn login_password(
         let Some(mut account) = store::accounts::get(tx, id)? else {
             return Ok(Err(Refusal::Credentials));
         };
-        if let Some(until) = account.self_locked_until(now) {
-            // Attempts during the Sperrfrist neither count nor extend it.
-            return Ok(Err(if password_ok {
-                Refusal::SelfLocked(until)
+        if account.self_locked_until(now).is_some() || account.admin_locked {
+            // While an account is locked, every password gets the generic
+            // answer after the same argon2 work, so the lock cannot be used
+            // to test passwords. Attempts are audited, but neither counted
+            // nor do they extend the Sperrfrist (SPEC §13).
+            let detail = if account.admin_locked {
+                "Anmeldeversuch während einer Sperre durch die Administration"
             } else {
-                Refusal::Credentials
-            }));
+                "Anmeldeversuch während der Sperrfrist"
+            };
+            audit(
+                tx,
+                AuditEntry::new(now, account.id.as_str(), "login.refused_locked", detail)
+                    .target(&account.id)
+                    .org(account.org())
+                    .client(client.clone()),
+            )?;
+            return Ok(Err(Refusal::Credentials));
         }
         if !password_ok {
             record_failure(
@@ -159,9 +171,6 @@ pub fn login_password(
                 now,
             )?;
             return Ok(Err(Refusal::Credentials));
-        }
-        if account.admin_locked {
-            return Ok(Err(Refusal::AdminLocked));
         }
         drop_pending_sessions(tx, &account.id)?;
         let (stage, next) = if account.needs_totp_setup() {
@@ -218,6 +227,8 @@ pub enum TanOutcome {
     SignedIn { token: String },
     /// Wrong TAN, try again.
     Retry,
+    /// A TOTP code already used; not counted, wait for the next one.
+    Reused,
     /// The account is (now) locked; the session was ended.
     Locked(Refusal),
 }
@@ -266,11 +277,38 @@ pub fn confirm_tan(
                     .then_some(())
                 }
                 (SecondFactor::EmailTan, None) => None,
-                (SecondFactor::Totp, _) => account
-                    .totp_secret
-                    .clone()
-                    .and_then(|s| totp::verify(&s, code, unix, account.totp_last_step))
-                    .map(|step| account.totp_last_step = Some(step)),
+                (SecondFactor::Totp, _) => {
+                    let verdict = account
+                        .totp_secret
+                        .as_deref()
+                        .map_or(totp::Verdict::Wrong, |s| {
+                            totp::check(s, code, unix, account.totp_last_step)
+                        });
+                    match verdict {
+                        totp::Verdict::Accepted(step) => {
+                            account.totp_last_step = Some(step);
+                            Some(())
+                        }
+                        // A code already used is refused without counting
+                        // as a failure (a second login within 30 s is no attack).
+                        totp::Verdict::Reused => {
+                            audit(
+                                tx,
+                                AuditEntry::new(
+                                    now,
+                                    account.id.as_str(),
+                                    "login.code_reused",
+                                    "Anmeldung mit einem bereits verwendeten Code abgelehnt",
+                                )
+                                .target(&account.id)
+                                .org(account.org())
+                                .client(client.clone()),
+                            )?;
+                            return Ok(TanOutcome::Reused);
+                        }
+                        totp::Verdict::Wrong => None,
+                    }
+                }
             },
         };
         if accepted.is_none() {

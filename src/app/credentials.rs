@@ -74,15 +74,17 @@ fn check_new_password(
 }
 
 /// Stores `hash` as the account's password, keeps the old one in the
-/// history, clears a self-lock and ends every session.
+/// history, voids every outstanding link and ends every session. A
+/// self-lock stays: it ends only when the Sperrfrist runs out (handbook §5).
 fn store_password(tx: &WriteTx, account: &mut Account, hash: String) -> Result<(), store::Error> {
     if let Some(old) = account.password_hash.replace(hash) {
         account.password_history.push(old);
         let excess = account.password_history.len().saturating_sub(HISTORY_LEN);
         account.password_history.drain(..excess);
     }
-    account.register_success();
+    account.failed_logins = 0;
     store::accounts::put(tx, account)?;
+    store::links::delete_for(tx, &account.id, None)?;
     store::sessions::delete_for_account(tx, &account.id)
 }
 
@@ -274,14 +276,7 @@ pub fn request_reset(
         let Some(account) = store::accounts::get(tx, &id)? else {
             return Ok::<_, Error>(false);
         };
-        links::send_set_password(
-            tx,
-            mailer,
-            &account,
-            settings,
-            now,
-            account.password_hash.is_some(),
-        )?;
+        links::send_reset(tx, mailer, &account, settings, now)?;
         store::audit::append(
             tx,
             &AuditEntry::new(
@@ -302,7 +297,16 @@ pub fn request_reset(
     Ok(())
 }
 
+/// How "Passwort ändern" ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ChangeOutcome {
+    Changed,
+    /// The wrong old password locked the account; its sessions are ended.
+    Locked,
+}
+
 /// "Passwort ändern" in the settings; ends every session of the account.
+/// A wrong old password counts like a failed login (lockout) and is audited.
 #[allow(clippy::too_many_arguments)]
 pub fn change_password(
     store: &Store,
@@ -314,11 +318,29 @@ pub fn change_password(
     confirm: &str,
     client: Option<String>,
     now: Timestamp,
-) -> Result<(), Error> {
+) -> Result<ChangeOutcome, Error> {
     let account = store
         .read(|tx| store::accounts::get(tx, id))?
         .ok_or(Error::NotFound)?;
     if !passwords.verify_or_dummy(old, account.password_hash.as_deref()) {
+        let locked = store.write(|tx| {
+            let mut account = store::accounts::get(tx, id)?.ok_or(Error::NotFound)?;
+            let locked = super::auth::record_failure(
+                tx,
+                &mut account,
+                "Passwort ändern fehlgeschlagen: falsches altes Passwort",
+                sec,
+                &client,
+                now,
+            )?;
+            if locked {
+                store::sessions::delete_for_account(tx, id)?;
+            }
+            Ok::<_, Error>(locked)
+        })?;
+        if locked {
+            return Ok(ChangeOutcome::Locked);
+        }
         return Err(Error::Invalid(vec![(
             "altes_passwort",
             "Das alte Passwort ist nicht korrekt.".to_owned(),
@@ -344,7 +366,7 @@ pub fn change_password(
             .org(account.org())
             .client(client),
         )?;
-        Ok(())
+        Ok(ChangeOutcome::Changed)
     })
 }
 

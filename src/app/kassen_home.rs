@@ -2,7 +2,6 @@
 
 use super::Error;
 use crate::config::Config;
-use crate::domain::mail::MailState;
 use crate::store::{self, Store};
 
 pub struct Overview {
@@ -21,14 +20,13 @@ pub fn overview(store: &Store, config: &Config) -> Result<Overview, Error> {
     let newest = crate::backup::list(config).into_iter().next();
     store.read(|tx| {
         use store::accounts::{Kind, count_kind};
-        let mails = store::mail_queue::all(tx)?;
-        let count = |state: MailState| mails.iter().filter(|m| m.state == state).count() as u64;
+        let mails = store::mail_queue::counts(tx)?;
         Ok(Overview {
             orgs: store::orgs::count(tx)?,
             admins: count_kind(tx, Kind::Admin)?,
             staff: count_kind(tx, Kind::Kassen)?,
-            mail_queued: count(MailState::Queued),
-            mail_failed: count(MailState::Failed),
+            mail_queued: mails.queued,
+            mail_failed: mails.failed,
             last_backup: newest.as_ref().and_then(|f| f.created),
             last_backup_name: newest.map(|f| f.name),
         })

@@ -41,8 +41,11 @@ fn issue(
     kind: LinkKind,
     settings: &LinkSettings,
     now: Timestamp,
+    void_older: bool,
 ) -> Result<String, store::Error> {
-    store::links::delete_for(tx, &account.id, Some(kind))?;
+    if void_older {
+        store::links::delete_for(tx, &account.id, Some(kind))?;
+    }
     let token = secret::new_token();
     let link = Link {
         kind,
@@ -68,7 +71,26 @@ pub fn send_set_password(
     now: Timestamp,
     reset: bool,
 ) -> Result<(), store::Error> {
-    let url = issue(tx, account, LinkKind::SetPassword, settings, now)?;
+    let url = issue(tx, account, LinkKind::SetPassword, settings, now, true)?;
+    let mail = templates::set_password(&account.full_name(), &url, settings.minutes(), reset);
+    mailer.enqueue(tx, &account.email, mail, now)?;
+    Ok(())
+}
+
+/// "Passwort vergessen": queues a "Passwort festlegen" e-mail with a fresh
+/// link. For an activated account it replaces older reset links; for an
+/// account whose activation is pending, the activation link stays valid,
+/// so an anonymous request cannot void it (the number of requests is
+/// limited by the caller).
+pub fn send_reset(
+    tx: &WriteTx,
+    mailer: &Mailer,
+    account: &Account,
+    settings: &LinkSettings,
+    now: Timestamp,
+) -> Result<(), store::Error> {
+    let reset = !account.is_activation_pending();
+    let url = issue(tx, account, LinkKind::SetPassword, settings, now, reset)?;
     let mail = templates::set_password(&account.full_name(), &url, settings.minutes(), reset);
     mailer.enqueue(tx, &account.email, mail, now)?;
     Ok(())
@@ -82,7 +104,7 @@ pub fn send_retrieve_id(
     settings: &LinkSettings,
     now: Timestamp,
 ) -> Result<(), store::Error> {
-    let url = issue(tx, account, LinkKind::RetrieveId, settings, now)?;
+    let url = issue(tx, account, LinkKind::RetrieveId, settings, now, true)?;
     let mail = templates::retrieve_id(&account.full_name(), &url, settings.minutes());
     mailer.enqueue(tx, &account.email, mail, now)?;
     Ok(())

@@ -16,6 +16,7 @@ pub mod links;
 pub mod ops;
 pub mod org_settings;
 pub mod orgs;
+pub mod outbox;
 pub mod passwords;
 pub mod search;
 pub mod sessions;
@@ -41,6 +42,12 @@ pub enum Error {
     Internal(String),
 }
 
+/// Whether a single-line value holds control characters (CR, LF, TAB, NUL,
+/// DEL, C1 controls …).
+pub fn has_control(value: &str) -> bool {
+    value.chars().any(char::is_control)
+}
+
 /// Collects field errors and turns them into `Error::Invalid` at the end.
 #[derive(Default)]
 pub struct Check(FieldErrors);
@@ -52,11 +59,18 @@ impl Check {
         }
     }
 
-    /// A required text; returns it trimmed.
+    /// A required single-line text; returns it trimmed. Control characters
+    /// (line breaks, tabs, NUL …) are refused: such values end up in e-mail
+    /// headers and texts, CSV exports and logs.
     pub fn required(&mut self, field: &'static str, value: &str, label: &str) -> String {
         let v = value.trim();
         if v.is_empty() {
             self.fail(field, format!("Bitte geben Sie {label} ein."));
+        } else if has_control(v) {
+            self.fail(
+                field,
+                format!("Bitte geben Sie {label} ohne Zeilenumbrüche oder Steuerzeichen ein."),
+            );
         } else if v.chars().count() > 200 {
             self.fail(
                 field,

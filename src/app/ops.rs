@@ -48,7 +48,6 @@ mod tests {
             id: 1,
             to: "a@example.org".to_owned(),
             subject: String::new(),
-            raw: Vec::new(),
             text: String::new(),
             confidential: false,
             state: crate::domain::mail::MailState::Queued,
@@ -57,6 +56,8 @@ mod tests {
             next_attempt_at: due,
             sent_at: None,
             last_error: None,
+            live_body: false,
+            body_removed: false,
         }
     }
 

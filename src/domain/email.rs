@@ -7,7 +7,7 @@ pub fn parse_address(input: &str) -> Option<String> {
     if addr.len() > 254
         || addr
             .chars()
-            .any(|c| c.is_whitespace() || "<>()[],;:\"\\".contains(c))
+            .any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c))
     {
         return None;
     }

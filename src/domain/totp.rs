@@ -23,19 +23,40 @@ fn build(secret_b32: &str, account: &str) -> Option<Totp> {
         .ok()
 }
 
+/// The outcome of checking a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Valid and new: the matched time step.
+    Accepted(u64),
+    /// Valid for its time, but of a step already used (a replay or a
+    /// second login within the same 30 s).
+    Reused,
+    Wrong,
+}
+
 /// Checks `code` at `unix_secs`; returns the matched time step when the code
 /// is valid and newer than `last_step` (a code is accepted once only).
 pub fn verify(secret_b32: &str, code: &str, unix_secs: u64, last_step: Option<u64>) -> Option<u64> {
+    match check(secret_b32, code, unix_secs, last_step) {
+        Verdict::Accepted(step) => Some(step),
+        Verdict::Reused | Verdict::Wrong => None,
+    }
+}
+
+/// Like [`verify`], but tells a reused code from a wrong one.
+pub fn check(secret_b32: &str, code: &str, unix_secs: u64, last_step: Option<u64>) -> Verdict {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+        return Verdict::Wrong;
     }
-    let totp = build(secret_b32, "konto")?;
+    let Some(totp) = build(secret_b32, "konto") else {
+        return Verdict::Wrong;
+    };
     // totp-rs compares in constant time and reports the step it matched.
-    let step = totp.check(&code, unix_secs)?;
-    match last_step {
-        Some(last) if step <= last => None,
-        _ => Some(step),
+    match (totp.check(&code, unix_secs), last_step) {
+        (None, _) => Verdict::Wrong,
+        (Some(step), Some(last)) if step <= last => Verdict::Reused,
+        (Some(step), _) => Verdict::Accepted(step),
     }
 }
 

@@ -4,6 +4,7 @@
 //! A mail is queued in the same write transaction as the change that causes
 //! it, so a user action and its e-mail are stored together or not at all.
 
+pub mod seal;
 pub mod templates;
 pub mod transport;
 pub mod worker;
@@ -15,6 +16,7 @@ use tokio::sync::Notify;
 
 use crate::domain::mail::{MailState, OutgoingMail};
 use crate::store::{self, WriteTx};
+use seal::SealKey;
 pub use templates::Template;
 
 /// What the rest of the portal uses to send mail.
@@ -23,17 +25,25 @@ pub struct Mailer {
     from_name: Option<String>,
     from_addr: String,
     wake: Arc<Notify>,
+    key: Arc<SealKey>,
 }
 
 impl Mailer {
-    pub fn new(from: &str) -> Self {
+    /// `key` seals the live form of mails with a link or TAN (see `seal`).
+    pub fn new(from: &str, key: Arc<SealKey>) -> Self {
         let (from_name, from_addr) =
             crate::domain::email::parse_mailbox(from).unwrap_or((None, from.to_owned()));
         Self {
             from_name,
             from_addr,
             wake: Arc::new(Notify::new()),
+            key,
         }
+    }
+
+    /// The deliverable form of a sealed message.
+    pub fn open_sealed(&self, id: u64, sealed: &[u8]) -> Option<Vec<u8>> {
+        self.key.open(id, sealed)
     }
 
     /// Queues `template` for `to` inside the caller's transaction. Call
@@ -46,18 +56,30 @@ impl Mailer {
         now: Timestamp,
     ) -> Result<u64, store::Error> {
         let id = store::mail_queue::next_id(tx)?;
+        let failed = |detail: String| store::Error::Corrupt {
+            table: "mail_queue",
+            detail,
+        };
+        // The stored copy never holds the live link or TAN; the deliverable
+        // message exists only sealed, until delivery.
+        let redacted = template.redacted();
         let raw = self
-            .build(to, &template, now)
-            .map_err(|e| store::Error::Corrupt {
-                table: "mail_queue",
-                detail: format!("cannot build message: {e}"),
-            })?;
+            .build(to, &redacted, now)
+            .map_err(|e| failed(format!("cannot build message: {e}")))?;
+        let sealed = match &template.secret {
+            Some(_) => {
+                let live = self
+                    .build(to, &template, now)
+                    .map_err(|e| failed(format!("cannot build message: {e}")))?;
+                Some(self.key.seal(id, &live).map_err(failed)?)
+            }
+            None => None,
+        };
         let mail = OutgoingMail {
             id,
             to: to.to_owned(),
-            subject: template.subject.clone(),
-            raw,
-            text: template.text.clone(),
+            subject: redacted.subject.clone(),
+            text: redacted.text.clone(),
             confidential: template.confidential,
             state: MailState::Queued,
             attempts: 0,
@@ -65,8 +87,10 @@ impl Mailer {
             next_attempt_at: now,
             sent_at: None,
             last_error: None,
+            live_body: false,
+            body_removed: false,
         };
-        store::mail_queue::put(tx, &mail)?;
+        store::mail_queue::insert(tx, &mail, &raw, sealed.as_deref())?;
         Ok(id)
     }
 

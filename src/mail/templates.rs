@@ -8,8 +8,36 @@ pub struct Template {
     pub subject: String,
     pub text: String,
     pub html: String,
-    /// Contains a link or TAN: only Portaladministration may read it in the Postausgang.
+    /// Contains a link or TAN (its `secret`).
     pub confidential: bool,
+    /// The live link or TAN in the bodies. It is never stored in the clear:
+    /// the stored copy shows [`Template::placeholder`] instead.
+    pub secret: Option<String>,
+}
+
+impl Template {
+    /// What the stored copy shows instead of the secret.
+    pub fn placeholder(&self) -> &'static str {
+        match &self.secret {
+            Some(s) if s.contains("://") => "[Link entfernt]",
+            _ => "[TAN entfernt]",
+        }
+    }
+
+    /// The template with the secret replaced by its placeholder.
+    pub fn redacted(&self) -> Template {
+        let Some(secret) = self.secret.as_deref().filter(|s| !s.is_empty()) else {
+            return self.clone();
+        };
+        let placeholder = self.placeholder();
+        Template {
+            subject: self.subject.replace(secret, placeholder),
+            text: self.text.replace(secret, placeholder),
+            html: self.html.replace(secret, placeholder),
+            confidential: self.confidential,
+            secret: None,
+        }
+    }
 }
 
 /// Builds both bodies from a greeting, paragraphs and an optional link.
@@ -50,6 +78,7 @@ fn compose(
         text,
         html,
         confidential: link.is_some(),
+        secret: link.map(|(_, url)| url.to_owned()),
     }
 }
 
@@ -104,6 +133,7 @@ pub fn email_tan(full_name: &str, tan: &str, valid_minutes: u64) -> Template {
         None,
     );
     t.confidential = true;
+    t.secret = Some(tan.to_owned());
     t
 }
 
@@ -118,6 +148,7 @@ pub fn mailbox_notification(mailbox: &str, portal_url: &str) -> Template {
         Some(("Zum Portal", portal_url)),
     );
     t.confidential = false;
+    t.secret = None;
     t
 }
 
@@ -130,6 +161,7 @@ pub fn support_notification(full_name: &str, url: &str) -> Template {
         Some(("Zur Anfrage", url)),
     );
     t.confidential = false;
+    t.secret = None;
     t
 }
 
@@ -143,5 +175,19 @@ mod tests {
         assert!(t.text.contains("http://x/passwort?token=abc"));
         assert!(t.html.contains("http://x/passwort?token=abc"));
         assert!(t.confidential);
+    }
+
+    #[test]
+    fn the_redacted_copy_holds_neither_link_nor_tan() {
+        let t = set_password("Kim Mustermensch", "http://x/passwort?token=abc", 60, false);
+        let r = t.redacted();
+        assert!(!r.text.contains("token=abc") && !r.html.contains("token=abc"));
+        assert!(r.text.contains("[Link entfernt]"));
+        let t = email_tan("Kim Mustermensch", "123456", 10);
+        let r = t.redacted();
+        assert!(!r.text.contains("123456") && !r.html.contains("123456"));
+        assert!(r.text.contains("lautet: [TAN entfernt]"));
+        let n = support_notification("Kim", "http://x/kassen/rueckmeldungen/1");
+        assert_eq!(n.redacted().text, n.text);
     }
 }

@@ -73,10 +73,14 @@ impl Worker {
                     Some(next_due.map_or(mail.next_attempt_at, |n| n.min(mail.next_attempt_at)));
                 continue;
             }
-            let outcome = self
-                .transport
-                .deliver(mail.id, self.mailer.from_addr(), &mail.to, &mail.raw)
-                .await;
+            let outcome = match self.message(mail.id).await {
+                Ok(raw) => {
+                    self.transport
+                        .deliver(mail.id, self.mailer.from_addr(), &mail.to, &raw)
+                        .await
+                }
+                Err(e) => Err(e),
+            };
             let updated = self.record(mail, outcome).await;
             if let Some(retry_at) = updated
                 .filter(|m| m.state == MailState::Queued)
@@ -86,6 +90,33 @@ impl Worker {
             }
         }
         Ok(next_due)
+    }
+
+    /// The deliverable message: the sealed live form of a mail with a link
+    /// or TAN, opened with the key, else the stored raw MIME.
+    async fn message(&self, id: u64) -> Result<Vec<u8>, String> {
+        let store = self.store.clone();
+        let (sealed, raw) = tokio::task::spawn_blocking(move || {
+            store.read(|tx| {
+                Ok::<_, store::Error>((
+                    store::mail_queue::sealed(tx, id)?,
+                    store::mail_queue::raw(tx, id)?,
+                ))
+            })
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+        match (sealed, raw) {
+            (Some(sealed), _) => self.mailer.open_sealed(id, &sealed).ok_or_else(|| {
+                format!(
+                    "cannot open the sealed message (is {} the key it was sealed with?)",
+                    super::seal::KEY_FILE
+                )
+            }),
+            (None, Some(raw)) => Ok(raw),
+            (None, None) => Err("the message body is missing".to_owned()),
+        }
     }
 
     /// Stores the outcome of one attempt.
@@ -130,7 +161,17 @@ impl Worker {
         let store = self.store.clone();
         let saved = mail.clone();
         let result = tokio::task::spawn_blocking(move || {
-            store.write(|tx| store::mail_queue::put(tx, &saved))
+            store.write(|tx| {
+                let mut saved = saved;
+                if saved.state != MailState::Queued {
+                    // Delivered or given up: the live link or TAN goes.
+                    store::mail_queue::drop_sealed(tx, saved.id)?;
+                    if saved.live_body {
+                        return store::mail_queue::drop_body(tx, &mut saved);
+                    }
+                }
+                store::mail_queue::put(tx, &saved)
+            })
         })
         .await
         .unwrap_or_else(|e| {

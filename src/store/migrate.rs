@@ -61,7 +61,10 @@ fn step(db: &Database, from: u64) -> Result<(), Error> {
     match from {
         1 => index_pending_mail(&tx)?,
         2 => create_help_tables(&tx)?,
-        3 => build_indexes(&tx)?,
+        3 => {
+            build_indexes(&tx)?;
+            mail_storage_v4(&tx)?;
+        }
         other => {
             return Err(Error::Corrupt {
                 table: "meta",
@@ -109,6 +112,59 @@ fn build_indexes(tx: &redb::WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
+/// A mail as stored up to schema version 3: the raw MIME inside the JSON
+/// record (as an array of numbers), live links and TANs included.
+#[derive(serde::Deserialize)]
+struct LegacyMail {
+    #[serde(flatten)]
+    mail: crate::domain::mail::OutgoingMail,
+    #[serde(default)]
+    raw: Vec<u8>,
+}
+
+/// 3 → 4: the mail queue's new storage. The raw MIME moves to its own
+/// table as bytes; the state index and counters replace the pending index.
+/// Live links and TANs leave the store: a delivered or given-up mail with
+/// one loses its body (text and raw MIME); a still queued one keeps it only
+/// until delivery (`live_body`), its text is cleared at once.
+fn mail_storage_v4(tx: &redb::WriteTransaction) -> Result<(), Error> {
+    use redb::ReadableTable;
+    let mut legacy = Vec::new();
+    {
+        let table = tx.open_table(tables::MAIL_QUEUE)?;
+        for entry in table.iter()? {
+            let (_, bytes) = entry?;
+            legacy.push(super::codec::decode::<LegacyMail>(
+                "mail_queue",
+                bytes.value(),
+            )?);
+        }
+    }
+    tx.open_table(tables::MAIL_BY_STATE)?;
+    tx.open_table(tables::MAIL_SEALED)?;
+    for LegacyMail { mut mail, raw } in legacy {
+        let mut keep_raw = true;
+        if mail.confidential {
+            mail.text.clear();
+            if mail.state == crate::domain::mail::MailState::Queued {
+                mail.live_body = true;
+            } else {
+                mail.body_removed = true;
+                keep_raw = false;
+            }
+        }
+        if keep_raw && !raw.is_empty() {
+            tx.open_table(tables::MAIL_RAW)?
+                .insert(mail.id, raw.as_slice())?;
+        }
+        // Rewrites the record without `raw` and fills index and counters.
+        tx.open_table(tables::MAIL_QUEUE)?.remove(mail.id)?;
+        super::mail_queue::put(tx, &mail)?;
+    }
+    tx.delete_table(tables::MAIL_PENDING)?;
+    Ok(())
+}
+
 /// Sets the stored version (tests use it to simulate a newer store).
 pub fn force_version(db: &Database, version: u64) -> Result<(), Error> {
     let tx = super::begin_write(db)?;
@@ -122,61 +178,83 @@ pub fn force_version(db: &Database, version: u64) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
-    use redb::{Database, ReadableDatabase, ReadableTableMetadata};
+    use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 
     use super::*;
-    use crate::domain::mail::{MailState, OutgoingMail};
+    use crate::domain::mail::MailState;
 
-    fn mail(id: u64, state: MailState) -> OutgoingMail {
-        OutgoingMail {
-            id,
-            to: "a@b.de".into(),
-            subject: "s".into(),
-            raw: Vec::new(),
-            text: String::new(),
-            confidential: false,
-            state,
-            attempts: 0,
-            created_at: jiff::Timestamp::UNIX_EPOCH,
-            next_attempt_at: jiff::Timestamp::UNIX_EPOCH,
-            sent_at: None,
-            last_error: None,
-        }
+    /// A mail record as versions 1–3 stored it (raw MIME as numbers).
+    fn legacy_mail(id: u64, state: MailState, confidential: bool, raw: &str) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({
+            "id": id,
+            "to": "a@b.de",
+            "subject": "s",
+            "raw": raw.as_bytes(),
+            "text": raw,
+            "confidential": confidential,
+            "state": state,
+            "attempts": 0,
+            "created_at": jiff::Timestamp::UNIX_EPOCH,
+            "next_attempt_at": jiff::Timestamp::UNIX_EPOCH,
+            "sent_at": null,
+            "last_error": null,
+        }))
+        .unwrap()
     }
 
-    /// A version-1 store (without the pending-mail index) is migrated step
-    /// by step and its queued mails end up in the new index.
-    #[test]
-    fn version_1_gets_the_pending_mail_index() {
+    fn store_at(
+        version: u64,
+        mails: &[(u64, MailState, bool, &str)],
+    ) -> (tempfile::TempDir, Database) {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("v1.redb");
-        let db = Database::create(&path).unwrap();
+        let db = Database::create(dir.path().join("old.redb")).unwrap();
         {
             let tx = db.begin_write().unwrap();
             {
                 let mut q = tx.open_table(tables::MAIL_QUEUE).unwrap();
-                for m in [
-                    mail(1, MailState::Sent),
-                    mail(2, MailState::Queued),
-                    mail(3, MailState::Failed),
-                ] {
-                    let bytes = serde_json::to_vec(&m).unwrap();
-                    q.insert(m.id, bytes.as_slice()).unwrap();
+                for (id, state, confidential, raw) in mails {
+                    q.insert(*id, legacy_mail(*id, *state, *confidential, raw).as_slice())
+                        .unwrap();
+                }
+                if version >= 2 {
+                    let mut pending = tx.open_table(tables::MAIL_PENDING).unwrap();
+                    for (id, state, _, _) in mails {
+                        if *state == MailState::Queued {
+                            pending.insert(*id, ()).unwrap();
+                        }
+                    }
+                }
+                if version >= 3 {
+                    tx.open_table(tables::FAQ).unwrap();
+                    tx.open_table(tables::FEEDBACK).unwrap();
                 }
                 tx.open_table(tables::META)
                     .unwrap()
-                    .insert(VERSION_KEY, 1)
+                    .insert(VERSION_KEY, version)
                     .unwrap();
             }
             tx.commit().unwrap();
         }
+        (dir, db)
+    }
+
+    /// A version-1 store is migrated step by step to the current version;
+    /// its queued mail ends up in the state index.
+    #[test]
+    fn version_1_is_migrated_to_the_current_version() {
+        let (_dir, db) = store_at(
+            1,
+            &[
+                (1, MailState::Sent, false, "a"),
+                (2, MailState::Queued, false, "b"),
+                (3, MailState::Failed, false, "c"),
+            ],
+        );
         migrate(&db).unwrap();
         assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
         let tx = db.begin_read().unwrap();
-        let pending = tx.open_table(tables::MAIL_PENDING).unwrap();
-        assert_eq!(pending.len().unwrap(), 1);
-        assert!(pending.get(2).unwrap().is_some());
-        // Step 2 → 3 created the help tables.
+        let pending = crate::store::mail_queue::pending(&tx).unwrap();
+        assert_eq!(pending.iter().map(|m| m.id).collect::<Vec<_>>(), vec![2]);
         tx.open_table(tables::FAQ).unwrap();
         tx.open_table(tables::FEEDBACK).unwrap();
     }
@@ -184,16 +262,7 @@ mod tests {
     /// A version-2 store gets the (empty) FAQ and feedback tables.
     #[test]
     fn version_2_gets_the_help_tables() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Database::create(dir.path().join("v2.redb")).unwrap();
-        {
-            let tx = db.begin_write().unwrap();
-            tx.open_table(tables::META)
-                .unwrap()
-                .insert(VERSION_KEY, 2)
-                .unwrap();
-            tx.commit().unwrap();
-        }
+        let (_dir, db) = store_at(2, &[]);
         migrate(&db).unwrap();
         assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
         let tx = db.begin_read().unwrap();
@@ -278,5 +347,52 @@ mod tests {
                 .unwrap(),
             1
         );
+    }
+
+    /// 3 → 4: raw MIME becomes bytes in its own table, index and counters
+    /// are filled, and live links leave the store (a queued one stays only
+    /// until delivery).
+    #[test]
+    fn version_3_mail_gets_its_new_storage_without_live_links() {
+        let (_dir, db) = store_at(
+            3,
+            &[
+                (1, MailState::Sent, false, "plain"),
+                (2, MailState::Sent, true, "token=SENT"),
+                (3, MailState::Queued, true, "token=QUEUED"),
+                (4, MailState::Failed, false, "failed"),
+            ],
+        );
+        migrate(&db).unwrap();
+        assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
+        let tx = db.begin_read().unwrap();
+        let q = crate::store::mail_queue::get(&tx, 1).unwrap().unwrap();
+        assert_eq!(q.text, "plain");
+        assert_eq!(
+            crate::store::mail_queue::raw(&tx, 1).unwrap().as_deref(),
+            Some(&b"plain"[..])
+        );
+        let sent = crate::store::mail_queue::get(&tx, 2).unwrap().unwrap();
+        assert!(sent.body_removed && sent.text.is_empty());
+        assert_eq!(crate::store::mail_queue::raw(&tx, 2).unwrap(), None);
+        let queued = crate::store::mail_queue::get(&tx, 3).unwrap().unwrap();
+        assert!(queued.live_body && queued.text.is_empty());
+        assert!(crate::store::mail_queue::raw(&tx, 3).unwrap().is_some());
+        // No record holds the MIME as JSON any more.
+        let table = tx.open_table(tables::MAIL_QUEUE).unwrap();
+        for entry in table.iter().unwrap() {
+            let (_, v) = entry.unwrap();
+            let json: serde_json::Value = serde_json::from_slice(v.value()).unwrap();
+            assert!(json.get("raw").is_none(), "{json}");
+        }
+        let counts = crate::store::mail_queue::counts(&tx).unwrap();
+        assert_eq!((counts.queued, counts.sent, counts.failed), (1, 2, 1));
+        let failed =
+            crate::store::mail_queue::page(&tx, Some(MailState::Failed), None, 10).unwrap();
+        assert_eq!(failed.iter().map(|m| m.id).collect::<Vec<_>>(), vec![4]);
+        assert!(matches!(
+            tx.open_table(tables::MAIL_PENDING),
+            Err(redb::TableError::TableDoesNotExist(_))
+        ));
     }
 }

@@ -54,14 +54,28 @@ pub const ORGS: TableDefinition<u64, &[u8]> = TableDefinition::new("orgs");
 /// Mitgliedsnummer → organisation id; keeps the number unique.
 pub const ORG_NUMBERS: TableDefinition<&str, u64> = TableDefinition::new("org_numbers");
 
-/// Outgoing e-mails by id → `domain::mail::OutgoingMail` (JSON), kept after
-/// delivery as the Postausgang.
+/// Outgoing e-mails by id → `domain::mail::OutgoingMail` (JSON metadata
+/// only since schema version 4), kept after delivery as the Postausgang.
+/// Ids ascend with creation time, so id order is time order.
 pub const MAIL_QUEUE: TableDefinition<u64, &[u8]> = TableDefinition::new("mail_queue");
 
-/// Ids of the mails still waiting for delivery (an index into MAIL_QUEUE,
-/// so the worker and `/readyz` do not read the whole Postausgang).
-/// Added in schema version 2.
+/// Legacy (schema versions 2–3): ids of pending mails. Replaced by
+/// MAIL_BY_STATE and deleted by the migration to version 4.
 pub const MAIL_PENDING: TableDefinition<u64, ()> = TableDefinition::new("mail_pending");
+
+/// Index of MAIL_QUEUE by (state code, id) — state, then time. The worker
+/// reads the queued mails, the Postausgang filters by state. Version 4.
+pub const MAIL_BY_STATE: TableDefinition<(u8, u64), ()> = TableDefinition::new("mail_by_state");
+
+/// Raw MIME of each mail by id, as bytes, with links and TANs replaced by
+/// placeholders; removed after `retention.mail_body_days`. Version 4.
+pub const MAIL_RAW: TableDefinition<u64, &[u8]> = TableDefinition::new("mail_raw");
+
+/// The deliverable raw MIME of mails with a link or TAN, sealed (AES-256-GCM,
+/// nonce ‖ ciphertext) with the key in `<data_dir>/mail.key`, which is never
+/// in the database or a backup; removed once the mail is delivered or given
+/// up. Version 4.
+pub const MAIL_SEALED: TableDefinition<u64, &[u8]> = TableDefinition::new("mail_sealed");
 
 /// Audit log by sequence number → `domain::audit::AuditEntry` (JSON).
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
@@ -139,7 +153,9 @@ macro_rules! for_each_table {
         $m!(ORGS);
         $m!(ORG_NUMBERS);
         $m!(MAIL_QUEUE);
-        $m!(MAIL_PENDING);
+        $m!(MAIL_BY_STATE);
+        $m!(MAIL_RAW);
+        $m!(MAIL_SEALED);
         $m!(AUDIT);
         $m!(AUDIT_BY_ORG);
         $m!(AUDIT_BY_ACTOR);

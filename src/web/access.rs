@@ -15,7 +15,9 @@ use super::paths;
 use super::session::{self, Authed, CsrfForm, Ctx, SESSION_COOKIE};
 use super::state::AppState;
 use crate::app::auth::{self, Next, Refusal, TanOutcome};
-use crate::app::credentials::{self, RetrieveInput, RetrieveOutcome, SetPasswordOutcome};
+use crate::app::credentials::{
+    self, ChangeOutcome, RetrieveInput, RetrieveOutcome, SetPasswordOutcome,
+};
 use crate::domain::link::LinkKind;
 use crate::domain::session::Stage;
 use crate::views::access::{self as v, LoginNotice, PasswordForm, RetrieveForm};
@@ -41,6 +43,9 @@ pub fn routes() -> Router<AppState> {
             get(change_password_page).post(change_password_submit),
         )
 }
+
+const CODE_REUSED: &str =
+    "Dieser Code wurde bereits verwendet. Bitte warten Sie auf den nächsten Code.";
 
 fn refusal_text(r: &Refusal) -> String {
     match r {
@@ -111,9 +116,11 @@ async fn login_submit(
     jar: CookieJar,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
-    if state.throttle.is_blocked(ctx.client) {
+    // The slot is taken before the password check, so parallel guesses
+    // cannot all pass; a correct password gives it back.
+    let Some(slot) = state.throttle.try_reserve(ctx.client) else {
         return Err(AppError::TooManyRequests);
-    }
+    };
     let id = form.get("nutzerkennung").to_owned();
     let password = form.get("passwort").to_owned();
     let old = session_hash(&jar);
@@ -137,6 +144,7 @@ async fn login_submit(
         .await?;
     match result {
         Ok(started) => {
+            state.throttle.release(slot);
             let to = match started.next {
                 Next::Tan { .. } => paths::LOGIN_TAN,
                 Next::TotpSetup => paths::LOGIN_TOTP_SETUP,
@@ -144,9 +152,8 @@ async fn login_submit(
             Ok(with_session(&state, jar, started.token, to))
         }
         Err(refusal) => {
-            if refusal == Refusal::Credentials {
-                state.throttle.record_failure(ctx.client);
-            }
+            // The reserved slot stays taken: this failure counts.
+            drop(slot);
             state.metrics.login_failed();
             let notice = LoginNotice {
                 error: Some(refusal_text(&refusal)),
@@ -246,10 +253,14 @@ async fn tan_submit(
             state.metrics.login_ok();
             Ok(with_session(&state, jar, token, paths::HOME))
         }
-        TanOutcome::Retry => {
-            state.throttle.record_failure(ctx.client);
-            state.metrics.login_failed();
-            let msg = refusal_text(&Refusal::Tan);
+        TanOutcome::Retry | TanOutcome::Reused => {
+            let msg = if matches!(outcome, TanOutcome::Reused) {
+                CODE_REUSED.to_owned()
+            } else {
+                state.throttle.record_failure(ctx.client);
+                state.metrics.login_failed();
+                refusal_text(&Refusal::Tan)
+            };
             let page = match stage {
                 Stage::TotpSetup { .. } => render_totp_setup(&state, &ctx, Some(&msg)),
                 _ => Some(render_tan(&state, &ctx, Some(&msg))),
@@ -348,13 +359,28 @@ async fn forgot_submit(
     ctx: Ctx,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
+    let Some(slot) = state.resets.by_address.try_reserve(ctx.client) else {
+        return Err(AppError::TooManyRequests);
+    };
+    drop(slot);
     let id = form.get("nutzerkennung").to_owned();
     let client = ctx.client_text();
-    state
-        .blocking(move |st| {
+    // The work (store lookup, link, mail) runs after the answer, so known
+    // and unknown Nutzerkennungen take the same time to answer; the limit
+    // per Nutzerkennung applies to unknown ones too.
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let key = id.trim().to_uppercase();
+        if st.resets.by_account.try_reserve(Some(key)).is_none() {
+            tracing::warn!("password reset requests per account exceeded");
+            return;
+        }
+        if let Err(e) =
             credentials::request_reset(&st.store, &st.mailer, &st.links(), &id, client, st.now())
-        })
-        .await?;
+        {
+            tracing::error!(error = %e, "password reset request failed");
+        }
+    });
     Ok(frame::render(
         &ctx,
         &state,
@@ -561,6 +587,10 @@ async fn change_password_submit(
     let confirm = form.get("neues_passwort_bestaetigen").to_owned();
     let id = authed.account.id.clone();
     let client = ctx.client_text();
+    // Old-password guesses are throttled like login failures.
+    let Some(slot) = state.throttle.try_reserve(ctx.client) else {
+        return Err(AppError::TooManyRequests);
+    };
     let _permit = state.passwords.permit().await;
     let result = state
         .attempt(move |st| {
@@ -577,8 +607,14 @@ async fn change_password_submit(
             )
         })
         .await?;
+    let wrong_old =
+        matches!(&result, Err(errors) if errors.iter().any(|(f, _)| *f == "altes_passwort"));
+    if !wrong_old && !matches!(result, Ok(ChangeOutcome::Locked)) {
+        state.throttle.release(slot);
+    }
     match result {
-        Ok(()) => Ok(without_session(&state, jar, "/login?passwort=geaendert")),
+        Ok(ChangeOutcome::Changed) => Ok(without_session(&state, jar, "/login?passwort=geaendert")),
+        Ok(ChangeOutcome::Locked) => Ok(without_session(&state, jar, paths::LOGIN)),
         Err(errors) => {
             let f = PasswordForm { errors };
             Ok((

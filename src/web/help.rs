@@ -107,11 +107,12 @@ async fn submit(
         text: form.get("text").to_owned(),
         email: form.get("email").to_owned(),
     };
-    if state.submissions.is_blocked(ctx.client) {
+    // Reserved before the work, so parallel submissions cannot all pass.
+    let Some(slot) = state.submissions.try_reserve(ctx.client) else {
         tracing::warn!(client = ?ctx.client, kind = kind.key(), "feedback throttled");
         let body = form_page(&state, &ctx, kind, &input, &[], Some(TOO_MANY));
         return Ok((StatusCode::TOO_MANY_REQUESTS, body).into_response());
-    }
+    };
     let sender = Sender {
         account: ctx.account().map(|a| a.id.to_string()),
         org: ctx.account().and_then(|a| a.org()),
@@ -132,7 +133,7 @@ async fn submit(
         .await?;
     match result {
         Ok((entry, queued)) => {
-            state.submissions.record_failure(ctx.client);
+            drop(slot);
             if queued {
                 state.mailer.wake();
             }
@@ -144,6 +145,8 @@ async fn submit(
             Ok(Redirect::to(to).into_response())
         }
         Err(errors) => {
+            // Refused input is not a submission.
+            state.submissions.release(slot);
             let body = form_page(&state, &ctx, kind, &input, &errors, None);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
         }

@@ -11,10 +11,26 @@ use crate::config::Config;
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
 use crate::store::Store;
-use crate::web::throttle::AddressThrottle;
+use crate::web::throttle::{AddressThrottle, Throttle};
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
+
+/// The two limits of "Passwort vergessen".
+pub struct ResetThrottles {
+    pub by_address: AddressThrottle,
+    /// Keyed by the Nutzerkennung as typed (normalised), known or not.
+    pub by_account: Throttle<String>,
+}
+
+impl ResetThrottles {
+    pub fn new(sec: &crate::config::SecurityConfig) -> Self {
+        Self {
+            by_address: AddressThrottle::new(sec.reset_address_limit, sec.reset_window),
+            by_account: Throttle::new(sec.reset_limit, sec.reset_window),
+        }
+    }
+}
 
 pub struct Inner {
     pub config: Config,
@@ -31,6 +47,8 @@ pub struct Inner {
     pub throttle: AddressThrottle,
     /// Submissions of the feedback and support forms per client address.
     pub submissions: AddressThrottle,
+    /// "Passwort vergessen" requests per client address and per Nutzerkennung.
+    pub resets: ResetThrottles,
     pub clock: Clock,
     /// Session activity not yet persisted (see `app::sessions`).
     pub activity: crate::app::sessions::SessionActivity,

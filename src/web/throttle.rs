@@ -1,37 +1,88 @@
-//! Throttles per client address, well above normal use: failed logins, and
-//! (a second instance) submissions of the feedback and support forms.
+//! Throttles per key (a client address, a Nutzerkennung), well above normal
+//! use: failed logins, submissions of the feedback and support forms,
+//! "Passwort vergessen" requests.
+//!
+//! A slot is *reserved* atomically before the work it guards
+//! ([`Throttle::try_reserve`]), so parallel requests cannot all pass a check
+//! made before any of them is recorded. Work that turns out not to count
+//! (a correct password) gives its slot back ([`Reservation::release`]).
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Addresses remembered at most; the oldest are forgotten first.
-const MAX_ADDRESSES: usize = 100_000;
+/// Keys remembered at most; beyond it, expired entries are dropped first
+/// and, failing that, new keys are not tracked.
+const MAX_KEYS: usize = 100_000;
 
-pub struct AddressThrottle {
+pub struct Throttle<K> {
     limit: u32,
     window: Duration,
-    failures: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+    events: Mutex<HashMap<K, VecDeque<Instant>>>,
 }
 
-impl AddressThrottle {
+/// Throttle by client address.
+pub type AddressThrottle = Throttle<IpAddr>;
+
+/// A slot taken by [`Throttle::try_reserve`]; counts unless released.
+#[must_use]
+pub struct Reservation<K> {
+    key: Option<K>,
+    at: Instant,
+}
+
+impl<K: Eq + Hash + Clone> Throttle<K> {
     pub fn new(limit: u32, window: Duration) -> Self {
         Self {
             limit,
             window,
-            failures: Mutex::new(HashMap::new()),
+            events: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Whether `ip` has reached the limit of failures in the window.
-    pub fn is_blocked(&self, ip: Option<IpAddr>) -> bool {
-        let Some(ip) = ip else { return false };
+    /// Takes one slot for `key` when fewer than the limit were taken in the
+    /// window; `None` when the limit is reached. Check and record happen
+    /// under one lock. Without a key (unknown client) nothing is limited.
+    pub fn try_reserve(&self, key: Option<K>) -> Option<Reservation<K>> {
         let now = Instant::now();
-        let Ok(mut map) = self.failures.lock() else {
+        let Some(key) = key else {
+            return Some(Reservation { key: None, at: now });
+        };
+        let Ok(mut map) = self.events.lock() else {
+            return Some(Reservation { key: None, at: now });
+        };
+        if map.len() >= MAX_KEYS && !map.contains_key(&key) {
+            let window = self.window;
+            map.retain(|_, q| {
+                prune(q, now, window);
+                !q.is_empty()
+            });
+            if map.len() >= MAX_KEYS {
+                return Some(Reservation { key: None, at: now });
+            }
+        }
+        let q = map.entry(key.clone()).or_default();
+        prune(q, now, self.window);
+        if q.len() >= self.limit as usize {
+            return None;
+        }
+        q.push_back(now);
+        Some(Reservation {
+            key: Some(key),
+            at: now,
+        })
+    }
+
+    /// Whether `key` has reached the limit in the window (without taking a slot).
+    pub fn is_blocked(&self, key: Option<K>) -> bool {
+        let Some(key) = key else { return false };
+        let now = Instant::now();
+        let Ok(mut map) = self.events.lock() else {
             return false;
         };
-        match map.get_mut(&ip) {
+        match map.get_mut(&key) {
             Some(q) => {
                 prune(q, now, self.window);
                 q.len() >= self.limit as usize
@@ -40,26 +91,32 @@ impl AddressThrottle {
         }
     }
 
-    /// Records one event (a failed login, a submission) of `ip`.
-    pub fn record_failure(&self, ip: Option<IpAddr>) {
-        let Some(ip) = ip else { return };
+    /// Records one event of `key` unconditionally (a failed TAN).
+    pub fn record_failure(&self, key: Option<K>) {
         let now = Instant::now();
-        let Ok(mut map) = self.failures.lock() else {
+        let Some(key) = key else { return };
+        let Ok(mut map) = self.events.lock() else {
             return;
         };
-        if map.len() >= MAX_ADDRESSES && !map.contains_key(&ip) {
-            let window = self.window;
-            map.retain(|_, q| {
-                prune(q, now, window);
-                !q.is_empty()
-            });
-            if map.len() >= MAX_ADDRESSES {
-                return;
-            }
+        if map.len() >= MAX_KEYS && !map.contains_key(&key) {
+            return;
         }
-        let q = map.entry(ip).or_default();
+        let q = map.entry(key).or_default();
         prune(q, now, self.window);
         q.push_back(now);
+    }
+
+    /// Gives a reserved slot back (the work did not count).
+    pub fn release(&self, reservation: Reservation<K>) {
+        let Some(key) = reservation.key else { return };
+        let Ok(mut map) = self.events.lock() else {
+            return;
+        };
+        if let Some(q) = map.get_mut(&key)
+            && let Some(i) = q.iter().rposition(|t| *t == reservation.at)
+        {
+            q.remove(i);
+        }
     }
 }
 
@@ -84,5 +141,35 @@ mod tests {
         t.record_failure(ip);
         assert!(t.is_blocked(ip));
         assert!(!t.is_blocked(Some(IpAddr::from([127, 0, 0, 2]))));
+    }
+
+    #[test]
+    fn parallel_reservations_never_exceed_the_limit() {
+        let t = std::sync::Arc::new(AddressThrottle::new(30, Duration::from_secs(60)));
+        let ip = Some(IpAddr::from([127, 0, 0, 1]));
+        let handles: Vec<_> = (0..60)
+            .map(|_| {
+                let t = t.clone();
+                std::thread::spawn(move || t.try_reserve(ip).is_some())
+            })
+            .collect();
+        let passed = handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(false))
+            .filter(|ok| *ok)
+            .count();
+        assert_eq!(passed, 30);
+    }
+
+    #[test]
+    fn a_released_slot_is_free_again() {
+        let t = AddressThrottle::new(1, Duration::from_secs(60));
+        let ip = Some(IpAddr::from([127, 0, 0, 1]));
+        let r = t.try_reserve(ip);
+        assert!(t.try_reserve(ip).is_none());
+        if let Some(r) = r {
+            t.release(r);
+        }
+        assert!(t.try_reserve(ip).is_some());
     }
 }

@@ -16,5 +16,6 @@ mod help;
 mod kassen;
 mod mail;
 mod operations;
+mod security;
 mod setup;
 mod users;

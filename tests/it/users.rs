@@ -22,8 +22,9 @@ use crate::support::*;
 const PASSWORD: &str = "Versorgung-Test-2026!abc";
 const USER_PASSWORD: &str = "Beihilfe-Neu-2026?Kiefer";
 const SUBJECT: &str = "Passwort festlegen";
+/// A locked account answers every password like a wrong one (SECURITY.md).
 const LOCK_MESSAGE: &str =
-    "Ihr Nutzerkonto ist gesperrt. Bitte wenden Sie sich an Ihre Administration.";
+    "Die Anmeldung ist fehlgeschlagen. Bitte überprüfen Sie Ihre Nutzerkennung und Ihr Passwort.";
 
 // ---------------------------------------------------------------------------
 // Seeding through the library (the Kassen UI is not part of these tests)

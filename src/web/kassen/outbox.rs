@@ -3,37 +3,49 @@
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 
-use super::{Params, paging, render};
-use crate::store;
+use super::{Params, param, render};
+use crate::app::{Actor, outbox};
+use crate::domain::mail::MailState;
 use crate::views::kassen::outbox as v;
 use crate::web::error::{AppError, WebResult};
 use crate::web::guards::KassenAdmin;
 use crate::web::state::AppState;
 
+/// Newest first, 50 per page; `?status=` filters by state, `?vor=<id>`
+/// continues with the mails older than that one (keyset paging).
 pub async fn list(
     State(state): State<AppState>,
     k: KassenAdmin,
     Query(p): Query<Params>,
 ) -> WebResult {
-    let mut mails = state
-        .blocking(|st| Ok::<_, AppError>(st.store.read(store::mail_queue::all)?))
+    let filter = MailState::from_key(param(&p, "status"));
+    let before = param(&p, "vor").parse::<u64>().ok();
+    let page = state
+        .blocking(move |st| outbox::page(&st.store, filter, before))
         .await?;
-    mails.reverse();
-    let pg = paging(&p, mails.len());
-    Ok(render(&k.0, &state, "Postausgang", v::list(&mails, &pg)).into_response())
+    Ok(render(
+        &k.0,
+        &state,
+        "Postausgang",
+        v::list(&page.mails, filter, before.is_some(), page.older),
+    )
+    .into_response())
 }
 
-/// One e-mail with its text. Only Portaladministration reaches this page,
-/// so links and TANs in the text are shown to them alone.
+/// One e-mail: recipient, subject, times, state and the text with links
+/// and TANs replaced. Each view is audited.
 pub async fn details(
     State(state): State<AppState>,
     k: KassenAdmin,
     Path(id): Path<String>,
 ) -> WebResult {
     let id: u64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let actor = Actor {
+        id: k.0.account.id.to_string(),
+        client: k.0.ctx.client_text(),
+    };
     let mail = state
-        .blocking(move |st| Ok::<_, AppError>(st.store.read(|tx| store::mail_queue::get(tx, id))?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .blocking(move |st| outbox::view(&st.store, &actor, id, st.now()))
+        .await?;
     Ok(render(&k.0, &state, "Postausgang", v::details(&mail)).into_response())
 }
