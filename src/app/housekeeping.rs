@@ -23,11 +23,13 @@ pub struct Removed {
     pub sessions: usize,
     pub links: usize,
     pub audit: usize,
+    /// Bodies of old delivered mails (the metadata stays).
+    pub mail_bodies: usize,
 }
 
 impl Removed {
     pub fn total(&self) -> usize {
-        self.sessions + self.links + self.audit
+        self.sessions + self.links + self.audit + self.mail_bodies
     }
 }
 
@@ -71,6 +73,18 @@ pub fn run(store: &Store, config: &Config, now: Timestamp) -> Result<Removed, Er
     while store.read(|tx| store::audit::has_older_than(tx, before))? {
         let n = store.write(|tx| store::audit::purge_older_than(tx, before, BATCH))?;
         removed.audit += n;
+        if n < BATCH {
+            break;
+        }
+    }
+    loop {
+        let n = super::outbox::purge_old_mail_bodies(
+            store,
+            now,
+            config.retention.mail_body_days,
+            BATCH,
+        )?;
+        removed.mail_bodies += n;
         if n < BATCH {
             break;
         }
