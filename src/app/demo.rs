@@ -247,6 +247,7 @@ fn org(
             enabled_functions: PortalFunction::ALL.to_vec(),
             receipt_target: ReceiptTarget::Personal,
             group_emails: Default::default(),
+            second_factor: Default::default(),
         },
     )?;
     Ok(id)

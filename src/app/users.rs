@@ -239,6 +239,22 @@ pub fn resend_set_password(
     })
 }
 
+/// "Authenticator zurücksetzen": forgets the Nutzer:in's authenticator and
+/// ends their sessions; they set up a new one at the next login.
+pub fn reset_authenticator(
+    store: &Store,
+    org: OrgId,
+    id: &str,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<Account, Error> {
+    store.write(|tx| {
+        let mut account = load(tx, org, id)?;
+        accounts::reset_authenticator(tx, &mut account, actor, now)?;
+        Ok(account)
+    })
+}
+
 /// "Endgültig deaktivieren".
 pub fn deactivate(
     store: &Store,
@@ -271,7 +287,7 @@ impl UserFilter {
 
     /// Whether `a` passes the filter at `now`. Texts match case-insensitively
     /// as parts; "Gesperrt" also finds accounts that locked themselves.
-    pub fn matches(&self, a: &Account, now: Timestamp) -> bool {
+    pub fn matches(&self, a: &Account, org: Option<&Organisation>, now: Timestamp) -> bool {
         let contains = |hay: &str, needle: &str| {
             let needle = needle.trim();
             needle.is_empty() || hay.to_lowercase().contains(&needle.to_lowercase())
@@ -289,7 +305,7 @@ impl UserFilter {
         }
         if let Some(s) = self.status {
             let self_locked = a.self_locked_until(now).is_some();
-            if a.status() != s && !(s == Status::Gesperrt && self_locked) {
+            if a.status_in(org) != s && !(s == Status::Gesperrt && self_locked) {
                 return false;
             }
         }
@@ -329,10 +345,11 @@ pub fn list(
     filter: &UserFilter,
     now: Timestamp,
 ) -> Result<Vec<Account>, Error> {
-    let users = store.read(|tx| users_of(tx, org))?;
+    let (users, organisation) =
+        store.read(|tx| Ok::<_, Error>((users_of(tx, org)?, store::orgs::get(tx, org)?)))?;
     Ok(users
         .into_iter()
-        .filter(|a| filter.matches(a, now))
+        .filter(|a| filter.matches(a, organisation.as_ref(), now))
         .collect())
 }
 
@@ -407,6 +424,7 @@ mod tests {
             enabled_functions: vec![PortalFunction::Postfach],
             receipt_target: ReceiptTarget::Personal,
             group_emails: Default::default(),
+            second_factor: Default::default(),
         }
     }
 

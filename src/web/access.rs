@@ -30,6 +30,8 @@ pub fn routes() -> Router<AppState> {
         .route(paths::LOGOUT, post(logout))
         .route(paths::KEEP_ALIVE, post(keep_alive))
         .route(paths::FORGOT_PASSWORD, get(forgot_page).post(forgot_submit))
+        .route(paths::PASSWORD_SET, get(password_set_page))
+        .route(paths::ID_RETRIEVED, get(retrieved_page))
         .route(
             paths::SET_PASSWORD,
             get(set_password_page).post(set_password_submit),
@@ -340,12 +342,53 @@ async fn keep_alive(
     Ok(Redirect::to(&back).into_response())
 }
 
-async fn forgot_page(State(state): State<AppState>, ctx: Ctx) -> WebResult {
+#[derive(Deserialize, Default)]
+struct SentQuery {
+    gesendet: Option<String>,
+    abruf: Option<String>,
+}
+
+async fn forgot_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SentQuery>,
+) -> WebResult {
     Ok(frame::render(
         &ctx,
         &state,
         "Passwort zurücksetzen",
-        v::forgot_password(&ctx.csrf, "", false),
+        v::forgot_password(&ctx.csrf, "", q.gesendet.is_some()),
+    )
+    .into_response())
+}
+
+/// "Passwort festgelegt" (after the set-password form).
+async fn password_set_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SentQuery>,
+) -> WebResult {
+    Ok(frame::render(
+        &ctx,
+        &state,
+        "Passwort festgelegt",
+        v::password_set(q.abruf.is_some()),
+    )
+    .into_response())
+}
+
+/// The Nutzerkennung just retrieved by this browser.
+async fn retrieved_page(State(state): State<AppState>, ctx: Ctx, jar: CookieJar) -> WebResult {
+    let Some(id) = super::flash::get(&jar, "kennung")
+        .and_then(|id| crate::domain::ids::Nutzerkennung::parse(&id))
+    else {
+        return Ok(link_invalid(&state, &ctx));
+    };
+    Ok(frame::render(
+        &ctx,
+        &state,
+        "Nutzerkennung abrufen",
+        v::retrieved_id(id.as_str()),
     )
     .into_response())
 }
@@ -362,13 +405,7 @@ async fn forgot_submit(
             credentials::request_reset(&st.store, &st.mailer, &st.links(), &id, client, st.now())
         })
         .await?;
-    Ok(frame::render(
-        &ctx,
-        &state,
-        "Passwort zurücksetzen",
-        v::forgot_password(&ctx.csrf, "", true),
-    )
-    .into_response())
+    Ok(Redirect::to(&format!("{}?gesendet=1", paths::FORGOT_PASSWORD)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -437,13 +474,10 @@ async fn set_password_submit(
         })
         .await?;
     match result {
-        Ok(SetPasswordOutcome::Done { retrieve_mail }) => Ok(frame::render(
-            &ctx,
-            &state,
-            "Passwort festgelegt",
-            v::password_set(retrieve_mail),
-        )
-        .into_response()),
+        Ok(SetPasswordOutcome::Done { retrieve_mail }) => {
+            let query = if retrieve_mail { "?abruf=1" } else { "" };
+            Ok(Redirect::to(&format!("{}{query}", paths::PASSWORD_SET)).into_response())
+        }
         Ok(SetPasswordOutcome::LinkInvalid) => Ok(link_invalid(&state, &ctx)),
         Err(errors) => {
             let f = PasswordForm { errors };
@@ -481,6 +515,7 @@ async fn retrieve_page(
 async fn retrieve_submit(
     State(state): State<AppState>,
     ctx: Ctx,
+    jar: CookieJar,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
     let token = form.get("token").to_owned();
@@ -503,13 +538,10 @@ async fn retrieve_submit(
         .blocking(move |st| credentials::retrieve_id(&st.store, &t, &input, client, st.now()))
         .await?;
     match outcome {
-        RetrieveOutcome::Found(id) => Ok(frame::render(
-            &ctx,
-            &state,
-            "Nutzerkennung abrufen",
-            v::retrieved_id(id.as_str()),
-        )
-        .into_response()),
+        RetrieveOutcome::Found(id) => {
+            let jar = super::flash::set(jar, state.secure_cookies, &[("kennung", id.as_str())]);
+            Ok((jar, Redirect::to(paths::ID_RETRIEVED)).into_response())
+        }
         RetrieveOutcome::LinkInvalid => Ok(link_invalid(&state, &ctx)),
         RetrieveOutcome::Mismatch { tries_left } => {
             if tries_left == 0 {

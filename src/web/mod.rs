@@ -3,6 +3,7 @@
 pub mod access;
 pub mod assets;
 pub mod error;
+pub mod flash;
 pub mod frame;
 pub mod guards;
 pub mod headers;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route(paths::HOME, get(home::home))
         .route(paths::SETUP, get(setup::show).post(setup::submit))
+        .route(paths::SETUP_DONE, get(setup::done))
         .merge(access::routes())
         .merge(info::routes())
         .merge(help::routes())

@@ -92,6 +92,8 @@ async fn first_login_from_setup_token_to_logout() {
         .fill("E-Mail-Adresse", "kim.kassenwart@kasse.example")
         .submit(&client)
         .await;
+    done.assert_redirect("/setup/fertig");
+    let done = client.follow(&done).await;
     done.assert_status(200);
     let id = done.text_of("#nutzerkennung");
     assert!(id.starts_with('K'), "a Kassen account: {id}");
@@ -172,6 +174,8 @@ async fn first_login_from_setup_token_to_logout() {
         .fill("Neues Passwort bestätigen", PASSWORD)
         .submit(&client)
         .await;
+    accepted.assert_redirect("/passwort-festgelegt");
+    let accepted = client.follow(&accepted).await;
     accepted.assert_status(200);
     accepted.assert_contains("Passwort festgelegt");
     // Kassen accounts get no "Nutzerkennung abrufen" mail.
@@ -446,8 +450,21 @@ async fn an_administrator_registered_by_the_kassen_retrieves_the_nutzerkennung()
         "78970",
     )
     .await;
+    found.assert_redirect("/nutzerkennung-abgerufen");
+    let found = client.follow(&found).await;
     found.assert_status(200);
     let shown = found.text_of("#nutzerkennung");
+    // Post/redirect/get: a reload shows it again (to this browser only).
+    client
+        .get("/nutzerkennung-abgerufen")
+        .await
+        .assert_status(200)
+        .assert_contains(&id);
+    server
+        .client()
+        .get("/nutzerkennung-abgerufen")
+        .await
+        .assert_not_contains(&id);
     assert_eq!(shown, id);
     assert!(shown.starts_with('X'));
 
@@ -747,10 +764,13 @@ async fn answers_do_not_reveal_whether_a_nutzerkennung_exists() {
         async move {
             let page = client.get("/passwort-vergessen").await;
             page.assert_status(200);
-            page.form_with_button("Passwort zurücksetzen")
+            let sent = page
+                .form_with_button("Passwort zurücksetzen")
                 .fill("Nutzerkennung", &id)
                 .submit(&client)
-                .await
+                .await;
+            sent.assert_redirect("/passwort-vergessen?gesendet=1");
+            client.follow(&sent).await
         }
     };
     let f_known = forgot(person.id.clone()).await;
@@ -928,6 +948,8 @@ async fn request_reset(client: &Client, id: &str) {
         .fill("Nutzerkennung", id)
         .submit(client)
         .await;
+    res.assert_redirect("/passwort-vergessen?gesendet=1");
+    let res = client.follow(&res).await;
     res.assert_status(200);
     res.assert_contains("erhalten Sie in Kürze eine E-Mail");
 }

@@ -81,6 +81,8 @@ pub async fn set_password_from(client: &Client, mail: &Mail, password: &str) -> 
         .fill("Neues Passwort bestätigen", password)
         .submit(client)
         .await;
+    done.assert_redirect("/passwort-festgelegt");
+    let done = client.follow(&done).await;
     done.assert_status(200)
         .assert_contains("Passwort festgelegt");
     done
