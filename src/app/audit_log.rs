@@ -4,8 +4,9 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use super::Error;
-use crate::domain::audit::AuditEntry;
+use crate::domain::audit::{AuditEntry, action_label};
 use crate::domain::org::OrgId;
+use crate::domain::org::Organisation;
 use crate::store::{self, Store};
 
 #[derive(Debug, Clone, Default)]
@@ -36,7 +37,10 @@ impl AuditFilter {
         let day = e.at.to_zoned_datetime(berlin()).date();
         contains(&self.actor, &e.actor)
             && contains(&self.target, e.target.as_deref().unwrap_or(""))
-            && contains(&self.action, &format!("{} {}", e.action, e.detail))
+            && contains(
+                &self.action,
+                &format!("{} {} {}", e.action, action_label(&e.action), e.detail),
+            )
             && self.org.is_none_or(|o| e.org == Some(o))
             && self.from.is_none_or(|f| day >= f)
             && self.to.is_none_or(|t| day <= t)
@@ -63,14 +67,16 @@ pub fn search(
         .collect())
 }
 
-/// CSV export (`;`-separated, UTF-8 with BOM for spreadsheet programs).
-pub fn to_csv(entries: &[AuditEntry]) -> Result<Vec<u8>, Error> {
+/// CSV export (`;`-separated, UTF-8 with BOM for spreadsheet programs),
+/// in the page's words: German action labels, organisation names (from
+/// `orgs`) and times in Europe/Berlin.
+pub fn to_csv(entries: &[AuditEntry], orgs: &[Organisation]) -> Result<Vec<u8>, Error> {
     let mut w = csv::WriterBuilder::new()
         .delimiter(b';')
         .from_writer(vec![0xEF, 0xBB, 0xBF]);
     let fail = |e: csv::Error| Error::Internal(format!("csv: {e}"));
     w.write_record([
-        "Zeitpunkt (UTC)",
+        "Zeitpunkt",
         "Akteur",
         "Aktion",
         "Ziel",
@@ -81,11 +87,16 @@ pub fn to_csv(entries: &[AuditEntry]) -> Result<Vec<u8>, Error> {
     .map_err(fail)?;
     for e in entries {
         w.write_record([
-            e.at.strftime("%Y-%m-%d %H:%M:%S").to_string(),
+            e.at.to_zoned_datetime(berlin())
+                .strftime("%d.%m.%Y %H:%M:%S")
+                .to_string(),
             e.actor.clone(),
-            e.action.clone(),
+            action_label(&e.action).to_owned(),
             e.target.clone().unwrap_or_default(),
-            e.org.map(|o| o.to_string()).unwrap_or_default(),
+            e.org
+                .and_then(|o| orgs.iter().find(|x| x.id == o))
+                .map(|o| o.name.clone())
+                .unwrap_or_default(),
             e.client.clone().unwrap_or_default(),
             e.detail.clone(),
         ])

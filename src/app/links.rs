@@ -69,7 +69,19 @@ pub fn send_set_password(
     reset: bool,
 ) -> Result<(), store::Error> {
     let url = issue(tx, account, LinkKind::SetPassword, settings, now)?;
-    let mail = templates::set_password(&account.full_name(), &url, settings.minutes(), reset);
+    // Nutzer:innen were registered by their organisation's administrators,
+    // everyone else by the Kassen.
+    let contact = match account.role {
+        crate::domain::account::Role::OrgUser { .. } => templates::Contact::Organisation,
+        _ => templates::Contact::Kassen,
+    };
+    let mail = templates::set_password(
+        &account.full_name(),
+        &url,
+        settings.minutes(),
+        reset,
+        contact,
+    );
     mailer.enqueue(tx, &account.email, mail, now)?;
     Ok(())
 }

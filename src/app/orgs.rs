@@ -47,7 +47,9 @@ fn digits(check: &mut Check, field: &'static str, value: &str, label: &str) -> S
     } else if v.len() > 12 || !v.bytes().all(|b| b.is_ascii_digit()) {
         check.fail(
             field,
-            format!("Die {label} darf nur aus Ziffern bestehen (höchstens 12)."),
+            format!(
+                "Die {label} darf nur aus Ziffern bestehen und höchstens 12 Ziffern lang sein."
+            ),
         );
     }
     v.to_owned()

@@ -209,6 +209,12 @@ pub fn datetime(ts: jiff::Timestamp) -> String {
     zoned.strftime("%d.%m.%Y %H:%M").to_string()
 }
 
+/// Like [`datetime`], with seconds (Protokoll).
+pub fn datetime_seconds(ts: jiff::Timestamp) -> String {
+    let zoned = ts.to_zoned_datetime(berlin());
+    zoned.strftime("%d.%m.%Y %H:%M:%S").to_string()
+}
+
 pub fn date(ts: jiff::Timestamp) -> String {
     let zoned = ts.to_zoned_datetime(berlin());
     zoned.strftime("%d.%m.%Y").to_string()

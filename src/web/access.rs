@@ -44,6 +44,9 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+/// The answer to a login with an Identifikationsnummer/PNR.
+const MEMBER_LOGIN: &str = "Die Anmeldung mit einer Identifikationsnummer/PNR ist für Mitglieder vorgesehen und in diesem Portal nicht verfügbar. Bitte melden Sie sich mit Ihrer Nutzerkennung an (ein Buchstabe und 11 Ziffern, z. B. X20177120281).";
+
 fn refusal_text(r: &Refusal) -> String {
     match r {
         Refusal::Credentials => "Die Anmeldung ist fehlgeschlagen. Bitte überprüfen Sie Ihre Nutzerkennung und Ihr Passwort.".to_owned(),
@@ -117,6 +120,15 @@ async fn login_submit(
         return Err(AppError::TooManyRequests);
     }
     let id = form.get("nutzerkennung").to_owned();
+    if crate::domain::ids::is_member_number(&id) {
+        // Decided by the input's shape alone: reveals nothing about accounts.
+        let notice = LoginNotice {
+            error: Some(MEMBER_LOGIN.to_owned()),
+            ..Default::default()
+        };
+        let page = frame::render(&ctx, &state, "Anmelden", v::login(&ctx.csrf, &id, &notice));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
     let password = form.get("passwort").to_owned();
     let old = session_hash(&jar);
     let client = ctx.client_text();

@@ -64,8 +64,8 @@ pub async fn page(
     .into_response())
 }
 
-fn csv_response(entries: &[crate::domain::audit::AuditEntry]) -> WebResult {
-    let body = audit_log::to_csv(entries)?;
+fn csv_response(entries: &[crate::domain::audit::AuditEntry], orgs: &[Organisation]) -> WebResult {
+    let body = audit_log::to_csv(entries, orgs)?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -84,7 +84,8 @@ pub async fn csv(
     _k: KassenAdmin,
     Query(p): Query<Params>,
 ) -> WebResult {
-    csv_response(&entries(&state, &filter(&p), None).await?)
+    let orgs = orgs(&state).await?;
+    csv_response(&entries(&state, &filter(&p), None).await?, &orgs)
 }
 
 /// The organisation administrators' view of their own organisation's log.
@@ -116,5 +117,8 @@ async fn org_page(
 async fn org_csv(State(state): State<AppState>, a: OrgAdmin, Query(p): Query<Params>) -> WebResult {
     let mut f = filter(&p);
     f.org = None;
-    csv_response(&entries(&state, &f, Some(a.org.id)).await?)
+    csv_response(
+        &entries(&state, &f, Some(a.org.id)).await?,
+        std::slice::from_ref(&a.org),
+    )
 }
