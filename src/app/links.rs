@@ -69,6 +69,14 @@ pub fn send_set_password(
     reset: bool,
 ) -> Result<(), store::Error> {
     let url = issue(tx, account, LinkKind::SetPassword, settings, now)?;
+    // Remember until when the account can still be activated, for the
+    // administrators' "Aktivierungslink abgelaufen".
+    if account.is_activation_pending()
+        && let Some(mut stored) = store::accounts::get(tx, &account.id)?
+    {
+        stored.activation_expires_at = Some(settings.expiry(now));
+        store::accounts::put(tx, &stored)?;
+    }
     // Nutzer:innen were registered by their organisation's administrators,
     // everyone else by the Kassen.
     let contact = match account.role {

@@ -126,6 +126,10 @@ pub struct Account {
     pub locked_until: Option<Timestamp>,
     pub created_at: Timestamp,
     pub activated_at: Option<Timestamp>,
+    /// Expiry of the latest "Passwort festlegen" link sent while the
+    /// account was not activated yet.
+    #[serde(default)]
+    pub activation_expires_at: Option<Timestamp>,
 }
 
 /// The status shown in overviews (SPEC §2).
@@ -197,6 +201,7 @@ impl Account {
             locked_until: None,
             created_at: now,
             activated_at: None,
+            activation_expires_at: None,
         }
     }
 
@@ -263,6 +268,12 @@ impl Account {
     /// Not yet activated: a set-password e-mail may be sent again.
     pub fn is_activation_pending(&self) -> bool {
         self.password_hash.is_none()
+    }
+
+    /// Not activated yet and the last activation link has expired at `now`
+    /// ("Aktivierungslink abgelaufen"): a new one must be sent.
+    pub fn activation_link_expired(&self, now: Timestamp) -> bool {
+        self.is_activation_pending() && self.activation_expires_at.is_some_and(|t| t <= now)
     }
 
     /// End of a self-lock still in force at `now`.
@@ -348,6 +359,7 @@ pub(crate) mod tests {
             locked_until: None,
             created_at: Timestamp::UNIX_EPOCH,
             activated_at: None,
+            activation_expires_at: None,
         }
     }
 

@@ -20,6 +20,7 @@ pub const FUNCTION_TEXT: &str = "Bitte wählen Sie die Berechtigungen des/der Nu
 pub const TERMS_LABEL: &str = "Ich bestätige, dass die Nutzungsbedingungen dem Beschäftigten bekannt sind und dass er/sie diese mit der Anlage des Zugangs akzeptiert.";
 pub const SELF_LOCK_HINT: &str = "Hat ein Nutzer sich durch die Fehleingabe seiner Anmeldedaten selbst gesperrt, können Sie das Nutzerkonto nicht entsperren. Eine Entsperrung erfolgt automatisch nach Ablauf der Sperrfrist.";
 const NOT_ENABLED: &str = "nicht mehr freigegeben";
+pub const LINK_EXPIRED: &str = "Aktivierungslink abgelaufen";
 
 /// Values and messages of the create and edit forms.
 #[derive(Default, Clone)]
@@ -347,7 +348,12 @@ pub fn list(p: &ListPage<'_>) -> Markup {
                             td { (a.first_name) }
                             td { a class="row-link" href=(path::details(a.id.as_str())) { (a.id) } }
                             td { (mailbox_labels(a)) }
-                            td { (status_text(a, p.org, p.now)) }
+                            td {
+                                (status_text(a, p.org, p.now))
+                                @if a.activation_link_expired(p.now) {
+                                    " – " span class="badge badge-warning" { (LINK_EXPIRED) }
+                                }
+                            }
                         }
                     }
                 }
@@ -418,6 +424,9 @@ pub fn details(p: &DetailsPage<'_>) -> Markup {
                 button type="submit" class="button-danger" { "Nutzer:in dauerhaft deaktivieren" }
             }
             @if a.is_activation_pending() {
+                @if a.activation_link_expired(p.now) {
+                    p class="badge badge-warning" id="aktivierungslink" { (LINK_EXPIRED) }
+                }
                 (action_button(p.csrf, &path::resend(id), "E-Mail für neues Passwort versenden", None))
             }
             @if a.totp_secret.is_some() {

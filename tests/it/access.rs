@@ -220,7 +220,7 @@ async fn first_login_from_setup_token_to_logout() {
     let setup = client.follow(&res).await;
     setup.assert_status(200);
     assert!(setup.body.contains("<svg"), "no QR code: {}", setup.body);
-    let secret = setup.text_of("code#totp-secret");
+    let secret = setup.text_of("code#totp-secret").replace(' ', "");
     assert!(
         secret.len() >= 16
             && secret
@@ -228,13 +228,19 @@ async fn first_login_from_setup_token_to_logout() {
                 .all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c)),
         "the secret as base32 text: {secret:?}"
     );
+    // Shown in groups of four characters, so that it can be typed.
+    let shown = setup.text_of("code#totp-secret");
+    assert!(
+        shown.split(' ').all(|g| g.len() <= 4) && shown.split(' ').count() >= 4,
+        "groups of four: {shown:?}"
+    );
 
     let wrong = submit_tan(&client, &setup, &wrong_code(&secret)).await;
     wrong.assert_status(200);
     let err = wrong.html().field_error("TAN").unwrap_or_default();
     assert!(err.contains(TAN_REFUSED), "TAN error: {err:?}");
     assert_eq!(
-        wrong.text_of("code#totp-secret"),
+        wrong.text_of("code#totp-secret").replace(' ', ""),
         secret,
         "the set-up goes on with the same secret"
     );

@@ -13,7 +13,7 @@ async fn demo_login(client: &Client, id: &str) {
     let res = password_step(client, id, DEMO_PASSWORD).await;
     res.assert_redirect("/login/authenticator");
     let setup = client.follow(&res).await;
-    let secret = setup.text_of("#totp-secret");
+    let secret = setup.text_of("#totp-secret").replace(' ', "");
     submit_totp(client, &setup, &secret).await;
 }
 

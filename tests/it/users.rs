@@ -73,6 +73,7 @@ fn account(id: Nutzerkennung, role: Role, first: &str, last: &str, hash: Option<
         locked_until: None,
         created_at: Timestamp::now(),
         activated_at: None,
+        activation_expires_at: None,
     }
 }
 

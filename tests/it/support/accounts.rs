@@ -150,7 +150,7 @@ pub async fn first_login(client: &Client, id: &str, password: &str) -> String {
     res.assert_redirect("/login/authenticator");
     let setup = client.follow(&res).await;
     setup.assert_status(200);
-    let secret = setup.text_of("code#totp-secret");
+    let secret = setup.text_of("code#totp-secret").replace(' ', "");
     let code = totp::code_at(&secret, unix_now()).expect("code");
     let done = submit_tan(client, &setup, &code).await;
     done.assert_redirect("/");
@@ -373,6 +373,7 @@ pub async fn start_with_admins(
                         locked_until: None,
                         created_at: Timestamp::now(),
                         activated_at: Some(Timestamp::now()),
+                        activation_expires_at: None,
                     };
                     store::accounts::put(tx, &account)?;
                     people.push(TestAccount::new(id.as_str(), PASSWORD, &email, &secret));

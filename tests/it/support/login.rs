@@ -48,7 +48,7 @@ pub async fn login(
         None => {
             res.assert_redirect("/login/authenticator");
             let setup = client.follow(&res).await;
-            let secret = setup.text_of("#totp-secret");
+            let secret = setup.text_of("#totp-secret").replace(' ', "");
             submit_totp(&client, &setup, &secret).await;
             (client, secret)
         }
