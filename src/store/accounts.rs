@@ -47,6 +47,21 @@ pub fn issue_id(
     }
 }
 
+/// Issues the given Nutzerkennung (the documented ids of the demo data set);
+/// false when it was issued before.
+pub fn issue_fixed(
+    tx: &WriteTransaction,
+    id: &Nutzerkennung,
+    now: jiff::Timestamp,
+) -> Result<bool, Error> {
+    let mut issued = tx.open_table(tables::ISSUED_IDS)?;
+    if issued.get(id.as_str())?.is_some() {
+        return Ok(false);
+    }
+    issued.insert(id.as_str(), now.as_second())?;
+    Ok(true)
+}
+
 pub fn is_issued(tx: &impl ReadAccess, id: &Nutzerkennung) -> Result<bool, Error> {
     Ok(tx.open(tables::ISSUED_IDS)?.get(id.as_str())?.is_some())
 }
