@@ -30,8 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route(paths::LOGOUT, post(logout))
         .route(paths::KEEP_ALIVE, post(keep_alive))
         .route(paths::FORGOT_PASSWORD, get(forgot_page).post(forgot_submit))
-        .route(paths::PASSWORD_SET, get(password_set_page))
-        .route(paths::ID_RETRIEVED, get(retrieved_page))
+        .merge(super::results::routes())
         .route(
             paths::SET_PASSWORD,
             get(set_password_page).post(set_password_submit),
@@ -357,7 +356,6 @@ async fn keep_alive(
 #[derive(Deserialize, Default)]
 struct SentQuery {
     gesendet: Option<String>,
-    abruf: Option<String>,
 }
 
 async fn forgot_page(
@@ -370,37 +368,6 @@ async fn forgot_page(
         &state,
         "Passwort zurücksetzen",
         v::forgot_password(&ctx.csrf, "", q.gesendet.is_some()),
-    )
-    .into_response())
-}
-
-/// "Passwort festgelegt" (after the set-password form).
-async fn password_set_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<SentQuery>,
-) -> WebResult {
-    Ok(frame::render(
-        &ctx,
-        &state,
-        "Passwort festgelegt",
-        v::password_set(q.abruf.is_some()),
-    )
-    .into_response())
-}
-
-/// The Nutzerkennung just retrieved by this browser.
-async fn retrieved_page(State(state): State<AppState>, ctx: Ctx, jar: CookieJar) -> WebResult {
-    let Some(id) = super::flash::get(&jar, "kennung")
-        .and_then(|id| crate::domain::ids::Nutzerkennung::parse(&id))
-    else {
-        return Ok(link_invalid(&state, &ctx));
-    };
-    Ok(frame::render(
-        &ctx,
-        &state,
-        "Nutzerkennung abrufen",
-        v::retrieved_id(id.as_str()),
     )
     .into_response())
 }
@@ -426,7 +393,7 @@ struct TokenQuery {
     token: String,
 }
 
-fn link_invalid(state: &AppState, ctx: &Ctx) -> Response {
+pub(super) fn link_invalid(state: &AppState, ctx: &Ctx) -> Response {
     (
         StatusCode::NOT_FOUND,
         frame::render(ctx, state, "Link ungültig", v::link_invalid()),

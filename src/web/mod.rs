@@ -14,6 +14,7 @@ pub mod kassen;
 pub mod ops;
 pub mod org;
 pub mod request_id;
+pub mod results;
 pub mod session;
 pub mod setup;
 pub mod state;
