@@ -92,6 +92,7 @@ pub fn org_data(org: &Organisation) -> Markup {
                     @if bereiche.is_empty() { "keine" } @else { (bereiche.join(", ")) }
                 }
             }
+            div { dt { "Zweiter Faktor" } dd { (org.second_factor.label()) } }
         }
         @if let Some(hint) = org.registration_hint() { p class="info" { (hint) } }
     }

@@ -178,6 +178,11 @@ async fn e_mail_tan_for_a_whole_organisation_with_an_override_per_administrator(
         .await
         .assert_contains("Aktiv")
         .assert_not_contains("TOTP-Einrichtung ausstehend");
+    client
+        .get("/mitgliederdaten")
+        .await
+        .assert_contains("Zweiter Faktor")
+        .assert_contains("E-Mail-TAN");
 
     // The Kassen keep the administrator on the app: the override wins.
     let admin_path = format!("/kassen/administratoren/{}", admin.id);
