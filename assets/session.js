@@ -4,9 +4,10 @@
  * 1. Inactivity warning. The server ends a session after `data-idle` seconds
  *    without a request. `data-warning` seconds before that, the dialog
  *    #sitzung-warnung ("Ihre Sitzung läuft bald ab") is shown. "Ich bin noch
- *    hier" — or, while the dialog is shown, any click or key press — sends
- *    the keep-alive form in the background. Mouse movement alone never
- *    extends a session. When the time is up the page is loaded again; the
+ *    hier" — or, while the dialog is shown, any click, key press or mouse
+ *    movement (as the dialog's text promises; movements are throttled) —
+ *    sends the keep-alive form in the background. When the time is up the
+ *    page is loaded again; the
  *    server then answers with the login page and "Inaktivität festgestellt".
  *    Tabs of the same portal share their last activity through localStorage,
  *    so working in one tab does not log out another.
@@ -47,6 +48,8 @@
   const GRACE_SECONDS = 1;
   /** Least time (ms) between two keep-alive requests caused by activity. */
   const THROTTLE_MS = 2000;
+  /** Least time (ms) between two mouse movements that are looked at. */
+  const MOVE_THROTTLE_MS = 250;
   /** How often (ms) the deadlines are checked. */
   const TICK_MS = 1000;
 
@@ -230,6 +233,21 @@
     }
     document.addEventListener('click', onAction, true);
     document.addEventListener('keydown', onAction, true);
+    // Mouse movement counts too; the events come in bursts, so only one
+    // every MOVE_THROTTLE_MS is looked at (keepAlive throttles again).
+    let lastMove = 0;
+    document.addEventListener(
+      'mousemove',
+      function (event) {
+        const now = Date.now();
+        if (now - lastMove < MOVE_THROTTLE_MS) {
+          return;
+        }
+        lastMove = now;
+        onAction(event);
+      },
+      { capture: true, passive: true }
+    );
 
     // Timers are throttled in background tabs: check at once on return.
     document.addEventListener('visibilitychange', function () {

@@ -9,9 +9,14 @@ pub const LOGIN_CANCEL: &str = "/login/abbrechen";
 pub const LOGOUT: &str = "/abmelden";
 pub const KEEP_ALIVE: &str = "/sitzung/verlaengern";
 pub const SETUP: &str = "/setup";
+/// The GET page after the first-run setup (post/redirect/get).
+pub const SETUP_DONE: &str = "/setup/fertig";
 pub const FORGOT_PASSWORD: &str = "/passwort-vergessen";
 pub const SET_PASSWORD: &str = crate::app::links::SET_PASSWORD_PATH;
 pub const RETRIEVE_ID: &str = crate::app::links::RETRIEVE_ID_PATH;
+/// The GET pages after setting a password and retrieving a Nutzerkennung.
+pub const PASSWORD_SET: &str = "/passwort-festgelegt";
+pub const ID_RETRIEVED: &str = "/nutzerkennung-abgerufen";
 pub const SETTINGS: &str = "/einstellungen";
 pub const CHANGE_PASSWORD: &str = "/einstellungen/passwort";
 pub const ORG_DATA: &str = "/mitgliederdaten";
@@ -57,6 +62,9 @@ pub mod users {
     pub const UNLOCK: &str = "/nutzer/{kennung}/entsperren";
     pub const RESEND: &str = "/nutzer/{kennung}/passwort-email";
     pub const DEACTIVATE: &str = "/nutzer/{kennung}/deaktivieren";
+    pub const RESET_TOTP: &str = "/nutzer/{kennung}/authenticator-zuruecksetzen";
+    /// The GET page after "Anlegen" (post/redirect/get).
+    pub const CREATED: &str = "/nutzer/{kennung}/angelegt";
 
     fn fill(template: &str, id: &str) -> String {
         template.replace("{kennung}", id)
@@ -79,6 +87,12 @@ pub mod users {
     }
     pub fn deactivate(id: &str) -> String {
         fill(DEACTIVATE, id)
+    }
+    pub fn reset_totp(id: &str) -> String {
+        fill(RESET_TOTP, id)
+    }
+    pub fn created(id: &str) -> String {
+        fill(CREATED, id)
     }
 }
 

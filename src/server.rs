@@ -162,6 +162,13 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
             .await
             .map_err(|e| StartError::Other(e.to_string()))?
             .map_err(|e| StartError::Other(format!("demo data: {e}")))?;
+    } else {
+        // A demo data directory started without `--demo`: the logins again.
+        let s = store.clone();
+        tokio::task::spawn_blocking(move || crate::app::demo::print_if_demo(&s))
+            .await
+            .map_err(|e| StartError::Other(e.to_string()))?
+            .map_err(|e| StartError::Other(format!("demo data: {e}")))?;
     }
 
     let setup_token = {

@@ -7,10 +7,24 @@ use jiff::Timestamp;
 
 use super::links::{self, LinkSettings};
 use super::{Actor, Error};
-use crate::domain::account::{Account, Date, Role, SecondFactor};
+use crate::domain::account::{Account, Date, Role, SecondFactor, effective_second_factor};
 use crate::domain::audit::AuditEntry;
+use crate::domain::org::Organisation;
 use crate::mail::Mailer;
-use crate::store::{self, WriteTx};
+use crate::store::{self, ReadAccess, WriteTx};
+
+/// The second factor `account` uses at login: its organisation's setting
+/// unless the Kassen chose otherwise (`account::effective_second_factor`).
+pub fn second_factor_of(
+    tx: &impl ReadAccess,
+    account: &Account,
+) -> Result<SecondFactor, store::Error> {
+    let org = match account.org() {
+        Some(o) => store::orgs::get(tx, o)?,
+        None => None,
+    };
+    Ok(effective_second_factor(account, org.as_ref()))
+}
 
 /// Data of a new account.
 pub struct NewAccount {
@@ -195,15 +209,17 @@ pub fn deactivate(
     )
 }
 
-/// Switches the second factor between authenticator app and e-mail TAN.
+/// Switches the second factor of one account between authenticator app and
+/// e-mail TAN (the Kassen's override of the organisation's setting `org`).
 pub fn set_second_factor(
     tx: &WriteTx,
     account: &mut Account,
     factor: SecondFactor,
+    org: Option<&Organisation>,
     actor: &Actor,
     now: Timestamp,
 ) -> Result<(), store::Error> {
-    account.second_factor = factor;
+    account.choose_second_factor(factor, org);
     store::accounts::put(tx, account)?;
     let detail = match factor {
         SecondFactor::EmailTan => "Zweiter Faktor auf E-Mail-TAN umgestellt",

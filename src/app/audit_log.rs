@@ -5,8 +5,8 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use super::Error;
-use crate::domain::audit::AuditEntry;
-use crate::domain::org::OrgId;
+use crate::domain::audit::{AuditEntry, action_label};
+use crate::domain::org::{OrgId, Organisation};
 use crate::store::audit::Source;
 use crate::store::{self, ReadAccess, Store};
 
@@ -164,7 +164,9 @@ impl Plan {
             && self.org.is_none_or(|o| e.org == Some(o))
             && self.action_code.as_ref().is_none_or(|a| &e.action == a)
             && self.text.as_ref().is_none_or(|t| {
-                e.action.to_lowercase().contains(t) || e.detail.to_lowercase().contains(t)
+                e.action.to_lowercase().contains(t)
+                    || action_label(&e.action).to_lowercase().contains(t)
+                    || e.detail.to_lowercase().contains(t)
             })
     }
 }
@@ -276,6 +278,7 @@ pub fn export_csv(
     };
     store.read(|tx| {
         let plan = Plan::new(tx, filter, scope)?;
+        let orgs = store::orgs::all(tx)?;
         let mut w = writer(true);
         w.write_record(CSV_HEADER).map_err(fail)?;
         let mut open = true;
@@ -287,7 +290,7 @@ pub fn export_csv(
             if !plan.matches(&e) {
                 return Ok(true);
             }
-            w.write_record(csv_row(&e))
+            w.write_record(csv_row(&e, &orgs))
                 .map_err(|e| store::Error::Corrupt {
                     table: "audit",
                     detail: format!("csv: {e}"),
@@ -307,7 +310,7 @@ pub fn export_csv(
 }
 
 const CSV_HEADER: [&str; 7] = [
-    "Zeitpunkt (UTC)",
+    "Zeitpunkt",
     "Akteur",
     "Aktion",
     "Ziel",
@@ -316,13 +319,20 @@ const CSV_HEADER: [&str; 7] = [
     "Beschreibung",
 ];
 
-fn csv_row(e: &AuditEntry) -> [String; 7] {
+/// A row in the page's words: time in Europe/Berlin, the German action
+/// label, the organisation's name.
+fn csv_row(e: &AuditEntry, orgs: &[Organisation]) -> [String; 7] {
     [
-        e.at.strftime("%Y-%m-%d %H:%M:%S").to_string(),
+        e.at.to_zoned_datetime(berlin())
+            .strftime("%d.%m.%Y %H:%M:%S")
+            .to_string(),
         e.actor.clone(),
-        e.action.clone(),
+        action_label(&e.action).to_owned(),
         e.target.clone().unwrap_or_default(),
-        e.org.map(|o| o.to_string()).unwrap_or_default(),
+        e.org
+            .and_then(|o| orgs.iter().find(|x| x.id == o))
+            .map(|o| o.name.clone())
+            .unwrap_or_default(),
         e.client.clone().unwrap_or_default(),
         e.detail.clone(),
     ]

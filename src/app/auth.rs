@@ -173,7 +173,8 @@ pub fn login_password(
             return Ok(Err(Refusal::Credentials));
         }
         drop_pending_sessions(tx, &account.id)?;
-        let (stage, next) = if account.needs_totp_setup() {
+        let factor = super::accounts::second_factor_of(tx, &account)?;
+        let (stage, next) = if account.needs_totp_setup(factor) {
             (
                 Stage::TotpSetup {
                     secret: totp::new_secret(),
@@ -184,7 +185,7 @@ pub fn login_password(
             (
                 Stage::AwaitingTan,
                 Next::Tan {
-                    by_email: account.second_factor == SecondFactor::EmailTan,
+                    by_email: factor == SecondFactor::EmailTan,
                 },
             )
         };
@@ -266,7 +267,10 @@ pub fn confirm_tan(
                 account.totp_secret = Some(secret.clone());
                 account.totp_last_step = Some(step);
             }),
-            Stage::AwaitingTan => match (account.second_factor, &session.email_tan) {
+            Stage::AwaitingTan => match (
+                super::accounts::second_factor_of(tx, &account)?,
+                &session.email_tan,
+            ) {
                 (SecondFactor::EmailTan, Some(tan)) => {
                     let code = code.trim();
                     (tan.expires_at > now

@@ -384,11 +384,17 @@ fn run(
         Action::ResendPassword => {
             accounts::resend_set_password(tx, mailer, links, account, actor, now)?
         }
-        Action::FactorEmail => {
-            accounts::set_second_factor(tx, account, SecondFactor::EmailTan, actor, now)?
-        }
-        Action::FactorTotp => {
-            accounts::set_second_factor(tx, account, SecondFactor::Totp, actor, now)?
+        Action::FactorEmail | Action::FactorTotp => {
+            let factor = if action == Action::FactorEmail {
+                SecondFactor::EmailTan
+            } else {
+                SecondFactor::Totp
+            };
+            let org = match account.org() {
+                Some(o) => store::orgs::get(tx, o)?,
+                None => None,
+            };
+            accounts::set_second_factor(tx, account, factor, org.as_ref(), actor, now)?
         }
         Action::ResetAuthenticator => accounts::reset_authenticator(tx, account, actor, now)?,
         Action::Deactivate => accounts::deactivate(tx, account, actor, now)?,
@@ -420,7 +426,8 @@ pub fn list_admins(store: &Store, f: &AdminFilter) -> Result<Vec<(Account, Strin
             ) || !matches_text(&f.email, &[&a.email])
                 || !matches_text(&f.id, &[a.id.as_str()])
                 || f.org.is_some_and(|o| o != org)
-                || f.status.is_some_and(|s| s != a.status())
+                || f.status
+                    .is_some_and(|s| s != a.status_in(orgs.iter().find(|o| o.id == org)))
             {
                 continue;
             }

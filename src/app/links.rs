@@ -72,7 +72,7 @@ pub fn send_set_password(
     reset: bool,
 ) -> Result<(), store::Error> {
     let url = issue(tx, account, LinkKind::SetPassword, settings, now, true)?;
-    let mail = templates::set_password(&account.full_name(), &url, settings.minutes(), reset);
+    let mail = set_password_mail(tx, account, &url, settings, now, reset)?;
     mailer.enqueue(tx, &account.email, mail, now)?;
     Ok(())
 }
@@ -91,9 +91,40 @@ pub fn send_reset(
 ) -> Result<(), store::Error> {
     let reset = !account.is_activation_pending();
     let url = issue(tx, account, LinkKind::SetPassword, settings, now, reset)?;
-    let mail = templates::set_password(&account.full_name(), &url, settings.minutes(), reset);
+    let mail = set_password_mail(tx, account, &url, settings, now, reset)?;
     mailer.enqueue(tx, &account.email, mail, now)?;
     Ok(())
+}
+
+/// The "Passwort festlegen" mail for `url`; remembers until when a pending
+/// account can still be activated (for "Aktivierungslink abgelaufen").
+fn set_password_mail(
+    tx: &WriteTx,
+    account: &Account,
+    url: &str,
+    settings: &LinkSettings,
+    now: Timestamp,
+    reset: bool,
+) -> Result<templates::Template, store::Error> {
+    if account.is_activation_pending()
+        && let Some(mut stored) = store::accounts::get(tx, &account.id)?
+    {
+        stored.activation_expires_at = Some(settings.expiry(now));
+        store::accounts::put(tx, &stored)?;
+    }
+    // Nutzer:innen were registered by their organisation's administrators,
+    // everyone else by the Kassen.
+    let contact = match account.role {
+        crate::domain::account::Role::OrgUser { .. } => templates::Contact::Organisation,
+        _ => templates::Contact::Kassen,
+    };
+    Ok(templates::set_password(
+        &account.full_name(),
+        url,
+        settings.minutes(),
+        reset,
+        contact,
+    ))
 }
 
 /// Queues the "Nutzerkennung abrufen" e-mail.

@@ -74,7 +74,7 @@ impl Check {
         } else if v.chars().count() > 200 {
             self.fail(
                 field,
-                format!("{label} darf höchstens 200 Zeichen lang sein."),
+                format!("Bitte geben Sie {label} mit höchstens 200 Zeichen ein."),
             );
         }
         v.to_owned()

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 
 use super::{Actor, Check, Error};
-use crate::domain::account::{Account, Grants, Role};
+use crate::domain::account::{Account, Grants, Role, SecondFactor};
 use crate::domain::audit::AuditEntry;
 use crate::domain::org::{
     Bereich, GroupMailbox, OrgId, Organisation, PortalFunction, ReceiptTarget,
@@ -21,6 +21,8 @@ pub struct OrgInput {
     pub bereiche: Vec<Bereich>,
     pub mailboxes: Vec<GroupMailbox>,
     pub functions: Vec<PortalFunction>,
+    /// "Zweiter Faktor" for every account of the organisation.
+    pub second_factor: SecondFactor,
 }
 
 impl OrgInput {
@@ -33,6 +35,7 @@ impl OrgInput {
             bereiche: o.bereiche.clone(),
             mailboxes: o.enabled_mailboxes.clone(),
             functions: o.enabled_functions.clone(),
+            second_factor: o.second_factor,
         }
     }
 }
@@ -44,7 +47,9 @@ fn digits(check: &mut Check, field: &'static str, value: &str, label: &str) -> S
     } else if v.len() > 12 || !v.bytes().all(|b| b.is_ascii_digit()) {
         check.fail(
             field,
-            format!("Die {label} darf nur aus Ziffern bestehen (höchstens 12)."),
+            format!(
+                "Die {label} darf nur aus Ziffern bestehen und höchstens 12 Ziffern lang sein."
+            ),
         );
     }
     v.to_owned()
@@ -112,6 +117,7 @@ fn validate(
             .into_iter()
             .filter(|f| input.functions.contains(f))
             .collect(),
+        second_factor: input.second_factor,
     })
 }
 
@@ -153,6 +159,7 @@ pub fn create(
             enabled_functions: v.functions,
             receipt_target: ReceiptTarget::Personal,
             group_emails: Default::default(),
+            second_factor: v.second_factor,
         };
         store::orgs::put(tx, &org)?;
         audit(
@@ -225,6 +232,14 @@ pub fn update(
                 labels(&v.functions, PortalFunction::label)
             ));
         }
+        if org.second_factor != v.second_factor {
+            changes.push(format!(
+                "Zweiter Faktor: {} → {}",
+                org.second_factor.label(),
+                v.second_factor.label()
+            ));
+        }
+        org.second_factor = v.second_factor;
         org.name = v.name;
         org.number = v.number;
         org.billing_number = v.billing_number;

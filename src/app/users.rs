@@ -244,6 +244,22 @@ pub fn resend_set_password(
     })
 }
 
+/// "Authenticator zurücksetzen": forgets the Nutzer:in's authenticator and
+/// ends their sessions; they set up a new one at the next login.
+pub fn reset_authenticator(
+    store: &Store,
+    org: OrgId,
+    id: &str,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<Account, Error> {
+    store.write(|tx| {
+        let mut account = load(tx, org, id)?;
+        accounts::reset_authenticator(tx, &mut account, actor, now)?;
+        Ok(account)
+    })
+}
+
 /// "Endgültig deaktivieren".
 pub fn deactivate(
     store: &Store,
@@ -546,6 +562,42 @@ pub fn mailbox_overview(store: &Store, org: &Organisation) -> Result<Vec<Mailbox
     Ok(rows)
 }
 
+/// The "Filter" of "Übersicht: Gruppenpostfächer" (both parts optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MailboxFilter {
+    pub mailbox: Option<GroupMailbox>,
+    /// Part of a member's Name, Vorname or Nutzerkennung.
+    pub member: String,
+}
+
+impl MailboxFilter {
+    pub fn is_empty(&self) -> bool {
+        self.mailbox.is_none() && self.member.trim().is_empty()
+    }
+
+    /// Keeps the rows of the chosen mailbox and, with a member text, only
+    /// the members that match it (and only rows that have one).
+    pub fn apply(&self, rows: Vec<MailboxRow>) -> Vec<MailboxRow> {
+        let needle = self.member.trim().to_lowercase();
+        rows.into_iter()
+            .filter(|r| self.mailbox.is_none_or(|m| m == r.mailbox))
+            .filter_map(|mut r| {
+                if needle.is_empty() {
+                    return Some(r);
+                }
+                r.members.retain(|a| {
+                    [a.first_name.as_str(), a.last_name.as_str(), a.id.as_str()]
+                        .iter()
+                        .any(|h| h.to_lowercase().contains(&needle))
+                        || a.sort_name().to_lowercase().contains(&needle)
+                        || a.full_name().to_lowercase().contains(&needle)
+                });
+                (!r.members.is_empty()).then_some(r)
+            })
+            .collect()
+    }
+}
+
 /// "Beihilfe, Beamtenversorgung; Postfachfunktionalität, …" for the audit log.
 fn grants_text(g: &Grants) -> String {
     let mailboxes: Vec<&str> = g.mailboxes.iter().map(|m| m.label()).collect();
@@ -581,6 +633,7 @@ mod tests {
             enabled_functions: vec![PortalFunction::Postfach],
             receipt_target: ReceiptTarget::Personal,
             group_emails: Default::default(),
+            second_factor: Default::default(),
         }
     }
 

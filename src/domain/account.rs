@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::ids::{IdPrefix, Nutzerkennung};
-use super::org::{Bereich, GroupMailbox, OrgId, PortalFunction};
+use super::org::{Bereich, GroupMailbox, OrgId, Organisation, PortalFunction};
 
 /// What an account is, with the data that only that kind has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +53,45 @@ pub enum SecondFactor {
     EmailTan,
 }
 
+impl SecondFactor {
+    pub const ALL: [SecondFactor; 2] = [SecondFactor::Totp, SecondFactor::EmailTan];
+
+    /// The handbook's name ("Authenticator-App" / "E-Mail-TAN").
+    pub fn label(self) -> &'static str {
+        match self {
+            SecondFactor::Totp => "Authenticator-App",
+            SecondFactor::EmailTan => "E-Mail-TAN",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            SecondFactor::Totp => "authenticator-app",
+            SecondFactor::EmailTan => "email-tan",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.key() == key)
+    }
+}
+
+/// The second factor an account uses at login — the one rule, used by the
+/// login and every page that shows it:
+///
+/// 1. a choice the Kassen made for this account ("Zweiten Faktor auf …
+///    umstellen" on an administrator) wins;
+/// 2. otherwise the setting of the account's organisation ("Zweiter Faktor"
+///    on the Mitglied form) applies;
+/// 3. accounts without an organisation (Kassen staff) use the
+///    authenticator app.
+pub fn effective_second_factor(account: &Account, org: Option<&Organisation>) -> SecondFactor {
+    account
+        .second_factor_choice()
+        .or_else(|| org.map(|o| o.second_factor))
+        .unwrap_or_default()
+}
+
 /// A date of birth as entered (no time zone).
 pub type Date = jiff::civil::Date;
 
@@ -68,7 +107,13 @@ pub struct Account {
     pub password_hash: Option<String>,
     /// Earlier password hashes, to refuse reuse.
     pub password_history: Vec<String>,
+    /// The account's own second factor; see [`Account::second_factor_choice`].
     pub second_factor: SecondFactor,
+    /// Set when the Kassen chose `second_factor` for this account, so that
+    /// it overrides the organisation's setting (see
+    /// [`effective_second_factor`]).
+    #[serde(default)]
+    pub second_factor_override: bool,
     /// Base32 TOTP secret once the authenticator is set up.
     pub totp_secret: Option<String>,
     /// The last accepted TOTP time step; a code of this step or earlier is refused.
@@ -81,6 +126,10 @@ pub struct Account {
     pub locked_until: Option<Timestamp>,
     pub created_at: Timestamp,
     pub activated_at: Option<Timestamp>,
+    /// Expiry of the latest "Passwort festlegen" link sent while the
+    /// account was not activated yet.
+    #[serde(default)]
+    pub activation_expires_at: Option<Timestamp>,
 }
 
 /// The status shown in overviews (SPEC §2).
@@ -144,6 +193,7 @@ impl Account {
             password_hash: None,
             password_history: Vec::new(),
             second_factor: SecondFactor::Totp,
+            second_factor_override: false,
             totp_secret: None,
             totp_last_step: None,
             admin_locked: false,
@@ -151,6 +201,7 @@ impl Account {
             locked_until: None,
             created_at: now,
             activated_at: None,
+            activation_expires_at: None,
         }
     }
 
@@ -163,26 +214,66 @@ impl Account {
         format!("{}, {}", self.last_name, self.first_name)
     }
 
+    /// The status of an account without organisation (Kassen staff), or
+    /// where the organisation's setting is not at hand; prefer
+    /// [`Account::status_in`] for accounts of an organisation.
     pub fn status(&self) -> Status {
+        self.status_with(self.second_factor_choice().unwrap_or_default())
+    }
+
+    /// The status with the second factor that applies in `org`.
+    pub fn status_in(&self, org: Option<&Organisation>) -> Status {
+        self.status_with(effective_second_factor(self, org))
+    }
+
+    fn status_with(&self, factor: SecondFactor) -> Status {
         if self.admin_locked {
             Status::Gesperrt
         } else if self.password_hash.is_none() {
             Status::Angelegt
-        } else if self.needs_totp_setup() {
+        } else if self.needs_totp_setup(factor) {
             Status::TotpAusstehend
         } else {
             Status::Aktiv
         }
     }
 
-    /// The account has a password but its authenticator app is not set up yet.
-    pub fn needs_totp_setup(&self) -> bool {
-        self.second_factor == SecondFactor::Totp && self.totp_secret.is_none()
+    /// The Kassen's choice for this account, if any. An account switched to
+    /// E-Mail-TAN before organisations had their own setting keeps it.
+    pub fn second_factor_choice(&self) -> Option<SecondFactor> {
+        (self.second_factor_override || self.second_factor == SecondFactor::EmailTan)
+            .then_some(self.second_factor)
+    }
+
+    /// Sets the Kassen's choice; choosing what `org` uses anyway removes
+    /// the override, so that the account follows its organisation again.
+    pub fn choose_second_factor(&mut self, factor: SecondFactor, org: Option<&Organisation>) {
+        let org_factor = org.map(|o| o.second_factor).unwrap_or_default();
+        if factor == org_factor {
+            self.second_factor = SecondFactor::Totp;
+            self.second_factor_override = false;
+        } else {
+            self.second_factor = factor;
+            self.second_factor_override = true;
+        }
+    }
+
+    /// The account uses the authenticator app (`factor` is its effective
+    /// second factor) but has not set it up yet: it does so at the next
+    /// login.
+    pub fn needs_totp_setup(&self, factor: SecondFactor) -> bool {
+        factor == SecondFactor::Totp && self.totp_secret.is_none()
     }
 
     /// Not yet activated: a set-password e-mail may be sent again.
     pub fn is_activation_pending(&self) -> bool {
         self.password_hash.is_none()
+    }
+
+    /// Not activated yet and the last activation link has expired at `now`
+    /// ("Aktivierungslink abgelaufen"): a new one must be sent.
+    pub fn activation_link_expired(&self, now: Timestamp) -> bool {
+        self.is_activation_pending() && self.activation_expires_at.is_some_and(|t| t <= now)
     }
 
     /// End of a self-lock still in force at `now`.
@@ -260,6 +351,7 @@ pub(crate) mod tests {
             password_hash: None,
             password_history: Vec::new(),
             second_factor: SecondFactor::Totp,
+            second_factor_override: false,
             totp_secret: None,
             totp_last_step: None,
             admin_locked: false,
@@ -267,6 +359,7 @@ pub(crate) mod tests {
             locked_until: None,
             created_at: Timestamp::UNIX_EPOCH,
             activated_at: None,
+            activation_expires_at: None,
         }
     }
 
@@ -280,6 +373,34 @@ pub(crate) mod tests {
         assert_eq!(a.status(), Status::Aktiv);
         a.admin_locked = true;
         assert_eq!(a.status(), Status::Gesperrt);
+    }
+
+    fn org(factor: SecondFactor) -> Organisation {
+        let mut o = crate::domain::org::tests::org(Bereich::ALL.to_vec());
+        o.second_factor = factor;
+        o
+    }
+
+    #[test]
+    fn the_kassen_choice_wins_over_the_organisation() {
+        use SecondFactor::{EmailTan, Totp};
+        let mut a = sample(Role::OrgAdmin { org: 1 });
+        // No choice: the organisation decides; no organisation: the app.
+        assert_eq!(effective_second_factor(&a, None), Totp);
+        assert_eq!(effective_second_factor(&a, Some(&org(EmailTan))), EmailTan);
+        // A choice overrides in both directions.
+        a.choose_second_factor(Totp, Some(&org(EmailTan)));
+        assert_eq!(effective_second_factor(&a, Some(&org(EmailTan))), Totp);
+        a.choose_second_factor(EmailTan, Some(&org(Totp)));
+        assert_eq!(effective_second_factor(&a, Some(&org(Totp))), EmailTan);
+        // Choosing what the organisation uses removes the override.
+        a.choose_second_factor(Totp, Some(&org(Totp)));
+        assert_eq!(a.second_factor_choice(), None);
+        assert_eq!(effective_second_factor(&a, Some(&org(EmailTan))), EmailTan);
+        // Back on the app without an authenticator: set up at next login.
+        a.password_hash = Some("x".into());
+        assert_eq!(a.status_in(Some(&org(EmailTan))), Status::Aktiv);
+        assert_eq!(a.status_in(Some(&org(Totp))), Status::TotpAusstehend);
     }
 
     #[test]

@@ -55,3 +55,148 @@ impl AuditEntry {
         self
     }
 }
+
+/// Every action code the portal writes, with its German label for the
+/// Protokoll (page and CSV).
+pub const ACTIONS: &[(&str, &str)] = &[
+    ("account.created", "Nutzer:in angelegt"),
+    ("account.updated", "Nutzerdaten geändert"),
+    ("account.grants_set", "Berechtigungen vergeben"),
+    ("account.grants_changed", "Berechtigungen geändert"),
+    ("account.roles", "Rollen geändert"),
+    ("account.locked", "Nutzer:in gesperrt"),
+    ("account.unlocked", "Nutzer:in entsperrt"),
+    (
+        "account.self_locked",
+        "Nach Fehlversuchen vorübergehend gesperrt",
+    ),
+    ("account.deactivated", "Nutzer:in dauerhaft deaktiviert"),
+    (
+        "account.password_mail_resent",
+        "E-Mail für neues Passwort versendet",
+    ),
+    ("account.second_factor", "Zweiter Faktor umgestellt"),
+    ("account.totp_reset", "Authenticator zurückgesetzt"),
+    ("login.ok", "Anmeldung erfolgreich"),
+    ("login.failed", "Anmeldung fehlgeschlagen"),
+    (
+        "login.refused_locked",
+        "Anmeldung während einer Sperre abgewiesen",
+    ),
+    ("login.code_reused", "Bereits verwendeter Code abgewiesen"),
+    ("logout", "Abgemeldet"),
+    ("totp.setup", "Authenticator eingerichtet"),
+    ("password.set", "Passwort festgelegt"),
+    (
+        "password.reset_requested",
+        "Zurücksetzen des Passwortes angefordert",
+    ),
+    ("password.changed", "Passwort geändert"),
+    ("id.retrieved", "Nutzerkennung abgerufen"),
+    (
+        "id.retrieve_failed",
+        "Abruf der Nutzerkennung fehlgeschlagen",
+    ),
+    ("org.created", "Mitglied angelegt"),
+    ("org.updated", "Mitglied geändert"),
+    ("org.receipt_target", "Postfach-Konfiguration geändert"),
+    (
+        "org.group_emails",
+        "E-Mail-Adressen eines Gruppenpostfachs geändert",
+    ),
+    (
+        "grants.restricted",
+        "Berechtigungen an Funktionseinschränkungen angepasst",
+    ),
+    ("faq.created", "FAQ-Eintrag angelegt"),
+    ("faq.updated", "FAQ-Eintrag geändert"),
+    ("faq.deleted", "FAQ-Eintrag gelöscht"),
+    ("faq.moved", "FAQ-Eintrag verschoben"),
+    ("feedback.done", "Rückmeldung erledigt"),
+    ("feedback.reopened", "Rückmeldung wieder geöffnet"),
+    ("backup.created", "Datensicherung erstellt"),
+    ("backup.failed", "Datensicherung fehlgeschlagen"),
+    ("demo.loaded", "Demodaten geladen"),
+    ("mail.viewed", "E-Mail im Postausgang angesehen"),
+    ("audit.retention", "Alte Protokolleinträge gelöscht"),
+];
+
+/// The German label of an action code ("Berechtigungen geändert" for
+/// `account.grants_changed`); an unknown code is shown as it is.
+pub fn action_label(code: &str) -> &str {
+    ACTIONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, label)| label)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// String literals in `text` that look like action codes of the
+    /// namespaces the audit log uses.
+    fn codes_in(text: &str) -> Vec<String> {
+        // Not "mail.": configuration keys ("mail.smtp.host") share it.
+        const NAMESPACES: [&str; 12] = [
+            "audit.",
+            "account.",
+            "login.",
+            "totp.",
+            "password.",
+            "id.",
+            "org.",
+            "grants.",
+            "faq.",
+            "feedback.",
+            "backup.",
+            "demo.",
+        ];
+        text.split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| {
+                NAMESPACES.iter().any(|n| s.starts_with(n))
+                    && s.len() < 40
+                    && s.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_')
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn visit(dir: &std::path::Path, found: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                visit(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                // Configuration keys share some prefixes ("backup.keep").
+                && !path.ends_with("config.rs")
+                && !path.ends_with("audit.rs")
+            {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                for code in codes_in(&text) {
+                    found.push((path.display().to_string(), code));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_action_code_in_the_sources_has_a_german_label() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut found = Vec::new();
+        visit(&src, &mut found);
+        assert!(found.iter().any(|(_, c)| c == "account.grants_changed"));
+        let missing: Vec<_> = found
+            .iter()
+            .filter(|(_, code)| action_label(code) == code.as_str())
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "action codes without label: {missing:?}"
+        );
+        assert_eq!(action_label("logout"), "Abgemeldet");
+    }
+}

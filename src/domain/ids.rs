@@ -27,6 +27,19 @@ impl IdPrefix {
     }
 }
 
+/// Whether a login input is an Identifikationsnummer/PNR (digits only,
+/// perhaps grouped by spaces, dots or hyphens) rather than a Nutzerkennung.
+/// That login is meant for members and not available in this portal; the
+/// answer depends on the input's shape only, never on stored accounts.
+pub fn is_member_number(input: &str) -> bool {
+    let digits = input
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-' | '/'))
+        .collect::<String>();
+    !digits.is_empty() && digits.len() <= 20 && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Nutzerkennung(String);
@@ -82,6 +95,16 @@ impl maud::Render for Nutzerkennung {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn member_numbers_are_digits_only() {
+        for pnr in ["78970", " 102 898 ", "12.345-6"] {
+            assert!(is_member_number(pnr), "{pnr}");
+        }
+        for other in ["X20177120281", "", "K2", "abc", "  "] {
+            assert!(!is_member_number(other), "{other}");
+        }
+    }
 
     #[test]
     fn random_ids_have_the_documented_shape() {

@@ -181,6 +181,10 @@ pub struct Organisation {
     /// Notification addresses per group mailbox (handbook §6).
     #[serde(default)]
     pub group_emails: std::collections::BTreeMap<GroupMailbox, Vec<String>>,
+    /// "Zweiter Faktor" for every account of the organisation (handbook
+    /// §1.2 note); see `account::effective_second_factor`.
+    #[serde(default)]
+    pub second_factor: super::account::SecondFactor,
 }
 
 impl Organisation {
@@ -212,10 +216,10 @@ impl Organisation {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn org(bereiche: Vec<Bereich>) -> Organisation {
+    pub fn org(bereiche: Vec<Bereich>) -> Organisation {
         Organisation {
             id: 1,
             name: "Blaugraben".into(),
@@ -227,6 +231,7 @@ mod tests {
             enabled_functions: PortalFunction::ALL.to_vec(),
             receipt_target: ReceiptTarget::Personal,
             group_emails: Default::default(),
+            second_factor: Default::default(),
         }
     }
 

@@ -150,6 +150,7 @@ mod tests {
             enabled_functions: functions,
             receipt_target: ReceiptTarget::Personal,
             group_emails: Default::default(),
+            second_factor: Default::default(),
         }
     }
 

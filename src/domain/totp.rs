@@ -83,6 +83,18 @@ pub fn qr_svg(url: &str) -> Option<String> {
     )
 }
 
+/// The secret in groups of four characters ("JBSW Y3DP …"), so that it can
+/// be typed into an authenticator app; apps ignore the spaces.
+pub fn grouped(secret: &str) -> String {
+    secret
+        .chars()
+        .collect::<Vec<_>>()
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,12 +82,47 @@ fn compose(
     }
 }
 
+/// "1 Minute", "60 Minuten".
+pub fn minutes(n: u64) -> String {
+    if n == 1 {
+        "1 Minute".to_owned()
+    } else {
+        format!("{n} Minuten")
+    }
+}
+
+/// Whom a person turns to when a link has expired: the Kassen register
+/// administrators and their own staff, an organisation's administrators
+/// register its Nutzer:innen (handbook §1.1, §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contact {
+    /// "die Portal-Administratoren der Kassen".
+    Kassen,
+    /// "Ihre Portaladministration" (the organisation's administrators).
+    Organisation,
+}
+
+impl Contact {
+    fn dative(self) -> &'static str {
+        match self {
+            Contact::Kassen => "die Portal-Administratoren der Kassen",
+            Contact::Organisation => "Ihre Portaladministration",
+        }
+    }
+}
+
 fn greeting(full_name: &str) -> String {
     format!("Guten Tag {full_name},")
 }
 
 /// "Passwort festlegen": first password or a new one after a reset.
-pub fn set_password(full_name: &str, url: &str, valid_minutes: u64, reset: bool) -> Template {
+pub fn set_password(
+    full_name: &str,
+    url: &str,
+    valid_minutes: u64,
+    reset: bool,
+    contact: Contact,
+) -> Template {
     let intro = if reset {
         "für Ihr Nutzerkonto im Portal „Meine Versorgung“ wurde das Zurücksetzen des Passwortes angefordert.".to_owned()
     } else {
@@ -99,7 +134,11 @@ pub fn set_password(full_name: &str, url: &str, valid_minutes: u64, reset: bool)
         &[
             intro,
             "Mit Klick auf den folgenden Link können Sie ein individuelles Passwort vergeben. Ihr Passwort muss zwischen 12 und 128 Zeichen lang sein, mindestens einen Buchstaben, eine Ziffer und ein Sonderzeichen enthalten und darf zuvor noch nicht für dieses Nutzerkonto genutzt worden sein.".to_owned(),
-            format!("Der Link ist {valid_minutes} Minuten gültig und kann nur einmal verwendet werden. Bei Überschreitung des Zeitfensters wenden Sie sich bitte an Ihre Portaladministration."),
+            format!(
+                "Der Link ist {} gültig und kann nur einmal verwendet werden. Bei Überschreitung des Zeitfensters wenden Sie sich bitte an {}.",
+                minutes(valid_minutes),
+                contact.dative()
+            ),
             "Falls Sie diese E-Mail nicht erwartet haben, können Sie sie ignorieren.".to_owned(),
         ],
         Some(("Passwort festlegen", url)),
@@ -114,7 +153,7 @@ pub fn retrieve_id(full_name: &str, url: &str, valid_minutes: u64) -> Template {
         &[
             "Ihr Passwort wurde erfolgreich gesetzt.".to_owned(),
             "Über den folgenden Link können Sie Ihre persönliche Nutzerkennung abrufen. Zum Abruf benötigen Sie Vorname, Name, Geburtsdatum und Mitgliedsnummer.".to_owned(),
-            format!("Der Link ist {valid_minutes} Minuten gültig. Bei Überschreitung des Zeitfensters bzw. fehlgeschlagenem Abruf der Nutzerkennung wenden Sie sich bitte an die Portal-Administratoren der Kassen."),
+            format!("Der Link ist {} gültig. Bei Überschreitung des Zeitfensters bzw. fehlgeschlagenem Abruf der Nutzerkennung wenden Sie sich bitte an die Portal-Administratoren der Kassen.", minutes(valid_minutes)),
         ],
         Some(("Nutzerkennung abrufen", url)),
     )
@@ -127,7 +166,7 @@ pub fn email_tan(full_name: &str, tan: &str, valid_minutes: u64) -> Template {
         &greeting(full_name),
         &[
             format!("Ihre TAN für die Anmeldung im Portal „Meine Versorgung“ lautet: {tan}"),
-            format!("Die TAN ist {valid_minutes} Minuten gültig und nur für diese Anmeldung verwendbar."),
+            format!("Die TAN ist {} gültig und nur für diese Anmeldung verwendbar.", minutes(valid_minutes)),
             "Falls Sie sich nicht angemeldet haben, ändern Sie bitte Ihr Passwort und informieren Sie Ihre Portaladministration.".to_owned(),
         ],
         None,
@@ -170,16 +209,54 @@ mod tests {
     use super::*;
 
     #[test]
+    fn one_minute_is_singular_and_users_turn_to_their_administration() {
+        let t = set_password("Max", "http://x/p", 1, false, Contact::Organisation);
+        assert!(
+            t.text.contains("Der Link ist 1 Minute gültig"),
+            "{}",
+            t.text
+        );
+        assert!(
+            t.text
+                .contains("wenden Sie sich bitte an Ihre Portaladministration.")
+        );
+        assert!(
+            email_tan("Max", "123456", 1)
+                .text
+                .contains("Die TAN ist 1 Minute gültig")
+        );
+        assert!(
+            retrieve_id("Kim", "http://x/r", 1)
+                .text
+                .contains("Der Link ist 1 Minute gültig")
+        );
+    }
+
+    #[test]
     fn set_password_mail_carries_the_link_in_both_bodies() {
-        let t = set_password("Kim Mustermensch", "http://x/passwort?token=abc", 60, false);
+        let t = set_password(
+            "Kim Mustermensch",
+            "http://x/passwort?token=abc",
+            60,
+            false,
+            Contact::Kassen,
+        );
         assert!(t.text.contains("http://x/passwort?token=abc"));
+        assert!(t.text.contains("Der Link ist 60 Minuten gültig"));
+        assert!(t.text.contains("an die Portal-Administratoren der Kassen."));
         assert!(t.html.contains("http://x/passwort?token=abc"));
         assert!(t.confidential);
     }
 
     #[test]
     fn the_redacted_copy_holds_neither_link_nor_tan() {
-        let t = set_password("Kim Mustermensch", "http://x/passwort?token=abc", 60, false);
+        let t = set_password(
+            "Kim Mustermensch",
+            "http://x/passwort?token=abc",
+            60,
+            false,
+            Contact::Kassen,
+        );
         let r = t.redacted();
         assert!(!r.text.contains("token=abc") && !r.html.contains("token=abc"));
         assert!(r.text.contains("[Link entfernt]"));

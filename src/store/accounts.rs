@@ -9,7 +9,7 @@ use super::tables::{ACCOUNT_KIND_ADMIN, ACCOUNT_KIND_KASSEN, ACCOUNT_KIND_USER};
 use super::{Error, ReadAccess, codec, counters, tables};
 use crate::domain::account::{Account, Role, Status};
 use crate::domain::ids::Nutzerkennung;
-use crate::domain::org::{GroupMailbox, OrgId, PortalFunction};
+use crate::domain::org::{GroupMailbox, OrgId, Organisation, PortalFunction};
 
 const TABLE: &str = "accounts";
 
@@ -86,7 +86,7 @@ fn from_bits<T: Copy>(all: &[T], bits: u64) -> Vec<T> {
         .collect()
 }
 
-fn summary(a: &Account) -> (u8, u16, u8, i64) {
+fn summary(a: &Account, org: Option<&Organisation>) -> (u8, u16, u8, i64) {
     let (mailboxes, functions) = match a.grants() {
         Some(g) => (
             bits(&GroupMailbox::ALL, &g.mailboxes) as u16,
@@ -95,7 +95,7 @@ fn summary(a: &Account) -> (u8, u16, u8, i64) {
         None => (0, 0),
     };
     (
-        status_code(a.status()),
+        status_code(a.status_in(org)),
         mailboxes,
         functions,
         a.locked_until.map(|t| t.as_second()).unwrap_or(0),
@@ -159,9 +159,13 @@ pub fn put(tx: &WriteTransaction, account: &Account) -> Result<(), Error> {
         .insert(account.id.as_str(), bytes.as_slice())?;
     let kind = Kind::of(&account.role);
     let org = index_org(account);
+    let organisation = match account.org() {
+        Some(id) => super::orgs::get(tx, id)?,
+        None => None,
+    };
     tx.open_table(tables::ACCOUNTS_BY_ORG)?.insert(
         (org, kind.code(), sort_key(account).as_str()),
-        summary(account),
+        summary(account, organisation.as_ref()),
     )?;
     counters::add(tx, &counter_kind(kind), 1)?;
     counters::add(tx, &counter_org(org, kind), 1)?;
@@ -202,6 +206,21 @@ pub fn issue_id(
             return Ok(candidate);
         }
     }
+}
+
+/// Issues the given Nutzerkennung (the documented ids of the demo data set);
+/// false when it was issued before.
+pub fn issue_fixed(
+    tx: &WriteTransaction,
+    id: &Nutzerkennung,
+    now: jiff::Timestamp,
+) -> Result<bool, Error> {
+    let mut issued = tx.open_table(tables::ISSUED_IDS)?;
+    if issued.get(id.as_str())?.is_some() {
+        return Ok(false);
+    }
+    issued.insert(id.as_str(), now.as_second())?;
+    Ok(true)
 }
 
 pub fn is_issued(tx: &impl ReadAccess, id: &Nutzerkennung) -> Result<bool, Error> {
@@ -334,6 +353,20 @@ pub fn count(tx: &impl ReadAccess) -> Result<u64, Error> {
     Ok(n)
 }
 
+/// Rewrites the index summaries of every account of `org` (its second
+/// factor changed, and with it the accounts' status).
+pub fn refresh_org_index(tx: &WriteTransaction, org: &Organisation) -> Result<(), Error> {
+    for kind in [Kind::Admin, Kind::User] {
+        for a in all_of(tx, org.id, kind)? {
+            tx.open_table(tables::ACCOUNTS_BY_ORG)?.insert(
+                (org.id, kind.code(), sort_key(&a).as_str()),
+                summary(&a, Some(org)),
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Rebuilds the index and the account counters from the accounts (schema
 /// migration 3 → 4).
 pub fn reindex(tx: &WriteTransaction) -> Result<(), Error> {
@@ -349,8 +382,14 @@ pub fn reindex(tx: &WriteTransaction) -> Result<(), Error> {
     for a in &accounts {
         let kind = Kind::of(&a.role);
         let org = index_org(a);
-        tx.open_table(tables::ACCOUNTS_BY_ORG)?
-            .insert((org, kind.code(), sort_key(a).as_str()), summary(a))?;
+        let organisation = match a.org() {
+            Some(id) => super::orgs::get(tx, id)?,
+            None => None,
+        };
+        tx.open_table(tables::ACCOUNTS_BY_ORG)?.insert(
+            (org, kind.code(), sort_key(a).as_str()),
+            summary(a, organisation.as_ref()),
+        )?;
         counters::add(tx, &counter_kind(kind), 1)?;
         counters::add(tx, &counter_org(org, kind), 1)?;
     }

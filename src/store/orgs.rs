@@ -25,16 +25,23 @@ pub fn by_number(tx: &impl ReadAccess, number: &str) -> Result<Option<OrgId>, Er
 /// Inserts or updates an organisation and keeps the number index in step.
 pub fn put(tx: &WriteTransaction, org: &Organisation) -> Result<(), Error> {
     let previous = get(tx, org.id)?;
-    let mut numbers = tx.open_table(tables::ORG_NUMBERS)?;
-    if let Some(prev) = previous
-        && prev.number != org.number
     {
-        numbers.remove(prev.number.as_str())?;
+        let mut numbers = tx.open_table(tables::ORG_NUMBERS)?;
+        if let Some(prev) = &previous
+            && prev.number != org.number
+        {
+            numbers.remove(prev.number.as_str())?;
+        }
+        numbers.insert(org.number.as_str(), org.id)?;
     }
-    numbers.insert(org.number.as_str(), org.id)?;
     let bytes = codec::encode(TABLE, org)?;
     tx.open_table(tables::ORGS)?
         .insert(org.id, bytes.as_slice())?;
+    // The accounts' status in the index depends on the organisation's second
+    // factor (an account on E-Mail-TAN needs no authenticator).
+    if previous.is_some_and(|p| p.second_factor != org.second_factor) {
+        super::accounts::refresh_org_index(tx, org)?;
+    }
     Ok(())
 }
 

@@ -82,7 +82,7 @@ pub fn totp_setup(csrf: &str, qr_svg: &str, secret: &str, error: Option<&str>) -
                 figcaption { "QR-Code für Ihre Authenticator-App" }
             }
             p { "Schlüssel zur manuellen Eingabe:" }
-            p { code class="secret" id="totp-secret" { (secret) } }
+            p { code class="secret" id="totp-secret" { (crate::domain::totp::grouped(secret)) } }
             form method="post" action="/login/authenticator" {
                 (csrf_field(csrf))
                 (required_note())

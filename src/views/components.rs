@@ -235,6 +235,12 @@ pub fn datetime(ts: jiff::Timestamp) -> String {
     zoned.strftime("%d.%m.%Y %H:%M").to_string()
 }
 
+/// Like [`datetime`], with seconds (Protokoll).
+pub fn datetime_seconds(ts: jiff::Timestamp) -> String {
+    let zoned = ts.to_zoned_datetime(berlin());
+    zoned.strftime("%d.%m.%Y %H:%M:%S").to_string()
+}
+
 pub fn date(ts: jiff::Timestamp) -> String {
     let zoned = ts.to_zoned_datetime(berlin());
     zoned.strftime("%d.%m.%Y").to_string()
@@ -264,6 +270,36 @@ pub fn checkbox_group(
         }
     }
 }
+
+/// A group of radio buttons in a fieldset; `options` are (value, label),
+/// `hint` is shown under the legend and tied to the group.
+pub fn radio_group(
+    legend: &str,
+    name: &str,
+    options: &[(&str, &str)],
+    selected: &str,
+    hint: Option<&str>,
+) -> Markup {
+    let hint_id = format!("f-{name}-hinweis");
+    html! {
+        fieldset class="checks" aria-describedby=[hint.map(|_| hint_id.as_str())] {
+            legend { (legend) }
+            @for (value, label) in options {
+                @let id = format!("f-{name}-{value}");
+                div class="check" {
+                    input type="radio" id=(id) name=(name) value=(value) checked[*value == selected];
+                    label for=(id) { (label) }
+                }
+            }
+            @if let Some(h) = hint {
+                p class="hint" id=(hint_id) { (h) }
+            }
+        }
+    }
+}
+
+/// The handbook's warning about E-Mail-TAN (§1.2).
+pub const EMAIL_TAN_WARNING: &str = "Bitte bedenken Sie bei der Umstellung auf E-Mail-TAN das geringere Sicherheitsniveau sowie mögliche Verzögerungen beim Anmelden, die durch Spam-Filter oder temporäre Server-Probleme verursacht werden können.";
 
 /// A multi-line text field with label and error.
 pub fn textarea(

@@ -40,6 +40,7 @@ pub const FOOTER_LINKS: [(&str, &str); 7] = [
 ];
 
 pub fn page(p: &Page<'_>, body: Markup) -> Markup {
+    let current = current_item(p.current_path, p.nav);
     html! {
         (DOCTYPE)
         html lang="de" {
@@ -73,9 +74,9 @@ pub fn page(p: &Page<'_>, body: Markup) -> Markup {
                         nav class="main-nav" aria-label="Hauptnavigation" {
                             ul {
                                 li { a href="/" aria-label="Startseite" aria-current=[(p.current_path == "/").then_some("page")] { "⌂" } }
-                                @for item in p.nav {
+                                @for (i, item) in p.nav.iter().enumerate() {
                                     li {
-                                        a href=(item.href) aria-current=[is_current(p.current_path, &item.href).then_some("page")] { (item.label) }
+                                        a href=(item.href) aria-current=[(current == Some(i)).then_some("page")] { (item.label) }
                                     }
                                 }
                             }
@@ -109,6 +110,17 @@ pub fn page(p: &Page<'_>, body: Markup) -> Markup {
     }
 }
 
+/// The one navigation entry to mark: the one whose path matches the current
+/// page most closely ("/nutzer/neu" marks "Nutzer:in anlegen", not also
+/// "Nutzer:in verwalten" at "/nutzer").
+fn current_item(current: &str, nav: &[NavItem]) -> Option<usize> {
+    nav.iter()
+        .enumerate()
+        .filter(|(_, item)| is_current(current, &item.href))
+        .max_by_key(|(_, item)| item.href.split('?').next().unwrap_or("").len())
+        .map(|(i, _)| i)
+}
+
 fn is_current(current: &str, href: &str) -> bool {
     let path = href.split('?').next().unwrap_or(href);
     current == path || (path != "/" && current.starts_with(&format!("{path}/")))
@@ -139,5 +151,28 @@ fn user_menu(user: &UserMenu, csrf: &str) -> Markup {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nav() -> Vec<NavItem> {
+        ["/nutzer/neu", "/nutzer", "/gruppenpostfaecher"]
+            .into_iter()
+            .map(|href| NavItem {
+                label: "x",
+                href: href.to_owned(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_the_closest_entry_is_current() {
+        assert_eq!(current_item("/nutzer/neu", &nav()), Some(0));
+        assert_eq!(current_item("/nutzer", &nav()), Some(1));
+        assert_eq!(current_item("/nutzer/S20106542291", &nav()), Some(1));
+        assert_eq!(current_item("/faq", &nav()), None);
     }
 }

@@ -4,8 +4,8 @@
 
 use maud::{Markup, html};
 
-use super::components::{AlertKind, alert, csrf_field, empty_row, required_note};
-use crate::app::users::MailboxRow;
+use super::components::{AlertKind, Field, alert, csrf_field, empty_row, required_note, select};
+use crate::app::users::{MailboxFilter, MailboxRow};
 use crate::domain::account::Account;
 use crate::domain::org::{Bereich, GroupMailbox, Organisation, ReceiptTarget};
 use crate::paths::org as path;
@@ -92,6 +92,7 @@ pub fn org_data(org: &Organisation) -> Markup {
                     @if bereiche.is_empty() { "keine" } @else { (bereiche.join(", ")) }
                 }
             }
+            div { dt { "Zweiter Faktor" } dd { (org.second_factor.label()) } }
         }
         @if let Some(hint) = org.registration_hint() { p class="info" { (hint) } }
     }
@@ -101,11 +102,70 @@ fn member_line(a: &Account) -> String {
     format!("{} {}", a.sort_name(), a.id)
 }
 
-/// "Übersicht: Gruppenpostfächer".
-pub fn mailboxes(rows: &[MailboxRow]) -> Markup {
+/// Members shown per group mailbox before "Mehr anzeigen".
+pub const MEMBERS_SHOWN: usize = 5;
+
+/// What "Übersicht: Gruppenpostfächer" shows.
+pub struct MailboxesPage<'a> {
+    pub org: &'a Organisation,
+    pub rows: &'a [MailboxRow],
+    pub filter: &'a MailboxFilter,
+    /// "Mehr anzeigen" was pressed: every member of every row.
+    pub all: bool,
+}
+
+fn mailbox_filter_query(f: &MailboxFilter) -> Vec<(&'static str, String)> {
+    let mut q = Vec::new();
+    if let Some(m) = f.mailbox {
+        q.push(("gruppe", m.key().to_owned()));
+    }
+    if !f.member.trim().is_empty() {
+        q.push(("nutzer", f.member.trim().to_owned()));
+    }
+    q
+}
+
+/// "Übersicht: Gruppenpostfächer" with the handbook's "Filter" and
+/// "Mehr anzeigen" (both plain links and forms, no script needed).
+pub fn mailboxes(p: &MailboxesPage<'_>) -> Markup {
+    let f = p.filter;
+    let active = !f.is_empty();
+    let limit = if p.all { usize::MAX } else { MEMBERS_SHOWN };
+    let hidden = p.rows.iter().any(|r| r.members.len() > MEMBERS_SHOWN);
+    let mut more = mailbox_filter_query(f);
+    more.push(("alle", "1".to_owned()));
+    let more_href = format!(
+        "{}?{}",
+        path::LIST,
+        serde_urlencoded::to_string(&more).unwrap_or_default()
+    );
+    let options: Vec<(String, String)> = std::iter::once((String::new(), "Alle".to_owned()))
+        .chain(
+            GroupMailbox::ALL
+                .into_iter()
+                .filter(|m| p.org.enabled_mailboxes.contains(m))
+                .map(|m| (m.key().to_owned(), m.label().to_owned())),
+        )
+        .collect();
     html! {
         h1 { "Übersicht: Gruppenpostfächer" }
         p { "Sie können hier die Gruppenpostfächer Ihrer Organisation im Portal Meine Versorgung verwalten." }
+        details class="filter" open[active] {
+            summary {
+                "Filter"
+                @if active { span class="filter-mark" { " ●" span class="visually-hidden" { " (Filter aktiv)" } } }
+            }
+            form method="get" action=(path::LIST) {
+                div class="grid-2" {
+                    (select("Gruppenpostfach", "gruppe", &options, f.mailbox.map(GroupMailbox::key).unwrap_or(""), false, None))
+                    (Field::text("Nutzer:in", "nutzer", &f.member).hint("Name, Vorname oder Nutzerkennung").render())
+                }
+                div class="actions" {
+                    a class="button button-secondary" href=(path::LIST) { "Alle Filter löschen" }
+                    button type="submit" { "Filtern" }
+                }
+            }
+        }
         div class="table-wrap" {
             table {
                 caption class="visually-hidden" { "Gruppenpostfächer Ihrer Organisation" }
@@ -117,8 +177,8 @@ pub fn mailboxes(rows: &[MailboxRow]) -> Markup {
                     }
                 }
                 tbody {
-                    @if rows.is_empty() { (empty_row(3)) }
-                    @for row in rows {
+                    @if p.rows.is_empty() { (empty_row(3)) }
+                    @for row in p.rows {
                         tr class="clickable" {
                             td { a class="row-link" href=(path::group(row.mailbox)) { (row.mailbox.label()) } }
                             td {
@@ -132,15 +192,22 @@ pub fn mailboxes(rows: &[MailboxRow]) -> Markup {
                                 }
                             }
                             td {
-                                @for (i, a) in row.members.iter().enumerate() {
+                                @for (i, a) in row.members.iter().take(limit).enumerate() {
                                     @if i > 0 { br; }
                                     (member_line(a))
+                                }
+                                @if row.members.len() > limit {
+                                    br;
+                                    span class="hint" { "… und " (row.members.len() - limit) " weitere" }
                                 }
                             }
                         }
                     }
                 }
             }
+        }
+        @if hidden && !p.all {
+            p { a class="button button-secondary" href=(more_href) { "Mehr anzeigen" } }
         }
     }
 }

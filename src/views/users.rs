@@ -20,6 +20,7 @@ pub const FUNCTION_TEXT: &str = "Bitte wählen Sie die Berechtigungen des/der Nu
 pub const TERMS_LABEL: &str = "Ich bestätige, dass die Nutzungsbedingungen dem Beschäftigten bekannt sind und dass er/sie diese mit der Anlage des Zugangs akzeptiert.";
 pub const SELF_LOCK_HINT: &str = "Hat ein Nutzer sich durch die Fehleingabe seiner Anmeldedaten selbst gesperrt, können Sie das Nutzerkonto nicht entsperren. Eine Entsperrung erfolgt automatisch nach Ablauf der Sperrfrist.";
 const NOT_ENABLED: &str = "nicht mehr freigegeben";
+pub const LINK_EXPIRED: &str = "Aktivierungslink abgelaufen";
 
 /// Values and messages of the create and edit forms.
 #[derive(Default, Clone)]
@@ -57,12 +58,13 @@ pub fn self_lock_text(until: Timestamp) -> String {
 }
 
 /// The status as shown in lists and details.
-pub fn status_text(a: &Account, now: Timestamp) -> String {
+pub fn status_text(a: &Account, org: &Organisation, now: Timestamp) -> String {
+    let status = a.status_in(Some(org));
     match a.self_locked_until(now) {
-        Some(until) if a.status() != Status::Gesperrt => {
-            format!("{} – {}", a.status().label(), self_lock_text(until))
+        Some(until) if status != Status::Gesperrt => {
+            format!("{} – {}", status.label(), self_lock_text(until))
         }
-        _ => a.status().label().to_owned(),
+        _ => status.label().to_owned(),
     }
 }
 
@@ -358,7 +360,12 @@ pub fn list(p: &ListPage<'_>) -> Markup {
                             td { (a.first_name) }
                             td { a class="row-link" href=(path::details(a.id.as_str())) { (a.id) } }
                             td { (mailbox_labels(a)) }
-                            td { (status_text(a, p.now)) }
+                            td {
+                                (status_text(a, p.org, p.now))
+                                @if a.activation_link_expired(p.now) {
+                                    " – " span class="badge badge-warning" { (LINK_EXPIRED) }
+                                }
+                            }
                         }
                     }
                 }
@@ -409,7 +416,7 @@ pub fn details(p: &DetailsPage<'_>) -> Markup {
             (data_item("Name", &a.last_name))
             (data_item("Mitglied", &p.org.name))
             (data_item("E-Mail-Adresse", &a.email))
-            (data_item("Nutzerstatus", a.status().label()))
+            (data_item("Nutzerstatus", a.status_in(Some(p.org)).label()))
             (data_item("Nutzerkennung", id))
         }
         @if let Some(until) = self_lock {
@@ -429,7 +436,15 @@ pub fn details(p: &DetailsPage<'_>) -> Markup {
                 button type="submit" class="button-danger" { "Nutzer:in dauerhaft deaktivieren" }
             }
             @if a.is_activation_pending() {
+                @if a.activation_link_expired(p.now) {
+                    p class="badge badge-warning" id="aktivierungslink" { (LINK_EXPIRED) }
+                }
                 (action_button(p.csrf, &path::resend(id), "E-Mail für neues Passwort versenden", None))
+            }
+            @if a.totp_secret.is_some() {
+                form method="get" action=(path::reset_totp(id)) {
+                    button type="submit" class="button-secondary" { "Authenticator zurücksetzen" }
+                }
             }
         }
         p { a href=(path::LIST) { "Zurück zur Übersicht: Nutzer:innen" } }
@@ -451,7 +466,7 @@ pub fn edit_form(csrf: &str, org: &Organisation, account: &Account, form: &UserF
                 (Field::text("Name", "name", &form.last_name).required().autocomplete("off").error(form.error("name")).render())
                 (readonly_field("Mitglied", "f-mitglied", &org.name))
                 (Field::text("E-Mail-Adresse", "email", &form.email).kind("email").required().autocomplete("off").error(form.error("email")).render())
-                (readonly_field("Nutzerstatus", "f-nutzerstatus", account.status().label()))
+                (readonly_field("Nutzerstatus", "f-nutzerstatus", account.status_in(Some(org)).label()))
                 (readonly_field("Nutzerkennung", "f-nutzerkennung", id))
             }
             (permissions(org, form, false))
@@ -480,6 +495,28 @@ pub fn deactivate_confirm(csrf: &str, account: &Account) -> Markup {
                 div class="actions" {
                     a class="button button-secondary" href=(path::details(id)) { "Abbrechen" }
                     button type="submit" class="button-danger" { "Endgültig deaktivieren" }
+                }
+            }
+        }
+    }
+}
+
+/// The confirmation before "Authenticator zurücksetzen".
+pub fn reset_totp_confirm(csrf: &str, account: &Account) -> Markup {
+    let id = account.id.as_str();
+    html! {
+        div class="dialog dialog-static" role="group" aria-labelledby="authenticator-titel" aria-describedby="authenticator-text" {
+            h2 id="authenticator-titel" { "Authenticator zurücksetzen" }
+            p id="authenticator-text" {
+                "Möchten Sie den Authenticator von " (account.full_name()) " (" (id) ") zurücksetzen? "
+                "Alle Sitzungen des Nutzer:innen-Kontos werden sofort beendet. "
+                "Bei der nächsten Anmeldung richtet " (account.full_name()) " einen neuen Authenticator ein; der bisherige Authenticator ist dann nicht mehr gültig."
+            }
+            form method="post" action=(path::reset_totp(id)) {
+                (csrf_field(csrf))
+                div class="actions" {
+                    a class="button button-secondary" href=(path::details(id)) { "Abbrechen" }
+                    button type="submit" { "Authenticator zurücksetzen" }
                 }
             }
         }

@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route(paths::LOGOUT, post(logout))
         .route(paths::KEEP_ALIVE, post(keep_alive))
         .route(paths::FORGOT_PASSWORD, get(forgot_page).post(forgot_submit))
+        .merge(super::results::routes())
         .route(
             paths::SET_PASSWORD,
             get(set_password_page).post(set_password_submit),
@@ -46,6 +47,8 @@ pub fn routes() -> Router<AppState> {
 
 const CODE_REUSED: &str =
     "Dieser Code wurde bereits verwendet. Bitte warten Sie auf den nächsten Code.";
+/// The answer to a login with an Identifikationsnummer/PNR.
+const MEMBER_LOGIN: &str = "Die Anmeldung mit einer Identifikationsnummer/PNR ist für Mitglieder vorgesehen und in diesem Portal nicht verfügbar. Bitte melden Sie sich mit Ihrer Nutzerkennung an (ein Buchstabe und 11 Ziffern, z. B. X20177120281).";
 
 fn refusal_text(r: &Refusal) -> String {
     match r {
@@ -122,6 +125,15 @@ async fn login_submit(
         return Err(AppError::TooManyRequests);
     };
     let id = form.get("nutzerkennung").to_owned();
+    if crate::domain::ids::is_member_number(&id) {
+        // Decided by the input's shape alone: reveals nothing about accounts.
+        let notice = LoginNotice {
+            error: Some(MEMBER_LOGIN.to_owned()),
+            ..Default::default()
+        };
+        let page = frame::render(&ctx, &state, "Anmelden", v::login(&ctx.csrf, &id, &notice));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
     let password = form.get("passwort").to_owned();
     let old = session_hash(&jar);
     let client = ctx.client_text();
@@ -344,12 +356,21 @@ async fn keep_alive(
     Ok(Redirect::to(&back).into_response())
 }
 
-async fn forgot_page(State(state): State<AppState>, ctx: Ctx) -> WebResult {
+#[derive(Deserialize, Default)]
+struct SentQuery {
+    gesendet: Option<String>,
+}
+
+async fn forgot_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SentQuery>,
+) -> WebResult {
     Ok(frame::render(
         &ctx,
         &state,
         "Passwort zurücksetzen",
-        v::forgot_password(&ctx.csrf, "", false),
+        v::forgot_password(&ctx.csrf, "", q.gesendet.is_some()),
     )
     .into_response())
 }
@@ -381,13 +402,7 @@ async fn forgot_submit(
             tracing::error!(error = %e, "password reset request failed");
         }
     });
-    Ok(frame::render(
-        &ctx,
-        &state,
-        "Passwort zurücksetzen",
-        v::forgot_password(&ctx.csrf, "", true),
-    )
-    .into_response())
+    Ok(Redirect::to(&format!("{}?gesendet=1", paths::FORGOT_PASSWORD)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -396,7 +411,7 @@ struct TokenQuery {
     token: String,
 }
 
-fn link_invalid(state: &AppState, ctx: &Ctx) -> Response {
+pub(super) fn link_invalid(state: &AppState, ctx: &Ctx) -> Response {
     (
         StatusCode::NOT_FOUND,
         frame::render(ctx, state, "Link ungültig", v::link_invalid()),
@@ -456,13 +471,10 @@ async fn set_password_submit(
         })
         .await?;
     match result {
-        Ok(SetPasswordOutcome::Done { retrieve_mail }) => Ok(frame::render(
-            &ctx,
-            &state,
-            "Passwort festgelegt",
-            v::password_set(retrieve_mail),
-        )
-        .into_response()),
+        Ok(SetPasswordOutcome::Done { retrieve_mail }) => {
+            let query = if retrieve_mail { "?abruf=1" } else { "" };
+            Ok(Redirect::to(&format!("{}{query}", paths::PASSWORD_SET)).into_response())
+        }
         Ok(SetPasswordOutcome::LinkInvalid) => Ok(link_invalid(&state, &ctx)),
         Err(errors) => {
             let f = PasswordForm { errors };
@@ -500,6 +512,7 @@ async fn retrieve_page(
 async fn retrieve_submit(
     State(state): State<AppState>,
     ctx: Ctx,
+    jar: CookieJar,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
     let token = form.get("token").to_owned();
@@ -522,13 +535,10 @@ async fn retrieve_submit(
         .blocking(move |st| credentials::retrieve_id(&st.store, &t, &input, client, st.now()))
         .await?;
     match outcome {
-        RetrieveOutcome::Found(id) => Ok(frame::render(
-            &ctx,
-            &state,
-            "Nutzerkennung abrufen",
-            v::retrieved_id(id.as_str()),
-        )
-        .into_response()),
+        RetrieveOutcome::Found(id) => {
+            let jar = super::flash::set(jar, state.secure_cookies, &[("kennung", id.as_str())]);
+            Ok((jar, Redirect::to(paths::ID_RETRIEVED)).into_response())
+        }
         RetrieveOutcome::LinkInvalid => Ok(link_invalid(&state, &ctx)),
         RetrieveOutcome::Mismatch { tries_left } => {
             if tries_left == 0 {

@@ -25,6 +25,7 @@ pub fn nav_for(account: &Account) -> Vec<NavItem> {
                 nav.push(item("Rückmeldungen", paths::KASSEN_FEEDBACK));
                 nav.push(item("Protokoll", paths::KASSEN_AUDIT));
                 nav.push(item("Postausgang", paths::KASSEN_OUTBOX));
+                nav.push(item("Datensicherung", paths::KASSEN_BACKUP));
             }
             nav
         }

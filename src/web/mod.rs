@@ -3,6 +3,7 @@
 pub mod access;
 pub mod assets;
 pub mod error;
+pub mod flash;
 pub mod frame;
 pub mod guards;
 pub mod headers;
@@ -13,6 +14,7 @@ pub mod kassen;
 pub mod ops;
 pub mod org;
 pub mod request_id;
+pub mod results;
 pub mod session;
 pub mod setup;
 pub mod state;
@@ -40,6 +42,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route(paths::HOME, get(home::home))
         .route(paths::SETUP, get(setup::show).post(setup::submit))
+        .route(paths::SETUP_DONE, get(setup::done))
         .merge(access::routes())
         .merge(info::routes())
         .merge(help::routes())

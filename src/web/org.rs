@@ -66,12 +66,37 @@ async fn org_data(State(state): State<AppState>, authed: Authed) -> WebResult {
     Ok(frame::render(&authed.ctx, &state, "Mitgliederdaten", v::org_data(&org)).into_response())
 }
 
-async fn mailboxes(State(state): State<AppState>, admin: OrgAdmin) -> WebResult {
+#[derive(Deserialize, Default)]
+struct MailboxQuery {
+    #[serde(default)]
+    gruppe: String,
+    #[serde(default)]
+    nutzer: String,
+    /// "Mehr anzeigen": every member of every row.
+    #[serde(default)]
+    alle: Option<String>,
+}
+
+async fn mailboxes(
+    State(state): State<AppState>,
+    admin: OrgAdmin,
+    Query(q): Query<MailboxQuery>,
+) -> WebResult {
     let org = admin.org.clone();
+    let filter = users::MailboxFilter {
+        mailbox: GroupMailbox::from_key(&q.gruppe),
+        member: q.nutzer.trim().to_owned(),
+    };
+    let f2 = filter.clone();
     let rows = state
-        .blocking(move |st| users::mailbox_overview(&st.store, &org))
+        .blocking(move |st| Ok::<_, AppError>(f2.apply(users::mailbox_overview(&st.store, &org)?)))
         .await?;
-    let body = v::mailboxes(&rows);
+    let body = v::mailboxes(&v::MailboxesPage {
+        org: &admin.org,
+        rows: &rows,
+        filter: &filter,
+        all: q.alle.is_some(),
+    });
     Ok(frame::render(
         &admin.authed.ctx,
         &state,

@@ -1,7 +1,8 @@
 //! `/setup?token=…`: creates the first Kassen account on a fresh install.
 
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::error::{AppError, WebResult};
@@ -38,9 +39,20 @@ pub async fn show(
     )
 }
 
+/// The result of the first-run setup, for the browser that ran it.
+pub async fn done(ctx: Ctx, jar: CookieJar) -> WebResult {
+    let value = |name: &str| super::flash::get(&jar, name).unwrap_or_default();
+    let id = value("kennung");
+    if crate::domain::ids::Nutzerkennung::parse(&id).is_none() {
+        return Ok(Redirect::to(crate::paths::LOGIN).into_response());
+    }
+    Ok(views::setup::done(&ctx.csrf, &id, &value("name"), &value("email")).into_response())
+}
+
 pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
+    jar: CookieJar,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
     let token = form.get("token").to_owned();
@@ -74,13 +86,18 @@ pub async fn submit(
     match result {
         Ok(account) => {
             tracing::info!(id = %account.id, "first Kassen account created");
-            Ok(views::setup::done(
-                &ctx.csrf,
-                account.id.as_str(),
-                &account.full_name(),
-                &account.email,
-            )
-            .into_response())
+            // Post/redirect/get: the result page can be reloaded.
+            let name = account.full_name();
+            let jar = super::flash::set(
+                jar,
+                state.secure_cookies,
+                &[
+                    ("kennung", account.id.as_str()),
+                    ("name", &name),
+                    ("email", &account.email),
+                ],
+            );
+            Ok((jar, Redirect::to(crate::paths::SETUP_DONE)).into_response())
         }
         Err(app::Error::Invalid(errors)) => {
             let f = views::setup::SetupForm {

@@ -34,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .route(path::UNLOCK, axum::routing::post(unlock))
         .route(path::RESEND, axum::routing::post(resend))
         .route(path::DEACTIVATE, get(deactivate_page).post(deactivate))
+        .route(path::RESET_TOTP, get(reset_totp_page).post(reset_totp))
+        .route(path::CREATED, get(created))
 }
 
 fn actor(admin: &OrgAdmin) -> Actor {
@@ -128,8 +130,8 @@ async fn new_submit(
         Ok(account) => {
             state.mailer.wake();
             tracing::info!(id = %account.id, "Nutzer:in angelegt");
-            let body = v::created(&account, &validity_text(&state));
-            Ok(frame::render(ctx, &state, "Anlage erfolgreich", body).into_response())
+            // Post/redirect/get: reloading the confirmation creates nothing.
+            Ok(Redirect::to(&path::created(account.id.as_str())).into_response())
         }
         Err(app::Error::Invalid(errors)) => {
             let body = v::new_form(&ctx.csrf, &admin.org, &refill(&input, errors));
@@ -141,6 +143,17 @@ async fn new_submit(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// "ANLAGE ERFOLGREICH" for a Nutzer:in of the administrator's organisation.
+async fn created(
+    State(state): State<AppState>,
+    admin: OrgAdmin,
+    Path(id): Path<String>,
+) -> WebResult {
+    let account = target(&state, &admin, id).await?;
+    let body = v::created(&account, &validity_text(&state));
+    Ok(frame::render(&admin.authed.ctx, &state, "Anlage erfolgreich", body).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -173,6 +186,9 @@ fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "gespeichert" => "Die Änderungen wurden gespeichert.",
         "gesperrt" => "Das Nutzer:innen-Konto wurde gesperrt.",
         "entsperrt" => "Das Nutzer:innen-Konto wurde entsperrt.",
+        "authenticator" => {
+            "Der Authenticator wurde zurückgesetzt und alle Sitzungen des Nutzer:innen-Kontos wurden beendet. Bei der nächsten Anmeldung wird ein neuer Authenticator eingerichtet."
+        }
         "versendet" => {
             "Die E-Mail zum Setzen des Passwortes wurde versendet. Frühere Links sind nicht mehr gültig."
         }
@@ -421,4 +437,32 @@ async fn deactivate(
         .blocking(move |st| users::deactivate(&st.store, org, &id, &actor, st.now()))
         .await?;
     Ok(redirect_notice(path::LIST, "deaktiviert"))
+}
+
+async fn reset_totp_page(
+    State(state): State<AppState>,
+    admin: OrgAdmin,
+    Path(id): Path<String>,
+) -> WebResult {
+    let account = target(&state, &admin, id).await?;
+    let ctx = &admin.authed.ctx;
+    let body = v::reset_totp_confirm(&ctx.csrf, &account);
+    Ok(frame::render(ctx, &state, "Authenticator zurücksetzen", body).into_response())
+}
+
+async fn reset_totp(
+    State(state): State<AppState>,
+    admin: OrgAdmin,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm,
+) -> WebResult {
+    let actor = actor(&admin);
+    let org = admin.org.id;
+    let account = state
+        .blocking(move |st| users::reset_authenticator(&st.store, org, &id, &actor, st.now()))
+        .await?;
+    Ok(redirect_notice(
+        &path::details(account.id.as_str()),
+        "authenticator",
+    ))
 }

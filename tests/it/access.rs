@@ -94,6 +94,8 @@ async fn first_login_from_setup_token_to_logout() {
         .fill("E-Mail-Adresse", "kim.kassenwart@kasse.example")
         .submit(&client)
         .await;
+    done.assert_redirect("/setup/fertig");
+    let done = client.follow(&done).await;
     done.assert_status(200);
     let id = done.text_of("#nutzerkennung");
     assert!(id.starts_with('K'), "a Kassen account: {id}");
@@ -174,6 +176,8 @@ async fn first_login_from_setup_token_to_logout() {
         .fill("Neues Passwort bestätigen", PASSWORD)
         .submit(&client)
         .await;
+    accepted.assert_redirect("/passwort-festgelegt");
+    let accepted = client.follow(&accepted).await;
     accepted.assert_status(200);
     accepted.assert_contains("Passwort festgelegt");
     // Kassen accounts get no "Nutzerkennung abrufen" mail.
@@ -218,7 +222,7 @@ async fn first_login_from_setup_token_to_logout() {
     let setup = client.follow(&res).await;
     setup.assert_status(200);
     assert!(setup.body.contains("<svg"), "no QR code: {}", setup.body);
-    let secret = setup.text_of("code#totp-secret");
+    let secret = setup.text_of("code#totp-secret").replace(' ', "");
     assert!(
         secret.len() >= 16
             && secret
@@ -226,13 +230,19 @@ async fn first_login_from_setup_token_to_logout() {
                 .all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c)),
         "the secret as base32 text: {secret:?}"
     );
+    // Shown in groups of four characters, so that it can be typed.
+    let shown = setup.text_of("code#totp-secret");
+    assert!(
+        shown.split(' ').all(|g| g.len() <= 4) && shown.split(' ').count() >= 4,
+        "groups of four: {shown:?}"
+    );
 
     let wrong = submit_tan(&client, &setup, &wrong_code(&secret)).await;
     wrong.assert_status(200);
     let err = wrong.html().field_error("TAN").unwrap_or_default();
     assert!(err.contains(TAN_REFUSED), "TAN error: {err:?}");
     assert_eq!(
-        wrong.text_of("code#totp-secret"),
+        wrong.text_of("code#totp-secret").replace(' ', ""),
         secret,
         "the set-up goes on with the same secret"
     );
@@ -448,8 +458,21 @@ async fn an_administrator_registered_by_the_kassen_retrieves_the_nutzerkennung()
         "78970",
     )
     .await;
+    found.assert_redirect("/nutzerkennung-abgerufen");
+    let found = client.follow(&found).await;
     found.assert_status(200);
     let shown = found.text_of("#nutzerkennung");
+    // Post/redirect/get: a reload shows it again (to this browser only).
+    client
+        .get("/nutzerkennung-abgerufen")
+        .await
+        .assert_status(200)
+        .assert_contains(&id);
+    server
+        .client()
+        .get("/nutzerkennung-abgerufen")
+        .await
+        .assert_not_contains(&id);
     assert_eq!(shown, id);
     assert!(shown.starts_with('X'));
 
@@ -751,10 +774,13 @@ async fn answers_do_not_reveal_whether_a_nutzerkennung_exists() {
         async move {
             let page = client.get("/passwort-vergessen").await;
             page.assert_status(200);
-            page.form_with_button("Passwort zurücksetzen")
+            let sent = page
+                .form_with_button("Passwort zurücksetzen")
                 .fill("Nutzerkennung", &id)
                 .submit(&client)
-                .await
+                .await;
+            sent.assert_redirect("/passwort-vergessen?gesendet=1");
+            client.follow(&sent).await
         }
     };
     let f_known = forgot(person.id.clone()).await;
@@ -932,6 +958,8 @@ async fn request_reset(client: &Client, id: &str) {
         .fill("Nutzerkennung", id)
         .submit(client)
         .await;
+    res.assert_redirect("/passwort-vergessen?gesendet=1");
+    let res = client.follow(&res).await;
     res.assert_status(200);
     res.assert_contains("erhalten Sie in Kürze eine E-Mail");
 }

@@ -1,20 +1,121 @@
 //! `serve --demo`: the handbook's fictional organisations and people.
 
 use meine_versorgung::ServeOptions;
-use meine_versorgung::app::demo::DEMO_PASSWORD;
+use meine_versorgung::app::demo::{self, DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoState};
 use meine_versorgung::domain::account::Role;
 use meine_versorgung::store::{self, Store};
 
+use crate::support::accounts::{submit_tan, tan_in};
 use crate::support::login::{password_step, submit_totp};
-use crate::support::{Client, DataDir, TestServer};
+use crate::support::{Client, DataDir, Mail, TIMEOUT, TestServer, outbox_files, wait_for};
 
-/// Signs a demo account in; demo accounts set up their authenticator first.
-async fn demo_login(client: &Client, id: &str) {
+/// Signs an active demo account in with the documented authenticator secret.
+async fn demo_login_active(client: &Client, id: &str) {
     let res = password_step(client, id, DEMO_PASSWORD).await;
-    res.assert_redirect("/login/authenticator");
-    let setup = client.follow(&res).await;
-    let secret = setup.text_of("#totp-secret");
-    submit_totp(client, &setup, &secret).await;
+    res.assert_redirect("/login/tan");
+    let tan_page = client.follow(&res).await;
+    submit_totp(client, &tan_page, DEMO_TOTP_SECRET).await;
+}
+
+#[test]
+fn the_readme_lists_every_demo_login() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    for p in &demo::PEOPLE {
+        assert!(readme.contains(p.id), "{} missing in the README", p.id);
+    }
+    assert!(readme.contains(DEMO_PASSWORD) && readme.contains(DEMO_TOTP_SECRET));
+    let printed = demo::logins_text();
+    for p in &demo::PEOPLE {
+        assert!(printed.contains(p.id), "{} not printed", p.id);
+    }
+    for state in [
+        DemoState::Angelegt,
+        DemoState::TotpPending,
+        DemoState::Aktiv,
+        DemoState::Gesperrt,
+        DemoState::SelfLocked,
+        DemoState::EmailTan,
+    ] {
+        assert!(
+            demo::PEOPLE.iter().any(|p| p.state == state),
+            "no demo account in {state:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_accounts_in_every_status_behave_as_documented() {
+    let dir = DataDir::new();
+    let config = TestServer::builder().data_dir(&dir).config();
+    let handle = meine_versorgung::start(
+        config,
+        ServeOptions {
+            demo: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("start");
+    let base = format!("http://{}", handle.local_addr);
+
+    // Aktiv: the documented secret works at once.
+    let admin = Client::new(&base);
+    demo_login_active(&admin, "X20177120281").await;
+    let overview = admin.get("/nutzer").await;
+    overview.assert_contains("1 - 20 von 26");
+    let page2 = admin.get("/nutzer?seite=2").await;
+    let statuses = format!("{}{}", overview.text(), page2.text());
+    for text in [
+        "Angelegt (TOTP-Einrichtung ausstehend)",
+        "Gesperrt",
+        "Vorübergehend gesperrt bis",
+        "Aktiv",
+    ] {
+        assert!(statuses.contains(text), "{text} missing in the overview");
+    }
+
+    // TOTP pending: sets up the authenticator at the first login.
+    let tom = Client::new(&base);
+    password_step(&tom, "S20100000101", DEMO_PASSWORD)
+        .await
+        .assert_redirect("/login/authenticator");
+    // Angelegt, Gesperrt and self-locked cannot log in.
+    password_step(&Client::new(&base), "S20100000102", DEMO_PASSWORD)
+        .await
+        .assert_contains("Die Anmeldung ist fehlgeschlagen");
+    password_step(&Client::new(&base), "S20100000103", DEMO_PASSWORD)
+        .await
+        .assert_contains("Ihr Nutzerkonto ist gesperrt");
+    password_step(&Client::new(&base), "S20100000104", DEMO_PASSWORD)
+        .await
+        .assert_contains("vorübergehend gesperrt");
+
+    // Mäuserast: its administrator is offered only what is enabled.
+    let mia = Client::new(&base);
+    demo_login_active(&mia, "X20100000201").await;
+    let form = mia.get("/nutzer/neu").await;
+    form.assert_contains("Beamtenversorgung")
+        .assert_not_contains("Geschäftsleitung")
+        .assert_not_contains("Meldung von Änderungen an aktiven Beamten");
+
+    // Lindenhain: E-Mail-TAN, the TAN arrives in the outbox.
+    let lena = Client::new(&base);
+    let res = password_step(&lena, "X20100000301", DEMO_PASSWORD).await;
+    res.assert_redirect("/login/tan");
+    let tan_page = lena.follow(&res).await;
+    let mail = wait_for("the TAN mail in the outbox", TIMEOUT, || {
+        let found = outbox_files(dir.path())
+            .iter()
+            .map(|p| Mail::read(p))
+            .find(|m| m.subject.contains("Ihre TAN"));
+        async move { found }
+    })
+    .await;
+    submit_tan(&lena, &tan_page, &tan_in(&mail))
+        .await
+        .assert_redirect("/");
+    handle.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -51,6 +152,7 @@ async fn demo_data_can_be_used_at_once() {
     };
     let kassen = id_of("Erika");
     let admin = id_of("Kim");
+    assert_eq!(kassen, "K20000000001", "the documented Nutzerkennung");
     assert!(accounts.iter().any(|a| matches!(
         a.role,
         Role::Kassen {
@@ -70,11 +172,12 @@ async fn demo_data_can_be_used_at_once() {
     .expect("restart");
     let base = format!("http://{}", handle.local_addr);
     let k = Client::new(&base);
-    demo_login(&k, &kassen).await;
+    demo_login_active(&k, &kassen).await;
     k.get("/kassen/mitglieder")
         .await
         .assert_contains("Blaugraben")
-        .assert_contains("Mäuserast");
+        .assert_contains("Mäuserast")
+        .assert_contains("Lindenhain");
     // The demo FAQ, for everyone and in the search.
     Client::new(&base)
         .get("/faq")
@@ -85,10 +188,10 @@ async fn demo_data_can_be_used_at_once() {
         .await
         .assert_contains("Ich habe keinen Zugriff mehr auf meine Authenticator-App. Was nun?");
     let a = Client::new(&base);
-    demo_login(&a, &admin).await;
+    demo_login_active(&a, &admin).await;
     a.get("/")
         .await
         .assert_contains("Guten Tag, Kim Mustermensch!");
-    a.get("/nutzer").await.assert_contains("1 - 20 von 22");
+    a.get("/nutzer").await.assert_contains("1 - 20 von 26");
     handle.shutdown().await;
 }

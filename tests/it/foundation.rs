@@ -195,6 +195,7 @@ async fn a_post_without_csrf_token_is_refused() {
     // Nothing was created; the complete form still works.
     assert!(server.data_dir().join("setup-token").exists());
     let done = form.submit(&client).await;
+    let done = client.follow(&done).await;
     done.assert_status(200);
     assert_nutzerkennung(&done.text_of("#nutzerkennung"));
 }
@@ -245,6 +246,7 @@ async fn a_cross_origin_post_is_refused() {
             &[("origin", &origin), ("sec-fetch-site", "same-origin")],
         )
         .await;
+    let done = client.follow(&done).await;
     done.assert_status(200);
     assert_nutzerkennung(&done.text_of("#nutzerkennung"));
 }

@@ -204,7 +204,12 @@ async fn the_kassen_keep_the_faq_and_everyone_reads_it() {
 
     // Every change is in the audit log.
     let log = kasse.get("/kassen/protokoll").await;
-    for action in ["faq.created", "faq.moved", "faq.updated", "faq.deleted"] {
+    for action in [
+        "FAQ-Eintrag angelegt",
+        "FAQ-Eintrag verschoben",
+        "FAQ-Eintrag geändert",
+        "FAQ-Eintrag gelöscht",
+    ] {
         log.assert_contains(action);
     }
     log.assert_contains("FAQ-Eintrag „Frage Eins?“ gelöscht");
@@ -379,8 +384,8 @@ async fn feedback_and_support_reach_the_rueckmeldungen() {
     let res = done.form_with_button("Wieder öffnen").submit(&kasse).await;
     res.assert_redirect(&format!("{}?hinweis=geoeffnet", href[0]));
     let log = kasse.get("/kassen/protokoll").await;
-    log.assert_contains("feedback.done")
-        .assert_contains("feedback.reopened");
+    log.assert_contains("Rückmeldung erledigt")
+        .assert_contains("Rückmeldung wieder geöffnet");
 
     // Only the Portaladministration reaches these pages.
     for p in [

@@ -11,6 +11,7 @@ mod config;
 mod demo;
 mod foundation;
 mod foundations;
+mod handbook;
 mod harness;
 mod help;
 mod kassen;

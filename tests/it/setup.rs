@@ -26,6 +26,8 @@ async fn first_start_creates_the_first_account_and_mails_the_link() {
         .fill("E-Mail-Adresse", "kim.kassenwart@kasse.example")
         .submit(&client)
         .await;
+    done.assert_redirect("/setup/fertig");
+    let done = client.follow(&done).await;
     done.assert_status(200);
     let id = done.text_of("#nutzerkennung");
     assert!(id.starts_with('K'), "Kassen accounts start with K: {id}");
@@ -148,6 +150,7 @@ async fn invalid_input_is_shown_next_to_the_field_and_creates_nothing() {
         .fill("E-Mail-Adresse", "kim@kasse.example")
         .submit(&client)
         .await;
+    let done = client.follow(&done).await;
     done.assert_status(200);
     assert_nutzerkennung(&done.text_of("#nutzerkennung"));
     smtp.wait_for_mail("kim@kasse.example", SUBJECT, TIMEOUT)

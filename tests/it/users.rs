@@ -46,6 +46,7 @@ fn organisation(name: &str, number: &str) -> Organisation {
         enabled_functions: PortalFunction::ALL.to_vec(),
         receipt_target: ReceiptTarget::Personal,
         group_emails: Default::default(),
+        second_factor: Default::default(),
     }
 }
 
@@ -65,6 +66,7 @@ fn account(id: Nutzerkennung, role: Role, first: &str, last: &str, hash: Option<
         password_hash: hash.map(str::to_owned),
         password_history: Vec::new(),
         second_factor: SecondFactor::Totp,
+        second_factor_override: false,
         totp_secret: None,
         totp_last_step: None,
         admin_locked: false,
@@ -72,6 +74,7 @@ fn account(id: Nutzerkennung, role: Role, first: &str, last: &str, hash: Option<
         locked_until: None,
         created_at: Timestamp::now(),
         activated_at: None,
+        activation_expires_at: None,
     }
 }
 
@@ -287,8 +290,16 @@ async fn created_user_activates_through_the_mail_and_becomes_active() {
         .check("Ich bestätige, dass die Nutzungsbedingungen dem Beschäftigten bekannt sind und dass er/sie diese mit der Anlage des Zugangs akzeptiert.")
         .submit(&admin)
         .await;
+    // Post/redirect/get: the confirmation is a GET page; reloading it
+    // creates no second account.
+    done.assert_redirect("/nutzer/S");
+    let done = admin.follow(&done).await;
     done.assert_status(200);
     done.assert_contains("ANLAGE ERFOLGREICH");
+    let reloaded = admin.get(&done.url).await;
+    reloaded
+        .assert_status(200)
+        .assert_contains("ANLAGE ERFOLGREICH");
     done.assert_contains("Das Nutzer:innen-Konto wurde erfolgreich angelegt. Bitte teilen Sie Max Mustermensch die Nutzerkennung separat mit. Max Mustermensch erhält in Kürze automatisch eine E-Mail zum erstmaligen Setzen des Passwortes.");
     done.assert_contains("innerhalb der nächsten 60 Minuten");
     let id = done.text_of("#nutzerkennung");
@@ -813,6 +824,7 @@ async fn edit_lock_unlock_and_deactivate_a_user() {
         .check("Ich bestätige, dass die Nutzungsbedingungen dem Beschäftigten bekannt sind und dass er/sie diese mit der Anlage des Zugangs akzeptiert.")
         .submit(&admin)
         .await;
+    let done = admin.follow(&done).await;
     let new_id = done.text_of("#nutzerkennung");
     assert_ne!(new_id, user.id);
 

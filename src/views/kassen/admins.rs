@@ -4,11 +4,11 @@ use maud::{Markup, html};
 
 use super::orgs::urlencode;
 use crate::app::kassen_accounts::{AdminFilter, AdminInput};
-use crate::domain::account::{Account, SecondFactor, Status};
+use crate::domain::account::{Account, SecondFactor, Status, effective_second_factor};
 use crate::domain::org::Organisation;
 use crate::views::components::{
-    AlertKind, Field, Paging, action_button, alert, csrf_field, datetime, empty_row, error_for,
-    pager, required_note, select,
+    AlertKind, EMAIL_TAN_WARNING, Field, Paging, action_button, alert, csrf_field, datetime,
+    empty_row, error_for, pager, required_note, select,
 };
 
 fn org_options(orgs: &[Organisation], with_all: bool) -> Vec<(String, String)> {
@@ -25,17 +25,19 @@ fn org_options(orgs: &[Organisation], with_all: bool) -> Vec<(String, String)> {
     opts
 }
 
-/// Status text including a self-lock with its end.
-pub fn status_text(a: &Account, now: jiff::Timestamp) -> String {
+/// Status text including a self-lock with its end; `org` is the account's
+/// organisation (its second factor decides about the TOTP set-up).
+pub fn status_text(a: &Account, org: Option<&Organisation>, now: jiff::Timestamp) -> String {
+    let status = a.status_in(org);
     match a.self_locked_until(now) {
-        Some(until) if a.status() != Status::Gesperrt => {
+        Some(until) if status != Status::Gesperrt => {
             format!(
                 "{} – vorübergehend gesperrt bis {}",
-                a.status().label(),
+                status.label(),
                 datetime(until)
             )
         }
-        _ => a.status().label().to_owned(),
+        _ => status.label().to_owned(),
     }
 }
 
@@ -100,7 +102,7 @@ pub fn list(
                         tr class="clickable" {
                             td { (a.last_name) } td { (a.first_name) }
                             td { a href={ "/kassen/administratoren/" (a.id) } { (a.id) } }
-                            td { (org) } td { (a.email) } td { (status_text(a, now)) }
+                            td { (org) } td { (a.email) } td { (status_text(a, a.org().and_then(|o| orgs.iter().find(|x| x.id == o)), now)) }
                         }
                     }
                 }
@@ -144,8 +146,8 @@ pub fn created(a: &Account, valid_minutes: u64) -> Markup {
     html! {
         h1 { "Administrator:in anlegen" }
         (alert(AlertKind::Success, Some("ANLAGE ERFOLGREICH"), &format!(
-            "Das Nutzerkonto für {} wurde angelegt (Nutzerkennung {}). {} erhält in Kürze eine E-Mail zum erstmaligen Setzen des Passwortes (gültig {} Minuten) und danach eine E-Mail zum Abruf der Nutzerkennung.",
-            a.full_name(), a.id, a.full_name(), valid_minutes
+            "Das Nutzerkonto für {} wurde angelegt (Nutzerkennung {}). {} erhält in Kürze eine E-Mail zum erstmaligen Setzen des Passwortes (gültig {}) und danach eine E-Mail zum Abruf der Nutzerkennung.",
+            a.full_name(), a.id, a.full_name(), crate::mail::templates::minutes(valid_minutes)
         )))
         p { a class="button" href={ "/kassen/administratoren/" (a.id) } { "Bestätigen" } }
     }
@@ -170,8 +172,8 @@ pub fn details(
             dt { "Nutzerkennung" } dd { (a.id) }
             dt { "Mitglied" } dd { @if let Some(o) = org { a href={ "/kassen/mitglieder/" (o.id) } { (o.name) " (PNR: " (o.number) ", Abr: " (o.billing_number) ")" } } }
             dt { "Geburtsdatum" } dd { (a.birth_date.map(|d| d.strftime("%d.%m.%Y").to_string()).unwrap_or_default()) }
-            dt { "Nutzerstatus" } dd { (status_text(a, now)) }
-            dt { "Zweiter Faktor" } dd { @if a.second_factor == SecondFactor::EmailTan { "E-Mail-TAN" } @else { "Authenticator-App" } }
+            dt { "Nutzerstatus" } dd { (status_text(a, org, now)) }
+            dt { "Zweiter Faktor" } dd { (factor_text(a, org)) }
         }
         h2 { "Bearbeiten" }
         form method="post" action=(base) novalidate {
@@ -185,15 +187,35 @@ pub fn details(
             div class="actions" { button type="submit" { "Speichern" } }
         }
         h2 { "Aktionen" }
-        (account_actions(csrf, &base, a, now))
+        (account_actions(csrf, &base, a, org, now))
+    }
+}
+
+/// "E-Mail-TAN (Einstellung des Mitglieds)" or "… (abweichend vom Mitglied)".
+fn factor_text(a: &Account, org: Option<&Organisation>) -> String {
+    let factor = effective_second_factor(a, org);
+    match (a.second_factor_choice(), org) {
+        (Some(_), Some(_)) => format!(
+            "{} (abweichend von der Einstellung des Mitglieds)",
+            factor.label()
+        ),
+        (None, Some(_)) => format!("{} (Einstellung des Mitglieds)", factor.label()),
+        _ => factor.label().to_owned(),
     }
 }
 
 /// The action buttons shared by administrators and staff.
-pub fn account_actions(csrf: &str, base: &str, a: &Account, now: jiff::Timestamp) -> Markup {
+pub fn account_actions(
+    csrf: &str,
+    base: &str,
+    a: &Account,
+    org: Option<&Organisation>,
+    now: jiff::Timestamp,
+) -> Markup {
+    let factor = effective_second_factor(a, org);
     html! {
         div class="actions actions-wrap" {
-            @if a.status() == Status::Gesperrt {
+            @if a.admin_locked {
                 (action_button(&format!("{base}/entsperren"), csrf, "Nutzer:in entsperren", "button-secondary"))
             } @else {
                 (action_button(&format!("{base}/sperren"), csrf, "Nutzer:in temporär sperren", "button-secondary"))
@@ -209,8 +231,11 @@ pub fn account_actions(csrf: &str, base: &str, a: &Account, now: jiff::Timestamp
         }
         section aria-labelledby="zweiter-faktor" {
             h3 id="zweiter-faktor" { "Zweiter Faktor" }
-            @if a.second_factor == SecondFactor::Totp {
-                (alert(AlertKind::Warning, None, "Bitte bedenken Sie bei der Umstellung auf E-Mail-TAN das geringere Sicherheitsniveau sowie mögliche Verzögerungen beim Anmelden, die durch Spam-Filter oder temporäre Server-Probleme verursacht werden können."))
+            @if org.is_some() {
+                p class="hint" { "Die Umstellung gilt nur für dieses Nutzerkonto und hat Vorrang vor der Einstellung des Mitglieds. Wird die Einstellung des Mitglieds gewählt, folgt das Nutzerkonto wieder dem Mitglied." }
+            }
+            @if factor == SecondFactor::Totp {
+                (alert(AlertKind::Warning, None, EMAIL_TAN_WARNING))
                 (action_button(&format!("{base}/zweiter-faktor-email"), csrf, "Zweiten Faktor auf E-Mail-TAN umstellen", "button-secondary"))
             } @else {
                 (action_button(&format!("{base}/zweiter-faktor-app"), csrf, "Zweiten Faktor auf Authenticator-App umstellen", "button-secondary"))

@@ -4,8 +4,11 @@ use maud::{Markup, html};
 
 use super::orgs::urlencode;
 use crate::app::audit_log::{AuditFilter, AuditPage};
+use crate::domain::audit::action_label;
 use crate::domain::org::Organisation;
-use crate::views::components::{AlertKind, Field, alert, cursor_pager, empty_row, select};
+use crate::views::components::{
+    AlertKind, Field, alert, cursor_pager, datetime_seconds, empty_row, select,
+};
 
 pub fn filter_query(f: &AuditFilter) -> String {
     format!(
@@ -43,7 +46,7 @@ pub fn page(base: &str, page: &AuditPage, orgs: &[Organisation], f: &AuditFilter
     };
     html! {
         h1 { "Protokoll" }
-        p { "Alle administrativen Aktionen: wer hat wann von wo was an wem getan. Zeiten in UTC." }
+        p { "Alle administrativen Aktionen: wer hat wann von wo was an wem getan." }
         form method="get" action=(base) class="filter" {
             div class="grid-2" {
                 (Field::text("Akteur", "akteur", &f.actor).render())
@@ -65,15 +68,15 @@ pub fn page(base: &str, page: &AuditPage, orgs: &[Organisation], f: &AuditFilter
             table {
                 caption class="visually-hidden" { "Protokoll" }
                 thead { tr {
-                    th scope="col" { "Zeitpunkt (UTC)" } th scope="col" { "Akteur" } th scope="col" { "Aktion" }
+                    th scope="col" { "Zeitpunkt" } th scope="col" { "Akteur" } th scope="col" { "Aktion" }
                     th scope="col" { "Ziel" } th scope="col" { "Mitglied" } th scope="col" { "Adresse" } th scope="col" { "Beschreibung" }
                 } }
                 tbody {
                     @if entries.is_empty() { (empty_row(7)) }
                     @for e in entries {
                         tr {
-                            td { (e.at.strftime("%d.%m.%Y %H:%M:%S").to_string()) }
-                            td { (e.actor) } td { code { (e.action) } }
+                            td { (datetime_seconds(e.at)) }
+                            td { (e.actor) } td { (action_label(&e.action)) }
                             td { (e.target.as_deref().unwrap_or("")) }
                             td { (org_name(e.org)) }
                             td { (e.client.as_deref().unwrap_or("")) }

@@ -3,10 +3,11 @@
 use maud::{Markup, html};
 
 use crate::app::orgs::{Exceeding, OrgInput};
+use crate::domain::account::SecondFactor;
 use crate::domain::org::{Bereich, GroupMailbox, Organisation, PortalFunction};
 use crate::views::components::{
-    AlertKind, Field, Paging, action_button, alert, checkbox_group, csrf_field, empty_row,
-    error_for, pager, required_note, textarea,
+    AlertKind, EMAIL_TAN_WARNING, Field, Paging, action_button, alert, checkbox_group, csrf_field,
+    empty_row, error_for, pager, radio_group, required_note, textarea,
 };
 
 pub fn list(
@@ -75,6 +76,13 @@ pub fn form(
         .iter()
         .map(|f| (f.key(), f.label(), input.functions.contains(f)))
         .collect();
+    let factors: Vec<(&str, &str)> = SecondFactor::ALL
+        .iter()
+        .map(|f| (f.key(), f.label()))
+        .collect();
+    let factor_hint = format!(
+        "Gilt für alle Nutzerkonten des Mitglieds; eine abweichende Einstellung einzelner Administrator:innen bleibt bestehen. Beim Wechsel zurück zur Authenticator-App richten Konten ohne Authenticator diesen bei der nächsten Anmeldung ein. {EMAIL_TAN_WARNING}"
+    );
     html! {
         @if !errors.is_empty() {
             (alert(AlertKind::Error, Some("Bitte prüfen Sie Ihre Eingaben."), "Einige Felder sind nicht korrekt ausgefüllt."))
@@ -92,6 +100,7 @@ pub fn form(
             (checkbox_group("Freigegebene Gruppenpostfächer", "postfaecher", &mailboxes, None))
             (checkbox_group("Freigegebene Portal-Funktionalitäten", "funktionen", &functions, None))
             p class="hint" { "Nicht freigegebene Gruppenpostfächer und Funktionen werden den Administrator:innen des Mitglieds bei der Rechtevergabe nicht angezeigt." }
+            (radio_group("Zweiter Faktor", "zweiter_faktor", &factors, input.second_factor.key(), Some(&factor_hint)))
             div class="actions" {
                 a class="button button-secondary" href="/kassen/mitglieder" { "Abbrechen" }
                 button type="submit" { @if org_id.is_some() { "Speichern" } @else { "Anlegen" } }

@@ -29,7 +29,7 @@ pub fn list(staff: &[Account], now: jiff::Timestamp, notice: Option<&str>) -> Ma
                         tr class="clickable" {
                             td { (a.last_name) } td { (a.first_name) }
                             td { a href={ "/kassen/personal/" (a.id) } { (a.id) } }
-                            td { (role_text(&a.role)) } td { (status_text(a, now)) }
+                            td { (role_text(&a.role)) } td { (status_text(a, None, now)) }
                         }
                     }
                 }
@@ -91,7 +91,7 @@ pub fn details(
         @if let Some(e) = error_for(errors, "konto") { (alert(AlertKind::Error, None, e)) }
         dl class="facts" {
             dt { "Nutzerkennung" } dd { (a.id) }
-            dt { "Nutzerstatus" } dd { (status_text(a, now)) }
+            dt { "Nutzerstatus" } dd { (status_text(a, None, now)) }
             dt { "Rollen" } dd { (role_text(&a.role)) }
         }
         h2 { "Bearbeiten" }
@@ -107,6 +107,6 @@ pub fn details(
             div class="actions" { button type="submit" { "Speichern" } }
         }
         h2 { "Aktionen" }
-        (account_actions(csrf, &base, a, now))
+        (account_actions(csrf, &base, a, None, now))
     }
 }

@@ -80,6 +80,9 @@ fn action_notice(p: &Params) -> Option<&'static str> {
         .or_else(|| notice(p))
 }
 
+/// Last path segment of the page after "Administrator:in anlegen".
+const CREATED: &str = "angelegt";
+
 // ----- Administrator:innen -----
 
 pub async fn admin_list(
@@ -153,15 +156,12 @@ pub async fn admin_create(
         })
         .await?;
     match result {
+        // Post/redirect/get: reloading the confirmation creates nothing.
         Ok(account) => {
-            let minutes = state.config.security.link_validity.as_secs().div_ceil(60);
-            Ok(render(
-                &k.0,
-                &state,
-                "Administrator:in anlegen",
-                va::created(&account, minutes),
+            Ok(
+                Redirect::to(&format!("{}/{}/{CREATED}", Kind::Admin.base(), account.id))
+                    .into_response(),
             )
-            .into_response())
         }
         Err(errors) => {
             let orgs = all_orgs(&state).await?;
@@ -279,14 +279,25 @@ pub async fn confirm_page(
     k: KassenAdmin,
     Path((id, action)): Path<(String, String)>,
 ) -> WebResult {
-    if Action::from_key(&action) != Some(Action::Deactivate) {
-        return Err(AppError::NotFound);
-    }
     let kind = if k.0.ctx.path.starts_with(Kind::Staff.base()) {
         Kind::Staff
     } else {
         Kind::Admin
     };
+    if kind == Kind::Admin && action == CREATED {
+        let (account, _) = load(&state, kind, id).await?;
+        let minutes = state.config.security.link_validity.as_secs().div_ceil(60);
+        return Ok(render(
+            &k.0,
+            &state,
+            "Administrator:in anlegen",
+            va::created(&account, minutes),
+        )
+        .into_response());
+    }
+    if Action::from_key(&action) != Some(Action::Deactivate) {
+        return Err(AppError::NotFound);
+    }
     let (account, _) = load(&state, kind, id).await?;
     Ok(render(
         &k.0,

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect};
 use super::{Params, notice, paging, param, render};
 use crate::app::Actor;
 use crate::app::orgs::{self, OrgInput};
+use crate::domain::account::SecondFactor;
 use crate::domain::org::{Bereich, GroupMailbox, PortalFunction};
 use crate::views::kassen::orgs as v;
 use crate::views::kassen::orgs::AdminRow;
@@ -36,6 +37,7 @@ fn input(form: &FormData) -> OrgInput {
             .into_iter()
             .filter_map(PortalFunction::from_key)
             .collect(),
+        second_factor: SecondFactor::from_key(form.get("zweiter_faktor")).unwrap_or_default(),
     }
 }
 
@@ -128,7 +130,7 @@ async fn details_page(
         .map(|a| AdminRow {
             id: a.id.to_string(),
             name: a.sort_name(),
-            status: crate::views::kassen::admins::status_text(a, now),
+            status: crate::views::kassen::admins::status_text(a, Some(&org), now),
         })
         .collect();
     let status = if errors.is_empty() {

@@ -48,7 +48,7 @@ pub async fn login(
         None => {
             res.assert_redirect("/login/authenticator");
             let setup = client.follow(&res).await;
-            let secret = setup.text_of("#totp-secret");
+            let secret = setup.text_of("#totp-secret").replace(' ', "");
             submit_totp(&client, &setup, &secret).await;
             (client, secret)
         }
@@ -81,6 +81,8 @@ pub async fn set_password_from(client: &Client, mail: &Mail, password: &str) -> 
         .fill("Neues Passwort bestätigen", password)
         .submit(client)
         .await;
+    done.assert_redirect("/passwort-festgelegt");
+    let done = client.follow(&done).await;
     done.assert_status(200)
         .assert_contains("Passwort festgelegt");
     done

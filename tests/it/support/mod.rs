@@ -106,6 +106,8 @@ pub async fn run_setup(server: &TestServer, client: &Client, person: &Person<'_>
         .fill("E-Mail-Adresse", person.email)
         .submit(client)
         .await;
+    done.assert_redirect("/setup/fertig");
+    let done = client.follow(&done).await;
     done.assert_status(200);
     let id = done.text_of("#nutzerkennung");
     assert_nutzerkennung(&id);
