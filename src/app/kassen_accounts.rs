@@ -58,7 +58,8 @@ fn birth_date(
         );
         return None;
     };
-    let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let berlin = jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or(jiff::tz::TimeZone::UTC);
+    let today = now.to_zoned_datetime(berlin).date();
     if date > today {
         check.fail(
             "geburtsdatum",
@@ -249,12 +250,13 @@ fn other_active_org_admins(tx: &impl ReadAccess, account: &Account) -> Result<us
     let Some(org) = account.org() else {
         return Ok(0);
     };
+    let organisation = store::orgs::get(tx, org)?;
     Ok(store::accounts::of_org(tx, org)?
         .iter()
         .filter(|a| {
             matches!(a.role, Role::OrgAdmin { .. })
                 && a.id != account.id
-                && a.status() == Status::Aktiv
+                && a.status_in(organisation.as_ref()) == Status::Aktiv
         })
         .count())
 }
@@ -347,7 +349,7 @@ pub fn act(
                 return Err(Error::Invalid(vec![("konto", "Die letzte aktive Portaladministration kann nicht gesperrt oder deaktiviert werden.".to_owned())]));
             }
             if matches!(account.role, Role::OrgAdmin { .. })
-                && account.status() == Status::Aktiv
+                && account.status_in(store::orgs::get(tx, account.org().unwrap_or_default())?.as_ref()) == Status::Aktiv
                 && other_active_org_admins(tx, &account)? == 0
                 && !confirmed
             {
