@@ -79,6 +79,11 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("account.totp_reset", "Authenticator zurückgesetzt"),
     ("login.ok", "Anmeldung erfolgreich"),
     ("login.failed", "Anmeldung fehlgeschlagen"),
+    (
+        "login.refused_locked",
+        "Anmeldeversuch während einer Sperre",
+    ),
+    ("login.code_reused", "Bereits verwendeter Code abgelehnt"),
     ("logout", "Abgemeldet"),
     ("totp.setup", "Authenticator eingerichtet"),
     ("password.set", "Passwort festgelegt"),
@@ -112,6 +117,11 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("backup.created", "Datensicherung erstellt"),
     ("backup.failed", "Datensicherung fehlgeschlagen"),
     ("demo.loaded", "Demodaten geladen"),
+    ("mail.viewed", "E-Mail im Postausgang angesehen"),
+    (
+        "audit.retention",
+        "Protokolleinträge nach Ablauf der Aufbewahrungsfrist gelöscht",
+    ),
 ];
 
 /// The German label of an action code ("Berechtigungen geändert" for
