@@ -63,7 +63,8 @@ fn birth_date(
         );
         return None;
     };
-    let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let berlin = jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or(jiff::tz::TimeZone::UTC);
+    let today = now.to_zoned_datetime(berlin).date();
     if date > today {
         check.fail(
             "geburtsdatum",
@@ -256,10 +257,11 @@ fn other_active_org_admins(tx: &impl ReadAccess, account: &Account) -> Result<us
     let Some(org) = account.org() else {
         return Ok(0);
     };
+    let organisation = store::orgs::get(tx, org)?;
     Ok(
         store::accounts::all_of(tx, org, store::accounts::Kind::Admin)?
             .iter()
-            .filter(|a| a.id != account.id && a.status() == Status::Aktiv)
+            .filter(|a| a.id != account.id && a.status_in(organisation.as_ref()) == Status::Aktiv)
             .count(),
     )
 }
@@ -352,7 +354,7 @@ pub fn act(
                 return Err(Error::Invalid(vec![("konto", "Die letzte aktive Portaladministration kann nicht gesperrt oder deaktiviert werden.".to_owned())]));
             }
             if matches!(account.role, Role::OrgAdmin { .. })
-                && account.status() == Status::Aktiv
+                && account.status_in(store::orgs::get(tx, account.org().unwrap_or_default())?.as_ref()) == Status::Aktiv
                 && other_active_org_admins(tx, &account)? == 0
                 && !confirmed
             {

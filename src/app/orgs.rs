@@ -232,7 +232,8 @@ pub fn update(
                 labels(&v.functions, PortalFunction::label)
             ));
         }
-        if org.second_factor != v.second_factor {
+        let factor_changed = org.second_factor != v.second_factor;
+        if factor_changed {
             changes.push(format!(
                 "Zweiter Faktor: {} → {}",
                 org.second_factor.label(),
@@ -248,6 +249,14 @@ pub fn update(
         org.enabled_mailboxes = v.mailboxes;
         org.enabled_functions = v.functions;
         store::orgs::put(tx, &org)?;
+        if factor_changed {
+            // The status of the organisation's accounts depends on its
+            // second factor ("TOTP-Einrichtung ausstehend"): store them
+            // again so that anything kept alongside them stays in step.
+            for a in store::accounts::of_org(tx, id)? {
+                store::accounts::put(tx, &a)?;
+            }
+        }
         if !changes.is_empty() {
             audit(tx, actor, &org, "org.updated", changes.join("; "), now)?;
         }

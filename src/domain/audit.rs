@@ -81,9 +81,9 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("login.failed", "Anmeldung fehlgeschlagen"),
     (
         "login.refused_locked",
-        "Anmeldung während einer Sperre abgewiesen",
+        "Anmeldeversuch während einer Sperre",
     ),
-    ("login.code_reused", "Bereits verwendeter Code abgewiesen"),
+    ("login.code_reused", "Bereits verwendeter Code abgelehnt"),
     ("logout", "Abgemeldet"),
     ("totp.setup", "Authenticator eingerichtet"),
     ("password.set", "Passwort festgelegt"),
@@ -118,7 +118,10 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("backup.failed", "Datensicherung fehlgeschlagen"),
     ("demo.loaded", "Demodaten geladen"),
     ("mail.viewed", "E-Mail im Postausgang angesehen"),
-    ("audit.retention", "Alte Protokolleinträge gelöscht"),
+    (
+        "audit.retention",
+        "Protokolleinträge nach Ablauf der Aufbewahrungsfrist gelöscht",
+    ),
 ];
 
 /// The German label of an action code ("Berechtigungen geändert" for

@@ -195,6 +195,9 @@ pub fn details(
 fn factor_text(a: &Account, org: Option<&Organisation>) -> String {
     let factor = effective_second_factor(a, org);
     match (a.second_factor_choice(), org) {
+        (Some(f), Some(o)) if f == o.second_factor => {
+            format!("{} (für dieses Nutzerkonto eingestellt)", factor.label())
+        }
         (Some(_), Some(_)) => format!(
             "{} (abweichend von der Einstellung des Mitglieds)",
             factor.label()
