@@ -595,5 +595,79 @@ async fn a_vorname_with_a_line_break_is_refused_in_german() {
         Some("Bitte geben Sie einen Namen ohne Zeilenumbrüche oder Steuerzeichen ein.")
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(smtp.mails_to("kim.neu@blaugraben.example").is_empty(), "nothing was sent");
+    assert!(
+        smtp.mails_to("kim.neu@blaugraben.example").is_empty(),
+        "nothing was sent"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Smaller findings: redirect target, Origin scheme, oversized forms
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ich_bin_noch_hier_redirects_only_to_a_local_path() {
+    let (server, person) = start_with_admin(TestServer::builder()).await;
+    let client = signed_in(&server, &person).await;
+    let home = client.get("/").await;
+    let csrf = home.html().select_attrs("meta[name=csrf-token]", "content")[0].clone();
+    let base = server.url("");
+    let base = base.trim_end_matches('/');
+    for (referer, want) in [
+        (format!("{base}/\\evil.example"), "/"),
+        (format!("{base}//evil.example/x"), "/"),
+        (format!("{base}/nutzer"), "/nutzer"),
+    ] {
+        let res = client
+            .post_form_with(
+                "/sitzung/verlaengern",
+                &[("csrf", csrf.as_str())],
+                &[("Referer", referer.as_str())],
+            )
+            .await;
+        assert_eq!(res.location.as_deref(), Some(want), "Referer {referer}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_origin_with_another_scheme_is_refused() {
+    let server = TestServer::start().await;
+    let client = server.client();
+    let form = client
+        .get("/login")
+        .await
+        .form_with_button("Anmelden")
+        .fill(LOGIN_ID_LABEL, "X20000000099")
+        .fill("Passwort", WRONG_PASSWORD);
+    let host = server.url("");
+    let host = host
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let https = format!("https://{host}");
+    let http = format!("http://{host}");
+    client
+        .post_pairs("/login", &form.pairs(), &[("Origin", https.as_str())])
+        .await
+        .assert_status(403);
+    client
+        .post_pairs("/login", &form.pairs(), &[("Origin", http.as_str())])
+        .await
+        .assert_status(200)
+        .assert_contains(CREDENTIALS_REFUSED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_form_answers_413() {
+    let server = TestServer::start().await;
+    let anon = server.client();
+    let res = anon
+        .get("/feedback")
+        .await
+        .form_with_button("Senden")
+        .fill("Betreff", "Groß")
+        .fill("Text", &"x".repeat(300 * 1024))
+        .submit(&anon)
+        .await;
+    res.assert_status(413).assert_contains("Eingabe zu groß");
 }
