@@ -10,6 +10,7 @@ mod browser;
 mod config;
 mod demo;
 mod foundation;
+mod hardening;
 mod harness;
 mod help;
 mod kassen;
