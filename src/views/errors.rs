@@ -53,7 +53,7 @@ pub fn too_many_requests(csrf: &str) -> Markup {
         &anonymous("Zu viele Anfragen", csrf),
         html! {
             h1 { "Zu viele Anfragen" }
-            p { "Von Ihrem Anschluss kamen zu viele fehlgeschlagene Anmeldeversuche. Bitte versuchen Sie es in einigen Minuten erneut." }
+            p { "Von Ihrem Anschluss kamen zu viele Anfragen dieser Art (z. B. fehlgeschlagene Anmeldeversuche oder Anfragen „Passwort vergessen“). Bitte versuchen Sie es später erneut." }
         },
     )
 }

@@ -251,7 +251,10 @@ async fn passwort_vergessen_is_limited_and_keeps_a_pending_activation_link() {
     for _ in 0..5 {
         forgot(&anon, "X20000000077").await.assert_status(200);
     }
-    forgot(&anon, &new_id).await.assert_status(429);
+    forgot(&anon, &new_id)
+        .await
+        .assert_status(429)
+        .assert_contains("Anfragen „Passwort vergessen“");
 
     // The activation link still works; setting the password voids the
     // reset links sent meanwhile.
