@@ -82,7 +82,7 @@ pub struct HttpConfig {
     /// closed (slow clients, idle keep-alive connections).
     #[serde(with = "duration_text")]
     pub header_timeout: Duration,
-    /// Open connections at most (plain HTTP and TLS together); further
+    /// Open connections at most per listener (plain HTTP or TLS); further
     /// connections wait until one closes.
     pub max_connections: usize,
 }

@@ -51,7 +51,7 @@ pub fn spawn_all(
             listener,
             app,
             shutdown.clone(),
-            limits.clone(),
+            ConnLimits::new(&state.config.http),
             "metrics",
         )));
         tracing::info!("metrics served at http://{addr}/metrics");
@@ -65,7 +65,7 @@ pub fn spawn_all(
             listener,
             app,
             shutdown.clone(),
-            limits.clone(),
+            ConnLimits::new(&state.config.http),
             "redirect",
         )));
         tracing::info!("redirecting http://{addr} to https");
@@ -88,7 +88,8 @@ pub fn spawn_all(
 }
 
 /// Limits of every connection: the time to send a complete request header
-/// and the number of open connections (shared by the listeners of one server).
+/// and the number of open connections of one listener (each listener has
+/// its own, so a flood on one port cannot starve `/metrics` or the main port).
 #[derive(Clone)]
 pub struct ConnLimits {
     pub header_timeout: Duration,

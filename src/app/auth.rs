@@ -252,13 +252,28 @@ pub fn confirm_tan(
             store::sessions::delete(tx, session_hash)?;
             return Ok(TanOutcome::Locked(Refusal::Credentials));
         };
-        if let Some(until) = account.self_locked_until(now) {
+        // Locked meanwhile (by a parallel attempt or the administration):
+        // the session ends and the attempt is audited, not counted. Whoever
+        // got here passed the password, so the lock may be named.
+        let refusal = match account.self_locked_until(now) {
+            Some(until) => Some(Refusal::SelfLocked(until)),
+            None => account.admin_locked.then_some(Refusal::AdminLocked),
+        };
+        if let Some(refusal) = refusal {
             store::sessions::delete(tx, session_hash)?;
-            return Ok(TanOutcome::Locked(Refusal::SelfLocked(until)));
-        }
-        if account.admin_locked {
-            store::sessions::delete(tx, session_hash)?;
-            return Ok(TanOutcome::Locked(Refusal::AdminLocked));
+            audit(
+                tx,
+                AuditEntry::new(
+                    now,
+                    account.id.as_str(),
+                    "login.refused_locked",
+                    "TAN-Eingabe während einer Sperre",
+                )
+                .target(&account.id)
+                .org(account.org())
+                .client(client.clone()),
+            )?;
+            return Ok(TanOutcome::Locked(refusal));
         }
         let unix = u64::try_from(now.as_second()).unwrap_or(0);
         let accepted = match &session.stage {

@@ -39,6 +39,7 @@ fn parse_grants(input: &UserInput, check: &mut Check) -> Grants {
     let mut grants = Grants::default();
     for key in &input.mailboxes {
         match GroupMailbox::from_key(key) {
+            Some(m) if grants.mailboxes.contains(&m) => {}
             Some(m) => grants.mailboxes.push(m),
             None => check.fail(
                 "postfaecher",
@@ -48,6 +49,7 @@ fn parse_grants(input: &UserInput, check: &mut Check) -> Grants {
     }
     for key in &input.functions {
         match PortalFunction::from_key(key) {
+            Some(f) if grants.functions.contains(&f) => {}
             Some(f) => grants.functions.push(f),
             None => check.fail(
                 "funktionen",
@@ -547,7 +549,10 @@ pub fn mailbox_overview(store: &Store, org: &Organisation) -> Result<Vec<Mailbox
             .iter()
             .filter(|a| match &a.role {
                 Role::OrgAdmin { .. } => m == GroupMailbox::Administration,
-                Role::OrgUser { grants, .. } => grants.mailboxes.contains(&m),
+                // What counts is what the current restrictions still allow.
+                Role::OrgUser { grants, .. } => {
+                    permissions::effective(org, grants).mailboxes.contains(&m)
+                }
                 Role::Kassen { .. } => false,
             })
             .cloned()

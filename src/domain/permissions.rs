@@ -14,6 +14,9 @@ pub fn validate(
     org: &Organisation,
     requested: &Grants,
 ) -> Result<Grants, Vec<(&'static str, String)>> {
+    // Duplicates first: a form repeating a field thousands of times must
+    // cost no more than one naming each grant once, and name each problem once.
+    let requested = &canonical(requested);
     let mut errors = Vec::new();
     for m in &requested.mailboxes {
         if !org.enabled_mailboxes.contains(m) {
@@ -92,6 +95,13 @@ pub fn exceeding(org: &Organisation, grants: &Grants) -> Grants {
             .filter(|f| !org.enabled_functions.contains(f))
             .collect(),
     }
+}
+
+/// The grants that count for permission checks: `grants` intersected with
+/// the organisation's *current* restrictions, so a tightened restriction
+/// takes effect at once, before anyone removes the exceeding grants.
+pub fn effective(org: &Organisation, grants: &Grants) -> Grants {
+    within_restrictions(org, grants)
 }
 
 /// `grants` without what the organisation no longer allows, and without
@@ -181,6 +191,17 @@ mod tests {
             ],
         };
         assert!(validate(&o, &good).is_ok());
+    }
+
+    #[test]
+    fn repeated_grants_are_named_once() {
+        let o = org(vec![GroupMailbox::Beihilfe], vec![PortalFunction::Postfach]);
+        let g = Grants {
+            mailboxes: vec![GroupMailbox::Finanzierung; 9_500],
+            functions: vec![PortalFunction::Postfach; 9_500],
+        };
+        let errors = validate(&o, &g).expect_err("invalid");
+        assert_eq!(errors.len(), 1, "{errors:?}");
     }
 
     #[test]

@@ -37,12 +37,23 @@ pub fn forbidden(csrf: &str) -> Markup {
     )
 }
 
+pub fn too_large(csrf: &str) -> Markup {
+    page(
+        &anonymous("Eingabe zu groß", csrf),
+        html! {
+            h1 { "Eingabe zu groß" }
+            p { "Die gesendeten Daten sind zu umfangreich und wurden nicht verarbeitet. Bitte kürzen Sie Ihre Eingaben und versuchen Sie es erneut." }
+            p { a href="/" { "Zur Startseite" } }
+        },
+    )
+}
+
 pub fn too_many_requests(csrf: &str) -> Markup {
     page(
         &anonymous("Zu viele Anfragen", csrf),
         html! {
             h1 { "Zu viele Anfragen" }
-            p { "Von Ihrem Anschluss kamen zu viele fehlgeschlagene Anmeldeversuche. Bitte versuchen Sie es in einigen Minuten erneut." }
+            p { "Von Ihrem Anschluss kamen zu viele Anfragen dieser Art (z. B. fehlgeschlagene Anmeldeversuche oder Anfragen „Passwort vergessen“). Bitte versuchen Sie es später erneut." }
         },
     )
 }

@@ -42,7 +42,9 @@ pub fn admin_home(account: &Account) -> Markup {
 
 /// Home of a Nutzer:in: what they have been granted.
 pub fn user_home(account: &Account, org: &Organisation) -> Markup {
-    let grants = account.grants().cloned().unwrap_or_default();
+    // Only what the organisation's current restrictions still allow.
+    let grants =
+        crate::domain::permissions::effective(org, &account.grants().cloned().unwrap_or_default());
     html! {
         (greeting(account))
         p { "Sie sind im Portal Meine Versorgung als Nutzer:in von " (org.name) " angemeldet." }

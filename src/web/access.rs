@@ -351,7 +351,7 @@ async fn keep_alive(
             r.split_once("://")
                 .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned()))
         })
-        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .filter(|p| is_local_path(p))
         .unwrap_or_else(|| paths::HOME.to_owned());
     Ok(Redirect::to(&back).into_response())
 }
@@ -359,6 +359,16 @@ async fn keep_alive(
 #[derive(Deserialize, Default)]
 struct SentQuery {
     gesendet: Option<String>,
+}
+
+/// A path on this portal: starts with one `/`, then neither `/` nor `\`
+/// (browsers read `/\host` like `//host`), and holds no backslash or
+/// control character anywhere.
+fn is_local_path(p: &str) -> bool {
+    p.starts_with('/')
+        && !p[1..].starts_with(['/', '\\'])
+        && !p.contains('\\')
+        && !p.chars().any(char::is_control)
 }
 
 async fn forgot_page(
@@ -637,6 +647,27 @@ async fn change_password_submit(
                 ),
             )
                 .into_response())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_local_paths_are_redirect_targets() {
+        assert!(is_local_path("/"));
+        assert!(is_local_path("/nutzer?seite=2"));
+        for evil in [
+            "//evil.example",
+            "/\\evil.example",
+            "/a\\b",
+            "https://evil",
+            "",
+            "/\r\nX: y",
+        ] {
+            assert!(!is_local_path(evil), "{evil:?}");
         }
     }
 }

@@ -12,6 +12,8 @@ pub enum AppError {
     /// Missing or wrong CSRF token, foreign origin.
     Forbidden,
     TooManyRequests,
+    /// A form body beyond the limit.
+    TooLarge,
     Internal(String),
 }
 
@@ -38,6 +40,9 @@ impl IntoResponse for AppError {
             }
             AppError::Forbidden => {
                 (StatusCode::FORBIDDEN, views::errors::forbidden("")).into_response()
+            }
+            AppError::TooLarge => {
+                (StatusCode::PAYLOAD_TOO_LARGE, views::errors::too_large("")).into_response()
             }
             AppError::TooManyRequests => (
                 StatusCode::TOO_MANY_REQUESTS,

@@ -113,10 +113,11 @@ fn mark_cookies_secure(headers: &mut axum::http::HeaderMap) {
 }
 
 /// Refuses unsafe requests that a browser marks as cross-site, or whose
-/// `Origin` is not this portal.
-pub async fn same_origin(req: Request, next: Next) -> Response {
+/// `Origin` (scheme and host) is not this portal.
+pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let https = state.secure_cookies || forwarded_https(&state, &req);
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        && !is_same_origin(&req)
+        && !is_same_origin(&req, if https { "https" } else { "http" })
     {
         tracing::warn!(path = %req.uri().path(), "cross-origin request refused");
         return AppError::Forbidden.into_response();
@@ -124,7 +125,7 @@ pub async fn same_origin(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-fn is_same_origin(req: &Request) -> bool {
+fn is_same_origin(req: &Request, scheme: &str) -> bool {
     let headers = req.headers();
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
         && !matches!(site, "same-origin" | "none")
@@ -139,11 +140,14 @@ fn is_same_origin(req: &Request) -> bool {
             .get(header::HOST)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let origin_host = origin
-            .split_once("://")
-            .map(|(_, rest)| rest)
-            .unwrap_or(origin);
-        return origin_host.eq_ignore_ascii_case(host);
+        // The whole origin must match: an http page must not post to the
+        // https portal (or the other way round) on the same host.
+        return match origin.split_once("://") {
+            Some((origin_scheme, origin_host)) => {
+                origin_scheme.eq_ignore_ascii_case(scheme) && origin_host.eq_ignore_ascii_case(host)
+            }
+            None => false,
+        };
     }
     true
 }

@@ -59,7 +59,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             session::ensure_binding_cookie,
         ))
-        .layer(middleware::from_fn(headers::same_origin))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::same_origin,
+        ))
         .layer(middleware::from_fn(headers::security_headers))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -262,7 +262,7 @@ impl FromRequest<AppState> for CsrfForm {
         let expected = csrf_token(&state.csrf_key, &binding_cookie(&jar));
         let bytes = axum::body::to_bytes(body, FORM_LIMIT)
             .await
-            .map_err(|_| AppError::Forbidden)?;
+            .map_err(|_| AppError::TooLarge)?;
         let pairs: Vec<(String, String)> =
             serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Forbidden)?;
         let form = FormData(pairs);

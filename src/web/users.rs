@@ -71,7 +71,7 @@ fn refill(input: &UserInput, errors: app::FieldErrors) -> UserForm {
         first_name: input.first_name.clone(),
         last_name: input.last_name.clone(),
         email: input.email.clone(),
-        grants: Grants {
+        grants: crate::domain::permissions::canonical(&Grants {
             mailboxes: input
                 .mailboxes
                 .iter()
@@ -82,7 +82,7 @@ fn refill(input: &UserInput, errors: app::FieldErrors) -> UserForm {
                 .iter()
                 .filter_map(|k| PortalFunction::from_key(k))
                 .collect(),
-        },
+        }),
         terms_accepted: input.terms_accepted,
         errors,
     }

@@ -12,6 +12,7 @@ mod demo;
 mod foundation;
 mod foundations;
 mod handbook;
+mod hardening;
 mod harness;
 mod help;
 mod kassen;

@@ -261,7 +261,10 @@ async fn passwort_vergessen_is_limited_and_keeps_a_pending_activation_link() {
     for _ in 0..5 {
         forgot(&anon, "X20000000077").await.assert_status(200);
     }
-    forgot(&anon, &new_id).await.assert_status(429);
+    forgot(&anon, &new_id)
+        .await
+        .assert_status(429)
+        .assert_contains("Anfragen „Passwort vergessen“");
 
     // The activation link still works; setting the password voids the
     // reset links sent meanwhile.
@@ -469,144 +472,17 @@ async fn the_postausgang_pages_newest_first_with_a_cursor() {
     assert_eq!(page2.len(), 5, "the rest: {page2:?}");
     assert!(page2.iter().all(|id| *id < page1[49]));
     assert!(second.html().link_hrefs("Ältere E-Mails").is_empty());
-    // The filter by state uses the index.
-    let sent = kasse.get("/kassen/postausgang?status=versendet").await;
-    sent.assert_status(200);
-    assert!(!ids(&sent).is_empty());
-    let queued = kasse.get("/kassen/postausgang?status=warteschlange").await;
-    assert!(ids(&queued).len() <= ids(&sent).len());
-    // The Kassen home shows the stored figures.
-    kasse
-        .get("/")
-        .await
-        .assert_contains("Postausgang")
-        .assert_contains("fehlgeschlagen");
-}
-
-// ---------------------------------------------------------------------------
-// Connections: header timeout, idle keep-alive, connection cap
-// ---------------------------------------------------------------------------
-
-fn addr_of(server: &TestServer) -> std::net::SocketAddr {
-    let url = server.url("/");
-    let host = url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
-    host.parse().expect("server address")
-}
-
-/// Reads until the peer closes; `Some(bytes)` when it closed within `within`.
-async fn closed_within(stream: &mut tokio::net::TcpStream, within: Duration) -> Option<Vec<u8>> {
-    use tokio::io::AsyncReadExt;
-    let mut got = Vec::new();
-    let read = async {
-        let mut buf = [0u8; 4096];
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => got.extend_from_slice(&buf[..n]),
-            }
+    // The Kassen home shows the stored figures: all 55 delivered.
+    wait_for("the Kassen home to count no queued mail", TIMEOUT, || {
+        let kasse = kasse.clone();
+        async move {
+            let home = kasse.get("/").await;
+            home.text()
+                .contains("Postausgang: 0 in Warteschlange, 0 fehlgeschlagen")
+                .then_some(())
         }
-    };
-    tokio::time::timeout(within, read).await.ok().map(|_| got)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_slow_or_idle_client_is_disconnected_after_the_header_timeout() {
-    use tokio::io::AsyncWriteExt;
-    let server = TestServer::builder()
-        .env("MV_HTTP__HEADER_TIMEOUT", "1s")
-        .start()
-        .await;
-    let addr = addr_of(&server);
-
-    // Half a header, then nothing: closed after about a second.
-    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
-    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
-        .await
-        .unwrap();
-    let started = std::time::Instant::now();
-    closed_within(&mut slow, Duration::from_secs(5))
-        .await
-        .expect("the half-sent request is still open after 5 s");
-    assert!(started.elapsed() >= Duration::from_millis(800));
-
-    // A complete request is answered; the idle connection then closes.
-    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
-    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .unwrap();
-    let got = closed_within(&mut idle, Duration::from_secs(5))
-        .await
-        .expect("the idle keep-alive connection is still open after 5 s");
-    let text = String::from_utf8_lossy(&got);
-    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn connections_beyond_the_cap_wait_until_one_closes() {
-    use tokio::io::AsyncWriteExt;
-    let server = TestServer::builder()
-        .env("MV_HTTP__MAX_CONNECTIONS", "2")
-        .env("MV_HTTP__HEADER_TIMEOUT", "30s")
-        .start()
-        .await;
-    let addr = addr_of(&server);
-    let a = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let b = tokio::net::TcpStream::connect(addr).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
-    third
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    assert!(
-        closed_within(&mut third, Duration::from_millis(700))
-            .await
-            .is_none(),
-        "a third connection was served beyond the cap of 2"
-    );
-    drop(a);
-    let got = closed_within(&mut third, Duration::from_secs(5))
-        .await
-        .expect("the waiting connection is served once a slot is free");
-    assert!(String::from_utf8_lossy(&got).starts_with("HTTP/1.1 200"));
-    drop(b);
-}
-
-// ---------------------------------------------------------------------------
-// Input
-// ---------------------------------------------------------------------------
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_vorname_with_a_line_break_is_refused_in_german() {
-    let smtp = SmtpServer::start().await;
-    let (server, kassen, _) = start_with_kassen_and_admin(TestServer::builder().smtp(&smtp)).await;
-    let kasse = signed_in(&server, &kassen).await;
-    let page = kasse.get("/kassen/administratoren/neu").await;
-    let res = page
-        .form_with_button("Anlegen")
-        .fill("Vorname", "Kim\r\nBcc: opfer@example.org")
-        .fill("Name", "Mustermensch\u{0}")
-        .fill("Geburtsdatum", "1980-05-17")
-        .fill("E-Mail-Adresse", "kim.neu@blaugraben.example")
-        .select("Mitglied", "1")
-        .submit(&kasse)
-        .await;
-    res.assert_status(422);
-    let html = res.html();
-    assert_eq!(
-        html.field_error("Vorname").as_deref(),
-        Some("Bitte geben Sie einen Vornamen ohne Zeilenumbrüche oder Steuerzeichen ein.")
-    );
-    assert_eq!(
-        html.field_error("Name").as_deref(),
-        Some("Bitte geben Sie einen Namen ohne Zeilenumbrüche oder Steuerzeichen ein.")
-    );
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(
-        smtp.mails_to("kim.neu@blaugraben.example").is_empty(),
-        "nothing was sent"
-    );
+    })
+    .await;
+    let sent = kasse.get("/kassen/postausgang?status=versendet").await;
+    assert_eq!(ids(&sent).len(), 50);
 }

@@ -1132,3 +1132,67 @@ async fn self_locks_and_grants_beyond_the_restrictions_are_shown() {
     details.assert_not_contains("nicht mehr freigegeben");
     assert_eq!(rows(&admin.get("/nutzer").await)[0][3], "Beihilfe");
 }
+
+/// Issue 10 (amplification): a form repeating grant fields thousands of
+/// times answers quickly with a small page naming each problem once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_repeated_grant_fields_cost_little() {
+    let (server, org) = start_with(None, |s| s.org("Blaugraben", "78970")).await;
+    let admin = admin_login(&server, &org).await;
+    let form = admin
+        .get("/nutzer/neu")
+        .await
+        .form_with_button("Anlegen")
+        .fill("Vorname", "Max")
+        .fill("Name", "Mustermensch")
+        .fill("E-Mail-Adresse", "max@blaugraben.example");
+    let mut pairs = form.pairs();
+    for _ in 0..4_750 {
+        pairs.push(("postfach".to_owned(), "finanzierung".to_owned()));
+        pairs.push(("funktion".to_owned(), "unbekannt".to_owned()));
+    }
+    let started = std::time::Instant::now();
+    let res = admin.post_pairs("/nutzer/neu", &pairs, &[]).await;
+    let took = started.elapsed();
+    res.assert_status(422);
+    assert!(took < std::time::Duration::from_secs(2), "took {took:?}");
+    assert!(res.body.len() < 200_000, "{} bytes", res.body.len());
+    assert_eq!(
+        res.body
+            .matches(
+                "Das Gruppenpostfach Finanzierung ist für Ihre Organisation nicht freigegeben."
+            )
+            .count(),
+        1
+    );
+    assert_eq!(
+        res.body
+            .matches("Die gewählte Berechtigung ist für Ihre Organisation nicht freigegeben.")
+            .count(),
+        1
+    );
+}
+
+/// Issue 10: grants beyond a tightened restriction stop working at once,
+/// before anyone removes them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grants_beyond_the_restrictions_stop_working_at_once() {
+    let (server, (org, user)) = start_with(None, |s| {
+        let org = s.org("Blaugraben", "78970");
+        // Granted before the Kassen withdrew Finanzierung.
+        let grants = postfach_grants(&[GroupMailbox::Finanzierung, GroupMailbox::Beihilfe]);
+        let user = s.user(org.org, "Max", "Mustermensch", grants, true);
+        (org, user)
+    })
+    .await;
+    let (client, _) = login(&server, &user.id, PASSWORD, Some(&user.secret)).await;
+    let home = client.get("/").await;
+    home.assert_status(200).assert_contains("Beihilfe");
+    home.assert_not_contains("Finanzierung");
+    // The administrator still sees the grant as "nicht mehr freigegeben".
+    let admin = admin_login(&server, &org).await;
+    admin
+        .get(&format!("/nutzer/{}", user.id))
+        .await
+        .assert_contains("Finanzierung (nicht mehr freigegeben)");
+}
