@@ -65,10 +65,6 @@ fn csrf_of(page: &Page) -> String {
     }
 }
 
-async fn sleep_until(t: tokio::time::Instant) {
-    tokio::time::sleep_until(t).await;
-}
-
 fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
 }
@@ -676,7 +672,6 @@ async fn lockout_after_failures_and_automatic_unlock() {
     }
     let before = Timestamp::now();
     assert_generic_refusal(&password_step(&client, &person.id, WRONG_PASSWORD).await);
-    let locked_at = tokio::time::Instant::now();
     let after = Timestamp::now();
 
     // During the lock even the correct password gets the generic answer
@@ -688,9 +683,9 @@ async fn lockout_after_failures_and_automatic_unlock() {
 
     // A wrong password during the lock gets the generic message and does
     // not extend the lock.
-    sleep_until(locked_at + secs(1.5)).await;
+    server.advance_clock(secs(1.5));
     assert_generic_refusal(&password_step(&client, &person.id, WRONG_PASSWORD).await);
-    sleep_until(locked_at + secs(3.3)).await;
+    server.advance_clock(secs(1.8));
     let res = password_step(&client, &person.id, &person.password).await;
     res.assert_redirect("/login/tan");
 
@@ -703,15 +698,21 @@ async fn lockout_after_failures_and_automatic_unlock() {
     assert_tan_refused(&page);
     let before = Timestamp::now();
     let locked = submit_tan(&client, &page, &wrong_code(&person.secret)).await;
-    let locked_at = tokio::time::Instant::now();
     let after = Timestamp::now();
-    assert_self_locked(&locked, before + lock_span, after + lock_span);
+    // The server's clock was moved forward by 3.3 s above.
+    let moved = SignedDuration::from_millis(3300);
+    assert_self_locked(
+        &locked,
+        before + lock_span + moved,
+        after + lock_span + moved,
+    );
     client.get("/login/tan").await.assert_redirect("/login");
     let res = password_step(&client, &person.id, &person.password).await;
     assert_generic_refusal(&res);
 
-    // After the Sperrfrist the account signs in again.
-    sleep_until(locked_at + secs(3.3)).await;
+    // After the Sperrfrist the account signs in again (the server's clock
+    // moves; TOTP accepts the neighbouring time steps).
+    server.advance_clock(secs(3.3));
     sign_in(&client, &person).await;
     client
         .get("/")
@@ -820,7 +821,6 @@ async fn inactivity_ends_the_session_with_the_handbook_notice() {
     home.assert_contains("Ihre Sitzung läuft bald ab");
     home.assert_contains("Ich bin noch hier");
     csrf_of(&home);
-    let started = tokio::time::Instant::now();
 
     // The login page of anonymous visitors carries no timer.
     let anon = server.client().get("/login").await;
@@ -828,7 +828,7 @@ async fn inactivity_ends_the_session_with_the_handbook_notice() {
     anon.assert_not_contains("Ihre Sitzung läuft bald ab");
     anon.assert_not_contains("Inaktivität festgestellt");
 
-    sleep_until(started + secs(5.0)).await;
+    server.advance_clock(secs(5.0));
     let res = client.get("/einstellungen").await;
     res.assert_redirect("/login?inaktiv=1");
     let notice = client.follow(&res).await;
@@ -846,9 +846,8 @@ async fn ich_bin_noch_hier_keeps_the_session() {
     let home = client.get("/").await;
     home.assert_status(200);
     let csrf = csrf_of(&home);
-    let started = tokio::time::Instant::now();
-    for i in 1..=3 {
-        sleep_until(started + secs(2.0 * f64::from(i))).await;
+    for _ in 1..=3 {
+        server.advance_clock(secs(2.0));
         let res = client
             .post_form_with(
                 "/sitzung/verlaengern",
@@ -868,9 +867,8 @@ async fn ich_bin_noch_hier_keeps_the_session() {
 async fn page_requests_count_as_activity() {
     let (server, person) = start_with_admin(idle_builder()).await;
     let client = signed_in(&server, &person).await;
-    let started = tokio::time::Instant::now();
-    for i in 1..=3 {
-        sleep_until(started + secs(2.0 * f64::from(i))).await;
+    for _ in 1..=3 {
+        server.advance_clock(secs(2.0));
         let page = client.get("/einstellungen").await;
         page.assert_status(200);
     }
@@ -1013,7 +1011,6 @@ async fn a_reset_link_expires() {
     )
     .await;
     let client = server.client();
-    let requested = tokio::time::Instant::now();
     request_reset(&client, &person.id).await;
     let mail = nth_mail(&smtp, &person.email, SET_PASSWORD_SUBJECT, 1).await;
     let link = mail.only_link();
@@ -1021,7 +1018,7 @@ async fn a_reset_link_expires() {
     let fresh = page.status == 200;
     let form = fresh.then(|| page.form_with_button("Passwort festlegen"));
 
-    sleep_until(requested + secs(3.0)).await;
+    server.advance_clock(secs(3.0));
     let expired = client.get(&link).await;
     expired.assert_status(404);
     expired.assert_contains("Link ungültig");
