@@ -293,21 +293,6 @@ impl UserFilter {
     }
 }
 
-/// Sorted by Name, then Vorname (then Nutzerkennung, for a stable order).
-fn sort_users(users: &mut [Account]) {
-    users.sort_by(|a, b| {
-        a.last_name
-            .to_lowercase()
-            .cmp(&b.last_name.to_lowercase())
-            .then_with(|| {
-                a.first_name
-                    .to_lowercase()
-                    .cmp(&b.first_name.to_lowercase())
-            })
-            .then_with(|| a.id.cmp(&b.id))
-    });
-}
-
 impl UserFilter {
     /// Whether an index entry passes every part of the filter but the Name
     /// (which the scan's range already applies).
@@ -533,38 +518,10 @@ fn list_by_number(
 pub struct MailboxRow {
     pub mailbox: GroupMailbox,
     pub emails: Vec<String>,
+    /// The first members by Name (all of them, or as many as asked for).
     pub members: Vec<Account>,
-}
-
-/// The organisation's enabled group mailboxes with addresses and members.
-/// Administrators belong to "Administration" by default (handbook §8.1).
-pub fn mailbox_overview(store: &Store, org: &Organisation) -> Result<Vec<MailboxRow>, Error> {
-    let accounts = store.read(|tx| Ok::<_, Error>(store::accounts::of_org(tx, org.id)?))?;
-    let mut rows = Vec::new();
-    for m in GroupMailbox::ALL {
-        if !org.enabled_mailboxes.contains(&m) {
-            continue;
-        }
-        let mut members: Vec<Account> = accounts
-            .iter()
-            .filter(|a| match &a.role {
-                Role::OrgAdmin { .. } => m == GroupMailbox::Administration,
-                // What counts is what the current restrictions still allow.
-                Role::OrgUser { grants, .. } => {
-                    permissions::effective(org, grants).mailboxes.contains(&m)
-                }
-                Role::Kassen { .. } => false,
-            })
-            .cloned()
-            .collect();
-        sort_users(&mut members);
-        rows.push(MailboxRow {
-            mailbox: m,
-            emails: org.group_emails.get(&m).cloned().unwrap_or_default(),
-            members,
-        });
-    }
-    Ok(rows)
+    /// Every member (matching the filter), shown or not.
+    pub member_count: usize,
 }
 
 /// The "Filter" of "Übersicht: Gruppenpostfächer" (both parts optional).
@@ -580,27 +537,96 @@ impl MailboxFilter {
         self.mailbox.is_none() && self.member.trim().is_empty()
     }
 
-    /// Keeps the rows of the chosen mailbox and, with a member text, only
-    /// the members that match it (and only rows that have one).
-    pub fn apply(&self, rows: Vec<MailboxRow>) -> Vec<MailboxRow> {
+    fn matches_member(&self, e: &store::accounts::Entry) -> bool {
         let needle = self.member.trim().to_lowercase();
-        rows.into_iter()
-            .filter(|r| self.mailbox.is_none_or(|m| m == r.mailbox))
-            .filter_map(|mut r| {
-                if needle.is_empty() {
-                    return Some(r);
-                }
-                r.members.retain(|a| {
-                    [a.first_name.as_str(), a.last_name.as_str(), a.id.as_str()]
-                        .iter()
-                        .any(|h| h.to_lowercase().contains(&needle))
-                        || a.sort_name().to_lowercase().contains(&needle)
-                        || a.full_name().to_lowercase().contains(&needle)
-                });
-                (!r.members.is_empty()).then_some(r)
-            })
-            .collect()
+        needle.is_empty()
+            || [
+                e.last_name.clone(),
+                e.first_name.clone(),
+                e.id.to_lowercase(),
+                format!("{}, {}", e.last_name, e.first_name),
+                format!("{} {}", e.first_name, e.last_name),
+            ]
+            .iter()
+            .any(|h| h.contains(&needle))
     }
+}
+
+/// The organisation's enabled group mailboxes (those passing `filter`)
+/// with addresses and members: at most `shown` members per mailbox are
+/// loaded, all are counted. Administrators belong to "Administration" by
+/// default (handbook §8.1); for users what counts is what the current
+/// restrictions still allow. Works on the organisation's account index:
+/// only the shown members are decoded. With a member text, only mailboxes
+/// with a matching member are listed.
+pub fn mailbox_overview(
+    store: &Store,
+    org: &Organisation,
+    filter: &MailboxFilter,
+    shown: usize,
+) -> Result<Vec<MailboxRow>, Error> {
+    use std::collections::BTreeMap;
+    use std::ops::ControlFlow::Continue;
+    use store::accounts::{Entry, From, Kind, scan};
+    let wanted: Vec<GroupMailbox> = GroupMailbox::ALL
+        .into_iter()
+        .filter(|m| org.enabled_mailboxes.contains(m) && filter.mailbox.is_none_or(|f| f == *m))
+        .collect();
+    store.read(|tx| {
+        let mut picked: BTreeMap<GroupMailbox, (Vec<(String, Entry)>, usize)> = BTreeMap::new();
+        for kind in [Kind::Admin, Kind::User] {
+            scan(
+                tx,
+                org.id,
+                kind,
+                "",
+                &From::NamePrefix(String::new()),
+                |e| {
+                    if !filter.matches_member(&e) {
+                        return Continue(());
+                    }
+                    let mailboxes = match kind {
+                        Kind::Admin => vec![GroupMailbox::Administration],
+                        _ => {
+                            let grants = Grants {
+                                mailboxes: e.mailboxes.clone(),
+                                functions: e.functions.clone(),
+                            };
+                            permissions::effective(org, &grants).mailboxes
+                        }
+                    };
+                    for m in mailboxes.into_iter().filter(|m| wanted.contains(m)) {
+                        let (list, count) = picked.entry(m).or_default();
+                        *count += 1;
+                        if list.len() < shown {
+                            let key =
+                                format!("{}\u{1f}{}\u{1f}{}", e.last_name, e.first_name, e.id);
+                            list.push((key, e.clone()));
+                        }
+                    }
+                    Continue(())
+                },
+            )?;
+        }
+        let mut rows = Vec::new();
+        for m in wanted {
+            let (mut list, count) = picked.remove(&m).unwrap_or_default();
+            if count == 0 && !filter.member.trim().is_empty() {
+                continue;
+            }
+            // Administrators and users come from two ranges: merge by Name.
+            list.sort_by(|a, b| a.0.cmp(&b.0));
+            list.truncate(shown);
+            let entries: Vec<Entry> = list.into_iter().map(|(_, e)| e).collect();
+            rows.push(MailboxRow {
+                mailbox: m,
+                emails: org.group_emails.get(&m).cloned().unwrap_or_default(),
+                members: store::accounts::load(tx, &entries)?,
+                member_count: count,
+            });
+        }
+        Ok(rows)
+    })
 }
 
 /// "Beihilfe, Beamtenversorgung; Postfachfunktionalität, …" for the audit log.

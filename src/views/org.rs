@@ -132,8 +132,7 @@ fn mailbox_filter_query(f: &MailboxFilter) -> Vec<(&'static str, String)> {
 pub fn mailboxes(p: &MailboxesPage<'_>) -> Markup {
     let f = p.filter;
     let active = !f.is_empty();
-    let limit = if p.all { usize::MAX } else { MEMBERS_SHOWN };
-    let hidden = p.rows.iter().any(|r| r.members.len() > MEMBERS_SHOWN);
+    let hidden = p.rows.iter().any(|r| r.member_count > r.members.len());
     let mut more = mailbox_filter_query(f);
     more.push(("alle", "1".to_owned()));
     let more_href = format!(
@@ -194,13 +193,13 @@ pub fn mailboxes(p: &MailboxesPage<'_>) -> Markup {
                                 }
                             }
                             td {
-                                @for (i, a) in row.members.iter().take(limit).enumerate() {
+                                @for (i, a) in row.members.iter().enumerate() {
                                     @if i > 0 { br; }
                                     (member_line(a))
                                 }
-                                @if row.members.len() > limit {
+                                @if row.member_count > row.members.len() {
                                     br;
-                                    span class="hint" { "… und " (row.members.len() - limit) " weitere" }
+                                    span class="hint" { "… und " (row.member_count - row.members.len()) " weitere" }
                                 }
                             }
                         }

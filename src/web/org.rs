@@ -88,8 +88,13 @@ async fn mailboxes(
         member: q.nutzer.trim().to_owned(),
     };
     let f2 = filter.clone();
+    let shown = if q.alle.is_some() {
+        usize::MAX
+    } else {
+        v::MEMBERS_SHOWN
+    };
     let rows = state
-        .blocking(move |st| Ok::<_, AppError>(f2.apply(users::mailbox_overview(&st.store, &org)?)))
+        .blocking(move |st| users::mailbox_overview(&st.store, &org, &f2, shown))
         .await?;
     let body = v::mailboxes(&v::MailboxesPage {
         org: &admin.org,
@@ -115,8 +120,12 @@ fn enabled_mailbox(admin: &OrgAdmin, key: &str) -> Result<GroupMailbox, AppError
 
 async fn mailbox_row(state: &AppState, admin: &OrgAdmin, m: GroupMailbox) -> WebResult<MailboxRow> {
     let org = admin.org.clone();
+    let only = users::MailboxFilter {
+        mailbox: Some(m),
+        member: String::new(),
+    };
     let rows = state
-        .blocking(move |st| users::mailbox_overview(&st.store, &org))
+        .blocking(move |st| users::mailbox_overview(&st.store, &org, &only, usize::MAX))
         .await?;
     rows.into_iter().find(|r| r.mailbox == m).or_not_found()
 }
