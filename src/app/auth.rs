@@ -135,11 +135,29 @@ pub fn login_password(
         if let Some(old) = &old_session {
             store::sessions::delete(tx, old)?;
         }
+        // An unknown Nutzerkennung is audited too: the answer then costs the
+        // same durable write as a counted failure of a known one, so the
+        // time to answer does not tell whether an account exists. The
+        // input itself is not stored (it may be a mistyped password).
+        let unknown = |tx: &WriteTx| {
+            audit(
+                tx,
+                AuditEntry::new(
+                    now,
+                    "Unbekannt",
+                    "login.unknown",
+                    "Anmeldung mit unbekannter Nutzerkennung fehlgeschlagen",
+                )
+                .client(client.clone()),
+            )
+        };
         let Some(id) = &id else {
+            unknown(tx)?;
             return Ok::<_, Error>(Err(Refusal::Credentials));
         };
         // Re-read inside the transaction: another login may have counted a failure.
         let Some(mut account) = store::accounts::get(tx, id)? else {
+            unknown(tx)?;
             return Ok(Err(Refusal::Credentials));
         };
         if account.self_locked_until(now).is_some() || account.admin_locked {

@@ -83,6 +83,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
         "login.refused_locked",
         "Anmeldeversuch während einer Sperre",
     ),
+    ("login.unknown", "Anmeldung mit unbekannter Nutzerkennung"),
     ("login.code_reused", "Bereits verwendeter Code abgelehnt"),
     ("logout", "Abgemeldet"),
     ("totp.setup", "Authenticator eingerichtet"),

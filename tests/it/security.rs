@@ -486,3 +486,30 @@ async fn the_postausgang_pages_newest_first_with_a_cursor() {
     let sent = kasse.get("/kassen/postausgang?status=versendet").await;
     assert_eq!(ids(&sent).len(), 50);
 }
+
+// ---------------------------------------------------------------------------
+// Unknown Nutzerkennungen
+// ---------------------------------------------------------------------------
+
+/// A login with an unknown Nutzerkennung costs the same durable write as a
+/// counted failure of a known one (both are audited), so its answer time
+/// does not tell whether the account exists; what was typed is not stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_nutzerkennung_is_audited_like_a_known_one_without_the_input() {
+    let (server, kassen, admin) = start_with_kassen_and_admin(TestServer::builder()).await;
+    let kasse = signed_in(&server, &kassen).await;
+    let anon = server.client();
+    let unknown = password_step(&anon, "X99999999998", "Tippfehler-Passwort!1").await;
+    let known = password_step(&anon, &admin.id, WRONG_PASSWORD).await;
+    // The same page, but for the Nutzerkennung kept in the field.
+    assert_eq!(
+        without_csrf(&unknown).replace("X99999999998", "ID"),
+        without_csrf(&known).replace(admin.id.as_str(), "ID")
+    );
+    let rows = protocol_rows(&kasse, "login.unknown").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let log = kasse.get("/kassen/protokoll?aktion=login.unknown").await;
+    log.assert_not_contains("X99999999998")
+        .assert_not_contains("Tippfehler");
+    assert_eq!(protocol_rows(&kasse, "login.failed").await.len(), 1);
+}
