@@ -21,6 +21,7 @@ pub mod passwords;
 pub mod search;
 pub mod sessions;
 pub mod setup;
+pub mod user_overview;
 pub mod users;
 
 use crate::store;
