@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod assets;
+pub mod credentials;
 pub mod error;
 pub mod flash;
 pub mod frame;

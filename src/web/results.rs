@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::access::link_invalid;
+use super::credentials::link_invalid;
 use super::error::WebResult;
 use super::frame;
 use super::paths;
