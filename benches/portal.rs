@@ -11,6 +11,9 @@
 //!                    instead of the one cargo built with the benchmark
 //!   --out PATH       where to write the JSON report
 //!                    (default: target/bench/report.json)
+//!   --env KEY=VALUE  extra environment of the portal process, e.g.
+//!                    MV_STORE__CACHE_SIZE=16777216 or MIMALLOC_PURGE_DELAY=100
+//!                    (repeatable; argon2 always keeps its defaults)
 
 #[path = "portal/child.rs"]
 mod child;
@@ -35,6 +38,7 @@ struct Options {
     quick: bool,
     binary: PathBuf,
     out: PathBuf,
+    env: Vec<(String, String)>,
 }
 
 fn options() -> Result<Options, String> {
@@ -42,6 +46,7 @@ fn options() -> Result<Options, String> {
         quick: false,
         binary: PathBuf::from(env!("CARGO_BIN_EXE_meine-versorgung")),
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench/report.json"),
+        env: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -49,6 +54,14 @@ fn options() -> Result<Options, String> {
             "--quick" => opts.quick = true,
             "--binary" => opts.binary = args.next().ok_or("--binary needs a path")?.into(),
             "--out" => opts.out = args.next().ok_or("--out needs a path")?.into(),
+            "--env" => {
+                let pair = args.next().ok_or("--env needs KEY=VALUE")?;
+                let (k, v) = pair.split_once('=').ok_or("--env needs KEY=VALUE")?;
+                if k.starts_with("MV_ARGON2") {
+                    return Err("the benchmark measures the production argon2 parameters".into());
+                }
+                opts.env.push((k.to_owned(), v.to_owned()));
+            }
             // Added by `cargo bench` to every benchmark binary.
             "--bench" => {}
             other => return Err(format!("unknown option {other}")),
@@ -88,7 +101,15 @@ fn main() -> ExitCode {
             match report.write(&opts.out) {
                 Ok(()) => {
                     println!("report: {}", opts.out.display());
-                    ExitCode::SUCCESS
+                    let failures = report.failures();
+                    for f in &failures {
+                        eprintln!("portal bench: scenario failed: {f}");
+                    }
+                    if failures.is_empty() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
                 }
                 Err(e) => {
                     eprintln!("portal bench: {e}");
@@ -157,6 +178,7 @@ async fn run(opts: &Options) -> Result<Report, String> {
     let p = profile(opts.quick);
     let mut report = Report {
         mode: if opts.quick { "quick" } else { "full" }.to_owned(),
+        env: opts.env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
         binary: opts.binary.display().to_string(),
         machine: machine(),
         ..Default::default()
@@ -176,7 +198,7 @@ async fn run(opts: &Options) -> Result<Report, String> {
 
     step("idle: the portal on an empty data directory");
     let empty = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let server = Server::portal(&opts.binary, empty.path())?;
+    let server = Server::portal(&opts.binary, &opts.env, empty.path())?;
     report.cold_start_empty_ms = ms(server.cold_start);
     tokio::time::sleep(Duration::from_millis(500)).await;
     report.rss_kb.idle = server.rss_kb();
@@ -197,11 +219,11 @@ async fn run(opts: &Options) -> Result<Report, String> {
     step("cold start with the seeded store");
     let mut starts = Vec::new();
     for _ in 1..p.cold_starts {
-        let s = Server::portal(&opts.binary, data.path())?;
+        let s = Server::portal(&opts.binary, &opts.env, data.path())?;
         starts.push(s.cold_start);
         s.stop()?;
     }
-    let server = Server::portal(&opts.binary, data.path())?;
+    let server = Server::portal(&opts.binary, &opts.env, data.path())?;
     starts.push(server.cold_start);
     starts.sort();
     report.cold_start_ms = ms(starts[starts.len() / 2]);

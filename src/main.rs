@@ -19,12 +19,21 @@ unsafe extern "C" {
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
 }
 
-/// Makes freed memory go back to the OS within 0.1 s instead of 1 s, so
-/// RSS falls right after a burst (e.g. a login storm). Purging works on
-/// whole free pages, so steady-state CPU per request is unaffected.
+/// Purge delay set by [`tune_allocator`], in milliseconds.
+const PURGE_DELAY_MS: std::ffi::c_long = 0;
+
+/// Makes freed memory go back to the OS at once instead of after 1 s:
+/// mimalloc runs delayed purges only when a later free happens, so on a
+/// server that falls quiet after a burst (e.g. a login storm) RSS would
+/// otherwise stay high. Purging works on whole free pages (64 KiB and
+/// more), not on every free. `MIMALLOC_PURGE_DELAY` in the environment
+/// overrides this, as for any mimalloc program.
 fn tune_allocator() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+        return;
+    }
     // SAFETY: a plain setter of mimalloc's option table, valid at any time.
-    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 100) };
+    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
 }
 
 #[derive(Parser)]

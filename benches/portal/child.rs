@@ -23,7 +23,11 @@ const LISTENING: &str = "listening on http://";
 
 impl Server {
     /// Starts the portal `binary` on `data_dir` (port 0, production argon2).
-    pub fn portal(binary: &Path, data_dir: &Path) -> Result<Server, String> {
+    pub fn portal(
+        binary: &Path,
+        env: &[(String, String)],
+        data_dir: &Path,
+    ) -> Result<Server, String> {
         let mut cmd = Command::new(binary);
         // The run's own configuration only, whatever the caller's shell has.
         for (key, _) in std::env::vars() {
@@ -41,7 +45,8 @@ impl Server {
             // Sessions must outlive a long run; argon2 keeps its defaults.
             .env("MV_SECURITY__SESSION_IDLE", "6h")
             .env("MV_BACKUP__SCHEDULE", "off")
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            .envs(env.iter().map(|(k, v)| (k, v)));
         Self::start(cmd, "/healthz")
     }
 

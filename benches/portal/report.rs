@@ -74,6 +74,8 @@ impl From<(&BytesPerRecord, u64, u64)> for Bytes {
 pub struct Report {
     pub mode: String,
     pub binary: String,
+    /// Extra environment of the portal process (`--env`).
+    pub env: Vec<String>,
     pub machine: String,
     pub baseline: Baseline,
     pub results: Vec<Row>,
@@ -110,6 +112,9 @@ impl Report {
         println!();
         println!("== Meine Versorgung portal benchmark ({}) ==", self.mode);
         println!("binary:  {}", self.binary);
+        if !self.env.is_empty() {
+            println!("env:     {}", self.env.join(" "));
+        }
         println!("machine: {}", self.machine);
         println!(
             "baseline (hyper hello-world): {:.1} µs CPU/req, {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms",
@@ -217,6 +222,29 @@ impl Report {
             verdict(self.cold_start_ms <= 50.0),
             self.cold_start_ms
         );
+    }
+
+    /// Scenarios that did not work (failed requests or logins, nothing
+    /// measured): these fail the run, missed targets do not.
+    pub fn failures(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .results
+            .iter()
+            .filter(|r| r.errors > 0 || r.requests == 0)
+            .map(|r| {
+                format!(
+                    "{} ({}): {} errors, {} requests",
+                    r.name, r.size, r.errors, r.requests
+                )
+            })
+            .collect();
+        if self.storm.failed_logins > 0 || self.storm.logins == 0 {
+            out.push(format!(
+                "login storm: {} logins, {} failed",
+                self.storm.logins, self.storm.failed_logins
+            ));
+        }
+        out
     }
 
     pub fn write(&self, path: &Path) -> Result<(), String> {
