@@ -269,6 +269,7 @@ async fn run(opts: &Options) -> Result<Report, String> {
         ..p.load
     };
     let quiet = load::drive(&server, client, &server.url(page), storm_load).await;
+    report.rss_kb.before_storm = server.rss_kb();
     let stop = Arc::new(AtomicBool::new(false));
     let sampler = RssSampler::start(server.pid);
     let storm_started = Instant::now();
@@ -287,6 +288,10 @@ async fn run(opts: &Options) -> Result<Report, String> {
     report.rss_kb.during_storm = sampler.stop().await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     report.rss_kb.after_storm = server.rss_kb();
+    if !opts.quick {
+        tokio::time::sleep(Duration::from_secs(13)).await;
+        report.rss_kb.settled = server.rss_kb();
+    }
     report.push(
         &format!("storm_quiet_{}", org.size),
         org.size as u64,

@@ -33,8 +33,13 @@ pub struct Rss {
     pub idle: u64,
     pub after_seed: u64,
     pub under_load: u64,
+    /// Right before the storm, after the quiet phase of the storm page.
+    pub before_storm: u64,
     pub during_storm: u64,
     pub after_storm: u64,
+    /// 15 s after the storm (full mode), when idle worker threads have
+    /// ended and given their memory back.
+    pub settled: u64,
 }
 
 #[derive(Debug, Serialize, Default)]
@@ -141,13 +146,17 @@ impl Report {
         );
         let r = &self.rss_kb;
         println!(
-            "RSS (MB): idle {:.1}, after seeding {:.1}, under load {:.1}, during storm {:.1}, after storm {:.1}",
+            "RSS (MB): idle {:.1}, after seeding {:.1}, under load {:.1}, before storm {:.1}, during storm {:.1}, after storm {:.1}",
             mb(r.idle),
             mb(r.after_seed),
             mb(r.under_load),
+            mb(r.before_storm),
             mb(r.during_storm),
             mb(r.after_storm)
         );
+        if r.settled > 0 {
+            println!("RSS 15 s after the storm: {:.1} MB", mb(r.settled));
+        }
         println!(
             "cold start: {:.1} ms with the seeded store, {:.1} ms with an empty one",
             self.cold_start_ms, self.cold_start_empty_ms
