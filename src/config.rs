@@ -49,6 +49,7 @@ pub struct Config {
     pub argon2: Argon2Config,
     pub log: LogConfig,
     pub backup: BackupConfig,
+    pub store: StoreConfig,
 }
 
 impl Default for Config {
@@ -64,6 +65,7 @@ impl Default for Config {
             argon2: Argon2Config::default(),
             log: LogConfig::default(),
             backup: BackupConfig::default(),
+            store: StoreConfig::default(),
         }
     }
 }
@@ -311,6 +313,25 @@ impl BackupConfig {
             return None;
         }
         humantime::parse_duration(s).ok().filter(|d| !d.is_zero())
+    }
+}
+
+/// The embedded database.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// Bytes of memory redb may use to cache pages of the database file.
+    pub cache_size: u64,
+}
+
+/// Smallest accepted `store.cache_size` (1 MiB).
+pub const MIN_CACHE_SIZE: u64 = 1024 * 1024;
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            cache_size: crate::store::DEFAULT_CACHE_SIZE,
+        }
     }
 }
 
@@ -597,6 +618,12 @@ impl Config {
             return Err(ConfigError::new(
                 "backup.schedule",
                 "must be \"off\" or a duration like \"1d\" or \"6h\"",
+            ));
+        }
+        if self.store.cache_size < MIN_CACHE_SIZE {
+            return Err(ConfigError::new(
+                "store.cache_size",
+                format!("must be at least {MIN_CACHE_SIZE} bytes (1 MiB)"),
             ));
         }
         if self.backup.keep == 0 {

@@ -114,7 +114,8 @@ impl ServerHandle {
 pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, StartError> {
     let store = {
         let dir = config.data_dir.clone();
-        tokio::task::spawn_blocking(move || Store::open(&dir))
+        let cache_size = config.store.cache_size;
+        tokio::task::spawn_blocking(move || Store::open_with(&dir, cache_size))
             .await
             .map_err(|e| StartError::Other(e.to_string()))??
     };

@@ -258,3 +258,14 @@ fn serve_with_invalid_configuration_stops_with_the_key() {
         "stderr does not name the key: {stderr}"
     );
 }
+
+#[test]
+fn the_store_cache_size_defaults_to_16_mib_and_refuses_less_than_1_mib() {
+    let defaults = load_ok(None, &[]).config;
+    assert_eq!(defaults.store.cache_size, 16 * 1024 * 1024);
+    let set = load_ok(None, &[("MV_STORE__CACHE_SIZE", "67108864")]).config;
+    assert_eq!(set.store.cache_size, 64 * 1024 * 1024);
+    let err = load_err(None, &[("MV_STORE__CACHE_SIZE", "4096")]);
+    assert_eq!(err.key, "store.cache_size");
+    assert!(err.to_string().contains("1 MiB"), "{err}");
+}
