@@ -6,7 +6,7 @@ use redb::{Database, ReadableDatabase};
 use super::{Error, tables};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u64 = 4;
+pub const SCHEMA_VERSION: u64 = 5;
 
 const VERSION_KEY: &str = "schema_version";
 
@@ -65,6 +65,7 @@ fn step(db: &Database, from: u64) -> Result<(), Error> {
             build_indexes(&tx)?;
             mail_storage_v4(&tx)?;
         }
+        4 => create_message_tables(&tx)?,
         other => {
             return Err(Error::Corrupt {
                 table: "meta",
@@ -98,6 +99,16 @@ fn index_pending_mail(tx: &redb::WriteTransaction) -> Result<(), Error> {
 fn create_help_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
     tx.open_table(tables::FAQ)?;
     tx.open_table(tables::FEEDBACK)?;
+    Ok(())
+}
+
+/// 4 → 5: the messaging tables.
+fn create_message_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
+    tx.open_table(tables::MESSAGES)?;
+    tx.open_table(tables::MAILBOX_ENTRIES)?;
+    tx.open_table(tables::MAILBOX_INDEX)?;
+    tx.open_table(tables::MESSAGES_BY_REF)?;
+    tx.open_table(tables::MESSAGE_TERMS)?;
     Ok(())
 }
 
