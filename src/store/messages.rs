@@ -184,6 +184,68 @@ pub fn scan_facet(
     Ok(out)
 }
 
+/// Walks the ids of `mailbox` under any of `facets` (disjoint facets, or
+/// one), merged in time order — newest first, or oldest first — strictly
+/// beyond the keyset cursor `bound`, handing each to `visit` until it
+/// returns false. Reads index keys only.
+pub fn walk(
+    tx: &impl ReadAccess,
+    mailbox: &str,
+    facets: &[u8],
+    newest_first: bool,
+    bound: Option<u64>,
+    mut visit: impl FnMut(u64) -> Result<bool, Error>,
+) -> Result<(), Error> {
+    type Ids<'a> = std::iter::Peekable<Box<dyn Iterator<Item = Result<u64, Error>> + 'a>>;
+    let index = tx.open(tables::MAILBOX_INDEX)?;
+    let (lo, hi) = match (newest_first, bound) {
+        (true, Some(c)) => (0, c.saturating_sub(1)),
+        (false, Some(c)) => (c.saturating_add(1), u64::MAX),
+        (_, None) => (0, u64::MAX),
+    };
+    if bound == Some(0) && newest_first || bound == Some(u64::MAX) && !newest_first {
+        return Ok(());
+    }
+    let mut heads: Vec<Ids<'_>> = Vec::new();
+    for &f in facets {
+        let r = index.range((mailbox, f, lo)..=(mailbox, f, hi))?;
+        let ids = r.map(|x| x.map(|(k, _)| k.value().2).map_err(Error::from));
+        let it: Box<dyn Iterator<Item = Result<u64, Error>>> = if newest_first {
+            Box::new(ids.rev())
+        } else {
+            Box::new(ids)
+        };
+        heads.push(it.peekable());
+    }
+    loop {
+        let mut best: Option<(usize, u64)> = None;
+        for (i, h) in heads.iter_mut().enumerate() {
+            match h.peek() {
+                Some(Ok(id)) => {
+                    let better = match best {
+                        None => true,
+                        Some((_, b)) => (newest_first && *id > b) || (!newest_first && *id < b),
+                    };
+                    if better {
+                        best = Some((i, *id));
+                    }
+                }
+                Some(Err(_)) => {
+                    if let Some(Err(e)) = h.next() {
+                        return Err(e);
+                    }
+                }
+                None => {}
+            }
+        }
+        let Some((i, id)) = best else { return Ok(()) };
+        heads[i].next();
+        if !visit(id)? {
+            return Ok(());
+        }
+    }
+}
+
 /// Message ids of a conversation, oldest first.
 pub fn conversation(tx: &impl ReadAccess, referenz: &str) -> Result<Vec<u64>, Error> {
     let t = tx.open(tables::MESSAGES_BY_REF)?;

@@ -2,6 +2,12 @@
 //! notifications, the mailbox pages, the message view, marks, the
 //! Kassenpostfach, the search over messages and retention.
 
+pub mod access;
+pub mod compose;
+pub mod list;
+pub mod marks;
+pub mod retention;
+
 use jiff::Timestamp;
 
 use crate::domain::ids::Nutzerkennung;
