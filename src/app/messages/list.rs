@@ -335,3 +335,107 @@ pub fn newest(
         Ok(all)
     })
 }
+
+impl Filter {
+    /// The filter as URL query pairs (only what differs from the default).
+    pub fn to_query(&self) -> Vec<(&'static str, String)> {
+        let mut q = Vec::new();
+        if self.folders != Filter::default().folders {
+            for f in &self.folders {
+                q.push(("postfach", f.key().to_owned()));
+            }
+            if self.folders.is_empty() {
+                q.push(("postfach", "keins".to_owned()));
+            }
+        }
+        if self.important {
+            q.push(("wichtig", "1".to_owned()));
+        }
+        match self.read {
+            Some(false) => q.push(("lesestatus", "ungelesen".to_owned())),
+            Some(true) => q.push(("lesestatus", "gelesen".to_owned())),
+            None => {}
+        }
+        for (k, v) in [
+            ("betreff", &self.subject),
+            ("referenz", &self.referenz),
+            ("thema", &self.thema),
+        ] {
+            if !v.trim().is_empty() {
+                q.push((k, v.trim().to_owned()));
+            }
+        }
+        if let Some(b) = self.bereich {
+            q.push(("bereich", b.key().to_owned()));
+        }
+        q
+    }
+
+    /// Reads the filter from URL query pairs; unknown values are ignored.
+    pub fn from_query(pairs: &[(String, String)]) -> Filter {
+        let mut f = Filter::default();
+        let folders: Vec<&str> = pairs
+            .iter()
+            .filter(|(k, _)| k == "postfach")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        if !folders.is_empty() {
+            f.folders = Folder::ALL
+                .into_iter()
+                .filter(|x| folders.contains(&x.key()))
+                .collect();
+        }
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.chars().take(200).collect::<String>())
+                .unwrap_or_default()
+        };
+        f.important = get("wichtig") == "1";
+        f.read = match get("lesestatus").as_str() {
+            "ungelesen" => Some(false),
+            "gelesen" => Some(true),
+            _ => None,
+        };
+        f.subject = get("betreff").trim().to_owned();
+        f.referenz = get("referenz").trim().to_owned();
+        f.bereich = Bereich::from_key(&get("bereich"));
+        let thema = get("thema");
+        f.thema = if Bereich::ALL
+            .into_iter()
+            .any(|b| crate::domain::message::is_thema(b, &thema))
+        {
+            thema
+        } else {
+            String::new()
+        };
+        f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_round_trip_through_the_url() {
+        let f = Filter {
+            folders: vec![Folder::Archiviert],
+            important: true,
+            read: Some(false),
+            subject: "Beiträge".into(),
+            referenz: "2026-000001".into(),
+            bereich: Some(Bereich::Beihilfe),
+            thema: "Abrechnung".into(),
+        };
+        let pairs: Vec<(String, String)> = f
+            .to_query()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        assert_eq!(Filter::from_query(&pairs), f);
+        assert!(Filter::from_query(&[]).to_query().is_empty());
+        assert!(!Filter::default().is_active());
+    }
+}
