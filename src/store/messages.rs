@@ -256,13 +256,22 @@ pub fn conversation(tx: &impl ReadAccess, referenz: &str) -> Result<Vec<u64>, Er
     Ok(out)
 }
 
-/// Message ids with a term starting with `prefix`, newest first, at most
-/// `limit` of them (after skipping nothing: the caller filters).
-pub fn ids_with_term(tx: &impl ReadAccess, term: &str, limit: usize) -> Result<Vec<u64>, Error> {
+/// Message ids with a term starting with `prefix`, at most `limit` of
+/// them (the caller checks permissions and the other terms).
+pub fn ids_with_term_prefix(
+    tx: &impl ReadAccess,
+    prefix: &str,
+    limit: usize,
+) -> Result<Vec<u64>, Error> {
     let t = tx.open(tables::MESSAGE_TERMS)?;
     let mut out = Vec::new();
-    for item in t.range((term, 0)..=(term, u64::MAX))?.rev() {
-        out.push(item?.0.value().1);
+    for item in t.range((prefix, 0)..)? {
+        let (k, _) = item?;
+        let (term, id) = k.value();
+        if !term.starts_with(prefix) {
+            break;
+        }
+        out.push(id);
         if out.len() >= limit {
             break;
         }
