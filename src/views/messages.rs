@@ -228,8 +228,11 @@ fn row(slug: &str, m: &Message, e: &Entry) -> Markup {
         tr class={ @if e.marks.unread { "unread" } } {
             td { (datetime(m.created_at)) }
             td {
-                a href=(href) {
-                    @if e.marks.unread { span class="visually-hidden" { "Ungelesen: " } strong { (m.subject) } } @else { (m.subject) }
+                @if e.marks.unread {
+                    span class="visually-hidden" { "Ungelesen: " }
+                    a href=(href) { strong { (m.subject) } }
+                } @else {
+                    a href=(href) { (m.subject) }
                 }
                 @if e.marks.important { " " span class="badge badge-important" { "wichtig" } }
                 @if e.marks.archived { " " span class="badge" { "archiviert" } }
@@ -271,8 +274,9 @@ pub fn compose(
     html! {
         h1 { "Postfach: " (label) }
         h2 { @if reply_to.is_some() { "Antworten" } @else { "Nachricht schreiben" } }
-        @if let Some(r) = refused { (alert(AlertKind::Error, Some("Nachricht nicht gesendet"), r)) }
-        @if !errors.is_empty() {
+        @if let Some(r) = refused {
+            (alert(AlertKind::Error, Some("Nachricht nicht gesendet"), &format!("{r} Es wurde nichts gespeichert. Bitte wählen Sie eventuelle Anhänge erneut aus.")))
+        } @else if !errors.is_empty() {
             (alert(AlertKind::Error, Some("Bitte prüfen Sie Ihre Eingaben."), "Die Nachricht wurde nicht gesendet; es wurde nichts gespeichert. Bitte wählen Sie eventuelle Anhänge erneut aus."))
         }
         form method="post" action=(action) enctype="multipart/form-data" novalidate {
