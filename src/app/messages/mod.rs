@@ -112,6 +112,17 @@ pub fn post(
     n: NewMessage,
     now: Timestamp,
 ) -> Result<Message, store::Error> {
+    let to = n.to.clone();
+    let m = store_message(tx, n, now)?;
+    if let Mailbox::Group(org, g) = to {
+        notify(tx, mailer, public_url, org, g, now)?;
+    }
+    Ok(m)
+}
+
+/// Stores a message in both mailboxes without notifications (see [`post`];
+/// the demo data uses it directly).
+pub fn store_message(tx: &WriteTx, n: NewMessage, now: Timestamp) -> Result<Message, store::Error> {
     let referenz = match n.referenz {
         Some(r) => r,
         None => {
@@ -167,9 +178,6 @@ pub fn post(
             bereich: m.bereich,
         },
     )?;
-    if let Mailbox::Group(org, g) = n.to {
-        notify(tx, mailer, public_url, org, g, now)?;
-    }
     Ok(m)
 }
 
