@@ -270,6 +270,24 @@ mod tests {
         tx.open_table(tables::FEEDBACK).unwrap();
     }
 
+    /// A version-4 store gets the (empty) messaging tables.
+    #[test]
+    fn version_4_gets_the_message_tables() {
+        let (_dir, db) = store_at(4, &[]);
+        migrate(&db).unwrap();
+        assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
+        let tx = db.begin_read().unwrap();
+        assert_eq!(tx.open_table(tables::MESSAGES).unwrap().len().unwrap(), 0);
+        assert_eq!(
+            tx.open_table(tables::MAILBOX_INDEX).unwrap().len().unwrap(),
+            0
+        );
+        assert_eq!(
+            tx.open_table(tables::MESSAGE_TERMS).unwrap().len().unwrap(),
+            0
+        );
+    }
+
     /// A version-2 store gets the (empty) FAQ and feedback tables.
     #[test]
     fn version_2_gets_the_help_tables() {
