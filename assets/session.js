@@ -13,8 +13,9 @@
  *    so working in one tab does not log out another.
  * 2. Character counter: `<textarea data-counter="ID" maxlength="N">` keeps the
  *    element #ID at "count / N".
- * 3. `select[data-thema-for]` (Thema list per Bereich): nothing yet; the
- *    server-rendered option groups work without script.
+ * 3. `select[data-narrow-by="ID"]` (Thema list per Bereich): only the option
+ *    group of the Bereich chosen in #ID stays; without script the
+ *    server-rendered option groups work as they are.
  *
  * Plain ES2017, no libraries; loaded with `defer` (CSP script-src 'self').
  */
@@ -36,6 +37,34 @@
         out.textContent = max > 0 ? count + ' / ' + max : String(count);
       };
       area.addEventListener('input', update);
+      update();
+    });
+  }
+
+  // ------------------------------------------- Thema narrowed by Bereich
+
+  /** `<select data-narrow-by="ID">` with one optgroup per Bereich
+   * (`data-bereich`): only the chosen Bereich's group stays enabled. */
+  function initNarrowing() {
+    const selects = document.querySelectorAll('select[data-narrow-by]');
+    Array.prototype.forEach.call(selects, function (sel) {
+      const by = document.getElementById(sel.getAttribute('data-narrow-by'));
+      if (!by) {
+        return;
+      }
+      const update = function () {
+        const groups = sel.querySelectorAll('optgroup[data-bereich]');
+        Array.prototype.forEach.call(groups, function (g) {
+          const on = !by.value || g.getAttribute('data-bereich') === by.value;
+          g.hidden = !on;
+          g.disabled = !on;
+        });
+        const chosen = sel.options[sel.selectedIndex];
+        if (chosen && chosen.parentNode && chosen.parentNode.disabled) {
+          sel.value = '';
+        }
+      };
+      by.addEventListener('change', update);
       update();
     });
   }
@@ -266,9 +295,7 @@
     tick();
   }
 
-  // ------------------------------------------------- Thema per Bereich (later)
-  // `select[data-thema-for]`: intentionally nothing yet.
-
   initCounters();
+  initNarrowing();
   initSession();
 })();

@@ -270,6 +270,9 @@ pub fn load(store: &Store, passwords: &PasswordHasher) -> Result<(), Error> {
             put_person(tx, p, &org_ids, &hash, now)?;
         }
         staff_of_blaugraben(tx, org_ids[BLAUGRABEN], now)?;
+        if let Some(max) = Nutzerkennung::parse(PEOPLE[3].id) {
+            super::demo_messages::load(tx, org_ids[BLAUGRABEN], org_ids[MAEUSERAST], &max, now)?;
+        }
         faq(tx, now)?;
         store::audit::append(
             tx,

@@ -140,6 +140,31 @@ pub const BLOBS: TableDefinition<u64, u64> = TableDefinition::new("blobs");
 /// bytes. Added in schema version 4.
 pub const BLOB_CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("blob_chunks");
 
+/// Messages by id (ascending = oldest first) → `domain::message::Message`
+/// (JSON); attachments are blobs. Added in schema version 5.
+pub const MESSAGES: TableDefinition<u64, &[u8]> = TableDefinition::new("messages");
+
+/// The messages of each mailbox: `(mailbox key, message id)` → entry bits
+/// (see `store::messages::Entry`: marks, direction, Bereich), the covering
+/// value the list filters run on. Version 5.
+pub const MAILBOX_ENTRIES: TableDefinition<(&str, u64), u16> =
+    TableDefinition::new("mailbox_entries");
+
+/// Index of each mailbox by facet: `(mailbox key, facet, message id)`, facet
+/// one of `store::messages::FACET_*` (Eingang, Ausgang, Archiv, wichtig,
+/// ungelesen). Ids ascend with time, so a reverse range is newest first.
+/// Version 5.
+pub const MAILBOX_INDEX: TableDefinition<(&str, u8, u64), ()> =
+    TableDefinition::new("mailbox_index");
+
+/// The messages of a conversation: `(Referenz, message id)`. Version 5.
+pub const MESSAGES_BY_REF: TableDefinition<(&str, u64), ()> =
+    TableDefinition::new("messages_by_ref");
+
+/// Inverted index for the search: `(term, message id)` over Betreff and
+/// Text, written in the message's own transaction. Version 5.
+pub const MESSAGE_TERMS: TableDefinition<(&str, u64), ()> = TableDefinition::new("message_terms");
+
 /// Calls `$m!(NAME)` for every table, so that code handling all tables
 /// (creation, backup) cannot forget one.
 macro_rules! for_each_table {
@@ -171,6 +196,11 @@ macro_rules! for_each_table {
         $m!(FEEDBACK_BY_STATE);
         $m!(BLOBS);
         $m!(BLOB_CHUNKS);
+        $m!(MESSAGES);
+        $m!(MAILBOX_ENTRIES);
+        $m!(MAILBOX_INDEX);
+        $m!(MESSAGES_BY_REF);
+        $m!(MESSAGE_TERMS);
     };
 }
 pub(crate) use for_each_table;

@@ -191,5 +191,21 @@ async fn demo_data_can_be_used_at_once() {
         .await
         .assert_contains("Guten Tag, Kim Mustermensch!");
     a.get("/nutzer").await.assert_contains("1 - 20 von 26");
+    // Demo conversations: in the organisation's mailbox (with marks and
+    // attachments) and in the Kassenpostfach.
+    a.get("/")
+        .await
+        .assert_contains("AW: Rückfrage zur Versorgungsauskunft");
+    a.get("/postfach/administration?wichtig=1")
+        .await
+        .assert_contains("AW: Rückfrage zur Versorgungsauskunft")
+        .assert_contains("📎");
+    a.get("/postfach/administration?postfach=archiviert")
+        .await
+        .assert_contains("Entgeltmeldungen 2025");
+    k.get("/postfach/kasse-beamtenversorgung")
+        .await
+        .assert_contains("Rückfrage zur Versorgungsauskunft")
+        .assert_contains("Zugang für neue Sachbearbeiterin");
     handle.shutdown().await;
 }

@@ -17,6 +17,8 @@ mod harness;
 mod help;
 mod kassen;
 mod mail;
+mod messaging;
+mod messaging_filters;
 mod operations;
 mod security;
 mod setup;

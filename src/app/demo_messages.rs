@@ -1,0 +1,183 @@
+//! Demo conversations of `serve --demo`: Referenzen, replies, marks and
+//! attachments in several mailboxes of Blaugraben and Mäuserast, in a
+//! personal mailbox and in the Kassenpostfach (Beamtenversorgung and
+//! Beihilfe, which the demo clerk "Bernd Beihilfer" handles).
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::messages::{NewMessage, store_message};
+use crate::domain::ids::Nutzerkennung;
+use crate::domain::message::{Attachment, Mailbox, Marks};
+use crate::domain::org::{Bereich, GroupMailbox, OrgId};
+use crate::store::{self, WriteTx, blobs, messages as repo};
+
+/// A small valid PDF, for the demo attachments.
+const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+const DEMO_CSV: &[u8] = "Personalnummer;Name;Vorname;Besoldungsgruppe\n100234;Beispiel;Erika;A 11\n100235;Muster;Jonas;A 9\n".as_bytes();
+
+fn attachment(
+    tx: &WriteTx,
+    name: &str,
+    mime: &str,
+    bytes: &[u8],
+) -> Result<Attachment, store::Error> {
+    Ok(Attachment {
+        blob: blobs::put(tx, bytes)?,
+        name: name.to_owned(),
+        mime: mime.to_owned(),
+        len: bytes.len() as u64,
+    })
+}
+
+struct Demo<'a> {
+    tx: &'a WriteTx,
+    now: Timestamp,
+}
+
+impl Demo<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn send(
+        &self,
+        days_ago: i64,
+        from: Option<Mailbox>,
+        to: Mailbox,
+        referenz: Option<&str>,
+        subject: &str,
+        bereich: Bereich,
+        thema: &str,
+        text: &str,
+        attachments: Vec<Attachment>,
+    ) -> Result<String, store::Error> {
+        let at = self.now - SignedDuration::from_hours(24 * days_ago);
+        let m = store_message(
+            self.tx,
+            NewMessage {
+                from,
+                to,
+                referenz: referenz.map(str::to_owned),
+                subject: subject.to_owned(),
+                text: text.to_owned(),
+                bereich,
+                thema: thema.to_owned(),
+                author: None,
+                attachments,
+            },
+            at,
+        )?;
+        Ok(format!("{}#{}", m.referenz, m.id))
+    }
+
+    /// Sets marks of the message `tagged` ("Referenz#id") in `mailbox`.
+    fn mark(
+        &self,
+        tagged: &str,
+        mailbox: &Mailbox,
+        f: impl FnOnce(&mut Marks),
+    ) -> Result<(), store::Error> {
+        let Some(id) = tagged.split('#').nth(1).and_then(|s| s.parse().ok()) else {
+            return Ok(());
+        };
+        let key = mailbox.key();
+        if let Some(mut e) = repo::entry(self.tx, &key, id)? {
+            f(&mut e.marks);
+            repo::set_entry(self.tx, &key, id, e)?;
+        }
+        Ok(())
+    }
+}
+
+fn referenz(tagged: &str) -> &str {
+    tagged.split('#').next().unwrap_or(tagged)
+}
+
+/// Loads the demo conversations; `blaugraben` and `maeuserast` are the
+/// organisations' ids, `max` the demo Nutzer:in of Blaugraben.
+pub fn load(
+    tx: &WriteTx,
+    blaugraben: OrgId,
+    maeuserast: OrgId,
+    max: &Nutzerkennung,
+    now: Timestamp,
+) -> Result<(), store::Error> {
+    let d = Demo { tx, now };
+    let admin_b = Mailbox::Group(blaugraben, GroupMailbox::Administration);
+    let bv_b = Mailbox::Group(blaugraben, GroupMailbox::Beamtenversorgung);
+    let beihilfe_b = Mailbox::Group(blaugraben, GroupMailbox::Beihilfe);
+    let admin_m = Mailbox::Group(maeuserast, GroupMailbox::Administration);
+    let bv_m = Mailbox::Group(maeuserast, GroupMailbox::Beamtenversorgung);
+    let k_bv = Mailbox::Kassen(Bereich::Beamtenversorgung);
+    let k_bh = Mailbox::Kassen(Bereich::Beihilfe);
+    let k_zv = Mailbox::Kassen(Bereich::Zusatzversorgung);
+
+    // Blaugraben, Administration ↔ Beamtenversorgung.
+    let a = d.send(
+        21, Some(admin_b.clone()), k_bv.clone(), None,
+        "Rückfrage zur Versorgungsauskunft", Bereich::Beamtenversorgung, "Versorgungsauskunft",
+        "Sehr geehrte Damen und Herren,\n\nbitte teilen Sie uns mit, bis wann die Versorgungsauskunft für Frau Erika Beispiel (Personalnummer 100234) vorliegt.\n\nMit freundlichen Grüßen\nKim Mustermensch",
+        vec![],
+    )?;
+    let a2 = d.send(
+        19, Some(k_bv.clone()), admin_b.clone(), Some(referenz(&a)),
+        "AW: Rückfrage zur Versorgungsauskunft", Bereich::Beamtenversorgung, "Versorgungsauskunft",
+        "Sehr geehrte Frau Mustermensch,\n\ndie Versorgungsauskunft ist erstellt; Sie finden sie im Anhang.\n\nMit freundlichen Grüßen\nIhre Versorgungskasse",
+        vec![attachment(tx, "Versorgungsauskunft_100234.pdf", "application/pdf", DEMO_PDF)?],
+    )?;
+    d.mark(&a2, &admin_b, |m| m.important = true)?;
+    d.mark(&a, &k_bv, |m| m.unread = false)?;
+
+    let b = d.send(
+        12, Some(admin_b.clone()), k_zv.clone(), None,
+        "Entgeltmeldungen 2025", Bereich::Zusatzversorgung, "Entgeltmeldungen",
+        "Sehr geehrte Damen und Herren,\n\nanbei erhalten Sie die Liste der Entgeltmeldungen für 2025.\n\nMit freundlichen Grüßen\nKim Mustermensch",
+        vec![attachment(tx, "Entgeltmeldungen_2025.csv", "text/csv", DEMO_CSV)?],
+    )?;
+    d.mark(&b, &admin_b, |m| m.archived = true)?;
+
+    // Blaugraben, Beamtenversorgung (Max Mustermensch) ↔ Kasse.
+    let c = d.send(
+        9, Some(bv_b.clone()), k_bv.clone(), None,
+        "Meldung einer Beförderung", Bereich::Beamtenversorgung, "Meldungen und Formulare",
+        "Guten Tag,\n\nHerr Jonas Muster (Personalnummer 100235) wurde zum 1. des Monats nach A 10 befördert. Die Urkunde liegt bei.\n\nFreundliche Grüße\nMax Mustermensch",
+        vec![attachment(tx, "Ernennungsurkunde.pdf", "application/pdf", DEMO_PDF)?],
+    )?;
+    d.send(
+        7, Some(k_bv.clone()), bv_b.clone(), Some(referenz(&c)),
+        "AW: Meldung einer Beförderung", Bereich::Beamtenversorgung, "Meldungen und Formulare",
+        "Guten Tag Herr Mustermensch,\n\nvielen Dank, die Beförderung ist erfasst.\n\nMit freundlichen Grüßen\nIhre Versorgungskasse",
+        vec![],
+    )?;
+    d.send(
+        3, Some(k_bh.clone()), beihilfe_b, None,
+        "Neue Hinweise zur Beihilfe", Bereich::Beihilfe, "Allgemeine Anfrage",
+        "Sehr geehrte Damen und Herren,\n\nab dem kommenden Quartal gelten neue Hinweise zur Einreichung von Beihilfeanträgen. Einzelheiten entnehmen Sie bitte dem Merkblatt.\n\nIhre Versorgungskasse",
+        vec![attachment(tx, "Merkblatt_Beihilfe.pdf", "application/pdf", DEMO_PDF)?],
+    )?;
+    // A receipt in Max's personal mailbox (a system message).
+    d.send(
+        2, None, Mailbox::Personal(max.clone()), None,
+        "Quittung: Änderung der Besoldungsgruppe / Beförderung", Bereich::Beamtenversorgung, "Quittung",
+        "Ihre Meldung „Änderung der Besoldungsgruppe / Beförderung“ für Jonas Muster ist bei der Versorgungskasse eingegangen.",
+        vec![],
+    )?;
+
+    // Mäuserast.
+    let e = d.send(
+        6, Some(admin_m.clone()), k_bv.clone(), None,
+        "Zugang für neue Sachbearbeiterin", Bereich::Beamtenversorgung, "Allgemeine Anfrage",
+        "Guten Tag,\n\nwir haben eine neue Sachbearbeiterin. Welche Unterlagen benötigen Sie von uns?\n\nMia Mausgrau",
+        vec![],
+    )?;
+    d.send(
+        5, Some(k_bv.clone()), admin_m, Some(referenz(&e)),
+        "AW: Zugang für neue Sachbearbeiterin", Bereich::Beamtenversorgung, "Allgemeine Anfrage",
+        "Guten Tag Frau Mausgrau,\n\nSie können den Zugang selbst unter „Nutzer:in anlegen“ einrichten; Unterlagen benötigen wir nicht.\n\nIhre Versorgungskasse",
+        vec![],
+    )?;
+    d.send(
+        1, Some(bv_m), k_bv, None,
+        "Versorgungsausgleich Herr Beispiel", Bereich::Beamtenversorgung, "Versorgungsauskunft",
+        "Guten Tag,\n\nbitte senden Sie uns die Berechnung zum Versorgungsausgleich.\n\nMoritz Maus",
+        vec![],
+    )?;
+    Ok(())
+}
