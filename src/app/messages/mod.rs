@@ -158,25 +158,22 @@ pub fn store_message(tx: &WriteTx, n: NewMessage, now: Timestamp) -> Result<Mess
             tx,
             &m.from,
             m.id,
-            repo::Entry {
-                marks: Marks::default(),
-                direction: Direction::Outgoing,
-                bereich: m.bereich,
-            },
+            repo::Entry::new(Marks::default(), Direction::Outgoing, m.bereich, &m.thema),
         )?;
     }
     repo::set_entry(
         tx,
         &m.to,
         m.id,
-        repo::Entry {
-            marks: Marks {
+        repo::Entry::new(
+            Marks {
                 unread: true,
                 ..Marks::default()
             },
-            direction: Direction::Incoming,
-            bereich: m.bereich,
-        },
+            Direction::Incoming,
+            m.bereich,
+            &m.thema,
+        ),
     )?;
     Ok(m)
 }
