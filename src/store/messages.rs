@@ -396,9 +396,53 @@ pub fn ids_with_term_prefix(
     Ok(out)
 }
 
+/// Indexes the words of the message's Betreff in `mailbox` (for the
+/// Betreff filter); called when the message is put into the mailbox.
+pub fn index_subject(tx: &WriteTransaction, mailbox: &str, m: &Message) -> Result<(), Error> {
+    let mut t = tx.open_table(tables::MAILBOX_SUBJECT_TERMS)?;
+    for term in crate::domain::message_search::terms(&m.subject) {
+        t.insert((mailbox, term.as_str(), m.id), ())?;
+    }
+    Ok(())
+}
+
+fn unindex_subject(tx: &WriteTransaction, mailbox: &str, m: &Message) -> Result<(), Error> {
+    let mut t = tx.open_table(tables::MAILBOX_SUBJECT_TERMS)?;
+    for term in crate::domain::message_search::terms(&m.subject) {
+        t.remove((mailbox, term.as_str(), m.id))?;
+    }
+    Ok(())
+}
+
+/// Ids of the messages in `mailbox` with a Betreff word starting with
+/// `prefix`, at most `limit`, unordered.
+pub fn ids_with_subject_prefix(
+    tx: &impl ReadAccess,
+    mailbox: &str,
+    prefix: &str,
+    limit: usize,
+) -> Result<Vec<u64>, Error> {
+    let t = tx.open(tables::MAILBOX_SUBJECT_TERMS)?;
+    let mut out = Vec::new();
+    for item in t.range((mailbox, prefix, 0)..)? {
+        let (k, _) = item?;
+        let (mb, term, id) = k.value();
+        if mb != mailbox || !term.starts_with(prefix) {
+            break;
+        }
+        out.push(id);
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 /// Deletes a message with its entries, attachments, conversation link and
 /// search terms.
 pub fn delete(tx: &WriteTransaction, m: &Message) -> Result<(), Error> {
+    unindex_subject(tx, &m.from, m)?;
+    unindex_subject(tx, &m.to, m)?;
     remove_entry(tx, &m.from, m.id)?;
     remove_entry(tx, &m.to, m.id)?;
     for a in &m.attachments {

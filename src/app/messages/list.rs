@@ -8,6 +8,7 @@ use crate::app::Error;
 use crate::domain::PAGE_SIZE;
 use crate::domain::message;
 use crate::domain::message::{Mailbox, Message};
+use crate::domain::message_search::terms;
 use crate::domain::org::Bereich;
 use crate::store::messages::{self as repo, Entry, FACET_ARCHIVE, FACET_IMPORTANT, FACET_INBOX};
 use crate::store::messages::{FACET_OUTBOX, FACET_UNREAD, facet_bereich, facet_thema};
@@ -108,9 +109,18 @@ impl Filter {
         !self.subject.trim().is_empty()
     }
 
+    /// Betreff: every word typed begins a word of the Betreff
+    /// (case-insensitive), as the per-mailbox word index answers it.
     fn matches_message(&self, m: &Message) -> bool {
-        let s = self.subject.trim().to_lowercase();
-        s.is_empty() || m.subject.to_lowercase().contains(&s)
+        let wanted = terms(&self.subject);
+        if wanted.is_empty() {
+            let s = self.subject.trim().to_lowercase();
+            return s.is_empty() || m.subject.to_lowercase().contains(&s);
+        }
+        let words = terms(&m.subject);
+        wanted
+            .iter()
+            .all(|w| words.iter().any(|x| x.starts_with(w.as_str())))
     }
 
     /// The facets to walk: the most selective index the filter names
@@ -197,6 +207,9 @@ fn page_in(
     if !filter.referenz.trim().is_empty() {
         return conversation_page(tx, &key, filter, at);
     }
+    if !terms(&filter.subject).is_empty() {
+        return subject_page(tx, &key, filter, at);
+    }
     let total = total(tx, &key, filter)?;
     let last_page = total.div_ceil(PAGE_SIZE).max(1);
     let facets = filter.driving();
@@ -258,6 +271,76 @@ fn total(tx: &impl ReadAccess, key: &str, filter: &Filter) -> Result<usize, Erro
         Ok(decoded < SCAN_BUDGET)
     })?;
     Ok(n)
+}
+
+/// Most Betreff index entries read for one page.
+pub const SUBJECT_BUDGET: usize = 20_000;
+
+/// A Betreff filter: the ids from the mailbox's Betreff word index (the
+/// longest word as a prefix), checked on the covering entries (and, with
+/// several words, on the messages), then paged by keyset.
+fn subject_page(
+    tx: &impl ReadAccess,
+    key: &str,
+    filter: &Filter,
+    at: PageAt,
+) -> Result<MailboxPage, Error> {
+    let words = terms(&filter.subject);
+    let driver = words
+        .iter()
+        .max_by_key(|w| w.chars().count())
+        .cloned()
+        .unwrap_or_default();
+    let mut ids = repo::ids_with_subject_prefix(tx, key, &driver, SUBJECT_BUDGET)?;
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ids.dedup();
+    let mut matched = Vec::new();
+    for id in ids {
+        let Some(e) = repo::entry(tx, key, id)? else {
+            continue;
+        };
+        if !filter.matches_entry(&e) {
+            continue;
+        }
+        if words.len() > 1 && !repo::get(tx, id)?.is_some_and(|m| filter.matches_message(&m)) {
+            continue;
+        }
+        matched.push((id, e));
+    }
+    let total = matched.len();
+    let last_page = total.div_ceil(PAGE_SIZE).max(1);
+    let (page, shown): (usize, Vec<(u64, Entry)>) = match at {
+        PageAt::First => (1, matched.iter().take(PAGE_SIZE).copied().collect()),
+        PageAt::After(n, bound) => (
+            n.clamp(1, last_page),
+            matched
+                .iter()
+                .filter(|(id, _)| *id < bound)
+                .take(PAGE_SIZE)
+                .copied()
+                .collect(),
+        ),
+        PageAt::Before(n, bound) => {
+            let newer: Vec<_> = matched
+                .iter()
+                .filter(|(id, _)| *id > bound)
+                .copied()
+                .collect();
+            let start = newer.len().saturating_sub(PAGE_SIZE);
+            (n.clamp(1, last_page), newer[start..].to_vec())
+        }
+        PageAt::Last => {
+            let start = (last_page - 1) * PAGE_SIZE;
+            (last_page, matched.iter().skip(start).copied().collect())
+        }
+    };
+    let mut rows = Vec::with_capacity(shown.len());
+    for (id, entry) in shown {
+        if let Some(message) = repo::get(tx, id)? {
+            rows.push(Row { message, entry });
+        }
+    }
+    Ok(MailboxPage { rows, total, page })
 }
 
 /// A Referenz filter shows the whole conversation (as far as it lies in

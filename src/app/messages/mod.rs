@@ -154,6 +154,7 @@ pub fn store_message(tx: &WriteTx, n: NewMessage, now: Timestamp) -> Result<Mess
     };
     repo::insert(tx, &m)?;
     if n.from.is_some() {
+        repo::index_subject(tx, &m.from, &m)?;
         repo::set_entry(
             tx,
             &m.from,
@@ -175,6 +176,7 @@ pub fn store_message(tx: &WriteTx, n: NewMessage, now: Timestamp) -> Result<Mess
             &m.thema,
         ),
     )?;
+    repo::index_subject(tx, &m.to, &m)?;
     Ok(m)
 }
 
