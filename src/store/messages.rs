@@ -373,6 +373,23 @@ pub fn conversation(tx: &impl ReadAccess, referenz: &str) -> Result<Vec<u64>, Er
     Ok(out)
 }
 
+/// Message ids with exactly `term`, newest first, handed to `visit` until
+/// it returns false or `limit` ids were read.
+pub fn walk_term(
+    tx: &impl ReadAccess,
+    term: &str,
+    limit: usize,
+    mut visit: impl FnMut(u64) -> Result<bool, Error>,
+) -> Result<(), Error> {
+    let t = tx.open(tables::MESSAGE_TERMS)?;
+    for (n, item) in t.range((term, 0)..=(term, u64::MAX))?.rev().enumerate() {
+        if n >= limit || !visit(item?.0.value().1)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// Message ids with a term starting with `prefix`, at most `limit` of
 /// them (the caller checks permissions and the other terms).
 pub fn ids_with_term_prefix(
