@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod compose;
+pub mod filter;
 pub mod list;
 pub mod marks;
 pub mod retention;
