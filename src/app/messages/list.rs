@@ -143,11 +143,16 @@ fn subject_page(
     at: PageAt,
 ) -> Result<MailboxPage, Error> {
     let words = terms(&filter.subject);
-    let driver = words
-        .iter()
-        .max_by_key(|w| w.chars().count())
-        .cloned()
-        .unwrap_or_default();
+    // The most selective word drives: a short probe of each word's range.
+    const PROBE: usize = 256;
+    let mut driver = (usize::MAX, String::new());
+    for w in &words {
+        let n = repo::ids_with_subject_prefix(tx, key, w, PROBE)?.len();
+        if n < driver.0 {
+            driver = (n, w.clone());
+        }
+    }
+    let driver = driver.1;
     let mut ids = repo::ids_with_subject_prefix(tx, key, &driver, SUBJECT_BUDGET)?;
     ids.sort_unstable_by(|a, b| b.cmp(a));
     ids.dedup();
@@ -441,6 +446,107 @@ mod tests {
                 let end = expected.len() - on_last;
                 assert_eq!(ids, expected[end - PAGE_SIZE..end].to_vec(), "{f:?}");
             }
+        }
+    }
+}
+
+/// A rough timing of the mailbox page at scale (debug build; run with
+/// `cargo test --lib mailbox_page_at_scale -- --ignored --nocapture`).
+#[cfg(test)]
+mod scale {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::app::messages::{NewMessage, store_message};
+    use crate::domain::org::{Bereich, GroupMailbox};
+    use crate::store::Store;
+
+    #[test]
+    #[ignore]
+    fn mailbox_page_at_scale() {
+        let n: u64 = std::env::var("MV_SCALE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20_000);
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let me = Mailbox::Group(1, GroupMailbox::Administration);
+        let now = jiff::Timestamp::from_second(1_780_000_000).unwrap();
+        let started = std::time::Instant::now();
+        for batch in 0..n.div_ceil(2000) {
+            store
+                .write(|tx| {
+                    for i in batch * 2000..((batch + 1) * 2000).min(n) {
+                        let b = Bereich::ALL[(i % 3) as usize];
+                        let t = crate::domain::message::themen(b)[(i % 4) as usize];
+                        store_message(
+                            tx,
+                            NewMessage {
+                                from: Some(me.clone()),
+                                to: Mailbox::Kassen(b),
+                                referenz: None,
+                                subject: format!("Abrechnung der Beiträge Nummer {i}"),
+                                text: "Sehr geehrte Damen und Herren, anbei die Unterlagen zur Prüfung.".into(),
+                                bereich: b,
+                                thema: t.into(),
+                                author: None,
+                                attachments: vec![],
+                            },
+                            now,
+                        )?;
+                    }
+                    Ok::<_, crate::store::Error>(())
+                })
+                .unwrap();
+        }
+        eprintln!("seeded {n} in {:?}", started.elapsed());
+        let filters = [
+            ("default", Filter::default()),
+            (
+                "wichtig",
+                Filter {
+                    important: true,
+                    ..Filter::default()
+                },
+            ),
+            (
+                "bereich",
+                Filter {
+                    bereich: Some(Bereich::Beihilfe),
+                    ..Filter::default()
+                },
+            ),
+            (
+                "thema",
+                Filter {
+                    thema: "Abrechnung".into(),
+                    ..Filter::default()
+                },
+            ),
+            (
+                "betreff",
+                Filter {
+                    subject: "nummer 1999".into(),
+                    ..Filter::default()
+                },
+            ),
+            (
+                "gelesen",
+                Filter {
+                    read: Some(true),
+                    ..Filter::default()
+                },
+            ),
+        ];
+        for (name, f) in filters {
+            let mut times = Vec::new();
+            for _ in 0..50 {
+                let t = std::time::Instant::now();
+                let p = page(&store, &me, &f, PageAt::First).unwrap();
+                times.push(t.elapsed());
+                assert!(p.total > 0 || name == "wichtig");
+            }
+            times.sort();
+            eprintln!("{name}: p50 {:?} p99 {:?}", times[25], times[49]);
         }
     }
 }
