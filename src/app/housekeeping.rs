@@ -93,6 +93,7 @@ pub fn run(store: &Store, config: &Config, now: Timestamp) -> Result<Removed, Er
     }
     removed.messages =
         super::messages::retention::purge(store, config.retention.message_days, now)?;
+    remove_stale_uploads(&config.data_dir.join("tmp"));
     if removed.messages > 0 {
         store.write(|tx| {
             store::audit::append(
@@ -127,4 +128,25 @@ pub fn run(store: &Store, config: &Config, now: Timestamp) -> Result<Removed, Er
         })?;
     }
     Ok(removed)
+}
+
+/// Staged uploads (`<data_dir>/tmp/upload-*`) are removed by the request
+/// that made them; this removes what a crash left behind (older than an
+/// hour, so no upload in progress is touched).
+fn remove_stale_uploads(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry.file_name().to_string_lossy().starts_with("upload-")
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(3600));
+        if stale && let Err(e) = std::fs::remove_file(entry.path()) {
+            tracing::warn!(path = %entry.path().display(), error = %e, "cannot remove a stale upload");
+        }
+    }
 }

@@ -94,11 +94,12 @@ fn search_messages(
     }
     let keys: Vec<String> = readable.iter().map(|m| m.key()).collect();
     store.read(|tx| {
-        let mut ids = store::messages::ids_with_term_prefix(tx, &driver, TERM_BUDGET)?;
-        ids.sort_unstable_by(|a, b| b.cmp(a));
-        ids.dedup();
         let mut out = Vec::new();
-        for id in ids {
+        let mut seen = std::collections::HashSet::new();
+        let mut consider = |id: u64, out: &mut Vec<SearchHit>| -> Result<bool, store::Error> {
+            if !seen.insert(id) {
+                return Ok(true);
+            }
             // Permission first: only the entry of a readable mailbox counts.
             let mut place = None;
             for (i, key) in keys.iter().enumerate() {
@@ -107,26 +108,39 @@ fn search_messages(
                     break;
                 }
             }
-            let Some(i) = place else { continue };
+            let Some(i) = place else { return Ok(true) };
             let Some(m) = store::messages::get(tx, id)? else {
-                continue;
+                return Ok(true);
             };
             let hay = format!("{} {} {}", m.subject, m.text, m.referenz).to_lowercase();
-            if !words.iter().all(|w| hay.contains(w.as_str())) {
-                continue;
+            if words.iter().all(|w| hay.contains(w.as_str())) {
+                out.push(SearchHit::Message {
+                    mailbox: access::slug(&readable[i]),
+                    mailbox_label: readable[i].label(),
+                    id,
+                    excerpt: excerpt(&m.text, 200),
+                    subject: m.subject,
+                    referenz: m.referenz,
+                });
             }
-            out.push(SearchHit::Message {
-                mailbox: access::slug(&readable[i]),
-                mailbox_label: readable[i].label(),
-                id,
-                excerpt: excerpt(&m.text, 200),
-                subject: m.subject,
-                referenz: m.referenz,
-            });
-            if out.len() == MAX_MESSAGE_HITS {
-                break;
+            Ok(out.len() < MAX_MESSAGE_HITS)
+        };
+        // The exact word first, newest first: most queries end here.
+        store::messages::walk_term(tx, &driver, TERM_BUDGET, |id| consider(id, &mut out))?;
+        if out.len() < MAX_MESSAGE_HITS {
+            // Then words that begin with it ("Beitrag" finds "Beiträge").
+            let mut ids = store::messages::ids_with_term_prefix(tx, &driver, TERM_BUDGET)?;
+            ids.sort_unstable_by(|a, b| b.cmp(a));
+            for id in ids {
+                if !consider(id, &mut out)? {
+                    break;
+                }
             }
         }
+        out.sort_by_key(|h| match h {
+            SearchHit::Message { id, .. } => std::cmp::Reverse(*id),
+            SearchHit::Faq { .. } => std::cmp::Reverse(0),
+        });
         Ok(out)
     })
 }

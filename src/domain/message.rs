@@ -217,19 +217,17 @@ pub fn check_type(name: &str, head: &[u8]) -> Option<&'static str> {
     let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
     let (_, mime) = ALLOWED.iter().find(|(e, _)| *e == ext)?;
     if *mime == "text/csv" {
-        // CSV has no magic number: it must be text without markup or binary
-        // signatures.
+        // CSV has no magic number: it must be text (UTF-8 or a legacy
+        // 8-bit encoding such as Windows-1252) without markup, control
+        // characters or a binary signature.
         let known_binary = infer::get(head).is_some();
-        let text = std::str::from_utf8(head)
-            .map(|_| true)
-            .unwrap_or_else(|e| e.valid_up_to() + 4 >= head.len());
         let lower = String::from_utf8_lossy(head).to_ascii_lowercase();
         let markup =
             lower.contains("<html") || lower.contains("<script") || lower.contains("<!doctype");
         let controls = head
             .iter()
             .any(|b| *b < 0x09 || (*b > 0x0d && *b < 0x20) || *b == 0x7f);
-        return (!known_binary && text && !markup && !controls).then_some("text/csv");
+        return (!known_binary && !markup && !controls).then_some("text/csv");
     }
     let detected = infer::get(head)?;
     (detected.mime_type() == *mime).then_some(*mime)
@@ -277,6 +275,8 @@ mod tests {
             Some("text/csv")
         );
         assert_eq!(check_type("a.csv", b"<!DOCTYPE html><html>"), None);
+        assert_eq!(check_type("a.csv", b"Name\nM\xfcller\n"), Some("text/csv"));
+        assert_eq!(check_type("a.csv", b"a\0b"), None);
         assert_eq!(check_type("a.exe", exe), None);
         assert_eq!(check_type("a.png", pdf), None);
     }

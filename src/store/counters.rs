@@ -26,3 +26,21 @@ pub fn add(tx: &WriteTransaction, name: &str, delta: i64) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Hands every counter whose name starts with `prefix` to `f`.
+pub fn scan_prefix(
+    tx: &impl ReadAccess,
+    prefix: &str,
+    mut f: impl FnMut(&str, u64),
+) -> Result<(), Error> {
+    let table = tx.open(tables::COUNTERS)?;
+    for item in table.range(prefix..)? {
+        let (k, v) = item?;
+        let name = k.value();
+        if !name.starts_with(prefix) {
+            break;
+        }
+        f(name, v.value());
+    }
+    Ok(())
+}

@@ -10,30 +10,65 @@ use crate::domain::org::Bereich;
 
 const TABLE: &str = "messages";
 
-/// Facets of [`tables::MAILBOX_INDEX`].
+/// Facets of [`tables::MAILBOX_INDEX`]: the folders (Eingang, Ausgang,
+/// Archiv — each entry is in exactly one), wichtig, ungelesen, and the
+/// folder combined with the Bereich and with Bereich and Thema, so that
+/// every filter of the mailbox page has an index to walk.
 pub const FACET_INBOX: u8 = 0;
 pub const FACET_OUTBOX: u8 = 1;
 pub const FACET_ARCHIVE: u8 = 2;
 pub const FACET_IMPORTANT: u8 = 3;
 pub const FACET_UNREAD: u8 = 4;
 
-/// One message in one mailbox: its marks, direction and Bereich, packed
-/// into the covering value of [`tables::MAILBOX_ENTRIES`].
+/// Facet of a folder and a Bereich (index in `Bereich::ALL`).
+pub fn facet_bereich(folder: u8, bereich: u8) -> u8 {
+    16 + folder * 4 + bereich
+}
+
+/// Facet of a folder, a Bereich and a Thema (1-based index in the
+/// Bereich's Themen).
+pub fn facet_thema(folder: u8, bereich: u8, thema: u8) -> u8 {
+    64 + folder * 32 + bereich * 8 + thema
+}
+
+/// One message in one mailbox: its marks, direction, Bereich and Thema,
+/// packed into the covering value of [`tables::MAILBOX_ENTRIES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
     pub marks: Marks,
     pub direction: Direction,
     pub bereich: Bereich,
+    /// 1-based index of the Thema in `message::themen(bereich)`; 0 when
+    /// unknown.
+    pub thema: u8,
 }
 
 impl Entry {
-    pub fn pack(self) -> u16 {
-        let dir = u16::from(self.direction == Direction::Outgoing) << 3;
-        let b = Bereich::ALL
+    pub fn new(marks: Marks, direction: Direction, bereich: Bereich, thema: &str) -> Self {
+        Self {
+            marks,
+            direction,
+            bereich,
+            thema: crate::domain::message::themen(bereich)
+                .iter()
+                .position(|t| *t == thema)
+                .map_or(0, |i| (i + 1).min(7) as u8),
+        }
+    }
+
+    fn bereich_index(self) -> u8 {
+        Bereich::ALL
             .iter()
             .position(|x| *x == self.bereich)
-            .unwrap_or(0) as u16;
-        u16::from(self.marks.bits()) | dir | (b << 4)
+            .unwrap_or(0) as u8
+    }
+
+    pub fn pack(self) -> u16 {
+        let dir = u16::from(self.direction == Direction::Outgoing) << 3;
+        u16::from(self.marks.bits())
+            | dir
+            | (u16::from(self.bereich_index()) << 4)
+            | (u16::from(self.thema & 7) << 6)
     }
 
     pub fn unpack(v: u16) -> Self {
@@ -48,19 +83,37 @@ impl Entry {
                 .get(usize::from((v >> 4) & 3))
                 .copied()
                 .unwrap_or(Bereich::Beamtenversorgung),
+            thema: ((v >> 6) & 7) as u8,
         }
     }
 
-    /// The facets this entry is listed under.
-    pub fn facets(self) -> Vec<u8> {
-        let mut f = Vec::with_capacity(3);
-        f.push(if self.marks.archived {
+    /// The Thema's name, if known.
+    pub fn thema_name(self) -> Option<&'static str> {
+        let i = usize::from(self.thema).checked_sub(1)?;
+        crate::domain::message::themen(self.bereich).get(i).copied()
+    }
+
+    /// The folder facet: Archiv, Eingang or Ausgang.
+    pub fn folder(self) -> u8 {
+        if self.marks.archived {
             FACET_ARCHIVE
         } else if self.direction == Direction::Incoming {
             FACET_INBOX
         } else {
             FACET_OUTBOX
-        });
+        }
+    }
+
+    /// The facets this entry is listed under.
+    pub fn facets(self) -> Vec<u8> {
+        let folder = self.folder();
+        let b = self.bereich_index();
+        let mut f = Vec::with_capacity(5);
+        f.push(folder);
+        f.push(facet_bereich(folder, b));
+        if self.thema > 0 {
+            f.push(facet_thema(folder, b, self.thema));
+        }
         if self.marks.important {
             f.push(FACET_IMPORTANT);
         }
@@ -69,10 +122,71 @@ impl Entry {
         }
         f
     }
+
+    /// The name of the counter of entries with the same folder, marks,
+    /// Bereich and Thema (see [`count_matching`]).
+    fn signature(self, mailbox: &str) -> String {
+        format!(
+            "msg.{mailbox}.s.{}.{}.{}.{}.{}",
+            self.folder(),
+            u8::from(self.marks.important),
+            u8::from(self.marks.unread),
+            self.bereich_index(),
+            self.thema
+        )
+    }
+
+    fn from_signature(rest: &str) -> Option<Entry> {
+        let mut it = rest.split('.').map(|p| p.parse::<u8>().ok());
+        let (folder, imp, unread, b, thema) = (
+            it.next()??,
+            it.next()??,
+            it.next()??,
+            it.next()??,
+            it.next()??,
+        );
+        let bereich = *Bereich::ALL.get(usize::from(b))?;
+        Some(Entry {
+            marks: Marks {
+                unread: unread == 1,
+                important: imp == 1,
+                archived: folder == FACET_ARCHIVE,
+            },
+            direction: if folder == FACET_INBOX {
+                Direction::Incoming
+            } else {
+                Direction::Outgoing
+            },
+            bereich,
+            thema,
+        })
+    }
 }
 
 fn counter(mailbox: &str, facet: u8) -> String {
     format!("msg.{mailbox}.{facet}")
+}
+
+/// The number of entries of `mailbox` that `matches` accepts, summed over
+/// the stored counters of each (folder, marks, Bereich, Thema) signature —
+/// a few hundred counters at most, whatever the size of the mailbox.
+/// (For an archived entry the direction is not part of the signature;
+/// `matches` must not depend on it there.)
+pub fn count_matching(
+    tx: &impl ReadAccess,
+    mailbox: &str,
+    matches: impl Fn(&Entry) -> bool,
+) -> Result<u64, Error> {
+    let prefix = format!("msg.{mailbox}.s.");
+    let mut n = 0;
+    counters::scan_prefix(tx, &prefix, |name, value| {
+        if let Some(e) = Entry::from_signature(&name[prefix.len()..])
+            && matches(&e)
+        {
+            n += value;
+        }
+    })?;
+    Ok(n)
 }
 
 pub fn next_id(tx: &WriteTransaction) -> Result<u64, Error> {
@@ -129,11 +243,13 @@ pub fn set_entry(tx: &WriteTransaction, mailbox: &str, id: u64, e: Entry) -> Res
             index.remove((mailbox, f, id))?;
             counters::add(tx, &counter(mailbox, f), -1)?;
         }
+        counters::add(tx, &old.signature(mailbox), -1)?;
     }
     for f in e.facets() {
         index.insert((mailbox, f, id), ())?;
         counters::add(tx, &counter(mailbox, f), 1)?;
     }
+    counters::add(tx, &e.signature(mailbox), 1)?;
     tx.open_table(tables::MAILBOX_ENTRIES)?
         .insert((mailbox, id), e.pack())?;
     Ok(())
@@ -146,6 +262,7 @@ fn remove_entry(tx: &WriteTransaction, mailbox: &str, id: u64) -> Result<(), Err
             index.remove((mailbox, f, id))?;
             counters::add(tx, &counter(mailbox, f), -1)?;
         }
+        counters::add(tx, &old.signature(mailbox), -1)?;
         tx.open_table(tables::MAILBOX_ENTRIES)?
             .remove((mailbox, id))?;
     }
@@ -256,6 +373,23 @@ pub fn conversation(tx: &impl ReadAccess, referenz: &str) -> Result<Vec<u64>, Er
     Ok(out)
 }
 
+/// Message ids with exactly `term`, newest first, handed to `visit` until
+/// it returns false or `limit` ids were read.
+pub fn walk_term(
+    tx: &impl ReadAccess,
+    term: &str,
+    limit: usize,
+    mut visit: impl FnMut(u64) -> Result<bool, Error>,
+) -> Result<(), Error> {
+    let t = tx.open(tables::MESSAGE_TERMS)?;
+    for (n, item) in t.range((term, 0)..=(term, u64::MAX))?.rev().enumerate() {
+        if n >= limit || !visit(item?.0.value().1)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// Message ids with a term starting with `prefix`, at most `limit` of
 /// them (the caller checks permissions and the other terms).
 pub fn ids_with_term_prefix(
@@ -279,9 +413,53 @@ pub fn ids_with_term_prefix(
     Ok(out)
 }
 
+/// Indexes the words of the message's Betreff in `mailbox` (for the
+/// Betreff filter); called when the message is put into the mailbox.
+pub fn index_subject(tx: &WriteTransaction, mailbox: &str, m: &Message) -> Result<(), Error> {
+    let mut t = tx.open_table(tables::MAILBOX_SUBJECT_TERMS)?;
+    for term in crate::domain::message_search::terms(&m.subject) {
+        t.insert((mailbox, term.as_str(), m.id), ())?;
+    }
+    Ok(())
+}
+
+fn unindex_subject(tx: &WriteTransaction, mailbox: &str, m: &Message) -> Result<(), Error> {
+    let mut t = tx.open_table(tables::MAILBOX_SUBJECT_TERMS)?;
+    for term in crate::domain::message_search::terms(&m.subject) {
+        t.remove((mailbox, term.as_str(), m.id))?;
+    }
+    Ok(())
+}
+
+/// Ids of the messages in `mailbox` with a Betreff word starting with
+/// `prefix`, at most `limit`, unordered.
+pub fn ids_with_subject_prefix(
+    tx: &impl ReadAccess,
+    mailbox: &str,
+    prefix: &str,
+    limit: usize,
+) -> Result<Vec<u64>, Error> {
+    let t = tx.open(tables::MAILBOX_SUBJECT_TERMS)?;
+    let mut out = Vec::new();
+    for item in t.range((mailbox, prefix, 0)..)? {
+        let (k, _) = item?;
+        let (mb, term, id) = k.value();
+        if mb != mailbox || !term.starts_with(prefix) {
+            break;
+        }
+        out.push(id);
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 /// Deletes a message with its entries, attachments, conversation link and
 /// search terms.
 pub fn delete(tx: &WriteTransaction, m: &Message) -> Result<(), Error> {
+    unindex_subject(tx, &m.from, m)?;
+    unindex_subject(tx, &m.to, m)?;
     remove_entry(tx, &m.from, m.id)?;
     remove_entry(tx, &m.to, m.id)?;
     for a in &m.attachments {
@@ -313,20 +491,35 @@ pub fn ids_from(tx: &impl ReadAccess, from: u64, limit: usize) -> Result<Vec<u64
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
     fn entries_pack_and_list_under_their_facets() {
-        let e = Entry {
-            marks: Marks {
+        let e = Entry::new(
+            Marks {
                 unread: true,
                 important: true,
                 archived: false,
             },
-            direction: Direction::Incoming,
-            bereich: Bereich::Zusatzversorgung,
-        };
+            Direction::Incoming,
+            Bereich::Zusatzversorgung,
+            "Entgeltmeldungen",
+        );
         assert_eq!(Entry::unpack(e.pack()), e);
-        assert_eq!(e.facets(), vec![FACET_INBOX, FACET_IMPORTANT, FACET_UNREAD]);
+        assert_eq!(e.thema_name(), Some("Entgeltmeldungen"));
+        assert_eq!(
+            e.facets(),
+            vec![
+                FACET_INBOX,
+                facet_bereich(FACET_INBOX, 2),
+                facet_thema(FACET_INBOX, 2, 3),
+                FACET_IMPORTANT,
+                FACET_UNREAD
+            ]
+        );
+        let sig = e.signature("g:1:beihilfe");
+        let back = Entry::from_signature(&sig["msg.g:1:beihilfe.s.".len()..]).unwrap();
+        assert_eq!(back, e);
     }
 }

@@ -109,6 +109,7 @@ fn create_message_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
     tx.open_table(tables::MAILBOX_INDEX)?;
     tx.open_table(tables::MESSAGES_BY_REF)?;
     tx.open_table(tables::MESSAGE_TERMS)?;
+    tx.open_table(tables::MAILBOX_SUBJECT_TERMS)?;
     Ok(())
 }
 

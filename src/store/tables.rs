@@ -165,6 +165,11 @@ pub const MESSAGES_BY_REF: TableDefinition<(&str, u64), ()> =
 /// Text, written in the message's own transaction. Version 5.
 pub const MESSAGE_TERMS: TableDefinition<(&str, u64), ()> = TableDefinition::new("message_terms");
 
+/// The words of each message's Betreff per mailbox, for the Betreff filter
+/// of the mailbox page: `(mailbox key, term, message id)`. Version 5.
+pub const MAILBOX_SUBJECT_TERMS: TableDefinition<(&str, &str, u64), ()> =
+    TableDefinition::new("mailbox_subject_terms");
+
 /// Calls `$m!(NAME)` for every table, so that code handling all tables
 /// (creation, backup) cannot forget one.
 macro_rules! for_each_table {
@@ -201,6 +206,7 @@ macro_rules! for_each_table {
         $m!(MAILBOX_INDEX);
         $m!(MESSAGES_BY_REF);
         $m!(MESSAGE_TERMS);
+        $m!(MAILBOX_SUBJECT_TERMS);
     };
 }
 pub(crate) use for_each_table;

@@ -110,7 +110,7 @@ pub fn mailbox(
     let quick = |name: &str, f: Filter, on: bool| {
         let target = if on { Filter::default() } else { f };
         html! {
-            a class={ "chip" @if on { " chip-on" } } href=(with(&target)) aria-pressed=(on.to_string()) { (name) }
+            a class={ "chip" @if on { " chip-on" } } href=(with(&target)) aria-current=[on.then_some("true")] { (name) }
         }
     };
     let only = |folder: Folder| Filter {
@@ -150,7 +150,10 @@ pub fn mailbox(
             details class="filter-menu" open[filter.is_active() && !filter.to_query().is_empty() && !quick_only(filter)] {
                 summary class="button-link" {
                     "Filter"
-                    @if filter.is_active() { span class="filter-mark" aria-label="(Filter aktiv)" { " ●" } }
+                    @if filter.is_active() {
+                        span class="filter-mark" aria-hidden="true" { " ●" }
+                        span class="visually-hidden" { " (Filter aktiv)" }
+                    }
                 }
                 form method="get" action=(base) class="filter-form" {
                     fieldset {

@@ -409,6 +409,11 @@ async fn bad_attachments_are_refused_or_neutralised_and_nothing_is_stored() {
     let file = admin.get(&format!("{link}/anhang/1")).await;
     let d = file.header("content-disposition").unwrap_or_default();
     assert!(d.contains("filename=\"x.pdf\""), "{d}");
+    // Staged uploads are gone once the request is answered.
+    let staged: Vec<_> = std::fs::read_dir(w.server.data_dir().join("tmp"))
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(staged.is_empty(), "left behind: {staged:?}");
     // An oversize request is cut off before it is read.
     let huge = vec![b'a'; 12 * 1024 * 1024];
     let res = send(&admin, &page, &fields, &[("riesig.pdf", huge)]).await;

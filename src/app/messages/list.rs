@@ -6,134 +6,16 @@
 
 use crate::app::Error;
 use crate::domain::PAGE_SIZE;
-use crate::domain::message::{Direction, Mailbox, Message};
-use crate::domain::org::Bereich;
-use crate::store::messages::{self as repo, Entry, FACET_ARCHIVE, FACET_IMPORTANT, FACET_INBOX};
-use crate::store::messages::{FACET_OUTBOX, FACET_UNREAD};
+use crate::domain::message::{Mailbox, Message};
+use crate::domain::message_search::terms;
+use crate::store::messages::{self as repo, Entry, FACET_INBOX, FACET_OUTBOX};
+
+pub use super::filter::{Filter, Folder};
 use crate::store::{ReadAccess, Store};
 
-/// Most messages decoded to answer one page with a Betreff or Thema filter.
+/// Most messages decoded for one page (a Betreff filter of only one-letter
+/// words is checked on the messages themselves).
 pub const SCAN_BUDGET: usize = 5_000;
-
-/// The folders of the "Postfach" multi-select.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Folder {
-    Archiviert,
-    Ausgehend,
-    Eingehend,
-}
-
-impl Folder {
-    pub const ALL: [Folder; 3] = [Folder::Archiviert, Folder::Ausgehend, Folder::Eingehend];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Folder::Archiviert => "Archiviert",
-            Folder::Ausgehend => "Ausgehend",
-            Folder::Eingehend => "Eingehend",
-        }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Folder::Archiviert => "archiviert",
-            Folder::Ausgehend => "ausgehend",
-            Folder::Eingehend => "eingehend",
-        }
-    }
-
-    pub fn from_key(k: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.key() == k)
-    }
-
-    fn facet(self) -> u8 {
-        match self {
-            Folder::Archiviert => FACET_ARCHIVE,
-            Folder::Ausgehend => FACET_OUTBOX,
-            Folder::Eingehend => FACET_INBOX,
-        }
-    }
-}
-
-/// Every filter of the mailbox page; lives in the URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Filter {
-    /// "Postfach": the folders shown (default Ausgehend + Eingehend).
-    pub folders: Vec<Folder>,
-    /// "als wichtig markiert".
-    pub important: bool,
-    /// "Lesestatus": `Some(false)` = ungelesen, `Some(true)` = gelesen.
-    pub read: Option<bool>,
-    pub subject: String,
-    pub referenz: String,
-    pub bereich: Option<Bereich>,
-    pub thema: String,
-}
-
-impl Default for Filter {
-    fn default() -> Self {
-        Self {
-            folders: vec![Folder::Ausgehend, Folder::Eingehend],
-            important: false,
-            read: None,
-            subject: String::new(),
-            referenz: String::new(),
-            bereich: None,
-            thema: String::new(),
-        }
-    }
-}
-
-impl Filter {
-    /// Whether anything differs from the default (the mark on "Filter").
-    pub fn is_active(&self) -> bool {
-        *self != Filter::default()
-    }
-
-    fn matches_entry(&self, e: &Entry) -> bool {
-        let folder = if e.marks.archived {
-            Folder::Archiviert
-        } else if e.direction == Direction::Incoming {
-            Folder::Eingehend
-        } else {
-            Folder::Ausgehend
-        };
-        self.folders.contains(&folder)
-            && (!self.important || e.marks.important)
-            && self.read.is_none_or(|r| r != e.marks.unread)
-            && self.bereich.is_none_or(|b| b == e.bereich)
-    }
-
-    fn needs_message(&self) -> bool {
-        !self.subject.trim().is_empty() || !self.thema.is_empty()
-    }
-
-    fn matches_message(&self, m: &Message) -> bool {
-        let s = self.subject.trim().to_lowercase();
-        (s.is_empty() || m.subject.to_lowercase().contains(&s))
-            && (self.thema.is_empty() || m.thema == self.thema)
-    }
-
-    /// The facets to walk: one selective facet, or the chosen folders.
-    fn driving(&self) -> Vec<u8> {
-        if self.important {
-            vec![FACET_IMPORTANT]
-        } else if self.read == Some(false) {
-            vec![FACET_UNREAD]
-        } else {
-            self.folders.iter().map(|f| f.facet()).collect()
-        }
-    }
-
-    /// Whether the folder counters alone answer the total.
-    fn counted(&self) -> bool {
-        !self.important
-            && self.read.is_none()
-            && self.bereich.is_none()
-            && !self.needs_message()
-            && self.referenz.trim().is_empty()
-    }
-}
 
 /// Which page to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,6 +64,9 @@ fn page_in(
     if !filter.referenz.trim().is_empty() {
         return conversation_page(tx, &key, filter, at);
     }
+    if !terms(&filter.subject).is_empty() {
+        return subject_page(tx, &key, filter, at);
+    }
     let total = total(tx, &key, filter)?;
     let last_page = total.div_ceil(PAGE_SIZE).max(1);
     let facets = filter.driving();
@@ -221,15 +106,12 @@ fn page_in(
     Ok(MailboxPage { rows, total, page })
 }
 
-/// The number of matching messages: stored counters, or a walk of the
-/// index checking the covering entries (and the budget for Betreff/Thema).
+/// The number of matching messages: the signature counters for every
+/// filter on the covering entry; with a Betreff filter, a walk of the
+/// driving index (bounded by [`SCAN_BUDGET`] decoded messages).
 fn total(tx: &impl ReadAccess, key: &str, filter: &Filter) -> Result<usize, Error> {
-    if filter.counted() {
-        let mut n = 0;
-        for f in &filter.folders {
-            n += repo::count(tx, key, f.facet())?;
-        }
-        return Ok(n as usize);
+    if !filter.needs_message() {
+        return Ok(repo::count_matching(tx, key, |e| filter.matches_entry(e))? as usize);
     }
     let mut n = 0usize;
     let mut decoded = 0usize;
@@ -238,18 +120,89 @@ fn total(tx: &impl ReadAccess, key: &str, filter: &Filter) -> Result<usize, Erro
             return Ok(true);
         };
         if filter.matches_entry(&e) {
-            if filter.needs_message() {
-                decoded += 1;
-                if repo::get(tx, id)?.is_some_and(|m| filter.matches_message(&m)) {
-                    n += 1;
-                }
-            } else {
+            decoded += 1;
+            if repo::get(tx, id)?.is_some_and(|m| filter.matches_message(&m)) {
                 n += 1;
             }
         }
         Ok(decoded < SCAN_BUDGET)
     })?;
     Ok(n)
+}
+
+/// Most Betreff index entries read for one page.
+pub const SUBJECT_BUDGET: usize = 20_000;
+
+/// A Betreff filter: the ids from the mailbox's Betreff word index (the
+/// longest word as a prefix), checked on the covering entries (and, with
+/// several words, on the messages), then paged by keyset.
+fn subject_page(
+    tx: &impl ReadAccess,
+    key: &str,
+    filter: &Filter,
+    at: PageAt,
+) -> Result<MailboxPage, Error> {
+    let words = terms(&filter.subject);
+    // The most selective word drives: a short probe of each word's range.
+    const PROBE: usize = 256;
+    let mut driver = (usize::MAX, String::new());
+    for w in &words {
+        let n = repo::ids_with_subject_prefix(tx, key, w, PROBE)?.len();
+        if n < driver.0 {
+            driver = (n, w.clone());
+        }
+    }
+    let driver = driver.1;
+    let mut ids = repo::ids_with_subject_prefix(tx, key, &driver, SUBJECT_BUDGET)?;
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ids.dedup();
+    let mut matched = Vec::new();
+    for id in ids {
+        let Some(e) = repo::entry(tx, key, id)? else {
+            continue;
+        };
+        if !filter.matches_entry(&e) {
+            continue;
+        }
+        if words.len() > 1 && !repo::get(tx, id)?.is_some_and(|m| filter.matches_message(&m)) {
+            continue;
+        }
+        matched.push((id, e));
+    }
+    let total = matched.len();
+    let last_page = total.div_ceil(PAGE_SIZE).max(1);
+    let (page, shown): (usize, Vec<(u64, Entry)>) = match at {
+        PageAt::First => (1, matched.iter().take(PAGE_SIZE).copied().collect()),
+        PageAt::After(n, bound) => (
+            n.clamp(1, last_page),
+            matched
+                .iter()
+                .filter(|(id, _)| *id < bound)
+                .take(PAGE_SIZE)
+                .copied()
+                .collect(),
+        ),
+        PageAt::Before(n, bound) => {
+            let newer: Vec<_> = matched
+                .iter()
+                .filter(|(id, _)| *id > bound)
+                .copied()
+                .collect();
+            let start = newer.len().saturating_sub(PAGE_SIZE);
+            (n.clamp(1, last_page), newer[start..].to_vec())
+        }
+        PageAt::Last => {
+            let start = (last_page - 1) * PAGE_SIZE;
+            (last_page, matched.iter().skip(start).copied().collect())
+        }
+    };
+    let mut rows = Vec::with_capacity(shown.len());
+    for (id, entry) in shown {
+        if let Some(message) = repo::get(tx, id)? {
+            rows.push(Row { message, entry });
+        }
+    }
+    Ok(MailboxPage { rows, total, page })
 }
 
 /// A Referenz filter shows the whole conversation (as far as it lies in
@@ -336,106 +289,264 @@ pub fn newest(
     })
 }
 
-impl Filter {
-    /// The filter as URL query pairs (only what differs from the default).
-    pub fn to_query(&self) -> Vec<(&'static str, String)> {
-        let mut q = Vec::new();
-        if self.folders != Filter::default().folders {
-            for f in &self.folders {
-                q.push(("postfach", f.key().to_owned()));
-            }
-            if self.folders.is_empty() {
-                q.push(("postfach", "keins".to_owned()));
-            }
-        }
-        if self.important {
-            q.push(("wichtig", "1".to_owned()));
-        }
-        match self.read {
-            Some(false) => q.push(("lesestatus", "ungelesen".to_owned())),
-            Some(true) => q.push(("lesestatus", "gelesen".to_owned())),
-            None => {}
-        }
-        for (k, v) in [
-            ("betreff", &self.subject),
-            ("referenz", &self.referenz),
-            ("thema", &self.thema),
-        ] {
-            if !v.trim().is_empty() {
-                q.push((k, v.trim().to_owned()));
-            }
-        }
-        if let Some(b) = self.bereich {
-            q.push(("bereich", b.key().to_owned()));
-        }
-        q
-    }
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::app::messages::{NewMessage, store_message};
+    use crate::domain::message::{self, Marks};
+    use crate::domain::org::Bereich;
+    use crate::store::Store;
 
-    /// Reads the filter from URL query pairs; unknown values are ignored.
-    pub fn from_query(pairs: &[(String, String)]) -> Filter {
-        let mut f = Filter::default();
-        let folders: Vec<&str> = pairs
-            .iter()
-            .filter(|(k, _)| k == "postfach")
-            .map(|(_, v)| v.as_str())
-            .collect();
-        if !folders.is_empty() {
-            f.folders = Folder::ALL
-                .into_iter()
-                .filter(|x| folders.contains(&x.key()))
-                .collect();
+    /// Every filter answered from the indexes agrees with a brute-force
+    /// check of every message, page by page, forwards and backwards.
+    #[test]
+    fn indexed_filters_agree_with_brute_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let me = Mailbox::Group(1, crate::domain::org::GroupMailbox::Administration);
+        let now = jiff::Timestamp::from_second(1_780_000_000).unwrap();
+        store
+            .write(|tx| {
+                for i in 0..75u64 {
+                    let b = Bereich::ALL[(i % 3) as usize];
+                    let themen = message::themen(b);
+                    let thema = themen[(i as usize / 3) % themen.len()];
+                    let (from, to) = if i % 4 == 0 {
+                        (Some(Mailbox::Kassen(b)), me.clone())
+                    } else {
+                        (Some(me.clone()), Mailbox::Kassen(b))
+                    };
+                    let m = store_message(
+                        tx,
+                        NewMessage {
+                            from,
+                            to,
+                            referenz: (i % 5 == 1).then(|| "2026-000001".to_owned()),
+                            subject: format!(
+                                "Betreff {i} {}",
+                                if i % 7 == 0 { "Frist" } else { "" }
+                            ),
+                            text: "x".into(),
+                            bereich: b,
+                            thema: thema.into(),
+                            author: None,
+                            attachments: vec![],
+                        },
+                        now,
+                    )?;
+                    let key = me.key();
+                    let mut e = repo::entry(tx, &key, m.id)?.unwrap();
+                    e.marks = Marks {
+                        unread: i % 3 == 1,
+                        important: i % 6 == 2,
+                        archived: i % 5 == 3,
+                    };
+                    repo::set_entry(tx, &key, m.id, e)?;
+                }
+                Ok::<_, crate::store::Error>(())
+            })
+            .unwrap();
+        let filters = [
+            Filter::default(),
+            Filter {
+                folders: vec![Folder::Eingehend],
+                ..Filter::default()
+            },
+            Filter {
+                folders: vec![Folder::Archiviert],
+                ..Filter::default()
+            },
+            Filter {
+                folders: Folder::ALL.to_vec(),
+                ..Filter::default()
+            },
+            Filter {
+                important: true,
+                ..Filter::default()
+            },
+            Filter {
+                read: Some(false),
+                ..Filter::default()
+            },
+            Filter {
+                read: Some(true),
+                bereich: Some(Bereich::Beihilfe),
+                ..Filter::default()
+            },
+            Filter {
+                thema: "Allgemeine Anfrage".into(),
+                ..Filter::default()
+            },
+            Filter {
+                thema: "Abrechnung".into(),
+                folders: Folder::ALL.to_vec(),
+                ..Filter::default()
+            },
+            Filter {
+                subject: "frist".into(),
+                ..Filter::default()
+            },
+            Filter {
+                referenz: "2026-000001".into(),
+                ..Filter::default()
+            },
+        ];
+        for f in filters {
+            // Brute force over every entry of the mailbox.
+            let mut expected: Vec<u64> = store
+                .read(|tx| {
+                    let mut out = Vec::new();
+                    for id in repo::ids_from(tx, 0, 1000)? {
+                        let Some(e) = repo::entry(tx, &me.key(), id)? else {
+                            continue;
+                        };
+                        let m = repo::get(tx, id)?.unwrap();
+                        let relaxed = Filter {
+                            folders: Folder::ALL.to_vec(),
+                            ..f.clone()
+                        };
+                        let g = if f.referenz.is_empty() { &f } else { &relaxed };
+                        if g.matches_entry(&e)
+                            && g.matches_message(&m)
+                            && (f.referenz.is_empty() || m.referenz == f.referenz)
+                        {
+                            out.push(id);
+                        }
+                    }
+                    Ok::<_, crate::store::Error>(out)
+                })
+                .unwrap();
+            expected.reverse();
+            let mut seen = Vec::new();
+            let mut at = PageAt::First;
+            loop {
+                let p = page(&store, &me, &f, at).unwrap();
+                assert_eq!(p.total, expected.len(), "{f:?}");
+                seen.extend(p.rows.iter().map(|r| r.message.id));
+                match p.rows.last() {
+                    Some(r) if seen.len() < p.total => at = PageAt::After(p.page + 1, r.message.id),
+                    _ => break,
+                }
+            }
+            assert_eq!(seen, expected, "{f:?}");
+            if expected.len() > PAGE_SIZE {
+                let last = page(&store, &me, &f, PageAt::Last).unwrap();
+                let on_last = expected.len() - (expected.len() - 1) / PAGE_SIZE * PAGE_SIZE;
+                assert_eq!(last.rows.len(), on_last, "{f:?}");
+                let first_of_last = last.rows[0].message.id;
+                let before = page(
+                    &store,
+                    &me,
+                    &f,
+                    PageAt::Before(last.page - 1, first_of_last),
+                )
+                .unwrap();
+                let ids: Vec<u64> = before.rows.iter().map(|r| r.message.id).collect();
+                let end = expected.len() - on_last;
+                assert_eq!(ids, expected[end - PAGE_SIZE..end].to_vec(), "{f:?}");
+            }
         }
-        let get = |name: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.chars().take(200).collect::<String>())
-                .unwrap_or_default()
-        };
-        f.important = get("wichtig") == "1";
-        f.read = match get("lesestatus").as_str() {
-            "ungelesen" => Some(false),
-            "gelesen" => Some(true),
-            _ => None,
-        };
-        f.subject = get("betreff").trim().to_owned();
-        f.referenz = get("referenz").trim().to_owned();
-        f.bereich = Bereich::from_key(&get("bereich"));
-        let thema = get("thema");
-        f.thema = if Bereich::ALL
-            .into_iter()
-            .any(|b| crate::domain::message::is_thema(b, &thema))
-        {
-            thema
-        } else {
-            String::new()
-        };
-        f
     }
 }
 
+/// A rough timing of the mailbox page at scale (debug build; run with
+/// `cargo test --lib mailbox_page_at_scale -- --ignored --nocapture`).
 #[cfg(test)]
-mod tests {
+mod scale {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::app::messages::{NewMessage, store_message};
+    use crate::domain::org::{Bereich, GroupMailbox};
+    use crate::store::Store;
 
     #[test]
-    fn filters_round_trip_through_the_url() {
-        let f = Filter {
-            folders: vec![Folder::Archiviert],
-            important: true,
-            read: Some(false),
-            subject: "Beiträge".into(),
-            referenz: "2026-000001".into(),
-            bereich: Some(Bereich::Beihilfe),
-            thema: "Abrechnung".into(),
-        };
-        let pairs: Vec<(String, String)> = f
-            .to_query()
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
-        assert_eq!(Filter::from_query(&pairs), f);
-        assert!(Filter::from_query(&[]).to_query().is_empty());
-        assert!(!Filter::default().is_active());
+    #[ignore]
+    fn mailbox_page_at_scale() {
+        let n: u64 = std::env::var("MV_SCALE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20_000);
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let me = Mailbox::Group(1, GroupMailbox::Administration);
+        let now = jiff::Timestamp::from_second(1_780_000_000).unwrap();
+        let started = std::time::Instant::now();
+        for batch in 0..n.div_ceil(2000) {
+            store
+                .write(|tx| {
+                    for i in batch * 2000..((batch + 1) * 2000).min(n) {
+                        let b = Bereich::ALL[(i % 3) as usize];
+                        let t = crate::domain::message::themen(b)[(i % 4) as usize];
+                        store_message(
+                            tx,
+                            NewMessage {
+                                from: Some(me.clone()),
+                                to: Mailbox::Kassen(b),
+                                referenz: None,
+                                subject: format!("Abrechnung der Beiträge Nummer {i}"),
+                                text: "Sehr geehrte Damen und Herren, anbei die Unterlagen zur Prüfung.".into(),
+                                bereich: b,
+                                thema: t.into(),
+                                author: None,
+                                attachments: vec![],
+                            },
+                            now,
+                        )?;
+                    }
+                    Ok::<_, crate::store::Error>(())
+                })
+                .unwrap();
+        }
+        eprintln!("seeded {n} in {:?}", started.elapsed());
+        let filters = [
+            ("default", Filter::default()),
+            (
+                "wichtig",
+                Filter {
+                    important: true,
+                    ..Filter::default()
+                },
+            ),
+            (
+                "bereich",
+                Filter {
+                    bereich: Some(Bereich::Beihilfe),
+                    ..Filter::default()
+                },
+            ),
+            (
+                "thema",
+                Filter {
+                    thema: "Abrechnung".into(),
+                    ..Filter::default()
+                },
+            ),
+            (
+                "betreff",
+                Filter {
+                    subject: "nummer 1999".into(),
+                    ..Filter::default()
+                },
+            ),
+            (
+                "gelesen",
+                Filter {
+                    read: Some(true),
+                    ..Filter::default()
+                },
+            ),
+        ];
+        for (name, f) in filters {
+            let mut times = Vec::new();
+            for _ in 0..50 {
+                let t = std::time::Instant::now();
+                let p = page(&store, &me, &f, PageAt::First).unwrap();
+                times.push(t.elapsed());
+                assert!(p.total > 0 || name == "wichtig");
+            }
+            times.sort();
+            eprintln!("{name}: p50 {:?} p99 {:?}", times[25], times[49]);
+        }
     }
 }

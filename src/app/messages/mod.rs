@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod compose;
+pub mod filter;
 pub mod list;
 pub mod marks;
 pub mod retention;
@@ -154,30 +155,29 @@ pub fn store_message(tx: &WriteTx, n: NewMessage, now: Timestamp) -> Result<Mess
     };
     repo::insert(tx, &m)?;
     if n.from.is_some() {
+        repo::index_subject(tx, &m.from, &m)?;
         repo::set_entry(
             tx,
             &m.from,
             m.id,
-            repo::Entry {
-                marks: Marks::default(),
-                direction: Direction::Outgoing,
-                bereich: m.bereich,
-            },
+            repo::Entry::new(Marks::default(), Direction::Outgoing, m.bereich, &m.thema),
         )?;
     }
     repo::set_entry(
         tx,
         &m.to,
         m.id,
-        repo::Entry {
-            marks: Marks {
+        repo::Entry::new(
+            Marks {
                 unread: true,
                 ..Marks::default()
             },
-            direction: Direction::Incoming,
-            bereich: m.bereich,
-        },
+            Direction::Incoming,
+            m.bereich,
+            &m.thema,
+        ),
     )?;
+    repo::index_subject(tx, &m.to, &m)?;
     Ok(m)
 }
 
