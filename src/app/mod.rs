@@ -18,6 +18,8 @@ pub mod org_settings;
 pub mod orgs;
 pub mod outbox;
 pub mod passwords;
+pub mod person_import;
+pub mod persons;
 pub mod search;
 pub mod sessions;
 pub mod setup;

@@ -6,7 +6,7 @@ use redb::{Database, ReadableDatabase};
 use super::{Error, tables};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u64 = 4;
+pub const SCHEMA_VERSION: u64 = 5;
 
 const VERSION_KEY: &str = "schema_version";
 
@@ -65,6 +65,7 @@ fn step(db: &Database, from: u64) -> Result<(), Error> {
             build_indexes(&tx)?;
             mail_storage_v4(&tx)?;
         }
+        4 => create_person_tables(&tx)?,
         other => {
             return Err(Error::Corrupt {
                 table: "meta",
@@ -98,6 +99,16 @@ fn index_pending_mail(tx: &redb::WriteTransaction) -> Result<(), Error> {
 fn create_help_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
     tx.open_table(tables::FAQ)?;
     tx.open_table(tables::FEEDBACK)?;
+    Ok(())
+}
+
+/// 4 → 5: entitled persons and form reports (new, empty tables).
+fn create_person_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
+    tx.open_table(tables::PERSONS)?;
+    tx.open_table(tables::PERSONS_BY_NAME)?;
+    tx.open_table(tables::REPORTS)?;
+    tx.open_table(tables::REPORTS_BY_STATUS)?;
+    tx.open_table(tables::REPORTS_BY_ORG)?;
     Ok(())
 }
 
@@ -257,6 +268,17 @@ mod tests {
         assert_eq!(pending.iter().map(|m| m.id).collect::<Vec<_>>(), vec![2]);
         tx.open_table(tables::FAQ).unwrap();
         tx.open_table(tables::FEEDBACK).unwrap();
+    }
+
+    /// A version-4 store gets the (empty) tables of persons and reports.
+    #[test]
+    fn version_4_gets_the_person_tables() {
+        let (_dir, db) = store_at(2, &[]);
+        migrate(&db).unwrap();
+        let tx = db.begin_read().unwrap();
+        assert_eq!(tx.open_table(tables::PERSONS).unwrap().len().unwrap(), 0);
+        assert_eq!(tx.open_table(tables::REPORTS).unwrap().len().unwrap(), 0);
+        assert_eq!(stored_version(&db).unwrap(), Some(5));
     }
 
     /// A version-2 store gets the (empty) FAQ and feedback tables.

@@ -17,6 +17,8 @@ pub mod links;
 pub mod mail_queue;
 pub mod migrate;
 pub mod orgs;
+pub mod persons;
+pub mod reports;
 pub mod secrets;
 pub mod sessions;
 pub mod tables;

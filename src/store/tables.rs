@@ -140,6 +140,32 @@ pub const BLOBS: TableDefinition<u64, u64> = TableDefinition::new("blobs");
 /// bytes. Added in schema version 4.
 pub const BLOB_CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("blob_chunks");
 
+/// Entitled persons by `(organisation, Personalnummer)` →
+/// `domain::persons::Person` (JSON, Lebenslauf included). Added in schema
+/// version 5.
+pub const PERSONS: TableDefinition<(u64, &str), &[u8]> = TableDefinition::new("persons");
+
+/// Index of entitled persons by organisation and name: `(organisation,
+/// lower(Name) 0x1F lower(Vorname) 0x1F Personalnummer)` → Art code, so the
+/// list pages in name order, a Name prefix is a range and the Art filter
+/// runs on the index. Counters `persons.org.<org>` and
+/// `persons.org.<org>.art.<code>`. Added in schema version 5.
+pub const PERSONS_BY_NAME: TableDefinition<(u64, &str), u8> =
+    TableDefinition::new("persons_by_name");
+
+/// Submitted form reports (Formularmeldungen) by id →
+/// `domain::forms::Report` (JSON; the PDF is a blob). Added in version 5.
+pub const REPORTS: TableDefinition<u64, &[u8]> = TableDefinition::new("reports");
+
+/// Index of reports by `(status code, id)` for the Kassen' list filtered by
+/// status; counters `reports.status.<code>`. Added in schema version 5.
+pub const REPORTS_BY_STATUS: TableDefinition<(u8, u64), ()> =
+    TableDefinition::new("reports_by_status");
+
+/// Index of reports by `(organisation, id)` for the organisation's own list;
+/// counter `reports.org.<org>`. Added in schema version 5.
+pub const REPORTS_BY_ORG: TableDefinition<(u64, u64), ()> = TableDefinition::new("reports_by_org");
+
 /// Calls `$m!(NAME)` for every table, so that code handling all tables
 /// (creation, backup) cannot forget one.
 macro_rules! for_each_table {
@@ -171,6 +197,11 @@ macro_rules! for_each_table {
         $m!(FEEDBACK_BY_STATE);
         $m!(BLOBS);
         $m!(BLOB_CHUNKS);
+        $m!(PERSONS);
+        $m!(PERSONS_BY_NAME);
+        $m!(REPORTS);
+        $m!(REPORTS_BY_STATUS);
+        $m!(REPORTS_BY_ORG);
     };
 }
 pub(crate) use for_each_table;
