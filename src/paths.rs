@@ -112,3 +112,36 @@ pub mod org {
         GROUP_EDIT.replace("{postfach}", m.key())
     }
 }
+
+/// The mailboxes (handbook §8): `{postfach}` is a mailbox of the signed-in
+/// person (`persoenlich`, a group mailbox key, `kasse-<bereich>`).
+pub mod messages {
+    pub const INDEX: &str = "/postfach";
+    pub const MAILBOX: &str = "/postfach/{postfach}";
+    pub const COMPOSE: &str = "/postfach/{postfach}/schreiben";
+    pub const MESSAGE: &str = "/postfach/{postfach}/nachricht/{id}";
+    pub const REPLY: &str = "/postfach/{postfach}/nachricht/{id}/antworten";
+    pub const MARK: &str = "/postfach/{postfach}/nachricht/{id}/aktion/{aktion}";
+    pub const ATTACHMENT: &str = "/postfach/{postfach}/nachricht/{id}/anhang/{nr}";
+
+    pub fn mailbox(slug: &str) -> String {
+        MAILBOX.replace("{postfach}", slug)
+    }
+    pub fn compose(slug: &str) -> String {
+        COMPOSE.replace("{postfach}", slug)
+    }
+    pub fn message(slug: &str, id: u64) -> String {
+        MESSAGE
+            .replace("{postfach}", slug)
+            .replace("{id}", &id.to_string())
+    }
+    pub fn reply(slug: &str, id: u64) -> String {
+        format!("{}/antworten", message(slug, id))
+    }
+    pub fn mark(slug: &str, id: u64, action: &str) -> String {
+        format!("{}/aktion/{action}", message(slug, id))
+    }
+    pub fn attachment(slug: &str, id: u64, nr: usize) -> String {
+        format!("{}/anhang/{nr}", message(slug, id))
+    }
+}

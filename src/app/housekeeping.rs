@@ -25,11 +25,13 @@ pub struct Removed {
     pub audit: usize,
     /// Bodies of old delivered mails (the metadata stays).
     pub mail_bodies: usize,
+    /// Messages past `retention.message_days` (with their attachments).
+    pub messages: usize,
 }
 
 impl Removed {
     pub fn total(&self) -> usize {
-        self.sessions + self.links + self.audit + self.mail_bodies
+        self.sessions + self.links + self.audit + self.mail_bodies + self.messages
     }
 }
 
@@ -88,6 +90,24 @@ pub fn run(store: &Store, config: &Config, now: Timestamp) -> Result<Removed, Er
         if n < BATCH {
             break;
         }
+    }
+    removed.messages =
+        super::messages::retention::purge(store, config.retention.message_days, now)?;
+    if removed.messages > 0 {
+        store.write(|tx| {
+            store::audit::append(
+                tx,
+                &crate::domain::audit::AuditEntry::new(
+                    now,
+                    "System",
+                    "messages.retention",
+                    format!(
+                        "{} Nachrichten älter als {} Tage gelöscht",
+                        removed.messages, config.retention.message_days
+                    ),
+                ),
+            )
+        })?;
     }
     if removed.audit > 0 {
         // The deletion itself is recorded, as a count.

@@ -13,6 +13,7 @@ pub mod housekeeping;
 pub mod kassen_accounts;
 pub mod kassen_home;
 pub mod links;
+pub mod messages;
 pub mod ops;
 pub mod org_settings;
 pub mod orgs;

@@ -1,5 +1,7 @@
-//! The search of the header ("Suchen..."): today the FAQ; the group-mailbox
-//! messages a user may read join as another kind of hit once they exist.
+//! The search of the header ("Suchen..."): the FAQ, and Betreff and Text of
+//! the messages in every mailbox the user may read — from the inverted
+//! index of message terms, with the permission filter applied on the
+//! mailboxes each hit lies in.
 
 use super::Error;
 use crate::domain::account::Account;
@@ -19,6 +21,16 @@ pub enum SearchHit {
         /// The beginning of the answer.
         excerpt: String,
     },
+    /// A message in one of the user's mailboxes.
+    Message {
+        /// The mailbox part of its URL.
+        mailbox: String,
+        mailbox_label: String,
+        id: u64,
+        subject: String,
+        referenz: String,
+        excerpt: String,
+    },
 }
 
 impl SearchHit {
@@ -26,6 +38,7 @@ impl SearchHit {
     pub fn href(&self) -> String {
         match self {
             SearchHit::Faq { id, .. } => format!("/faq#faq-{id}"),
+            SearchHit::Message { mailbox, id, .. } => crate::paths::messages::message(mailbox, *id),
         }
     }
 }
@@ -37,13 +50,13 @@ pub fn normalise_query(query: &str) -> String {
 
 /// Everything `account` may see that contains `query` (case-insensitive),
 /// FAQ entries in their page order.
-pub fn search(store: &Store, _account: &Account, query: &str) -> Result<Vec<SearchHit>, Error> {
+pub fn search(store: &Store, account: &Account, query: &str) -> Result<Vec<SearchHit>, Error> {
     let needle = normalise_query(query).to_lowercase();
     if needle.is_empty() {
         return Ok(Vec::new());
     }
     let faq = store.read(store::faq::all_in_order)?;
-    Ok(faq
+    let mut hits: Vec<SearchHit> = faq
         .into_iter()
         .filter(|e| matches_faq(e, &needle))
         .map(|e| SearchHit::Faq {
@@ -51,7 +64,71 @@ pub fn search(store: &Store, _account: &Account, query: &str) -> Result<Vec<Sear
             excerpt: excerpt(&e.answer, 200),
             question: e.question,
         })
-        .collect())
+        .collect();
+    hits.extend(search_messages(store, account, &needle)?);
+    Ok(hits)
+}
+
+/// Most message hits shown.
+pub const MAX_MESSAGE_HITS: usize = 50;
+/// Most index entries looked at for one query.
+const TERM_BUDGET: usize = 20_000;
+
+/// Messages in the account's readable mailboxes whose Betreff or Text holds
+/// every word of `needle` (the longest word as a prefix from the index,
+/// the others checked on the candidates), newest first.
+fn search_messages(
+    store: &Store,
+    account: &Account,
+    needle: &str,
+) -> Result<Vec<SearchHit>, Error> {
+    use crate::app::messages::access;
+    use crate::domain::message_search::terms;
+    let words = terms(needle);
+    let Some(driver) = words.iter().max_by_key(|w| w.chars().count()).cloned() else {
+        return Ok(Vec::new());
+    };
+    let readable = access::mailboxes_of(store, account)?;
+    if readable.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = readable.iter().map(|m| m.key()).collect();
+    store.read(|tx| {
+        let mut ids = store::messages::ids_with_term_prefix(tx, &driver, TERM_BUDGET)?;
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        ids.dedup();
+        let mut out = Vec::new();
+        for id in ids {
+            // Permission first: only the entry of a readable mailbox counts.
+            let mut place = None;
+            for (i, key) in keys.iter().enumerate() {
+                if store::messages::entry(tx, key, id)?.is_some() {
+                    place = Some(i);
+                    break;
+                }
+            }
+            let Some(i) = place else { continue };
+            let Some(m) = store::messages::get(tx, id)? else {
+                continue;
+            };
+            let hay = format!("{} {} {}", m.subject, m.text, m.referenz).to_lowercase();
+            if !words.iter().all(|w| hay.contains(w.as_str())) {
+                continue;
+            }
+            out.push(SearchHit::Message {
+                mailbox: access::slug(&readable[i]),
+                mailbox_label: readable[i].label(),
+                id,
+                excerpt: excerpt(&m.text, 200),
+                subject: m.subject,
+                referenz: m.referenz,
+            });
+            if out.len() == MAX_MESSAGE_HITS {
+                break;
+            }
+        }
+        Ok(out)
+    })
 }
 
 fn matches_faq(e: &FaqEntry, needle: &str) -> bool {

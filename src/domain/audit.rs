@@ -130,6 +130,10 @@ pub const ACTIONS: &[(&str, &str)] = &[
         "audit.retention",
         "Protokolleinträge nach Ablauf der Aufbewahrungsfrist gelöscht",
     ),
+    (
+        "messages.retention",
+        "Nachrichten nach Ablauf der Löschfrist gelöscht",
+    ),
 ];
 
 /// The German label of an action code ("Berechtigungen geändert" for

@@ -6,7 +6,7 @@ use redb::{Database, ReadableDatabase};
 use super::{Error, tables};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u64 = 5;
+pub const SCHEMA_VERSION: u64 = 6;
 
 const VERSION_KEY: &str = "schema_version";
 
@@ -65,7 +65,8 @@ fn step(db: &Database, from: u64) -> Result<(), Error> {
             build_indexes(&tx)?;
             mail_storage_v4(&tx)?;
         }
-        4 => create_person_tables(&tx)?,
+        4 => create_message_tables(&tx)?,
+        5 => create_person_tables(&tx)?,
         other => {
             return Err(Error::Corrupt {
                 table: "meta",
@@ -102,7 +103,17 @@ fn create_help_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
-/// 4 → 5: entitled persons and form reports (new, empty tables).
+/// 4 → 5: the messaging tables.
+fn create_message_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
+    tx.open_table(tables::MESSAGES)?;
+    tx.open_table(tables::MAILBOX_ENTRIES)?;
+    tx.open_table(tables::MAILBOX_INDEX)?;
+    tx.open_table(tables::MESSAGES_BY_REF)?;
+    tx.open_table(tables::MESSAGE_TERMS)?;
+    Ok(())
+}
+
+/// 5 → 6: entitled persons and form reports (new, empty tables).
 fn create_person_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
     tx.open_table(tables::PERSONS)?;
     tx.open_table(tables::PERSONS_BY_NAME)?;
@@ -270,15 +281,15 @@ mod tests {
         tx.open_table(tables::FEEDBACK).unwrap();
     }
 
-    /// A version-4 store gets the (empty) tables of persons and reports.
+    /// A version-5 store gets the (empty) tables of persons and reports.
     #[test]
-    fn version_4_gets_the_person_tables() {
+    fn version_5_gets_the_person_tables() {
         let (_dir, db) = store_at(2, &[]);
         migrate(&db).unwrap();
         let tx = db.begin_read().unwrap();
         assert_eq!(tx.open_table(tables::PERSONS).unwrap().len().unwrap(), 0);
         assert_eq!(tx.open_table(tables::REPORTS).unwrap().len().unwrap(), 0);
-        assert_eq!(stored_version(&db).unwrap(), Some(5));
+        assert_eq!(stored_version(&db).unwrap(), Some(6));
     }
 
     /// A version-2 store gets the (empty) FAQ and feedback tables.

@@ -15,6 +15,7 @@ pub mod faq;
 pub mod feedback;
 pub mod links;
 pub mod mail_queue;
+pub mod messages;
 pub mod migrate;
 pub mod orgs;
 pub mod persons;

@@ -140,30 +140,55 @@ pub const BLOBS: TableDefinition<u64, u64> = TableDefinition::new("blobs");
 /// bytes. Added in schema version 4.
 pub const BLOB_CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("blob_chunks");
 
+/// Messages by id (ascending = oldest first) → `domain::message::Message`
+/// (JSON); attachments are blobs. Added in schema version 5.
+pub const MESSAGES: TableDefinition<u64, &[u8]> = TableDefinition::new("messages");
+
+/// The messages of each mailbox: `(mailbox key, message id)` → entry bits
+/// (see `store::messages::Entry`: marks, direction, Bereich), the covering
+/// value the list filters run on. Version 5.
+pub const MAILBOX_ENTRIES: TableDefinition<(&str, u64), u16> =
+    TableDefinition::new("mailbox_entries");
+
+/// Index of each mailbox by facet: `(mailbox key, facet, message id)`, facet
+/// one of `store::messages::FACET_*` (Eingang, Ausgang, Archiv, wichtig,
+/// ungelesen). Ids ascend with time, so a reverse range is newest first.
+/// Version 5.
+pub const MAILBOX_INDEX: TableDefinition<(&str, u8, u64), ()> =
+    TableDefinition::new("mailbox_index");
+
+/// The messages of a conversation: `(Referenz, message id)`. Version 5.
+pub const MESSAGES_BY_REF: TableDefinition<(&str, u64), ()> =
+    TableDefinition::new("messages_by_ref");
+
+/// Inverted index for the search: `(term, message id)` over Betreff and
+/// Text, written in the message's own transaction. Version 5.
+pub const MESSAGE_TERMS: TableDefinition<(&str, u64), ()> = TableDefinition::new("message_terms");
+
 /// Entitled persons by `(organisation, Personalnummer)` →
 /// `domain::persons::Person` (JSON, Lebenslauf included). Added in schema
-/// version 5.
+/// version 6.
 pub const PERSONS: TableDefinition<(u64, &str), &[u8]> = TableDefinition::new("persons");
 
 /// Index of entitled persons by organisation and name: `(organisation,
 /// lower(Name) 0x1F lower(Vorname) 0x1F Personalnummer)` → Art code, so the
 /// list pages in name order, a Name prefix is a range and the Art filter
 /// runs on the index. Counters `persons.org.<org>` and
-/// `persons.org.<org>.art.<code>`. Added in schema version 5.
+/// `persons.org.<org>.art.<code>`. Added in schema version 6.
 pub const PERSONS_BY_NAME: TableDefinition<(u64, &str), u8> =
     TableDefinition::new("persons_by_name");
 
 /// Submitted form reports (Formularmeldungen) by id →
-/// `domain::forms::Report` (JSON; the PDF is a blob). Added in version 5.
+/// `domain::forms::Report` (JSON; the PDF is a blob). Added in version 6.
 pub const REPORTS: TableDefinition<u64, &[u8]> = TableDefinition::new("reports");
 
 /// Index of reports by `(status code, id)` for the Kassen' list filtered by
-/// status; counters `reports.status.<code>`. Added in schema version 5.
+/// status; counters `reports.status.<code>`. Added in schema version 6.
 pub const REPORTS_BY_STATUS: TableDefinition<(u8, u64), ()> =
     TableDefinition::new("reports_by_status");
 
 /// Index of reports by `(organisation, id)` for the organisation's own list;
-/// counter `reports.org.<org>`. Added in schema version 5.
+/// counter `reports.org.<org>`. Added in schema version 6.
 pub const REPORTS_BY_ORG: TableDefinition<(u64, u64), ()> = TableDefinition::new("reports_by_org");
 
 /// Calls `$m!(NAME)` for every table, so that code handling all tables
@@ -197,6 +222,11 @@ macro_rules! for_each_table {
         $m!(FEEDBACK_BY_STATE);
         $m!(BLOBS);
         $m!(BLOB_CHUNKS);
+        $m!(MESSAGES);
+        $m!(MAILBOX_ENTRIES);
+        $m!(MAILBOX_INDEX);
+        $m!(MESSAGES_BY_REF);
+        $m!(MESSAGE_TERMS);
         $m!(PERSONS);
         $m!(PERSONS_BY_NAME);
         $m!(REPORTS);

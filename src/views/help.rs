@@ -101,6 +101,10 @@ pub fn search_results(query: &str, hits: &[SearchHit]) -> Markup {
         .iter()
         .filter(|h| matches!(h, SearchHit::Faq { .. }))
         .collect();
+    let messages: Vec<_> = hits
+        .iter()
+        .filter(|h| matches!(h, SearchHit::Message { .. }))
+        .collect();
     html! {
         @if query.is_empty() {
             h1 { "Suche" }
@@ -122,6 +126,23 @@ pub fn search_results(query: &str, hits: &[SearchHit]) -> Markup {
                                     a href=(hit.href()) { (question) }
                                     p { (excerpt) }
                                 },
+                                SearchHit::Message { .. } => {},
+                            }
+                        }
+                    }
+                }
+            }
+            @if !messages.is_empty() {
+                section aria-labelledby="treffer-nachrichten" {
+                    h2 id="treffer-nachrichten" { "Nachrichten" }
+                    ul class="search-hits" {
+                        @for hit in messages {
+                            @if let SearchHit::Message { subject, referenz, mailbox_label, excerpt, .. } = hit {
+                                li {
+                                    a href=(hit.href()) { (subject) }
+                                    " (" (referenz) ", Postfach: " (mailbox_label) ")"
+                                    p { (excerpt) }
+                                }
                             }
                         }
                     }

@@ -7,6 +7,7 @@ pub mod help;
 pub mod info;
 pub mod kassen;
 pub mod layout;
+pub mod messages;
 pub mod org;
 pub mod setup;
 pub mod users;

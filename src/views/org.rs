@@ -19,21 +19,43 @@ fn greeting(account: &Account) -> Markup {
 
 /// Home of an administrator: the newest messages of the group mailboxes.
 /// Messaging comes later; until then the table is honestly empty.
-pub fn admin_home(account: &Account) -> Markup {
+pub fn admin_home(account: &Account, newest: &[HomeRow]) -> Markup {
     html! {
         (greeting(account))
         section aria-labelledby="eingang-titel" {
             h2 id="eingang-titel" { "Eingang Gruppenpostfächer" }
             p { "Neueste Nachrichten in Gruppenpostfächern." }
-            div class="table-wrap" {
-                table {
-                    thead {
-                        tr {
-                            th scope="col" { "Datum" }
-                            th scope="col" { "Betreff" }
+            (home_table(newest))
+        }
+    }
+}
+
+/// A row of a home page's newest messages: link, Datum, Betreff, unread.
+pub struct HomeRow {
+    pub href: String,
+    pub at: jiff::Timestamp,
+    pub subject: String,
+    pub unread: bool,
+}
+
+fn home_table(rows: &[HomeRow]) -> Markup {
+    html! {
+        div class="table-wrap" {
+            table {
+                thead {
+                    tr {
+                        th scope="col" { "Datum" }
+                        th scope="col" { "Betreff" }
+                    }
+                }
+                tbody {
+                    @if rows.is_empty() { (empty_row(2)) }
+                    @for r in rows {
+                        tr class={ @if r.unread { "unread" } } {
+                            td { (crate::views::components::datetime(r.at)) }
+                            td { a href=(r.href) { @if r.unread { strong { (r.subject) } } @else { (r.subject) } } }
                         }
                     }
-                    tbody { (empty_row(2)) }
                 }
             }
         }
@@ -41,13 +63,18 @@ pub fn admin_home(account: &Account) -> Markup {
 }
 
 /// Home of a Nutzer:in: what they have been granted.
-pub fn user_home(account: &Account, org: &Organisation) -> Markup {
+pub fn user_home(account: &Account, org: &Organisation, newest: &[HomeRow]) -> Markup {
     // Only what the organisation's current restrictions still allow.
     let grants =
         crate::domain::permissions::effective(org, &account.grants().cloned().unwrap_or_default());
     html! {
         (greeting(account))
         p { "Sie sind im Portal Meine Versorgung als Nutzer:in von " (org.name) " angemeldet." }
+        section aria-labelledby="neueste-titel" {
+            h2 id="neueste-titel" { "Neueste Nachrichten" }
+            p { "Neueste Nachrichten in Ihren Postfächern." }
+            (home_table(newest))
+        }
         h2 { "Ihre Berechtigungen" }
         @if grants.functions.is_empty() {
             p { "Ihnen wurden noch keine Berechtigungen für Portal-Funktionalitäten erteilt. Bitte wenden Sie sich an die Administration Ihrer Organisation." }

@@ -15,8 +15,14 @@ pub fn nav_for(account: &Account) -> Vec<NavItem> {
         href: href.to_owned(),
     };
     match &account.role {
-        Role::Kassen { portal_admin, .. } => {
+        Role::Kassen {
+            portal_admin,
+            sachbearbeitung,
+        } => {
             let mut nav = Vec::new();
+            if !sachbearbeitung.is_empty() {
+                nav.push(item("Kassenpostfach", paths::messages::INDEX));
+            }
             if *portal_admin {
                 nav.push(item("Mitglieder", paths::KASSEN_ORGS));
                 nav.push(item("Administrator:innen", paths::KASSEN_ADMINS));
@@ -34,8 +40,9 @@ pub fn nav_for(account: &Account) -> Vec<NavItem> {
             item("Nutzer:in verwalten", paths::USERS),
             item("Übersicht: Gruppenpostfächer", paths::GROUP_MAILBOXES),
             item("Postfach-Konfiguration", paths::MAILBOX_CONFIG),
+            item("Gruppenpostfächer", paths::messages::INDEX),
         ],
-        Role::OrgUser { .. } => Vec::new(),
+        Role::OrgUser { .. } => vec![item("Postfach", paths::messages::INDEX)],
     }
 }
 

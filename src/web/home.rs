@@ -21,7 +21,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     };
     match account.role {
         // Each role's home lives with its area.
-        Role::OrgAdmin { .. } => Ok(super::org::admin_home(&state, &ctx, &account)),
+        Role::OrgAdmin { .. } => super::org::admin_home(&state, &ctx, &account).await,
         Role::OrgUser { .. } => super::org::user_home(&state, &ctx, &account).await,
         Role::Kassen { .. } => Ok(super::kassen::home(&state, &ctx, &account)
             .await?

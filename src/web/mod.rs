@@ -11,6 +11,7 @@ pub mod help;
 pub mod home;
 pub mod info;
 pub mod kassen;
+pub mod messages;
 pub mod ops;
 pub mod org;
 pub mod request_id;
@@ -20,6 +21,7 @@ pub mod setup;
 pub mod state;
 pub mod stream;
 pub mod throttle;
+pub mod upload;
 pub mod users;
 
 pub use crate::paths;
@@ -50,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(kassen::org_audit_routes())
         .merge(users::routes())
         .merge(org::routes())
+        .merge(messages::routes())
         .route(paths::HEALTH, get(ops::health))
         .route(paths::READY, get(ops::ready))
         .route(paths::METRICS, get(ops::metrics_on_main_port))

@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use serde::Deserialize;
 
@@ -50,14 +50,41 @@ async fn load_org(state: &AppState, id: u64) -> Result<Organisation, AppError> {
 }
 
 /// `/` for an administrator.
-pub fn admin_home(state: &AppState, ctx: &Ctx, account: &Account) -> Response {
-    frame::render(ctx, state, "Startseite", v::admin_home(account)).into_response()
+pub async fn admin_home(state: &AppState, ctx: &Ctx, account: &Account) -> WebResult {
+    let rows = newest(state, account, true).await?;
+    Ok(frame::render(ctx, state, "Startseite", v::admin_home(account, &rows)).into_response())
+}
+
+/// The newest messages of the account's mailboxes, for the home pages.
+async fn newest(
+    state: &AppState,
+    account: &Account,
+    incoming_only: bool,
+) -> Result<Vec<v::HomeRow>, AppError> {
+    use crate::app::messages::{access, list};
+    let account = account.clone();
+    let rows = state
+        .blocking(move |st| {
+            let readable = access::mailboxes_of(&st.store, &account)?;
+            list::newest(&st.store, &readable, incoming_only, 10)
+        })
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(mb, r)| v::HomeRow {
+            href: crate::paths::messages::message(&access::slug(&mb), r.message.id),
+            at: r.message.created_at,
+            subject: r.message.subject,
+            unread: r.entry.marks.unread,
+        })
+        .collect())
 }
 
 /// `/` for a Nutzer:in.
 pub async fn user_home(state: &AppState, ctx: &Ctx, account: &Account) -> WebResult {
     let org = load_org(state, account.org().or_not_found()?).await?;
-    Ok(frame::render(ctx, state, "Startseite", v::user_home(account, &org)).into_response())
+    let rows = newest(state, account, false).await?;
+    Ok(frame::render(ctx, state, "Startseite", v::user_home(account, &org, &rows)).into_response())
 }
 
 /// "Mitgliederdaten": for administrators and Nutzer:innen of the organisation.

@@ -1,0 +1,106 @@
+//! Who may read which mailbox, decided on the server for every request:
+//! administrators reach their organisation's Administration mailbox,
+//! Nutzer:innen their personal mailbox and the group mailboxes of their
+//! *effective* grants (grant, Postfachfunktionalität and the organisation's
+//! current restrictions), Kassen-Sachbearbeitung the Kassenpostfach of its
+//! Bereiche.
+
+use crate::app::Error;
+use crate::domain::account::{Account, Role};
+use crate::domain::message::{Mailbox, Message};
+use crate::domain::org::{Bereich, GroupMailbox, Organisation};
+use crate::domain::permissions;
+use crate::store::{self, ReadAccess, Store, messages as repo};
+
+/// The mailboxes `account` may read, in the navigation's order.
+pub fn mailboxes(account: &Account, org: Option<&Organisation>) -> Vec<Mailbox> {
+    match &account.role {
+        Role::Kassen {
+            sachbearbeitung, ..
+        } => Bereich::ALL
+            .into_iter()
+            .filter(|b| sachbearbeitung.contains(b))
+            .map(Mailbox::Kassen)
+            .collect(),
+        Role::OrgAdmin { org: id } => vec![Mailbox::Group(*id, GroupMailbox::Administration)],
+        Role::OrgUser { org: id, grants } => {
+            let mut out = vec![Mailbox::Personal(account.id.clone())];
+            if let Some(o) = org.filter(|o| o.id == *id) {
+                out.extend(
+                    permissions::effective(o, grants)
+                        .mailboxes
+                        .into_iter()
+                        .map(|g| Mailbox::Group(*id, g)),
+                );
+            }
+            out
+        }
+    }
+}
+
+/// The mailboxes of `account`, loading its organisation.
+pub fn mailboxes_of(store: &Store, account: &Account) -> Result<Vec<Mailbox>, Error> {
+    let org = match account.org() {
+        Some(id) => store.read(|tx| store::orgs::get(tx, id))?,
+        None => None,
+    };
+    Ok(mailboxes(account, org.as_ref()))
+}
+
+/// The part of a URL naming a mailbox of the signed-in person:
+/// `persoenlich`, a group mailbox's key, or `kasse-<bereich>`.
+pub fn slug(m: &Mailbox) -> String {
+    match m {
+        Mailbox::Personal(_) => "persoenlich".to_owned(),
+        Mailbox::Group(_, g) => g.key().to_owned(),
+        Mailbox::Kassen(b) => format!("kasse-{}", b.key()),
+    }
+}
+
+/// The mailbox `slug` names among `readable`; `NotFound` otherwise.
+pub fn resolve(readable: &[Mailbox], slug_text: &str) -> Result<Mailbox, Error> {
+    readable
+        .iter()
+        .find(|m| slug(m) == slug_text)
+        .cloned()
+        .ok_or(Error::NotFound)
+}
+
+/// The message `id` as it lies in `mailbox`; `NotFound` when it does not
+/// lie there (another mailbox's id answers 404).
+pub fn message_in(
+    tx: &impl ReadAccess,
+    mailbox: &Mailbox,
+    id: u64,
+) -> Result<(Message, repo::Entry), Error> {
+    let key = mailbox.key();
+    let entry = repo::entry(tx, &key, id)?.ok_or(Error::NotFound)?;
+    let m = repo::get(tx, id)?.ok_or(Error::NotFound)?;
+    Ok((m, entry))
+}
+
+/// The display name of the other side of a message, seen from `mailbox`.
+pub fn counterpart(tx: &impl ReadAccess, m: &Message, mailbox: &Mailbox) -> Result<String, Error> {
+    let other = if m.to == mailbox.key() {
+        &m.from
+    } else {
+        &m.to
+    };
+    if other == super::SYSTEM {
+        return Ok("Versorgungskasse (Systemnachricht)".to_owned());
+    }
+    Ok(match Mailbox::from_key(other) {
+        Some(Mailbox::Kassen(b)) => format!("Versorgungskasse, Bereich {}", b.label()),
+        Some(Mailbox::Group(org, g)) => {
+            let name = store::orgs::get(tx, org)?
+                .map(|o| format!("{} ({})", o.name, o.number))
+                .unwrap_or_default();
+            format!("{name}, Gruppenpostfach {}", g.label())
+        }
+        Some(Mailbox::Personal(id)) => match store::accounts::get(tx, &id)? {
+            Some(a) => format!("{} ({})", a.full_name(), id.as_str()),
+            None => id.as_str().to_owned(),
+        },
+        None => String::new(),
+    })
+}

@@ -1,0 +1,192 @@
+//! "Schreiben" and "Antworten": validating a message, and storing it with
+//! its staged attachments in one write transaction (the upload was staged
+//! before, so no write transaction waits on the network).
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+
+use super::{MailboxRef, NewMessage};
+use crate::app::{Check, Error};
+use crate::domain::ids::Nutzerkennung;
+use crate::domain::message::{self, Attachment, Mailbox, Message};
+use crate::domain::org::Bereich;
+use crate::mail::Mailer;
+use crate::store::{self, Store, blobs};
+
+/// What the form holds, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    pub subject: String,
+    /// Bereich key.
+    pub bereich: String,
+    pub thema: String,
+    pub text: String,
+    /// Kassen only, for a new conversation: organisation id, group mailbox
+    /// key, or a Nutzerkennung for a personal mailbox.
+    pub org: String,
+    pub group: String,
+    pub user: String,
+}
+
+/// An attachment already read from the request into a temp file, its type
+/// checked.
+#[derive(Debug, Clone)]
+pub struct Staged {
+    pub name: String,
+    pub mime: &'static str,
+    pub path: PathBuf,
+    pub len: u64,
+}
+
+/// Checks Betreff, Bereich, Thema and Text; returns the Bereich.
+pub fn validate(d: &Draft, check: &mut Check) -> Option<Bereich> {
+    check.required("betreff", &d.subject, "einen Betreff");
+    let bereich = Bereich::from_key(&d.bereich);
+    match bereich {
+        None => check.fail("bereich", "Bitte wählen Sie einen Bereich aus."),
+        Some(b) if !message::is_thema(b, &d.thema) => check.fail(
+            "thema",
+            format!("Bitte wählen Sie ein Thema des Bereichs {} aus.", b.label()),
+        ),
+        Some(_) => {}
+    }
+    let text = d.text.trim();
+    if text.is_empty() {
+        check.fail("text", "Bitte geben Sie einen Text ein.");
+    } else if d.text.chars().count() > message::MAX_TEXT {
+        check.fail(
+            "text",
+            format!(
+                "Der Text darf höchstens {} Zeichen lang sein.",
+                message::MAX_TEXT
+            ),
+        );
+    } else if d
+        .text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        check.fail("text", "Der Text enthält unzulässige Steuerzeichen.");
+    }
+    bereich
+}
+
+/// The recipient a Kassen clerk chose for a new conversation.
+pub fn kassen_recipient(store: &Store, d: &Draft, check: &mut Check) -> Option<MailboxRef> {
+    if !d.user.trim().is_empty() {
+        let target = Nutzerkennung::parse(&d.user).and_then(|id| {
+            store
+                .read(|tx| store::accounts::get(tx, &id))
+                .ok()
+                .flatten()
+        });
+        return match target {
+            Some(a) if a.grants().is_some() => Some(MailboxRef::Personal(a.id)),
+            _ => {
+                check.fail(
+                    "nutzer",
+                    "Zu dieser Nutzerkennung gibt es keine Nutzer:in eines Mitglieds.",
+                );
+                None
+            }
+        };
+    }
+    let org = d
+        .org
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| store.read(|tx| store::orgs::get(tx, id)).ok().flatten());
+    let Some(org) = org else {
+        check.fail("mitglied", "Bitte wählen Sie ein Mitglied aus.");
+        return None;
+    };
+    match crate::domain::org::GroupMailbox::from_key(&d.group) {
+        Some(g) if org.enabled_mailboxes.contains(&g) => Some(MailboxRef::Group(org.id, g)),
+        _ => {
+            check.fail(
+                "gruppenpostfach",
+                "Bitte wählen Sie ein für das Mitglied freigegebenes Gruppenpostfach aus.",
+            );
+            None
+        }
+    }
+}
+
+/// Stores a message from `from` to `to` with the staged attachments and
+/// queues its notifications; one write transaction. Wakes the mailer.
+#[allow(clippy::too_many_arguments)]
+pub fn send(
+    store: &Store,
+    mailer: &Mailer,
+    public_url: &str,
+    from: &Mailbox,
+    to: Mailbox,
+    referenz: Option<String>,
+    bereich: Bereich,
+    d: &Draft,
+    author: &Nutzerkennung,
+    files: &[Staged],
+    now: Timestamp,
+) -> Result<Message, Error> {
+    let m = store.write(|tx| {
+        let mut attachments = Vec::new();
+        for f in files {
+            attachments.push(store_file(tx, f)?);
+        }
+        let m = super::post(
+            tx,
+            mailer,
+            public_url,
+            NewMessage {
+                from: Some(from.clone()),
+                to,
+                referenz,
+                subject: d.subject.trim().to_owned(),
+                text: d.text.trim_end().replace("\r\n", "\n"),
+                bereich,
+                thema: d.thema.clone(),
+                author: Some(author.clone()),
+                attachments,
+            },
+            now,
+        )?;
+        Ok::<_, Error>(m)
+    })?;
+    mailer.wake();
+    Ok(m)
+}
+
+/// Copies a staged file into a blob, chunk by chunk.
+fn store_file(tx: &store::WriteTx, f: &Staged) -> Result<Attachment, Error> {
+    let io =
+        |e: std::io::Error| Error::Internal(format!("staged upload {}: {e}", f.path.display()));
+    let mut file = std::fs::File::open(&f.path).map_err(io)?;
+    let mut w = blobs::BlobWriter::new(tx)?;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        w.write(&buf[..n])?;
+    }
+    let (blob, len) = w.finish()?;
+    Ok(Attachment {
+        blob,
+        name: f.name.clone(),
+        mime: f.mime.to_owned(),
+        len,
+    })
+}
+
+/// Where a reply to `m` (seen from `mailbox`) goes: the other side.
+pub fn reply_target(m: &Message, mailbox: &Mailbox) -> Mailbox {
+    let other = if m.to == mailbox.key() {
+        &m.from
+    } else {
+        &m.to
+    };
+    Mailbox::from_key(other).unwrap_or(Mailbox::Kassen(m.bereich))
+}

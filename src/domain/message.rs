@@ -1,0 +1,293 @@
+//! Messages between member organisations and the funds (handbook §8):
+//! mailboxes, Themen per Bereich, Referenzen, marks and attachment rules.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::ids::Nutzerkennung;
+use super::org::{Bereich, GroupMailbox, OrgId};
+
+/// Most characters of a message text.
+pub const MAX_TEXT: usize = 10_000;
+/// Most attachments per message.
+pub const MAX_ATTACHMENTS: usize = 10;
+/// Most bytes of all attachments of one message together.
+pub const MAX_ATTACHMENT_BYTES: u64 = 10 * 1024 * 1024;
+
+/// The Themen of each Bereich, kept in one place (the Schreiben form and
+/// the filter menu both use it).
+pub fn themen(b: Bereich) -> &'static [&'static str] {
+    match b {
+        Bereich::Beamtenversorgung => &[
+            "Allgemeine Anfrage",
+            "Versorgungsauskunft",
+            "Dienstzeiten und Lebenslauf",
+            "Meldungen und Formulare",
+            "Quittung",
+        ],
+        Bereich::Beihilfe => &[
+            "Allgemeine Anfrage",
+            "Beihilfeanträge",
+            "Abrechnung",
+            "Quittung",
+        ],
+        Bereich::Zusatzversorgung => &[
+            "Allgemeine Anfrage",
+            "Anmeldung und Abmeldung",
+            "Entgeltmeldungen",
+            "Umlagen und Beiträge",
+            "Quittung",
+        ],
+    }
+}
+
+/// Whether `thema` belongs to `bereich`.
+pub fn is_thema(bereich: Bereich, thema: &str) -> bool {
+    themen(bereich).contains(&thema)
+}
+
+/// A mailbox, as a stable key used in the store: `p:<Nutzerkennung>` for a
+/// personal mailbox, `g:<org>:<group>` for a group mailbox, `k:<bereich>`
+/// for the Kassenpostfach of one Bereich.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Mailbox {
+    Personal(Nutzerkennung),
+    Group(OrgId, GroupMailbox),
+    Kassen(Bereich),
+}
+
+impl Mailbox {
+    pub fn key(&self) -> String {
+        match self {
+            Mailbox::Personal(id) => format!("p:{}", id.as_str()),
+            Mailbox::Group(org, g) => format!("g:{org}:{}", g.key()),
+            Mailbox::Kassen(b) => format!("k:{}", b.key()),
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        let (kind, rest) = key.split_once(':')?;
+        match kind {
+            "p" => Nutzerkennung::parse(rest).map(Mailbox::Personal),
+            "g" => {
+                let (org, g) = rest.split_once(':')?;
+                Some(Mailbox::Group(
+                    org.parse().ok()?,
+                    GroupMailbox::from_key(g)?,
+                ))
+            }
+            "k" => Bereich::from_key(rest).map(Mailbox::Kassen),
+            _ => None,
+        }
+    }
+
+    /// The heading's name: "Postfach: {label}".
+    pub fn label(&self) -> String {
+        match self {
+            Mailbox::Personal(_) => "Persönliches Postfach".to_owned(),
+            Mailbox::Group(_, g) => g.label().to_owned(),
+            Mailbox::Kassen(b) => format!("Kassenpostfach {}", b.label()),
+        }
+    }
+
+    /// The organisation whose mailbox this is (none for the Kassen).
+    pub fn org(&self) -> Option<OrgId> {
+        match self {
+            Mailbox::Group(org, _) => Some(*org),
+            _ => None,
+        }
+    }
+}
+
+/// Where a message is in one mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Direction {
+    Incoming,
+    Outgoing,
+}
+
+/// One attachment: the bytes are a blob.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub blob: u64,
+    /// Sanitised file name.
+    pub name: String,
+    /// The detected MIME type.
+    pub mime: String,
+    pub len: u64,
+}
+
+/// A message. It lies in exactly two mailboxes: the sender's (outgoing)
+/// and the recipient's (incoming); the marks are per mailbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: u64,
+    pub referenz: String,
+    pub subject: String,
+    pub text: String,
+    pub bereich: Bereich,
+    pub thema: String,
+    pub created_at: Timestamp,
+    /// Mailbox key of the sender's side.
+    pub from: String,
+    /// Mailbox key of the recipient's side.
+    pub to: String,
+    /// The person who wrote it (none for system messages).
+    #[serde(default)]
+    pub author: Option<Nutzerkennung>,
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+/// Marks of a message in one mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Marks {
+    pub unread: bool,
+    pub important: bool,
+    pub archived: bool,
+}
+
+impl Marks {
+    pub fn bits(self) -> u8 {
+        u8::from(self.unread) | (u8::from(self.important) << 1) | (u8::from(self.archived) << 2)
+    }
+
+    pub fn from_bits(b: u8) -> Self {
+        Self {
+            unread: b & 1 != 0,
+            important: b & 2 != 0,
+            archived: b & 4 != 0,
+        }
+    }
+}
+
+/// The readable Referenz of a conversation: year and a store-wide sequence
+/// number, e.g. `2026-000123`.
+pub fn referenz(year: i16, seq: u64) -> String {
+    format!("{year}-{seq:06}")
+}
+
+/// Replaces every character outside `[A-Za-z0-9._-]` of a file name by `_`
+/// (umlauts become ae/oe/ue/ss), drops path parts and leading dots, and
+/// keeps the name at most 100 characters; never empty.
+pub fn sanitize_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let mut out = String::new();
+    for c in base.chars() {
+        match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '-' | '_' => out.push(c),
+            'ä' => out.push_str("ae"),
+            'ö' => out.push_str("oe"),
+            'ü' => out.push_str("ue"),
+            'Ä' => out.push_str("Ae"),
+            'Ö' => out.push_str("Oe"),
+            'Ü' => out.push_str("Ue"),
+            'ß' => out.push_str("ss"),
+            _ => out.push('_'),
+        }
+    }
+    let trimmed = out.trim_start_matches('.');
+    let mut s: String = trimmed
+        .chars()
+        .rev()
+        .take(100)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if s.is_empty() || s.starts_with('.') {
+        s = format!("Anhang{s}");
+    }
+    s
+}
+
+/// The allowed types: (extension, MIME type).
+const ALLOWED: [(&str, &str); 5] = [
+    ("pdf", "application/pdf"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("png", "image/png"),
+    ("csv", "text/csv"),
+];
+
+/// Checks a file by its extension and its first bytes together; returns the
+/// MIME type to serve it with, or `None` when the type is not allowed or
+/// the content does not match the extension.
+pub fn check_type(name: &str, head: &[u8]) -> Option<&'static str> {
+    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    let (_, mime) = ALLOWED.iter().find(|(e, _)| *e == ext)?;
+    if *mime == "text/csv" {
+        // CSV has no magic number: it must be text without markup or binary
+        // signatures.
+        let known_binary = infer::get(head).is_some();
+        let text = std::str::from_utf8(head)
+            .map(|_| true)
+            .unwrap_or_else(|e| e.valid_up_to() + 4 >= head.len());
+        let lower = String::from_utf8_lossy(head).to_ascii_lowercase();
+        let markup =
+            lower.contains("<html") || lower.contains("<script") || lower.contains("<!doctype");
+        let controls = head
+            .iter()
+            .any(|b| *b < 0x09 || (*b > 0x0d && *b < 0x20) || *b == 0x7f);
+        return (!known_binary && text && !markup && !controls).then_some("text/csv");
+    }
+    let detected = infer::get(head)?;
+    (detected.mime_type() == *mime).then_some(*mime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mailbox_keys_round_trip() {
+        for m in [
+            Mailbox::Group(7, GroupMailbox::MitgliederRecht),
+            Mailbox::Kassen(Bereich::Beihilfe),
+            Mailbox::Personal(Nutzerkennung::parse("S20123456789").expect("id")),
+        ] {
+            assert_eq!(Mailbox::from_key(&m.key()), Some(m));
+        }
+        assert_eq!(Mailbox::from_key("g:x:beihilfe"), None);
+    }
+
+    #[test]
+    fn file_names_are_neutralised() {
+        assert_eq!(sanitize_file_name("../../x.pdf"), "x.pdf");
+        assert_eq!(
+            sanitize_file_name("Prüfung 2026 (neu).pdf"),
+            "Pruefung_2026__neu_.pdf"
+        );
+        assert_eq!(sanitize_file_name("..\\..\\.htaccess"), "htaccess");
+        assert_eq!(sanitize_file_name("\"\r\n.pdf"), "___.pdf");
+        assert_eq!(sanitize_file_name(""), "Anhang");
+    }
+
+    #[test]
+    fn types_are_checked_by_content_and_extension() {
+        let pdf = b"%PDF-1.7\n...";
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        let exe = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff";
+        assert_eq!(check_type("a.pdf", pdf), Some("application/pdf"));
+        assert_eq!(check_type("a.PNG", png), Some("image/png"));
+        assert_eq!(check_type("a.pdf", exe), None);
+        assert_eq!(check_type("a.png", b"<html><script>x</script>"), None);
+        assert_eq!(
+            check_type("a.csv", b"Name;Vorname\nA;B\n"),
+            Some("text/csv")
+        );
+        assert_eq!(check_type("a.csv", b"<!DOCTYPE html><html>"), None);
+        assert_eq!(check_type("a.exe", exe), None);
+        assert_eq!(check_type("a.png", pdf), None);
+    }
+
+    #[test]
+    fn marks_round_trip() {
+        let m = Marks {
+            unread: true,
+            important: false,
+            archived: true,
+        };
+        assert_eq!(Marks::from_bits(m.bits()), m);
+    }
+}

@@ -1,0 +1,408 @@
+//! The mailbox pages (handbook §8): list with quick filters and the filter
+//! menu, Schreiben/Antworten, and the message view.
+
+use maud::{Markup, html};
+
+use crate::app::messages::compose::Draft;
+use crate::app::messages::list::{Filter, Folder, MailboxPage};
+use crate::domain::PAGE_SIZE;
+use crate::domain::message::{self, MAX_TEXT, Message};
+use crate::domain::org::{Bereich, GroupMailbox, Organisation};
+use crate::paths::messages as path;
+use crate::store::messages::Entry;
+use crate::views::components::{
+    AlertKind, Field, alert, checkbox, csrf_field, datetime, empty_row, error_for, paragraphs,
+    required_note, select, textarea_counted,
+};
+
+/// A mailbox of the signed-in person: (label, slug).
+pub type Tab = (String, String);
+
+fn query_string(pairs: &[(&str, String)]) -> String {
+    if pairs.is_empty() {
+        return String::new();
+    }
+    let s = serde_urlencoded::to_string(pairs).unwrap_or_default();
+    format!("?{s}")
+}
+
+/// `/postfach`: the mailboxes to choose from.
+pub fn index(tabs: &[Tab]) -> Markup {
+    html! {
+        h1 { "Postfächer" }
+        @if tabs.is_empty() {
+            p class="empty" { "Ihnen ist kein Postfach zugeordnet." }
+        } @else {
+            ul class="link-list" {
+                @for (label, slug) in tabs {
+                    li { a href=(path::mailbox(slug)) { "Postfach: " (label) } }
+                }
+            }
+        }
+    }
+}
+
+fn tabs_nav(tabs: &[Tab], current: &str) -> Markup {
+    html! {
+        @if tabs.len() > 1 {
+            nav class="tabs" aria-label="Postfächer" {
+                ul {
+                    @for (label, slug) in tabs {
+                        li {
+                            a href=(path::mailbox(slug)) aria-current=[(slug == current).then_some("page")] { (label) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Thema as one select with an option group per Bereich (works without
+/// script; the script narrows it to the chosen Bereich).
+fn thema_select(
+    selected: &str,
+    required: bool,
+    error: Option<&str>,
+    only: Option<Bereich>,
+) -> Markup {
+    let err_id = "f-thema-fehler";
+    html! {
+        div class={ "field" @if error.is_some() { " field-error" } } {
+            label for="f-thema" { "Thema" @if required { span class="req" aria-hidden="true" { "*" } } }
+            select id="f-thema" name="thema" required[required] data-narrow-by="f-bereich"
+                aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| err_id)] {
+                option value="" { "Bitte wählen" }
+                @for b in Bereich::ALL.into_iter().filter(|b| only.is_none_or(|o| o == *b)) {
+                    optgroup label=(b.label()) data-bereich=(b.key()) {
+                        @for t in message::themen(b) {
+                            option value=(t) selected[*t == selected] { (t) }
+                        }
+                    }
+                }
+            }
+            @if let Some(e) = error { p class="error" id=(err_id) { (e) } }
+        }
+    }
+}
+
+fn bereich_options(empty: &str) -> Vec<(String, String)> {
+    std::iter::once((String::new(), empty.to_owned()))
+        .chain(
+            Bereich::ALL
+                .into_iter()
+                .map(|b| (b.key().to_owned(), b.label().to_owned())),
+        )
+        .collect()
+}
+
+/// The mailbox page.
+pub fn mailbox(
+    label: &str,
+    slug: &str,
+    tabs: &[Tab],
+    filter: &Filter,
+    page: &MailboxPage,
+    notice: Option<&str>,
+) -> Markup {
+    let base = path::mailbox(slug);
+    let with = |f: &Filter| format!("{base}{}", query_string(&f.to_query()));
+    let quick = |name: &str, f: Filter, on: bool| {
+        let target = if on { Filter::default() } else { f };
+        html! {
+            a class={ "chip" @if on { " chip-on" } } href=(with(&target)) aria-pressed=(on.to_string()) { (name) }
+        }
+    };
+    let only = |folder: Folder| Filter {
+        folders: vec![folder],
+        ..Filter::default()
+    };
+    let is_only = |folder: Folder| filter.folders == [folder] && *filter == only(folder);
+    let important = Filter {
+        important: true,
+        ..Filter::default()
+    };
+    let q = filter.to_query();
+    let total = page.total;
+    let first = page.rows.first().map(|r| r.message.id);
+    let last = page.rows.last().map(|r| r.message.id);
+    let last_page = total.div_ceil(PAGE_SIZE).max(1);
+    let link = |extra: Vec<(&'static str, String)>| {
+        let mut pairs = q.clone();
+        pairs.extend(extra);
+        format!("{base}{}", query_string(&pairs))
+    };
+    let start = (page.page - 1) * PAGE_SIZE;
+    let summary = if total == 0 {
+        "0 von 0".to_owned()
+    } else {
+        format!("{} - {} von {}", start + 1, start + page.rows.len(), total)
+    };
+    html! {
+        h1 { "Postfach: " (label) }
+        p class="lead" { "Ihre Kommunikation mit der Versorgungskasse" }
+        (tabs_nav(tabs, slug))
+        @if let Some(n) = notice { (alert(AlertKind::Success, None, n)) }
+        div class="toolbar" {
+            @if filter.is_active() {
+                a class="button-link" href=(base) { "Alle Filter löschen" }
+            }
+            details class="filter-menu" open[filter.is_active() && !filter.to_query().is_empty() && !quick_only(filter)] {
+                summary class="button-link" {
+                    "Filter"
+                    @if filter.is_active() { span class="filter-mark" aria-label="(Filter aktiv)" { " ●" } }
+                }
+                form method="get" action=(base) class="filter-form" {
+                    fieldset {
+                        legend { "Postfach" }
+                        @for f in Folder::ALL {
+                            (checkbox("postfach", f.key(), f.label(), filter.folders.contains(&f)))
+                        }
+                    }
+                    (Field::text("Betreff", "betreff", &filter.subject).render())
+                    (select("Lesestatus", "lesestatus", &[
+                        (String::new(), "Alle".to_owned()),
+                        ("ungelesen".to_owned(), "Ungelesen".to_owned()),
+                        ("gelesen".to_owned(), "Gelesen".to_owned()),
+                    ], match filter.read { Some(false) => "ungelesen", Some(true) => "gelesen", None => "" }, false, None))
+                    (Field::text("Referenz", "referenz", &filter.referenz).render())
+                    (select("Bereich", "bereich", &bereich_options("Alle"), filter.bereich.map_or("", Bereich::key), false, None))
+                    (thema_select(&filter.thema, false, None, None))
+                    @if filter.important { input type="hidden" name="wichtig" value="1"; }
+                    div class="actions" { button type="submit" class="primary" { "Filtern" } }
+                }
+            }
+            a class="button-link primary" href=(path::compose(slug)) { "Schreiben" }
+        }
+        p class="quick-filters" {
+            "Filter nach: "
+            (quick("als wichtig markiert", important, filter.important && *filter == Filter { important: true, ..Filter::default() }))
+            " " (quick("nur Eingang", only(Folder::Eingehend), is_only(Folder::Eingehend)))
+            " " (quick("nur Ausgang", only(Folder::Ausgehend), is_only(Folder::Ausgehend)))
+            " " (quick("nur Archiv", only(Folder::Archiviert), is_only(Folder::Archiviert)))
+        }
+        table class="data messages" {
+            caption class="visually-hidden" { "Nachrichten" }
+            thead { tr { th scope="col" { "Datum" } th scope="col" { "Betreff" } th scope="col" { "Referenz" } th scope="col" { "Bereich" } th scope="col" { "Thema" } } }
+            tbody {
+                @if page.rows.is_empty() { (empty_row(5)) }
+                @for r in &page.rows {
+                    (row(slug, &r.message, &r.entry))
+                }
+            }
+        }
+        nav class="pager" aria-label="Seitennavigation" {
+            span { "Elemente pro Seite: " (PAGE_SIZE) }
+            span class="pager-summary" { (summary) }
+            (pager_link("|<", "Erste Seite", page.page > 1, link(vec![])))
+            (pager_link("<", "Vorherige Seite", page.page > 1, link(vec![("vor", first.unwrap_or(0).to_string()), ("seite", (page.page - 1).to_string())])))
+            (pager_link(">", "Nächste Seite", page.page < last_page, link(vec![("nach", last.unwrap_or(0).to_string()), ("seite", (page.page + 1).to_string())])))
+            (pager_link(">|", "Letzte Seite", page.page < last_page, link(vec![("letzte", "1".to_owned())])))
+        }
+    }
+}
+
+fn quick_only(f: &Filter) -> bool {
+    let d = Filter::default();
+    f.subject.is_empty()
+        && f.referenz.is_empty()
+        && f.thema.is_empty()
+        && f.bereich.is_none()
+        && f.read.is_none()
+        && (f.folders == d.folders || f.folders.len() == 1)
+}
+
+fn pager_link(label: &str, aria: &str, enabled: bool, href: String) -> Markup {
+    html! {
+        @if enabled {
+            a class="pager-link" href=(href) aria-label=(aria) { (label) }
+        } @else {
+            span class="pager-link disabled" aria-hidden="true" { (label) }
+        }
+    }
+}
+
+fn row(slug: &str, m: &Message, e: &Entry) -> Markup {
+    let href = path::message(slug, m.id);
+    html! {
+        tr class={ @if e.marks.unread { "unread" } } {
+            td { (datetime(m.created_at)) }
+            td {
+                a href=(href) {
+                    @if e.marks.unread { span class="visually-hidden" { "Ungelesen: " } strong { (m.subject) } } @else { (m.subject) }
+                }
+                @if e.marks.important { " " span class="badge badge-important" { "wichtig" } }
+                @if e.marks.archived { " " span class="badge" { "archiviert" } }
+                @if !m.attachments.is_empty() { " " span class="badge" title="Anhänge" { "📎 " (m.attachments.len()) } }
+            }
+            td { (m.referenz) }
+            td { (m.bereich.label()) }
+            td { (m.thema) }
+        }
+    }
+}
+
+/// What a Kassen clerk may choose as the recipient of a new conversation.
+pub struct KassenChoices<'a> {
+    pub orgs: &'a [Organisation],
+    pub bereich: Bereich,
+}
+
+/// "Nachricht schreiben" and "Antworten".
+#[allow(clippy::too_many_arguments)]
+pub fn compose(
+    label: &str,
+    slug: &str,
+    csrf: &str,
+    d: &Draft,
+    errors: &[(&'static str, String)],
+    refused: Option<&str>,
+    kassen: Option<&KassenChoices<'_>>,
+    reply_to: Option<&Message>,
+) -> Markup {
+    let action = match reply_to {
+        Some(m) => path::reply(slug, m.id),
+        None => path::compose(slug),
+    };
+    let cancel = match reply_to {
+        Some(m) => path::message(slug, m.id),
+        None => path::mailbox(slug),
+    };
+    html! {
+        h1 { "Postfach: " (label) }
+        h2 { @if reply_to.is_some() { "Antworten" } @else { "Nachricht schreiben" } }
+        @if let Some(r) = refused { (alert(AlertKind::Error, Some("Nachricht nicht gesendet"), r)) }
+        @if !errors.is_empty() {
+            (alert(AlertKind::Error, Some("Bitte prüfen Sie Ihre Eingaben."), "Die Nachricht wurde nicht gesendet; es wurde nichts gespeichert. Bitte wählen Sie eventuelle Anhänge erneut aus."))
+        }
+        form method="post" action=(action) enctype="multipart/form-data" novalidate {
+            (csrf_field(csrf))
+            (required_note())
+            @if let Some(m) = reply_to {
+                dl class="facts" {
+                    dt { "Referenz" } dd { (m.referenz) }
+                    dt { "Bereich" } dd { (m.bereich.label()) }
+                    dt { "Thema" } dd { (m.thema) }
+                }
+            }
+            @if let Some(k) = kassen.filter(|_| reply_to.is_none()) {
+                fieldset {
+                    legend { "Empfänger" }
+                    (select("Mitglied", "mitglied", &std::iter::once((String::new(), "Bitte wählen".to_owned()))
+                        .chain(k.orgs.iter().map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.number)))).collect::<Vec<_>>(),
+                        &d.org, false, error_for(errors, "mitglied")))
+                    (select("Gruppenpostfach", "gruppenpostfach", &GroupMailbox::ALL.iter().map(|g| (g.key().to_owned(), g.label().to_owned())).collect::<Vec<_>>(),
+                        &d.group, false, error_for(errors, "gruppenpostfach")))
+                    (Field::text("Nutzerkennung", "nutzer", &d.user)
+                        .hint("Optional: für eine Nachricht in das persönliche Postfach einer Nutzer:in statt in ein Gruppenpostfach.")
+                        .error(error_for(errors, "nutzer")).render())
+                }
+            }
+            (Field::text("Betreff", "betreff", &d.subject).required().error(error_for(errors, "betreff")).render())
+            @if reply_to.is_none() {
+                @if let Some(k) = kassen {
+                    input type="hidden" name="bereich" value=(k.bereich.key());
+                    p { "Bereich: " (k.bereich.label()) }
+                    (thema_select(&d.thema, true, error_for(errors, "thema"), Some(k.bereich)))
+                } @else {
+                    (select("Bereich", "bereich", &bereich_options("Bitte wählen"), &d.bereich, true, error_for(errors, "bereich")))
+                    (thema_select(&d.thema, true, error_for(errors, "thema"), None))
+                }
+            }
+            (textarea_counted("Text", "text", &d.text, true, error_for(errors, "text"), MAX_TEXT))
+            div class={ "field" @if error_for(errors, "anhang").is_some() { " field-error" } } {
+                p class="hint" id="f-anhang-hinweis" {
+                    "Pro Nachricht sind max. 10 Anhänge (pdf, jpg, png, csv) mit insgesamt 10 MB zulässig."
+                    br;
+                    "Sonderzeichen im Dateinamen werden automatisch ersetzt."
+                }
+                label for="f-anhang" { "Anhang hinzufügen" }
+                input id="f-anhang" type="file" name="anhang" multiple accept=".pdf,.jpg,.jpeg,.png,.csv,application/pdf,image/jpeg,image/png,text/csv"
+                    aria-describedby="f-anhang-hinweis" aria-invalid=[error_for(errors, "anhang").map(|_| "true")];
+                @if let Some(e) = error_for(errors, "anhang") { p class="error" { (e) } }
+            }
+            div class="actions" {
+                a class="button-link" href=(cancel) { "Abbrechen" }
+                button type="submit" class="primary" { "Senden" }
+            }
+        }
+    }
+}
+
+/// The message view.
+pub fn view(
+    label: &str,
+    slug: &str,
+    csrf: &str,
+    m: &Message,
+    e: &Entry,
+    counterpart: &str,
+    notice: Option<&str>,
+) -> Markup {
+    let action = |key: &str, text: &str| {
+        html! {
+            li {
+                form method="post" action=(path::mark(slug, m.id, key)) class="inline-form" {
+                    (csrf_field(csrf))
+                    button type="submit" class="link-button" { (text) }
+                }
+            }
+        }
+    };
+    let outgoing = e.direction == message::Direction::Outgoing;
+    html! {
+        p { a href=(path::mailbox(slug)) { "← Zurück zum Postfach: " (label) } }
+        @if let Some(n) = notice { (alert(AlertKind::Success, None, n)) }
+        h1 { (m.subject) }
+        dl class="facts" {
+            dt { "Datum" } dd { (datetime(m.created_at)) }
+            dt { @if outgoing { "An" } @else { "Von" } } dd { (counterpart) }
+            dt { "Referenz" } dd { a href={ (path::mailbox(slug)) "?referenz=" (m.referenz) } { (m.referenz) } }
+            dt { "Bereich" } dd { (m.bereich.label()) }
+            dt { "Thema" } dd { (m.thema) }
+            @if e.marks.important || e.marks.archived {
+                dt { "Markierung" }
+                dd {
+                    @if e.marks.important { span class="badge badge-important" { "wichtig" } " " }
+                    @if e.marks.archived { span class="badge" { "archiviert" } }
+                }
+            }
+        }
+        div class="message-text" { (paragraphs(&m.text)) }
+        @if !m.attachments.is_empty() {
+            h2 { "Anhänge" }
+            ul class="attachments" {
+                @for (i, a) in m.attachments.iter().enumerate() {
+                    li { a href=(path::attachment(slug, m.id, i + 1)) download=(a.name) { (a.name) } " (" (size(a.len)) ")" }
+                }
+            }
+        }
+        div class="actions" {
+            a class="button-link primary" href=(path::reply(slug, m.id)) { "Antworten" }
+            details class="more-actions" {
+                summary class="button-link" { "Weitere Aktionen" }
+                ul class="menu" {
+                    @if !e.marks.unread { (action("ungelesen", "Als ungelesen markieren")) }
+                    @if e.marks.important {
+                        (action("nicht-wichtig", "Markierung „wichtig“ entfernen"))
+                    } @else {
+                        (action("wichtig", "Als wichtig markieren"))
+                    }
+                    @if e.marks.archived {
+                        (action("dearchivieren", "Archivierung aufheben"))
+                    } @else {
+                        (action("archivieren", "Archivieren"))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn size(len: u64) -> String {
+    if len >= 1024 * 1024 {
+        format!("{:.1} MB", len as f64 / (1024.0 * 1024.0)).replace('.', ",")
+    } else {
+        format!("{} KB", len.div_ceil(1024))
+    }
+}

@@ -1,0 +1,538 @@
+//! The mailbox pages of every role: list with filters, Schreiben,
+//! message view, Antworten, Weitere Aktionen, attachment downloads. Each
+//! handler resolves the mailbox among those the signed-in person may read
+//! (server-side, every request); anything else answers 404.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+use super::error::{AppError, WebResult};
+use super::frame;
+use super::session::{Authed, CsrfForm};
+use super::state::AppState;
+use super::upload;
+use crate::app::messages::access;
+use crate::app::messages::compose::{self, Draft};
+use crate::app::messages::list::{self, Filter, PageAt};
+use crate::app::messages::marks::{self, MarkAction};
+use crate::app::{Check, Error};
+use crate::domain::message::{Mailbox, Message};
+use crate::paths::messages as path;
+use crate::store::messages::Entry;
+use crate::views::messages as v;
+
+/// Request body limit of the forms with attachments: 10 MB of files plus
+/// the text fields and the multipart framing; larger requests are cut off
+/// before they are read.
+pub const UPLOAD_LIMIT: usize = 10 * 1024 * 1024 + 256 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(path::INDEX, get(index))
+        .route(path::MAILBOX, get(mailbox))
+        .route(
+            path::COMPOSE,
+            get(compose_page)
+                .post(compose_submit)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(path::MESSAGE, get(view))
+        .route(
+            path::REPLY,
+            get(reply_page)
+                .post(reply_submit)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(path::MARK, post(mark))
+        .route(path::ATTACHMENT, get(attachment))
+}
+
+/// The mailboxes of the signed-in person and the one `slug` names.
+async fn resolve(
+    state: &AppState,
+    authed: &Authed,
+    slug: &str,
+) -> Result<(Vec<Mailbox>, Mailbox), AppError> {
+    let account = authed.account.clone();
+    let readable = state
+        .blocking(move |st| access::mailboxes_of(&st.store, &account))
+        .await?;
+    let mb = access::resolve(&readable, slug)?;
+    Ok((readable, mb))
+}
+
+fn tabs(readable: &[Mailbox]) -> Vec<v::Tab> {
+    readable
+        .iter()
+        .map(|m| (m.label(), access::slug(m)))
+        .collect()
+}
+
+async fn index(State(state): State<AppState>, authed: Authed) -> WebResult {
+    let account = authed.account.clone();
+    let readable = state
+        .blocking(move |st| access::mailboxes_of(&st.store, &account))
+        .await?;
+    if readable.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    if readable.len() == 1 {
+        return Ok(Redirect::to(&path::mailbox(&access::slug(&readable[0]))).into_response());
+    }
+    Ok(frame::render(
+        &authed.ctx,
+        &state,
+        "Postfächer",
+        v::index(&tabs(&readable)),
+    )
+    .into_response())
+}
+
+fn pairs(q: Option<String>) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(q.as_deref().unwrap_or("")).unwrap_or_default()
+}
+
+fn notice(p: &[(String, String)]) -> Option<&'static str> {
+    let h = p
+        .iter()
+        .find(|(k, _)| k == "hinweis")
+        .map(|(_, v)| v.as_str())?;
+    Some(match h {
+        "gesendet" => "Ihre Nachricht wurde gesendet.",
+        "ungelesen" => "Die Nachricht wurde als ungelesen markiert.",
+        "wichtig" => "Die Nachricht wurde als wichtig markiert.",
+        "nicht-wichtig" => "Die Markierung „wichtig“ wurde entfernt.",
+        "archivieren" => "Die Nachricht wurde archiviert.",
+        "dearchivieren" => "Die Archivierung wurde aufgehoben.",
+        _ => return None,
+    })
+}
+
+async fn mailbox(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(slug): Path<String>,
+    RawQuery(q): RawQuery,
+) -> WebResult {
+    let (readable, mb) = resolve(&state, &authed, &slug).await?;
+    let p = pairs(q);
+    let filter = Filter::from_query(&p);
+    let get = |k: &str| p.iter().find(|(x, _)| x == k).map(|(_, v)| v.as_str());
+    let n = get("seite").and_then(|s| s.parse().ok()).unwrap_or(1usize);
+    let at = if get("letzte").is_some() {
+        PageAt::Last
+    } else if let Some(id) = get("nach").and_then(|s| s.parse().ok()) {
+        PageAt::After(n, id)
+    } else if let Some(id) = get("vor").and_then(|s| s.parse().ok()) {
+        PageAt::Before(n, id)
+    } else {
+        PageAt::First
+    };
+    let (m2, f2) = (mb.clone(), filter.clone());
+    let page = state
+        .blocking(move |st| list::page(&st.store, &m2, &f2, at))
+        .await?;
+    let label = mb.label();
+    Ok(frame::render(
+        &authed.ctx,
+        &state,
+        &format!("Postfach: {label}"),
+        v::mailbox(&label, &slug, &tabs(&readable), &filter, &page, notice(&p)),
+    )
+    .into_response())
+}
+
+/// The organisations a Kassen clerk may write to (for a new conversation).
+async fn kassen_orgs(
+    state: &AppState,
+    mb: &Mailbox,
+) -> Result<Vec<crate::domain::org::Organisation>, AppError> {
+    let Mailbox::Kassen(b) = mb else {
+        return Ok(Vec::new());
+    };
+    let b = *b;
+    let orgs = state
+        .blocking(move |st| st.store.read(crate::store::orgs::all).map_err(Error::from))
+        .await?;
+    Ok(orgs
+        .into_iter()
+        .filter(|o| o.bereiche.contains(&b))
+        .collect())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_compose(
+    state: &AppState,
+    authed: &Authed,
+    slug: &str,
+    mb: &Mailbox,
+    d: &Draft,
+    errors: &[(&'static str, String)],
+    refused: Option<&str>,
+    reply_to: Option<&Message>,
+) -> WebResult {
+    let orgs = kassen_orgs(state, mb).await?;
+    let choices = match mb {
+        Mailbox::Kassen(b) => Some(v::KassenChoices {
+            orgs: &orgs,
+            bereich: *b,
+        }),
+        _ => None,
+    };
+    let label = mb.label();
+    let status = if errors.is_empty() && refused.is_none() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        frame::render(
+            &authed.ctx,
+            state,
+            if reply_to.is_some() {
+                "Antworten"
+            } else {
+                "Nachricht schreiben"
+            },
+            v::compose(
+                &label,
+                slug,
+                &authed.ctx.csrf,
+                d,
+                errors,
+                refused,
+                choices.as_ref(),
+                reply_to,
+            ),
+        ),
+    )
+        .into_response())
+}
+
+async fn compose_page(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(slug): Path<String>,
+) -> WebResult {
+    let (_, mb) = resolve(&state, &authed, &slug).await?;
+    let mut d = Draft::default();
+    if let Mailbox::Kassen(b) = &mb {
+        d.bereich = b.key().to_owned();
+    }
+    render_compose(&state, &authed, &slug, &mb, &d, &[], None, None).await
+}
+
+fn draft_of(up: &upload::Upload) -> Draft {
+    Draft {
+        subject: up.get("betreff").to_owned(),
+        bereich: up.get("bereich").to_owned(),
+        thema: up.get("thema").to_owned(),
+        text: up.get("text").to_owned(),
+        org: up.get("mitglied").to_owned(),
+        group: up.get("gruppenpostfach").to_owned(),
+        user: up.get("nutzer").to_owned(),
+    }
+}
+
+async fn compose_submit(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(slug): Path<String>,
+    mp: Multipart,
+) -> WebResult {
+    let (_, mb) = resolve(&state, &authed, &slug).await?;
+    let up = upload::read(mp, &state.config.data_dir, &authed.ctx.csrf).await?;
+    let mut d = draft_of(&up);
+    if let Mailbox::Kassen(b) = &mb {
+        // A clerk writes in the Bereich of this Kassenpostfach only.
+        d.bereich = b.key().to_owned();
+    }
+    let mut check = Check::default();
+    let bereich = compose::validate(&d, &mut check);
+    let (to, d2, check) = {
+        let st = state.clone();
+        let mb2 = mb.clone();
+        let d2 = d.clone();
+        state
+            .blocking(move |_| {
+                let mut check = check;
+                let to = match (&mb2, bereich) {
+                    (Mailbox::Kassen(_), _) => {
+                        compose::kassen_recipient(&st.store, &d2, &mut check).map(|r| r.mailbox())
+                    }
+                    (_, Some(b)) => Some(Mailbox::Kassen(b)),
+                    (_, None) => None,
+                };
+                Ok::<_, AppError>((to, d2, check))
+            })
+            .await?
+    };
+    let errors = match check.finish() {
+        Ok(()) => Vec::new(),
+        Err(Error::Invalid(e)) => e,
+        Err(e) => return Err(e.into()),
+    };
+    if !errors.is_empty() || up.refused.is_some() {
+        return render_compose(
+            &state,
+            &authed,
+            &slug,
+            &mb,
+            &d2,
+            &errors,
+            up.refused.as_deref(),
+            None,
+        )
+        .await;
+    }
+    let (Some(to), Some(bereich)) = (to, bereich) else {
+        return Err(AppError::NotFound);
+    };
+    let author = authed.account.id.clone();
+    let now = state.now();
+    let files = up.files.clone();
+    let m = state
+        .blocking(move |st| {
+            compose::send(
+                &st.store,
+                &st.mailer,
+                &st.public_url,
+                &mb,
+                to,
+                None,
+                bereich,
+                &d2,
+                &author,
+                &files,
+                now,
+            )
+        })
+        .await?;
+    drop(up);
+    Ok(Redirect::to(&format!("{}?hinweis=gesendet", path::message(&slug, m.id))).into_response())
+}
+
+async fn load(
+    state: &AppState,
+    mb: &Mailbox,
+    id: &str,
+) -> Result<(Message, Entry, String), AppError> {
+    let id: u64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let mb = mb.clone();
+    state
+        .blocking(move |st| {
+            st.store.read(|tx| {
+                let (m, e) = access::message_in(tx, &mb, id)?;
+                let other = access::counterpart(tx, &m, &mb)?;
+                Ok::<_, Error>((m, e, other))
+            })
+        })
+        .await
+        .map_err(AppError::from)
+}
+
+async fn view(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path((slug, id)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> WebResult {
+    let (_, mb) = resolve(&state, &authed, &slug).await?;
+    let (m, mut e, other) = load(&state, &mb, &id).await?;
+    if e.marks.unread {
+        // Opening a message marks it read (in this mailbox only).
+        let (mb2, mid) = (mb.clone(), m.id);
+        state
+            .blocking(move |st| marks::apply(&st.store, &mb2, mid, MarkAction::Read))
+            .await?;
+        e.marks.unread = false;
+    }
+    let p = pairs(q);
+    Ok(frame::render(
+        &authed.ctx,
+        &state,
+        &m.subject,
+        v::view(
+            &mb.label(),
+            &slug,
+            &authed.ctx.csrf,
+            &m,
+            &e,
+            &other,
+            notice(&p),
+        ),
+    )
+    .into_response())
+}
+
+async fn reply_page(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path((slug, id)): Path<(String, String)>,
+) -> WebResult {
+    let (_, mb) = resolve(&state, &authed, &slug).await?;
+    let (m, _, _) = load(&state, &mb, &id).await?;
+    let subject = if m.subject.starts_with("AW: ") {
+        m.subject.clone()
+    } else {
+        format!("AW: {}", m.subject)
+    };
+    let d = Draft {
+        subject: subject.chars().take(200).collect(),
+        bereich: m.bereich.key().to_owned(),
+        thema: m.thema.clone(),
+        ..Draft::default()
+    };
+    render_compose(&state, &authed, &slug, &mb, &d, &[], None, Some(&m)).await
+}
+
+async fn reply_submit(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path((slug, id)): Path<(String, String)>,
+    mp: Multipart,
+) -> WebResult {
+    let (_, mb) = resolve(&state, &authed, &slug).await?;
+    let (m, _, _) = load(&state, &mb, &id).await?;
+    let up = upload::read(mp, &state.config.data_dir, &authed.ctx.csrf).await?;
+    let mut d = draft_of(&up);
+    // A reply keeps the conversation's Bereich and Thema.
+    d.bereich = m.bereich.key().to_owned();
+    d.thema = m.thema.clone();
+    let mut check = Check::default();
+    compose::validate(&d, &mut check);
+    let errors = match check.finish() {
+        Ok(()) => Vec::new(),
+        Err(Error::Invalid(e)) => e,
+        Err(e) => return Err(e.into()),
+    };
+    if !errors.is_empty() || up.refused.is_some() {
+        return render_compose(
+            &state,
+            &authed,
+            &slug,
+            &mb,
+            &d,
+            &errors,
+            up.refused.as_deref(),
+            Some(&m),
+        )
+        .await;
+    }
+    let to = compose::reply_target(&m, &mb);
+    let author = authed.account.id.clone();
+    let now = state.now();
+    let files = up.files.clone();
+    let (referenz, bereich) = (m.referenz.clone(), m.bereich);
+    let sent = state
+        .blocking(move |st| {
+            compose::send(
+                &st.store,
+                &st.mailer,
+                &st.public_url,
+                &mb,
+                to,
+                Some(referenz),
+                bereich,
+                &d,
+                &author,
+                &files,
+                now,
+            )
+        })
+        .await?;
+    drop(up);
+    Ok(Redirect::to(&format!(
+        "{}?hinweis=gesendet",
+        path::message(&slug, sent.id)
+    ))
+    .into_response())
+}
+
+async fn mark(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path((slug, id, action)): Path<(String, String, String)>,
+    CsrfForm(_): CsrfForm,
+) -> WebResult {
+    let (_, mb) = resolve(&state, &authed, &slug).await?;
+    let a = MarkAction::from_key(&action).ok_or(AppError::NotFound)?;
+    let id: u64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let mb2 = mb.clone();
+    state
+        .blocking(move |st| marks::apply(&st.store, &mb2, id, a))
+        .await?;
+    // "Als ungelesen markieren" leads back to the list (opening the
+    // message again would mark it read).
+    let target = if a == MarkAction::Unread {
+        format!("{}?hinweis=ungelesen", path::mailbox(&slug))
+    } else {
+        format!("{}?hinweis={action}", path::message(&slug, id))
+    };
+    Ok(Redirect::to(&target).into_response())
+}
+
+/// RFC 6266/5987 `Content-Disposition` for a (sanitised) file name.
+fn disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+async fn attachment(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path((slug, id, nr)): Path<(String, String, String)>,
+) -> WebResult {
+    let (_, mb) = resolve(&state, &authed, &slug).await?;
+    let (m, _, _) = load(&state, &mb, &id).await?;
+    let nr: usize = nr.parse().map_err(|_| AppError::NotFound)?;
+    let a = nr
+        .checked_sub(1)
+        .and_then(|i| m.attachments.get(i))
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    let blob = a.blob;
+    let body = super::stream::from_blocking(&state, move |st, sink| {
+        st.store.read(|tx| {
+            crate::store::blobs::read_chunks(tx, blob, |c| {
+                c.chunks(256 * 1024).all(|piece| sink(piece.to_vec()))
+            })
+        })?;
+        Ok(())
+    });
+    let res: Response = (
+        [
+            (header::CONTENT_TYPE, a.mime.clone()),
+            (header::CONTENT_DISPOSITION, disposition(&a.name)),
+            (header::CONTENT_LENGTH, a.len.to_string()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response();
+    Ok(res)
+}
