@@ -23,7 +23,11 @@ pub fn nav_for(account: &Account) -> Vec<NavItem> {
             if !sachbearbeitung.is_empty() {
                 nav.push(item("Kassenpostfach", paths::messages::INDEX));
             }
+            if super::kassen::reports::may_read(&account.role) {
+                nav.push(item("Formularmeldungen", paths::persons::KASSEN_REPORTS));
+            }
             if *portal_admin {
+                nav.push(item("Datenimport", paths::persons::KASSEN_IMPORT));
                 nav.push(item("Mitglieder", paths::KASSEN_ORGS));
                 nav.push(item("Administrator:innen", paths::KASSEN_ADMINS));
                 nav.push(item("Kassenpersonal", paths::KASSEN_STAFF));
@@ -42,7 +46,17 @@ pub fn nav_for(account: &Account) -> Vec<NavItem> {
             item("Postfach-Konfiguration", paths::MAILBOX_CONFIG),
             item("Gruppenpostfächer", paths::messages::INDEX),
         ],
-        Role::OrgUser { .. } => vec![item("Postfach", paths::messages::INDEX)],
+        Role::OrgUser { grants, .. } => {
+            use crate::domain::org::PortalFunction as F;
+            let mut nav = vec![item("Postfach", paths::messages::INDEX)];
+            if grants.has(F::AnspruchsberechtigteAnzeigen) {
+                nav.push(item("Anspruchsberechtigte", paths::persons::LIST));
+            }
+            if grants.has(F::Beamtenformulare) {
+                nav.push(item("Formulare", paths::persons::FORMS));
+            }
+            nav
+        }
     }
 }
 

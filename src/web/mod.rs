@@ -4,6 +4,7 @@ pub mod access;
 pub mod assets;
 pub mod error;
 pub mod flash;
+pub mod forms;
 pub mod frame;
 pub mod guards;
 pub mod headers;
@@ -14,6 +15,7 @@ pub mod kassen;
 pub mod messages;
 pub mod ops;
 pub mod org;
+pub mod persons;
 pub mod request_id;
 pub mod results;
 pub mod session;
@@ -52,6 +54,8 @@ pub fn router(state: AppState) -> Router {
         .merge(kassen::org_audit_routes())
         .merge(users::routes())
         .merge(org::routes())
+        .merge(persons::routes())
+        .merge(forms::routes())
         .merge(messages::routes())
         .route(paths::HEALTH, get(ops::health))
         .route(paths::READY, get(ops::ready))
