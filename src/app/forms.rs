@@ -84,9 +84,21 @@ pub fn submit(
     sub: &Submission<'_>,
     now: Timestamp,
 ) -> Result<Report, Error> {
+    store.write(|tx| submit_in(tx, mailer, public_url, submitter, sub, now))
+}
+
+/// [`submit`] inside the caller's transaction (also used by the demo).
+pub fn submit_in(
+    tx: &store::WriteTx,
+    mailer: &Mailer,
+    public_url: &str,
+    submitter: &Account,
+    sub: &Submission<'_>,
+    now: Timestamp,
+) -> Result<Report, Error> {
     let (kind, input, client) = (sub.kind, sub.input, sub.client.clone());
     let org_id = submitter.org().ok_or(Error::NotFound)?;
-    store.write(|tx| {
+    {
         let org = store::orgs::get(tx, org_id)?.ok_or(Error::NotFound)?;
         let person = person_of(tx, org_id, input)?;
         let values = checked(kind, &person, input)?;
@@ -162,7 +174,7 @@ pub fn submit(
             .client(client),
         )?;
         Ok(report)
-    })
+    }
 }
 
 /// A page of reports and the cursor of the next one.

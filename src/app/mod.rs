@@ -7,6 +7,7 @@ pub mod auth;
 pub mod backups;
 pub mod credentials;
 pub mod demo;
+pub mod demo_persons;
 pub mod faq;
 pub mod feedback;
 pub mod forms;

@@ -239,3 +239,74 @@ fn import_periods(
     });
     Ok((outcome, Some(write)))
 }
+
+/// The CLI command `import-persons`: opens the store in `data_dir` (the
+/// server must not be running), checks or imports `file` for the
+/// organisation with Mitgliedsnummer `number`, with a progress line on
+/// stderr. Row errors are the `Err` text, one per line.
+pub fn run_cli(
+    data_dir: &std::path::Path,
+    number: &str,
+    kind: FileKind,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> Result<String, String> {
+    use std::io::Write;
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let store = Store::open(data_dir).map_err(|e| e.to_string())?;
+    let org = store
+        .read(|tx| store::orgs::by_number(tx, number))
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("Kein Mitglied mit der Mitgliedsnummer {number}."))?;
+    let actor = Actor {
+        id: "System".to_owned(),
+        client: Some("Kommandozeile".to_owned()),
+    };
+    let mut stderr = std::io::stderr();
+    let mut progress = |done: usize, all: usize| {
+        let _ = write!(stderr, "\rGeprüft: {done} von {all} Zeilen");
+        let _ = stderr.flush();
+    };
+    let outcome = run(
+        &store,
+        &Request {
+            org,
+            kind,
+            bytes: &bytes,
+            dry_run,
+        },
+        &actor,
+        Timestamp::now(),
+        &mut progress,
+    )
+    .map_err(|e| e.to_string())?;
+    eprintln!();
+    if !outcome.errors.is_empty() {
+        let mut text = format!(
+            "{} Fehler gefunden, es wurde nichts importiert:",
+            outcome.errors.len()
+        );
+        for e in &outcome.errors {
+            text.push_str(&format!(
+                "\nZeile {}, Spalte {}: {}",
+                e.line,
+                if e.column.is_empty() {
+                    "–"
+                } else {
+                    &e.column
+                },
+                e.message
+            ));
+        }
+        return Err(text);
+    }
+    let figures = format!(
+        "{} Zeilen, {} neu, {} aktualisiert",
+        outcome.rows, outcome.created, outcome.updated
+    );
+    Ok(if outcome.imported {
+        format!("Import abgeschlossen: {figures}.")
+    } else {
+        format!("Probelauf ohne Fehler: {figures}; es wurde nichts importiert.")
+    })
+}
