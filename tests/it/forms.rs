@@ -21,6 +21,14 @@ async fn start() -> (TestServer, People) {
     .await
 }
 
+/// Form, entries, the field with the problem, its message.
+type Case = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+    &'static str,
+);
+
 /// Opens the form `label` from "Formulare".
 async fn open_form(user: &Client, label: &str) -> Page {
     let list = user.get("/formulare").await;
@@ -70,7 +78,7 @@ async fn each_form_checks_its_fields_and_is_sent_with_a_summary() {
     }
 
     // Invalid entries, one form after the other.
-    let cases: [(&str, &[(&str, &str)], &str, &str); 4] = [
+    let cases: [Case; 4] = [
         (
             "Änderung des Beschäftigungsumfangs",
             &[
