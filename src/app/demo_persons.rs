@@ -214,3 +214,37 @@ pub fn load(store: &Store, mailer: &Mailer, public_url: &str) -> Result<(), Erro
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::passwords::PasswordHasher;
+
+    #[test]
+    fn demo_has_persons_with_lebenslauf_and_a_report_with_receipt() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let hasher = PasswordHasher::new(&crate::config::Config::default().argon2).unwrap();
+        crate::app::demo::load(&store, &hasher).unwrap();
+        let key = crate::mail::seal::SealKey::load_or_create(dir.path()).unwrap();
+        let mailer = Mailer::new("portal@example.org", std::sync::Arc::new(key));
+        load(&store, &mailer, "http://localhost").unwrap();
+        // A second start changes nothing.
+        load(&store, &mailer, "http://localhost").unwrap();
+        let org = store
+            .read(|tx| store::orgs::by_number(tx, ORG_NUMBER))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            store
+                .read(|tx| store::persons::count(tx, org, None))
+                .unwrap(),
+            6
+        );
+        let berta = crate::app::persons::get(&store, org, "100101").unwrap();
+        assert_eq!(berta.lebenslauf.len(), 3);
+        let reports = crate::app::forms::of_org(&store, org, None).unwrap();
+        assert_eq!(reports.total, 1);
+        assert!(!reports.reports[0].referenz.starts_with("Meldung"));
+    }
+}
