@@ -93,6 +93,16 @@ pub fn run(
     Ok(outcome)
 }
 
+/// Number of data lines (not the header) with a problem.
+fn bad_data_lines(errors: &[RowError]) -> usize {
+    errors
+        .iter()
+        .map(|e| e.line)
+        .filter(|l| *l > 1)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+}
+
 type Writer = Box<dyn FnOnce(&store::WriteTx) -> Result<(), Error>>;
 
 fn import_persons(
@@ -103,12 +113,7 @@ fn import_persons(
     progress: Progress<'_>,
 ) -> Result<(Outcome, Option<Writer>), Error> {
     let (rows, errors) = person_csv::parse_persons(bytes);
-    let total = rows.len()
-        + errors
-            .iter()
-            .map(|e| e.line)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
+    let total = rows.len() + bad_data_lines(&errors);
     let mut outcome = Outcome {
         rows: total,
         errors,
@@ -169,11 +174,7 @@ fn import_periods(
     progress: Progress<'_>,
 ) -> Result<(Outcome, Option<Writer>), Error> {
     let (rows, mut errors) = person_csv::parse_periods(bytes);
-    let bad_lines = errors
-        .iter()
-        .map(|e| e.line)
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
+    let bad_lines = bad_data_lines(&errors);
     let mut by_person: std::collections::BTreeMap<String, Vec<crate::domain::persons::Period>> =
         Default::default();
     store.read(|tx| {

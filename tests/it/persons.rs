@@ -419,6 +419,30 @@ async fn each_function_answers_404_without_its_grant_and_the_navigation_shows_wh
     assert!(nav(&home).contains(&"Anspruchsberechtigte".to_owned()));
     assert!(nav(&home).contains(&"Formulare".to_owned()));
 
+    // The Kassen withdraw the function from the organisation: it leaves the
+    // navigation and its pages at once, before any grant is cleaned up.
+    let kassen = signed_in(&server, &people.kassen).await;
+    let org_page = kassen
+        .get(&format!("/kassen/mitglieder/{}", people.org_a))
+        .await;
+    let saved = org_page
+        .form_with_button("Speichern")
+        .uncheck_in(
+            "Freigegebene Portal-Funktionalitäten",
+            "Meldung von Änderungen an aktiven Beamten mittels Beamtenformularen",
+        )
+        .submit(&kassen)
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let home = full.get("/").await;
+    assert!(
+        !nav(&home).contains(&"Formulare".to_owned()),
+        "{:?}",
+        nav(&home)
+    );
+    assert!(nav(&home).contains(&"Anspruchsberechtigte".to_owned()));
+    full.get("/formulare").await.assert_status(404);
+
     // Administrators have no functional use; Kassen pages by role.
     let admin = signed_in(&server, &people.admin).await;
     admin.get("/anspruchsberechtigte").await.assert_status(404);
