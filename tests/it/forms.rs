@@ -172,6 +172,26 @@ async fn each_form_checks_its_fields_and_is_sent_with_a_summary() {
     .await
     .assert_status(422);
 
+    // "Zurück" on the summary leads back to the filled form; nothing is sent.
+    let page = open_form(&user, "Beurlaubung ohne Dienstbezüge").await;
+    let summary = page
+        .form_with_button("Weiter")
+        .select("Anspruchsberechtigte:r", "Muster, Moritz (4711)")
+        .fill("Von", "01.03.2024")
+        .fill("Bis", "31.08.2024")
+        .submit(&user)
+        .await;
+    summary
+        .assert_contains("Zusammenfassung")
+        .assert_contains("31.08.2024");
+    let back = summary
+        .form_with_button("Zurück")
+        .submit_with(&user, "Zurück")
+        .await;
+    back.assert_status(200);
+    assert_eq!(back.form_with_button("Weiter").value("Bis"), "31.08.2024");
+    user.get("/formulare").await.assert_contains("0 Meldungen");
+
     // Valid entries: summary, "Absenden", the report with its PDF.
     let reports = [
         submit(

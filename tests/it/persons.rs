@@ -93,13 +93,20 @@ async fn import_dry_run_reports_bad_rows_and_imports_nothing_then_the_fixed_file
         .await
         .assert_contains("0 Anspruchsberechtigte");
     let done = import(&kassen, "Anspruchsberechtigte", &good, "Importieren").await;
-    done.assert_status(200);
-    done.assert_contains("Import abgeschlossen");
+    done.assert_redirect("/kassen/datenimport?");
+    kassen
+        .follow(&done)
+        .await
+        .assert_contains("Import abgeschlossen")
+        .assert_contains("1000 Zeilen gelesen, 1000 neu, 0 aktualisiert.");
     let list = viewer.get("/anspruchsberechtigte").await;
     list.assert_contains("1000 Anspruchsberechtigte");
     // Importing again updates by Personalnummer.
     let again = import(&kassen, "Anspruchsberechtigte", &good, "Importieren").await;
-    again.assert_contains("1000 Zeilen gelesen, 0 neu, 1000 aktualisiert.");
+    kassen
+        .follow(&again)
+        .await
+        .assert_contains("1000 Zeilen gelesen, 0 neu, 1000 aktualisiert.");
     viewer
         .get("/anspruchsberechtigte")
         .await
@@ -115,7 +122,9 @@ async fn import_dry_run_reports_bad_rows_and_imports_nothing_then_the_fixed_file
     assert_eq!(rows[0][..2], ["4", "Personalnummer"], "{rows:?}");
     assert_eq!(rows[1][..2], ["5", "Personalnummer"], "{rows:?}");
     let fixed: String = periods.lines().take(3).map(|l| format!("{l}\n")).collect();
-    import(&kassen, "Lebensläufe", &fixed, "Importieren")
+    let done = import(&kassen, "Lebensläufe", &fixed, "Importieren").await;
+    kassen
+        .follow(&done)
         .await
         .assert_contains("Import abgeschlossen");
     let details = viewer.get("/anspruchsberechtigte/P00001").await;

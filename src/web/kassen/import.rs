@@ -2,9 +2,9 @@
 //! read into memory (bounded by the body limit), the CSRF token checked
 //! first, then the Probelauf or the import off the async threads.
 
-use axum::extract::{Multipart, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Redirect};
 
 use super::render;
 use crate::app::Actor;
@@ -19,17 +19,33 @@ use crate::web::state::AppState;
 /// Largest CSV file (a 100k-row file stays well below).
 const FILE_LIMIT: usize = 11 * 1024 * 1024;
 
-pub async fn page(State(state): State<AppState>, k: KassenAdmin) -> WebResult {
+pub async fn page(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    Query(p): Query<super::Params>,
+) -> WebResult {
     let orgs = state
         .blocking(|st| crate::app::orgs::all(&st.store))
         .await?;
+    // After "Importieren" (post/redirect/get): the figures.
+    let figure = |name: &str| super::param(&p, name).parse::<usize>().ok();
+    let done = match (figure("zeilen"), figure("neu"), figure("aktualisiert")) {
+        (Some(rows), Some(created), Some(updated)) => Some(Outcome {
+            rows,
+            created,
+            updated,
+            imported: true,
+            errors: Vec::new(),
+        }),
+        _ => None,
+    };
     let body = v::page(&v::ImportPage {
         csrf: &k.0.ctx.csrf,
         orgs: &orgs,
         org: "",
         kind: FileKind::Persons.key(),
         errors: &[],
-        result: None,
+        result: done.as_ref().map(|o| (false, o)),
     });
     Ok(render(&k.0, &state, "Datenimport", body).into_response())
 }
@@ -146,6 +162,16 @@ pub async fn submit(State(state): State<AppState>, k: KassenAdmin, mp: Multipart
                 })
                 .await?,
         );
+    }
+    if let Some(o) = outcome.as_ref().filter(|o| o.imported) {
+        return Ok(Redirect::to(&format!(
+            "{}?zeilen={}&neu={}&aktualisiert={}",
+            crate::paths::persons::KASSEN_IMPORT,
+            o.rows,
+            o.created,
+            o.updated
+        ))
+        .into_response());
     }
     let failed = !errors.is_empty() || outcome.as_ref().is_some_and(|o| !o.errors.is_empty());
     let body = v::page(&v::ImportPage {
