@@ -187,27 +187,38 @@ pub struct ReportPage {
 /// The organisation's reports, newest first.
 pub fn of_org(store: &Store, org: OrgId, before: Option<u64>) -> Result<ReportPage, Error> {
     store.read(|tx| {
-        let page = store::reports::page_of_org(tx, org, before, crate::domain::PAGE_SIZE)?;
+        let page = store::reports::page_of_org(tx, org, None, before, crate::domain::PAGE_SIZE)?;
         Ok(ReportPage {
             reports: page.reports,
             next: page.next,
-            total: store::reports::count_of_org(tx, org)?,
+            total: store::reports::count_of_org(tx, org, None)?,
         })
     })
 }
 
-/// The Kassen' "Formularmeldungen", newest first, by status.
+/// The Kassen' "Formularmeldungen", newest first, by status and Mitglied.
 pub fn list(
     store: &Store,
     status: Option<ReportStatus>,
+    org: Option<OrgId>,
     before: Option<u64>,
 ) -> Result<ReportPage, Error> {
+    let limit = crate::domain::PAGE_SIZE;
     store.read(|tx| {
-        let page = store::reports::page(tx, status, before, crate::domain::PAGE_SIZE)?;
+        let (page, total) = match org {
+            Some(o) => (
+                store::reports::page_of_org(tx, o, status, before, limit)?,
+                store::reports::count_of_org(tx, o, status)?,
+            ),
+            None => (
+                store::reports::page(tx, status, before, limit)?,
+                store::reports::count(tx, status)?,
+            ),
+        };
         Ok(ReportPage {
             reports: page.reports,
             next: page.next,
-            total: store::reports::count(tx, status)?,
+            total,
         })
     })
 }

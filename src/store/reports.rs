@@ -17,6 +17,10 @@ fn counter_org(org: OrgId) -> String {
     format!("reports.org.{org}")
 }
 
+fn counter_org_status(org: OrgId, s: ReportStatus) -> String {
+    format!("reports.org.{org}.status.{}", s.code())
+}
+
 pub fn next_id(tx: &WriteTransaction) -> Result<u64, Error> {
     super::next_id(tx, "report")
 }
@@ -36,15 +40,15 @@ pub fn put(tx: &WriteTransaction, report: &Report) -> Result<(), Error> {
         Some(old) => {
             by_status.remove((old.status.code(), old.id))?;
             counters::add(tx, &counter_status(old.status), -1)?;
+            counters::add(tx, &counter_org_status(old.org, old.status), -1)?;
         }
-        None => {
-            tx.open_table(tables::REPORTS_BY_ORG)?
-                .insert((report.org, report.id), ())?;
-            counters::add(tx, &counter_org(report.org), 1)?;
-        }
+        None => counters::add(tx, &counter_org(report.org), 1)?,
     }
     by_status.insert((report.status.code(), report.id), ())?;
+    tx.open_table(tables::REPORTS_BY_ORG)?
+        .insert((report.org, report.id), report.status.code())?;
     counters::add(tx, &counter_status(report.status), 1)?;
+    counters::add(tx, &counter_org_status(report.org, report.status), 1)?;
     let bytes = codec::encode(TABLE, report)?;
     tx.open_table(tables::REPORTS)?
         .insert(report.id, bytes.as_slice())?;
@@ -65,8 +69,16 @@ pub fn count(tx: &impl ReadAccess, status: Option<ReportStatus>) -> Result<u64, 
     }
 }
 
-pub fn count_of_org(tx: &impl ReadAccess, org: OrgId) -> Result<u64, Error> {
-    counters::get(tx, &counter_org(org))
+/// Number of reports of `org`, with `status` when given (stored counters).
+pub fn count_of_org(
+    tx: &impl ReadAccess,
+    org: OrgId,
+    status: Option<ReportStatus>,
+) -> Result<u64, Error> {
+    match status {
+        Some(s) => counters::get(tx, &counter_org_status(org, s)),
+        None => counters::get(tx, &counter_org(org)),
+    }
 }
 
 /// A page of reports, newest first, and the cursor of the next page.
@@ -118,10 +130,13 @@ pub fn page(
     collect(tx, ids, limit)
 }
 
-/// Reports of one organisation older than `before`.
+/// Reports of one organisation (with `status` when given) older than
+/// `before`; the status filter runs on the index value, so only the shown
+/// reports are decoded.
 pub fn page_of_org(
     tx: &impl ReadAccess,
     org: OrgId,
+    status: Option<ReportStatus>,
     before: Option<u64>,
     limit: usize,
 ) -> Result<Page, Error> {
@@ -129,7 +144,10 @@ pub fn page_of_org(
     let index = tx.open(tables::REPORTS_BY_ORG)?;
     let mut ids = Vec::with_capacity(limit + 1);
     for item in index.range((org, 0)..(org, before))?.rev() {
-        ids.push(item?.0.value().1);
+        let (k, v) = item?;
+        if status.is_none_or(|s| s.code() == v.value()) {
+            ids.push(k.value().1);
+        }
         if ids.len() > limit {
             break;
         }

@@ -187,9 +187,11 @@ pub const REPORTS: TableDefinition<u64, &[u8]> = TableDefinition::new("reports")
 pub const REPORTS_BY_STATUS: TableDefinition<(u8, u64), ()> =
     TableDefinition::new("reports_by_status");
 
-/// Index of reports by `(organisation, id)` for the organisation's own list;
-/// counter `reports.org.<org>`. Added in schema version 6.
-pub const REPORTS_BY_ORG: TableDefinition<(u64, u64), ()> = TableDefinition::new("reports_by_org");
+/// Index of reports by `(organisation, id)` → status code, for the
+/// organisation's own list and the Kassen' filter by Mitglied (and status);
+/// counters `reports.org.<org>` and `reports.org.<org>.status.<code>`.
+/// Added in schema version 6.
+pub const REPORTS_BY_ORG: TableDefinition<(u64, u64), u8> = TableDefinition::new("reports_by_org");
 
 /// Calls `$m!(NAME)` for every table, so that code handling all tables
 /// (creation, backup) cannot forget one.

@@ -4,12 +4,26 @@ use maud::{Markup, html};
 
 use crate::app::forms::ReportPage;
 use crate::domain::forms::{Report, ReportStatus};
+use crate::domain::org::Organisation;
 use crate::paths::persons as path;
 use crate::views::components::{AlertKind, action_button, alert, datetime, select};
 use crate::views::forms::{report_facts, report_table};
 
-pub fn list(page: &ReportPage, status: Option<ReportStatus>) -> Markup {
-    let st = status.map_or("", ReportStatus::key);
+/// The list's filter.
+pub struct Filter {
+    pub status: Option<ReportStatus>,
+    pub org: Option<u64>,
+}
+
+pub fn list(page: &ReportPage, filter: &Filter, orgs: &[Organisation]) -> Markup {
+    let st = filter.status.map_or("", ReportStatus::key);
+    let mg = filter.org.map(|o| o.to_string()).unwrap_or_default();
+    let org_options: Vec<(String, String)> = std::iter::once((String::new(), "Alle".to_owned()))
+        .chain(
+            orgs.iter()
+                .map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.number))),
+        )
+        .collect();
     let options: Vec<(String, String)> = std::iter::once((String::new(), "Alle".to_owned()))
         .chain(
             ReportStatus::ALL
@@ -21,10 +35,13 @@ pub fn list(page: &ReportPage, status: Option<ReportStatus>) -> Markup {
         h1 { "Formularmeldungen" }
         p { "Die Meldungen der Mitglieder über Beamtenformulare, die neuesten zuerst." }
         form method="get" action=(path::KASSEN_REPORTS) class="filter" {
-            (select("Status", "status", &options, st, false, None))
+            div class="grid-2" {
+                (select("Status", "status", &options, st, false, None))
+                (select("Mitglied", "mitglied", &org_options, &mg, false, None))
+            }
             div class="actions" {
                 button type="submit" { "Filtern" }
-                @if status.is_some() {
+                @if filter.status.is_some() || filter.org.is_some() {
                     a class="button button-secondary" href=(path::KASSEN_REPORTS) { "Alle Filter löschen" }
                 }
             }
@@ -33,7 +50,7 @@ pub fn list(page: &ReportPage, status: Option<ReportStatus>) -> Markup {
         nav class="pager" aria-label="Seitennavigation" {
             span class="pager-summary" { (page.total) " Meldungen" }
             @if let Some(n) = page.next {
-                a class="pager-link" href={ (path::KASSEN_REPORTS) "?status=" (st) "&vor=" (n) } { "Ältere Meldungen" }
+                a class="pager-link" href={ (path::KASSEN_REPORTS) "?status=" (st) "&mitglied=" (mg) "&vor=" (n) } { "Ältere Meldungen" }
             }
         }
     }

@@ -46,10 +46,23 @@ pub async fn list(
 ) -> WebResult {
     let status = ReportStatus::from_key(param(&p, "status"));
     let before = param(&p, "vor").parse().ok();
-    let page = state
-        .blocking(move |st| forms::list(&st.store, status, before))
+    let org = param(&p, "mitglied").parse::<u64>().ok();
+    let (page, orgs) = state
+        .blocking(move |st| {
+            Ok::<_, AppError>((
+                forms::list(&st.store, status, org, before)?,
+                crate::app::orgs::all(&st.store)?,
+            ))
+        })
         .await?;
-    Ok(render(&k.0, &state, "Formularmeldungen", v::list(&page, status)).into_response())
+    let filter = v::Filter { status, org };
+    Ok(render(
+        &k.0,
+        &state,
+        "Formularmeldungen",
+        v::list(&page, &filter, &orgs),
+    )
+    .into_response())
 }
 
 fn id_of(id: &str) -> Result<u64, AppError> {
