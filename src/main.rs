@@ -67,6 +67,23 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Import entitled persons or Lebensläufe from a CSV file (SPEC §10;
+    /// the server must be stopped). All rows or none.
+    ImportPersons {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Mitgliedsnummer of the organisation.
+        #[arg(long)]
+        mitglied: String,
+        /// Art der Datei: anspruchsberechtigte or lebenslaeufe.
+        #[arg(long, default_value = "anspruchsberechtigte")]
+        art: String,
+        /// Probelauf: check every row, import nothing.
+        #[arg(long)]
+        probelauf: bool,
+        /// The CSV file.
+        file: PathBuf,
+    },
     /// Replace the store with a backup (the server must be stopped).
     Restore {
         #[arg(long)]
@@ -106,6 +123,24 @@ fn main() -> ExitCode {
                 &cfg.data_dir,
                 &out,
             ))
+        }),
+        Command::ImportPersons {
+            config,
+            mitglied,
+            art,
+            probelauf,
+            file,
+        } => with_config(config, |cfg| {
+            let kind = meine_versorgung::domain::person_csv::FileKind::from_key(&art).ok_or_else(
+                || format!("--art must be anspruchsberechtigte or lebenslaeufe, not {art}"),
+            )?;
+            meine_versorgung::app::person_import::run_cli(
+                &cfg.data_dir,
+                &mitglied,
+                kind,
+                &file,
+                probelauf,
+            )
         }),
         Command::Restore { config, from } => with_config(config, |cfg| {
             meine_versorgung::store::backup::restore(&from, &cfg.data_dir)

@@ -145,3 +145,48 @@ pub mod messages {
         format!("{}/anhang/{nr}", message(slug, id))
     }
 }
+
+/// Functional use by Nutzer:innen and the Kassen' side of it.
+pub mod persons {
+    pub const LIST: &str = "/anspruchsberechtigte";
+    pub const DETAILS: &str = "/anspruchsberechtigte/{pnr}";
+    pub const EDIT: &str = "/anspruchsberechtigte/{pnr}/bearbeiten";
+    pub const FORMS: &str = "/formulare";
+    pub const FORM: &str = "/formulare/{formular}";
+    pub const FORM_SUBMIT: &str = "/formulare/{formular}/absenden";
+    pub const REPORT: &str = "/formulare/meldungen/{id}";
+    pub const REPORT_PDF: &str = "/formulare/meldungen/{id}/pdf";
+    pub const KASSEN_IMPORT: &str = "/kassen/datenimport";
+    pub const KASSEN_REPORTS: &str = "/kassen/formularmeldungen";
+    pub const KASSEN_REPORT: &str = "/kassen/formularmeldungen/{id}";
+    pub const KASSEN_REPORT_PDF: &str = "/kassen/formularmeldungen/{id}/pdf";
+    pub const KASSEN_REPORT_STATUS: &str = "/kassen/formularmeldungen/{id}/status";
+
+    pub fn details(pnr: &str) -> String {
+        DETAILS.replace("{pnr}", pnr)
+    }
+    pub fn edit(pnr: &str) -> String {
+        EDIT.replace("{pnr}", pnr)
+    }
+    pub fn form(key: &str) -> String {
+        FORM.replace("{formular}", key)
+    }
+    pub fn form_submit(key: &str) -> String {
+        FORM_SUBMIT.replace("{formular}", key)
+    }
+    pub fn report(id: u64) -> String {
+        REPORT.replace("{id}", &id.to_string())
+    }
+    pub fn report_pdf(id: u64) -> String {
+        REPORT_PDF.replace("{id}", &id.to_string())
+    }
+    pub fn kassen_report(id: u64) -> String {
+        KASSEN_REPORT.replace("{id}", &id.to_string())
+    }
+    pub fn kassen_report_pdf(id: u64) -> String {
+        KASSEN_REPORT_PDF.replace("{id}", &id.to_string())
+    }
+    pub fn kassen_report_status(id: u64) -> String {
+        KASSEN_REPORT_STATUS.replace("{id}", &id.to_string())
+    }
+}

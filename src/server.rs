@@ -163,6 +163,11 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
             .await
             .map_err(|e| StartError::Other(e.to_string()))?
             .map_err(|e| StartError::Other(format!("demo data: {e}")))?;
+        let (s, m, url) = (store.clone(), mailer.clone(), public_url.clone());
+        tokio::task::spawn_blocking(move || crate::app::demo_persons::load(&s, &m, &url))
+            .await
+            .map_err(|e| StartError::Other(e.to_string()))?
+            .map_err(|e| StartError::Other(format!("demo data: {e}")))?;
     } else {
         // A demo data directory started without `--demo`: the logins again.
         let s = store.clone();

@@ -115,6 +115,14 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("faq.moved", "FAQ-Eintrag verschoben"),
     ("feedback.done", "Rückmeldung erledigt"),
     ("feedback.reopened", "Rückmeldung wieder geöffnet"),
+    ("person.contact_changed", "Kontaktdaten geändert"),
+    ("person.imported", "Anspruchsberechtigte importiert"),
+    ("person.periods_imported", "Lebensläufe importiert"),
+    ("report.submitted", "Formular abgesandt"),
+    (
+        "report.status_changed",
+        "Status einer Formularmeldung geändert",
+    ),
     ("backup.created", "Datensicherung erstellt"),
     ("backup.failed", "Datensicherung fehlgeschlagen"),
     ("demo.loaded", "Demodaten geladen"),
@@ -146,7 +154,9 @@ mod tests {
     /// namespaces the audit log uses.
     fn codes_in(text: &str) -> Vec<String> {
         // Not "mail.": configuration keys ("mail.smtp.host") share it.
-        const NAMESPACES: [&str; 12] = [
+        const NAMESPACES: [&str; 14] = [
+            "person.",
+            "report.",
             "audit.",
             "account.",
             "login.",

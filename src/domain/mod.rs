@@ -3,6 +3,7 @@
 pub mod account;
 pub mod audit;
 pub mod email;
+pub mod forms;
 pub mod help;
 pub mod ids;
 pub mod link;
@@ -12,6 +13,8 @@ pub mod message_search;
 pub mod org;
 pub mod password;
 pub mod permissions;
+pub mod person_csv;
+pub mod persons;
 pub mod secret;
 pub mod session;
 pub mod totp;

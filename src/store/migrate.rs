@@ -6,7 +6,7 @@ use redb::{Database, ReadableDatabase};
 use super::{Error, tables};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u64 = 5;
+pub const SCHEMA_VERSION: u64 = 6;
 
 const VERSION_KEY: &str = "schema_version";
 
@@ -66,6 +66,7 @@ fn step(db: &Database, from: u64) -> Result<(), Error> {
             mail_storage_v4(&tx)?;
         }
         4 => create_message_tables(&tx)?,
+        5 => create_person_tables(&tx)?,
         other => {
             return Err(Error::Corrupt {
                 table: "meta",
@@ -110,6 +111,16 @@ fn create_message_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
     tx.open_table(tables::MESSAGES_BY_REF)?;
     tx.open_table(tables::MESSAGE_TERMS)?;
     tx.open_table(tables::MAILBOX_SUBJECT_TERMS)?;
+    Ok(())
+}
+
+/// 5 → 6: entitled persons and form reports (new, empty tables).
+fn create_person_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
+    tx.open_table(tables::PERSONS)?;
+    tx.open_table(tables::PERSONS_BY_NAME)?;
+    tx.open_table(tables::REPORTS)?;
+    tx.open_table(tables::REPORTS_BY_STATUS)?;
+    tx.open_table(tables::REPORTS_BY_ORG)?;
     Ok(())
 }
 
@@ -287,6 +298,17 @@ mod tests {
             tx.open_table(tables::MESSAGE_TERMS).unwrap().len().unwrap(),
             0
         );
+    }
+
+    /// A version-5 store gets the (empty) tables of persons and reports.
+    #[test]
+    fn version_5_gets_the_person_tables() {
+        let (_dir, db) = store_at(5, &[]);
+        migrate(&db).unwrap();
+        let tx = db.begin_read().unwrap();
+        assert_eq!(tx.open_table(tables::PERSONS).unwrap().len().unwrap(), 0);
+        assert_eq!(tx.open_table(tables::REPORTS).unwrap().len().unwrap(), 0);
+        assert_eq!(stored_version(&db).unwrap(), Some(6));
     }
 
     /// A version-2 store gets the (empty) FAQ and feedback tables.

@@ -18,6 +18,8 @@ pub mod mail_queue;
 pub mod messages;
 pub mod migrate;
 pub mod orgs;
+pub mod persons;
+pub mod reports;
 pub mod secrets;
 pub mod sessions;
 pub mod tables;

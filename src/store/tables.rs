@@ -169,6 +169,33 @@ pub const MESSAGE_TERMS: TableDefinition<(&str, u64), ()> = TableDefinition::new
 /// of the mailbox page: `(mailbox key, term, message id)`. Version 5.
 pub const MAILBOX_SUBJECT_TERMS: TableDefinition<(&str, &str, u64), ()> =
     TableDefinition::new("mailbox_subject_terms");
+/// Entitled persons by `(organisation, Personalnummer)` →
+/// `domain::persons::Person` (JSON, Lebenslauf included). Added in schema
+/// version 6.
+pub const PERSONS: TableDefinition<(u64, &str), &[u8]> = TableDefinition::new("persons");
+
+/// Index of entitled persons by organisation and name: `(organisation,
+/// lower(Name) 0x1F lower(Vorname) 0x1F Personalnummer)` → Art code, so the
+/// list pages in name order, a Name prefix is a range and the Art filter
+/// runs on the index. Counters `persons.org.<org>` and
+/// `persons.org.<org>.art.<code>`. Added in schema version 6.
+pub const PERSONS_BY_NAME: TableDefinition<(u64, &str), u8> =
+    TableDefinition::new("persons_by_name");
+
+/// Submitted form reports (Formularmeldungen) by id →
+/// `domain::forms::Report` (JSON; the PDF is a blob). Added in version 6.
+pub const REPORTS: TableDefinition<u64, &[u8]> = TableDefinition::new("reports");
+
+/// Index of reports by `(status code, id)` for the Kassen' list filtered by
+/// status; counters `reports.status.<code>`. Added in schema version 6.
+pub const REPORTS_BY_STATUS: TableDefinition<(u8, u64), ()> =
+    TableDefinition::new("reports_by_status");
+
+/// Index of reports by `(organisation, id)` → status code, for the
+/// organisation's own list and the Kassen' filter by Mitglied (and status);
+/// counters `reports.org.<org>` and `reports.org.<org>.status.<code>`.
+/// Added in schema version 6.
+pub const REPORTS_BY_ORG: TableDefinition<(u64, u64), u8> = TableDefinition::new("reports_by_org");
 
 /// Calls `$m!(NAME)` for every table, so that code handling all tables
 /// (creation, backup) cannot forget one.
@@ -207,6 +234,11 @@ macro_rules! for_each_table {
         $m!(MESSAGES_BY_REF);
         $m!(MESSAGE_TERMS);
         $m!(MAILBOX_SUBJECT_TERMS);
+        $m!(PERSONS);
+        $m!(PERSONS_BY_NAME);
+        $m!(REPORTS);
+        $m!(REPORTS_BY_STATUS);
+        $m!(REPORTS_BY_ORG);
     };
 }
 pub(crate) use for_each_table;

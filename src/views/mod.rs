@@ -3,12 +3,14 @@
 pub mod access;
 pub mod components;
 pub mod errors;
+pub mod forms;
 pub mod help;
 pub mod info;
 pub mod kassen;
 pub mod layout;
 pub mod messages;
 pub mod org;
+pub mod persons;
 pub mod setup;
 pub mod users;
 

@@ -6,10 +6,13 @@ use super::paths;
 use super::session::Ctx;
 use super::state::AppState;
 use crate::domain::account::{Account, Role};
+use crate::domain::org::PortalFunction;
 use crate::views::{self, NavItem, Page, UserMenu};
 
 /// The navigation of an account's role. Only pages that exist are listed.
-pub fn nav_for(account: &Account) -> Vec<NavItem> {
+/// `functions` are a Nutzer:in's portal functions within the organisation's
+/// current restrictions (the account's grants when not known).
+pub fn nav_for(account: &Account, functions: Option<&[PortalFunction]>) -> Vec<NavItem> {
     let item = |label: &'static str, href: &str| NavItem {
         label,
         href: href.to_owned(),
@@ -23,7 +26,11 @@ pub fn nav_for(account: &Account) -> Vec<NavItem> {
             if !sachbearbeitung.is_empty() {
                 nav.push(item("Kassenpostfach", paths::messages::INDEX));
             }
+            if super::kassen::reports::may_read(&account.role) {
+                nav.push(item("Formularmeldungen", paths::persons::KASSEN_REPORTS));
+            }
             if *portal_admin {
+                nav.push(item("Datenimport", paths::persons::KASSEN_IMPORT));
                 nav.push(item("Mitglieder", paths::KASSEN_ORGS));
                 nav.push(item("Administrator:innen", paths::KASSEN_ADMINS));
                 nav.push(item("Kassenpersonal", paths::KASSEN_STAFF));
@@ -42,7 +49,18 @@ pub fn nav_for(account: &Account) -> Vec<NavItem> {
             item("Postfach-Konfiguration", paths::MAILBOX_CONFIG),
             item("Gruppenpostfächer", paths::messages::INDEX),
         ],
-        Role::OrgUser { .. } => vec![item("Postfach", paths::messages::INDEX)],
+        Role::OrgUser { grants, .. } => {
+            use crate::domain::org::PortalFunction as F;
+            let holds = |f: F| functions.unwrap_or(&grants.functions).contains(&f);
+            let mut nav = vec![item("Postfach", paths::messages::INDEX)];
+            if holds(F::AnspruchsberechtigteAnzeigen) {
+                nav.push(item("Anspruchsberechtigte", paths::persons::LIST));
+            }
+            if holds(F::Beamtenformulare) {
+                nav.push(item("Formulare", paths::persons::FORMS));
+            }
+            nav
+        }
     }
 }
 
@@ -54,7 +72,8 @@ pub fn render(ctx: &Ctx, state: &AppState, title: &str, body: Markup) -> Markup 
         id: a.id.to_string(),
         has_org: a.org().is_some(),
     });
-    let nav = account.map(nav_for).unwrap_or_default();
+    let functions = ctx.session.as_ref().and_then(|s| s.functions.as_deref());
+    let nav = account.map(|a| nav_for(a, functions)).unwrap_or_default();
     let sec = &state.config.security;
     views::page(
         &Page {

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod credentials;
 pub mod error;
 pub mod flash;
+pub mod forms;
 pub mod frame;
 pub mod guards;
 pub mod headers;
@@ -15,6 +16,7 @@ pub mod kassen;
 pub mod messages;
 pub mod ops;
 pub mod org;
+pub mod persons;
 pub mod request_id;
 pub mod results;
 pub mod session;
@@ -53,6 +55,8 @@ pub fn router(state: AppState) -> Router {
         .merge(kassen::org_audit_routes())
         .merge(users::routes())
         .merge(org::routes())
+        .merge(persons::routes())
+        .merge(forms::routes())
         .merge(messages::routes())
         .route(paths::HEALTH, get(ops::health))
         .route(paths::READY, get(ops::ready))

@@ -113,6 +113,9 @@ pub struct LoadedSession {
     pub key_hash: String,
     pub session: Session,
     pub account: Account,
+    /// A Nutzer:in's portal functions within the organisation's current
+    /// restrictions (for the navigation); `None` for other roles.
+    pub functions: Option<Vec<crate::domain::org::PortalFunction>>,
 }
 
 /// What every handler may know about the request.
@@ -186,14 +189,25 @@ fn load_session(
         now,
     )?;
     Ok(match lookup {
-        Lookup::Live(loaded) => (
-            Some(LoadedSession {
-                key_hash,
-                session: loaded.session,
-                account: loaded.account,
-            }),
-            false,
-        ),
+        Lookup::Live(loaded) => {
+            let functions = match &loaded.account.role {
+                crate::domain::account::Role::OrgUser { org, grants } => {
+                    crate::app::orgs::get(&state.store, *org)
+                        .ok()
+                        .map(|o| crate::domain::permissions::effective(&o, grants).functions)
+                }
+                _ => None,
+            };
+            (
+                Some(LoadedSession {
+                    key_hash,
+                    session: loaded.session,
+                    account: loaded.account,
+                    functions,
+                }),
+                false,
+            )
+        }
         Lookup::None => (None, false),
         Lookup::Ended { idle } => (None, idle),
     })

@@ -5,8 +5,10 @@ pub mod audit;
 pub mod backup;
 pub mod faq;
 pub mod feedback;
+pub mod import;
 pub mod orgs;
 pub mod outbox;
+pub mod reports;
 pub mod staff;
 
 use maud::{Markup, html};

@@ -6,8 +6,10 @@ mod audit;
 mod backup;
 mod faq;
 mod feedback;
+mod import;
 mod orgs;
 mod outbox;
+pub mod reports;
 
 use std::collections::HashMap;
 
@@ -79,6 +81,17 @@ pub fn routes() -> Router<AppState> {
             get(faq::delete_page).post(faq::delete),
         )
         .route("/kassen/faq/{id}/{direction}", post(faq::move_entry))
+        .route(
+            paths::persons::KASSEN_IMPORT,
+            get(import::page).post(import::submit),
+        )
+        .route(paths::persons::KASSEN_REPORTS, get(reports::list))
+        .route(paths::persons::KASSEN_REPORT, get(reports::details))
+        .route(paths::persons::KASSEN_REPORT_PDF, get(reports::pdf))
+        .route(
+            paths::persons::KASSEN_REPORT_STATUS,
+            post(reports::set_status),
+        )
         .route(paths::KASSEN_FEEDBACK, get(feedback::list))
         .route("/kassen/rueckmeldungen/{id}", get(feedback::details))
         .route(

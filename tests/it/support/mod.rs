@@ -8,6 +8,7 @@ pub mod client;
 pub mod html;
 pub mod login;
 pub mod mail;
+pub mod persons;
 pub mod server;
 pub mod smtp;
 

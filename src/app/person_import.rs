@@ -1,0 +1,313 @@
+//! The Datenimport of entitled persons and Lebensläufe (UI and CLI): every
+//! row is checked first; "Probelauf" only reports, "Importieren" writes all
+//! rows in one transaction or nothing.
+
+use jiff::Timestamp;
+
+use super::{Actor, Error};
+use crate::domain::audit::AuditEntry;
+use crate::domain::org::OrgId;
+use crate::domain::person_csv::{self, FileKind, RowError};
+use crate::domain::persons::{Art, Person};
+use crate::store::{self, Store};
+
+/// What an import found and did.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Data rows read (without the header).
+    pub rows: usize,
+    /// Every problem; when there is one, nothing was imported.
+    pub errors: Vec<RowError>,
+    /// Persons created / updated (Anspruchsberechtigte), or persons whose
+    /// Lebenslauf was replaced (`updated`, Lebensläufe).
+    pub created: usize,
+    pub updated: usize,
+    /// Whether the data was written.
+    pub imported: bool,
+}
+
+/// Progress callback: (rows done, rows in all).
+pub type Progress<'a> = &'a mut dyn FnMut(usize, usize);
+
+/// One import request.
+pub struct Request<'a> {
+    pub org: OrgId,
+    pub kind: FileKind,
+    pub bytes: &'a [u8],
+    /// "Probelauf": check only.
+    pub dry_run: bool,
+}
+
+/// Checks (and unless `dry_run`, imports) the file of `req`.
+pub fn run(
+    store: &Store,
+    req: &Request<'_>,
+    actor: &Actor,
+    now: Timestamp,
+    progress: Progress<'_>,
+) -> Result<Outcome, Error> {
+    let (org, kind, bytes, dry_run) = (req.org, req.kind, req.bytes, req.dry_run);
+    let organisation = store
+        .read(|tx| store::orgs::get(tx, org))?
+        .ok_or(Error::NotFound)?;
+    let result = match kind {
+        FileKind::Persons => import_persons(store, org, bytes, dry_run, progress)?,
+        FileKind::Periods => import_periods(store, org, bytes, dry_run, progress)?,
+    };
+    let (outcome, write) = result;
+    if outcome.errors.is_empty()
+        && let Some(write) = write
+    {
+        store.write(|tx| {
+            write(tx)?;
+            let (action, what) = match kind {
+                FileKind::Persons => ("person.imported", "Anspruchsberechtigte"),
+                FileKind::Periods => ("person.periods_imported", "Lebensläufe"),
+            };
+            store::audit::append(
+                tx,
+                &AuditEntry::new(
+                    now,
+                    actor.id.as_str(),
+                    action,
+                    format!(
+                        "Datenimport {what} für {} ({}): {} Zeilen, {} neu, {} aktualisiert",
+                        organisation.name,
+                        organisation.number,
+                        outcome.rows,
+                        outcome.created,
+                        outcome.updated
+                    ),
+                )
+                .target(format!("Mitglied {}", organisation.number))
+                .org(Some(org))
+                .client(actor.client.clone()),
+            )?;
+            Ok::<_, Error>(())
+        })?;
+        return Ok(Outcome {
+            imported: true,
+            ..outcome
+        });
+    }
+    Ok(outcome)
+}
+
+/// Number of data lines (not the header) with a problem.
+fn bad_data_lines(errors: &[RowError]) -> usize {
+    errors
+        .iter()
+        .map(|e| e.line)
+        .filter(|l| *l > 1)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+}
+
+type Writer = Box<dyn FnOnce(&store::WriteTx) -> Result<(), Error>>;
+
+fn import_persons(
+    store: &Store,
+    org: OrgId,
+    bytes: &[u8],
+    dry_run: bool,
+    progress: Progress<'_>,
+) -> Result<(Outcome, Option<Writer>), Error> {
+    let (rows, errors) = person_csv::parse_persons(bytes);
+    let total = rows.len() + bad_data_lines(&errors);
+    let mut outcome = Outcome {
+        rows: total,
+        errors,
+        ..Outcome::default()
+    };
+    // Which Personalnummern exist already (for the figures of the Probelauf).
+    store.read(|tx| {
+        for (i, r) in rows.iter().enumerate() {
+            if store::persons::get(tx, org, &r.personalnummer)?.is_some() {
+                outcome.updated += 1;
+            } else {
+                outcome.created += 1;
+            }
+            if i % 500 == 0 {
+                progress(i, rows.len());
+            }
+        }
+        Ok::<_, Error>(())
+    })?;
+    progress(rows.len(), rows.len());
+    if dry_run || !outcome.errors.is_empty() {
+        return Ok((outcome, None));
+    }
+    let write: Writer = Box::new(move |tx| {
+        for r in rows {
+            let existing = store::persons::get(tx, org, &r.personalnummer)?;
+            let lebenslauf = match (&existing, r.art) {
+                (Some(p), Art::Beamter) => p.lebenslauf.clone(),
+                _ => Vec::new(),
+            };
+            let contact_changed = existing.and_then(|p| p.contact_changed);
+            store::persons::put(
+                tx,
+                &Person {
+                    org,
+                    personalnummer: r.personalnummer,
+                    art: r.art,
+                    name: r.name,
+                    vorname: r.vorname,
+                    geburtsdatum: r.geburtsdatum,
+                    contact: r.contact,
+                    bereich: r.bereich,
+                    lebenslauf,
+                    contact_changed,
+                },
+            )?;
+        }
+        Ok(())
+    });
+    Ok((outcome, Some(write)))
+}
+
+fn import_periods(
+    store: &Store,
+    org: OrgId,
+    bytes: &[u8],
+    dry_run: bool,
+    progress: Progress<'_>,
+) -> Result<(Outcome, Option<Writer>), Error> {
+    let (rows, mut errors) = person_csv::parse_periods(bytes);
+    let bad_lines = bad_data_lines(&errors);
+    let mut by_person: std::collections::BTreeMap<String, Vec<crate::domain::persons::Period>> =
+        Default::default();
+    store.read(|tx| {
+        let mut known: std::collections::HashMap<String, Option<Art>> = Default::default();
+        for (i, r) in rows.iter().enumerate() {
+            let art = match known.get(&r.personalnummer) {
+                Some(a) => *a,
+                None => {
+                    let a = store::persons::get(tx, org, &r.personalnummer)?.map(|p| p.art);
+                    known.insert(r.personalnummer.clone(), a);
+                    a
+                }
+            };
+            match art {
+                None => errors.push(RowError {
+                    line: r.line,
+                    column: "Personalnummer".to_owned(),
+                    message: format!(
+                        "Es gibt keine anspruchsberechtigte Person mit der Personalnummer {} bei diesem Mitglied.",
+                        r.personalnummer
+                    ),
+                }),
+                Some(a) if a != Art::Beamter => errors.push(RowError {
+                    line: r.line,
+                    column: "Personalnummer".to_owned(),
+                    message: format!(
+                        "Die Person mit der Personalnummer {} ist kein Beamter; Lebensläufe gibt es nur für Beamte.",
+                        r.personalnummer
+                    ),
+                }),
+                Some(_) => by_person
+                    .entry(r.personalnummer.clone())
+                    .or_default()
+                    .push(r.period.clone()),
+            }
+            if i % 500 == 0 {
+                progress(i, rows.len());
+            }
+        }
+        Ok::<_, Error>(())
+    })?;
+    progress(rows.len(), rows.len());
+    errors.sort_by_key(|e| e.line);
+    let outcome = Outcome {
+        rows: rows.len() + bad_lines,
+        errors,
+        created: 0,
+        updated: by_person.len(),
+        imported: false,
+    };
+    if dry_run || !outcome.errors.is_empty() {
+        return Ok((outcome, None));
+    }
+    let write: Writer = Box::new(move |tx| {
+        for (pnr, mut periods) in by_person {
+            periods.sort_by_key(|p| p.von);
+            if let Some(mut p) = store::persons::get(tx, org, &pnr)? {
+                p.lebenslauf = periods;
+                store::persons::put(tx, &p)?;
+            }
+        }
+        Ok(())
+    });
+    Ok((outcome, Some(write)))
+}
+
+/// The CLI command `import-persons`: opens the store in `data_dir` (the
+/// server must not be running), checks or imports `file` for the
+/// organisation with Mitgliedsnummer `number`, with a progress line on
+/// stderr. Row errors are the `Err` text, one per line.
+pub fn run_cli(
+    data_dir: &std::path::Path,
+    number: &str,
+    kind: FileKind,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> Result<String, String> {
+    use std::io::Write;
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let store = Store::open(data_dir).map_err(|e| e.to_string())?;
+    let org = store
+        .read(|tx| store::orgs::by_number(tx, number))
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("Kein Mitglied mit der Mitgliedsnummer {number}."))?;
+    let actor = Actor {
+        id: "System".to_owned(),
+        client: Some("Kommandozeile".to_owned()),
+    };
+    let mut stderr = std::io::stderr();
+    let mut progress = |done: usize, all: usize| {
+        let _ = write!(stderr, "\rGeprüft: {done} von {all} Zeilen");
+        let _ = stderr.flush();
+    };
+    let outcome = run(
+        &store,
+        &Request {
+            org,
+            kind,
+            bytes: &bytes,
+            dry_run,
+        },
+        &actor,
+        Timestamp::now(),
+        &mut progress,
+    )
+    .map_err(|e| e.to_string())?;
+    eprintln!();
+    if !outcome.errors.is_empty() {
+        let mut text = format!(
+            "{} Fehler gefunden, es wurde nichts importiert:",
+            outcome.errors.len()
+        );
+        for e in &outcome.errors {
+            text.push_str(&format!(
+                "\nZeile {}, Spalte {}: {}",
+                e.line,
+                if e.column.is_empty() {
+                    "–"
+                } else {
+                    &e.column
+                },
+                e.message
+            ));
+        }
+        return Err(text);
+    }
+    let figures = format!(
+        "{} Zeilen, {} neu, {} aktualisiert",
+        outcome.rows, outcome.created, outcome.updated
+    );
+    Ok(if outcome.imported {
+        format!("Import abgeschlossen: {figures}.")
+    } else {
+        format!("Probelauf ohne Fehler: {figures}; es wurde nichts importiert.")
+    })
+}

@@ -1,0 +1,427 @@
+//! The CSV layouts of the Datenimport (SPEC §10): UTF-8 with or without BOM,
+//! `;` as separator, a header row (line 1), dates as `TT.MM.JJJJ`.
+//! Parsing checks every row and reports each problem with its line and
+//! column; it never stops at the first error.
+
+use serde::Serialize;
+
+use super::org::Bereich;
+use super::persons::{Art, Contact, Period, parse_date, valid_personalnummer};
+
+pub const PERSON_COLUMNS: [&str; 11] = [
+    "Personalnummer",
+    "Art",
+    "Name",
+    "Vorname",
+    "Geburtsdatum",
+    "Straße",
+    "PLZ",
+    "Ort",
+    "Telefon",
+    "E-Mail",
+    "Geschäftsbereich",
+];
+
+pub const PERIOD_COLUMNS: [&str; 7] = [
+    "Personalnummer",
+    "Von",
+    "Bis",
+    "Dienststelle",
+    "Amtsbezeichnung",
+    "Besoldungsgruppe",
+    "Beschäftigungsumfang",
+];
+
+/// The two kinds of files ("Art der Datei").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FileKind {
+    Persons,
+    Periods,
+}
+
+impl FileKind {
+    pub const ALL: [FileKind; 2] = [FileKind::Persons, FileKind::Periods];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FileKind::Persons => "Anspruchsberechtigte",
+            FileKind::Periods => "Lebensläufe",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            FileKind::Persons => "anspruchsberechtigte",
+            FileKind::Periods => "lebenslaeufe",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<FileKind> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.key() == key || k.label() == key)
+    }
+}
+
+/// A problem in one row: line number (header = 1), column name, message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub line: u64,
+    pub column: String,
+    pub message: String,
+}
+
+/// A valid row of the Anspruchsberechtigte file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRow {
+    pub line: u64,
+    pub personalnummer: String,
+    pub art: Art,
+    pub name: String,
+    pub vorname: String,
+    pub geburtsdatum: jiff::civil::Date,
+    pub contact: Contact,
+    pub bereich: Option<Bereich>,
+}
+
+/// A valid row of the Lebensläufe file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodRow {
+    pub line: u64,
+    pub personalnummer: String,
+    pub period: Period,
+}
+
+fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes)
+}
+
+/// Reads the records, checking the header; calls `row` for every data
+/// record with its line number. Problems of the file as a whole (header,
+/// encoding, column count) are pushed to `errors`.
+fn for_each_record(
+    bytes: &[u8],
+    columns: &[&str],
+    errors: &mut Vec<RowError>,
+    mut row: impl FnMut(u64, &csv::StringRecord, &mut Vec<RowError>),
+) {
+    let mut rdr = reader(bytes);
+    let mut record = csv::StringRecord::new();
+    let mut first = true;
+    loop {
+        let line = rdr.position().line();
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(line);
+                errors.push(RowError {
+                    line,
+                    column: String::new(),
+                    message: match e.kind() {
+                        csv::ErrorKind::Utf8 { .. } => {
+                            "Die Zeile ist nicht in UTF-8 kodiert.".to_owned()
+                        }
+                        _ => format!("Die Zeile kann nicht gelesen werden ({e})."),
+                    },
+                });
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+                continue;
+            }
+        }
+        let line = record.position().map(|p| p.line()).unwrap_or(line);
+        if first {
+            first = false;
+            let found: Vec<&str> = record.iter().map(str::trim).collect();
+            if found != columns {
+                errors.push(RowError {
+                    line: 1,
+                    column: String::new(),
+                    message: format!(
+                        "Die Kopfzeile muss lauten: {} (gefunden: {}).",
+                        columns.join(";"),
+                        found.join(";")
+                    ),
+                });
+                return;
+            }
+            continue;
+        }
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        if record.len() != columns.len() {
+            errors.push(RowError {
+                line,
+                column: String::new(),
+                message: format!(
+                    "Die Zeile hat {} statt {} Spalten.",
+                    record.len(),
+                    columns.len()
+                ),
+            });
+            continue;
+        }
+        row(line, &record, errors);
+    }
+    if first {
+        errors.push(RowError {
+            line: 1,
+            column: String::new(),
+            message: "Die Datei ist leer.".to_owned(),
+        });
+    }
+}
+
+struct Row<'a> {
+    line: u64,
+    record: &'a csv::StringRecord,
+    columns: &'a [&'a str],
+    errors: &'a mut Vec<RowError>,
+}
+
+impl Row<'_> {
+    fn fail(&mut self, i: usize, message: impl Into<String>) {
+        self.errors.push(RowError {
+            line: self.line,
+            column: self.columns[i].to_owned(),
+            message: message.into(),
+        });
+    }
+
+    fn text(&mut self, i: usize, required: bool) -> String {
+        let v = self.record.get(i).unwrap_or("").trim().to_owned();
+        if required && v.is_empty() {
+            self.fail(i, "Pflichtfeld ist leer.");
+        } else if v.chars().any(char::is_control) {
+            self.fail(i, "Enthält Steuerzeichen.");
+        } else if v.chars().count() > 100 {
+            self.fail(i, "Höchstens 100 Zeichen.");
+        }
+        v
+    }
+
+    fn date(&mut self, i: usize, required: bool) -> Option<jiff::civil::Date> {
+        let v = self.text(i, required);
+        if v.is_empty() {
+            return None;
+        }
+        let d = parse_date(&v);
+        if d.is_none() {
+            self.fail(i, format!("„{v}“ ist kein Datum im Format TT.MM.JJJJ."));
+        }
+        d
+    }
+
+    fn personalnummer(&mut self, i: usize) -> String {
+        let v = self.text(i, true);
+        if !v.is_empty() && !valid_personalnummer(&v) {
+            self.fail(
+                i,
+                "Die Personalnummer besteht aus höchstens 20 Buchstaben, Ziffern oder Bindestrichen.",
+            );
+        }
+        v
+    }
+}
+
+/// Parses an Anspruchsberechtigte file. Returns the valid rows and every
+/// problem; a Personalnummer twice in the file is a problem of the second row.
+pub fn parse_persons(bytes: &[u8]) -> (Vec<PersonRow>, Vec<RowError>) {
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    for_each_record(
+        bytes,
+        &PERSON_COLUMNS,
+        &mut errors,
+        |line, record, errors| {
+            let before = errors.len();
+            let mut r = Row {
+                line,
+                record,
+                columns: &PERSON_COLUMNS,
+                errors,
+            };
+            let personalnummer = r.personalnummer(0);
+            let art_text = r.text(1, true);
+            let art = Art::from_label(&art_text);
+            if art.is_none() && !art_text.is_empty() {
+                r.fail(
+                1,
+                format!("„{art_text}“ ist keine Art (Beamter, Versorgungsempfänger, Hinterbliebener)."),
+            );
+            }
+            let name = r.text(2, true);
+            let vorname = r.text(3, true);
+            let geburtsdatum = r.date(4, true);
+            let contact = Contact {
+                strasse: r.text(5, false),
+                plz: r.text(6, false),
+                ort: r.text(7, false),
+                telefon: r.text(8, false),
+                email: r.text(9, false),
+            };
+            let contact = match super::persons::check_contact(&contact) {
+                Ok(c) => c,
+                Err(errs) => {
+                    for (field, msg) in errs {
+                        let col = match field {
+                            "strasse" => 5,
+                            "plz" => 6,
+                            "ort" => 7,
+                            "telefon" => 8,
+                            _ => 9,
+                        };
+                        r.fail(col, msg);
+                    }
+                    contact
+                }
+            };
+            let bereich_text = r.text(10, false);
+            let bereich = Bereich::ALL.into_iter().find(|b| b.label() == bereich_text);
+            if bereich.is_none() && !bereich_text.is_empty() {
+                r.fail(
+                10,
+                format!("„{bereich_text}“ ist kein Geschäftsbereich (Beamtenversorgung, Beihilfe, Zusatzversorgung)."),
+            );
+            }
+            if !personalnummer.is_empty() {
+                if let Some(first) = seen.get(&personalnummer) {
+                    r.fail(
+                        0,
+                        format!(
+                            "Die Personalnummer {personalnummer} steht schon in Zeile {first}."
+                        ),
+                    );
+                } else {
+                    seen.insert(personalnummer.clone(), line);
+                }
+            }
+            if r.errors.len() == before
+                && let (Some(art), Some(geburtsdatum)) = (art, geburtsdatum)
+            {
+                rows.push(PersonRow {
+                    line,
+                    personalnummer,
+                    art,
+                    name,
+                    vorname,
+                    geburtsdatum,
+                    contact,
+                    bereich,
+                });
+            }
+        },
+    );
+    (rows, errors)
+}
+
+/// Parses a Lebensläufe file (the checks against stored persons are the
+/// import's).
+pub fn parse_periods(bytes: &[u8]) -> (Vec<PeriodRow>, Vec<RowError>) {
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for_each_record(
+        bytes,
+        &PERIOD_COLUMNS,
+        &mut errors,
+        |line, record, errors| {
+            let before = errors.len();
+            let mut r = Row {
+                line,
+                record,
+                columns: &PERIOD_COLUMNS,
+                errors,
+            };
+            let personalnummer = r.personalnummer(0);
+            let von = r.date(1, true);
+            let bis = r.date(2, false);
+            if let (Some(v), Some(b)) = (von, bis)
+                && b < v
+            {
+                r.fail(2, "Bis liegt vor Von.");
+            }
+            let dienststelle = r.text(3, true);
+            let amtsbezeichnung = r.text(4, true);
+            let besoldungsgruppe = r.text(5, true);
+            let umfang_text = r.text(6, true);
+            let umfang = umfang_text
+                .trim_end_matches('%')
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|u| (1..=100).contains(u));
+            if umfang.is_none() && !umfang_text.is_empty() {
+                r.fail(
+                    6,
+                    "Der Beschäftigungsumfang ist eine ganze Zahl von 1 bis 100.",
+                );
+            }
+            if r.errors.len() == before
+                && let (Some(von), Some(umfang)) = (von, umfang)
+            {
+                rows.push(PeriodRow {
+                    line,
+                    personalnummer,
+                    period: Period {
+                        von,
+                        bis,
+                        dienststelle,
+                        amtsbezeichnung,
+                        besoldungsgruppe,
+                        umfang,
+                    },
+                });
+            }
+        },
+    );
+    (rows, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn persons_with_bom_and_errors_by_line_and_column() {
+        let csv = "\u{feff}Personalnummer;Art;Name;Vorname;Geburtsdatum;Straße;PLZ;Ort;Telefon;E-Mail;Geschäftsbereich\n\
+            1001;Beamter;Muster;Max;01.02.1970;Weg 1;12345;Ort;0301;max@example.de;Beamtenversorgung\n\
+            1002;Pirat;Muster;Erika;31.02.1970;;;;;;\n\
+            1001;Beamter;Doppelt;Max;01.02.1970;;;;;;\n";
+        let (rows, errors) = parse_persons(csv.as_bytes());
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].art, Art::Beamter);
+        let found: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.column.as_str())).collect();
+        assert_eq!(
+            found,
+            vec![(3, "Art"), (3, "Geburtsdatum"), (4, "Personalnummer")]
+        );
+    }
+
+    #[test]
+    fn wrong_header_is_line_one() {
+        let (_, errors) = parse_persons(b"Nummer;Name\n1;2\n");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, 1);
+    }
+
+    #[test]
+    fn periods_check_dates_and_percent() {
+        let csv = "Personalnummer;Von;Bis;Dienststelle;Amtsbezeichnung;Besoldungsgruppe;Beschäftigungsumfang\n\
+            1001;01.08.1995;;Bauamt;Inspektor;A 9;100\n\
+            1001;01.08.1995;01.01.1990;Bauamt;Inspektor;A 9;0\n";
+        let (rows, errors) = parse_periods(csv.as_bytes());
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].period.bis, None);
+        let found: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.column.as_str())).collect();
+        assert_eq!(found, vec![(3, "Bis"), (3, "Beschäftigungsumfang")]);
+    }
+}

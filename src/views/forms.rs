@@ -1,0 +1,183 @@
+//! Beamtenformulare: the list "Formulare", each form, its summary and the
+//! page of a submitted report (organisation side).
+
+use maud::{Markup, html};
+
+use super::components::{
+    AlertKind, Field, alert, csrf_field, datetime, empty_row, error_for, select, textarea,
+};
+use crate::app::forms::{FormInput, ReportPage};
+use crate::domain::forms::{FieldType, FormKind, Report};
+use crate::domain::persons::Person;
+use crate::paths::persons as path;
+
+pub fn index(reports: &ReportPage, notice: Option<&str>) -> Markup {
+    html! {
+        h1 { "Formulare" }
+        @if let Some(n) = notice { (alert(AlertKind::Success, None, n)) }
+        p { "Melden Sie hier Änderungen an aktiven Beamten mittels Beamtenformularen." }
+        ul class="link-list" {
+            @for k in FormKind::ALL {
+                li { a href=(path::form(k.key())) { (k.label()) } }
+            }
+        }
+        h2 { "Abgesandte Meldungen" }
+        (report_table(&reports.reports, |r| path::report(r.id)))
+        p class="pager-summary" { (reports.total) " Meldungen" }
+        @if let Some(n) = reports.next {
+            p { a class="pager-link" href={ (path::FORMS) "?vor=" (n) } { "Ältere Meldungen" } }
+        }
+    }
+}
+
+/// The table of reports, shared with the Kassen' list.
+pub fn report_table(reports: &[Report], href: impl Fn(&Report) -> String) -> Markup {
+    html! {
+        div class="table-wrap" {
+            table {
+                caption class="visually-hidden" { "Meldungen" }
+                thead { tr {
+                    th scope="col" { "Datum" } th scope="col" { "Formular" } th scope="col" { "Anspruchsberechtigte:r" }
+                    th scope="col" { "Referenz" } th scope="col" { "Status" }
+                } }
+                tbody {
+                    @if reports.is_empty() { (empty_row(5)) }
+                    @for r in reports {
+                        tr class="clickable" {
+                            td { (datetime(r.submitted_at)) }
+                            td { a href=(href(r)) { (r.kind.label()) } }
+                            td { (r.person_name) " (" (r.personalnummer) ")" }
+                            td { (r.referenz) }
+                            td { (r.status.label()) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub struct FormPage<'a> {
+    pub csrf: &'a str,
+    pub kind: FormKind,
+    pub persons: &'a [Person],
+    pub input: &'a FormInput,
+    pub errors: &'a [(&'static str, String)],
+}
+
+pub fn form(p: &FormPage<'_>) -> Markup {
+    let e = |f| error_for(p.errors, f);
+    let options: Vec<(String, String)> =
+        std::iter::once((String::new(), "Bitte auswählen".to_owned()))
+            .chain(p.persons.iter().map(|x| {
+                (
+                    x.personalnummer.clone(),
+                    format!("{} ({})", x.display_name(), x.personalnummer),
+                )
+            }))
+            .collect();
+    html! {
+        h1 { (p.kind.label()) }
+        @if !p.errors.is_empty() {
+            (alert(AlertKind::Error, None, "Bitte korrigieren Sie die markierten Angaben."))
+        }
+        p { "Mit * gekennzeichnete Felder sind Pflichtfelder" }
+        form method="post" action=(path::form(p.kind.key())) {
+            (csrf_field(p.csrf))
+            (select("Anspruchsberechtigte:r", "person", &options, &p.input.personalnummer, true, e("person")))
+            @for f in p.kind.fields() {
+                @let value = p.input.get(f.name);
+                @match f.kind {
+                    FieldType::Text if f.name == "bemerkung" => (textarea(f.label, f.name, &value, f.required, e(f.name))),
+                    FieldType::Choice(options) => {
+                        @let opts: Vec<(String, String)> = std::iter::once((String::new(), "Bitte auswählen".to_owned()))
+                            .chain(options.iter().map(|o| ((*o).to_owned(), (*o).to_owned()))).collect();
+                        (select(f.label, f.name, &opts, &value, f.required, e(f.name)))
+                    }
+                    _ => (input_field(f, &value, e(f.name))),
+                }
+            }
+            div class="actions" {
+                button type="submit" { "Weiter" }
+                a class="button button-secondary" href=(path::FORMS) { "Abbrechen" }
+            }
+        }
+    }
+}
+
+fn input_field(f: &crate::domain::forms::FieldSpec, value: &str, error: Option<&str>) -> Markup {
+    let mut field = Field::text(f.label, f.name, value)
+        .error(error)
+        .autocomplete("off");
+    if f.kind == FieldType::Date {
+        field = field.hint("TT.MM.JJJJ");
+    }
+    if f.required {
+        field = field.required();
+    }
+    field.render()
+}
+
+/// The summary after "Weiter": every value, "Absenden" or "Zurück".
+pub fn summary(
+    csrf: &str,
+    kind: FormKind,
+    person: &Person,
+    values: &[(String, String)],
+    input: &FormInput,
+) -> Markup {
+    html! {
+        h1 { (kind.label()) ": Zusammenfassung" }
+        p { "Bitte prüfen Sie Ihre Angaben und senden Sie die Meldung ab." }
+        dl class="facts" {
+            dt { "Anspruchsberechtigte:r" } dd { (person.display_name()) " (Personalnummer " (person.personalnummer) ")" }
+            @for (label, value) in values {
+                dt { (label) } dd { @if value.is_empty() { "–" } @else { (value) } }
+            }
+        }
+        form method="post" action=(path::form_submit(kind.key())) {
+            (csrf_field(csrf))
+            input type="hidden" name="person" value=(input.personalnummer);
+            @for (k, v) in &input.values {
+                input type="hidden" name=(k) value=(v);
+            }
+            div class="actions" {
+                button type="submit" { "Absenden" }
+                button type="submit" class="button-secondary" formaction=(path::form(kind.key())) name="zurueck" value="1" { "Zurück" }
+            }
+        }
+    }
+}
+
+/// A report with its facts, shared with the Kassen' details page.
+pub fn report_facts(r: &Report, org_name: Option<&str>) -> Markup {
+    html! {
+        dl class="facts" {
+            dt { "Referenz" } dd { (r.referenz) }
+            dt { "Formular" } dd { (r.kind.label()) }
+            @if let Some(o) = org_name { dt { "Mitglied" } dd { (o) } }
+            dt { "Anspruchsberechtigte:r" } dd { (r.person_name) " (Personalnummer " (r.personalnummer) ")" }
+            dt { "Abgesandt" } dd { (datetime(r.submitted_at)) " von " (r.submitter_name) " (" (r.submitted_by) ")" }
+            dt { "Status" } dd { (r.status.label()) }
+            dt { "Quittungsnachricht" } dd { (r.receipt.label()) }
+        }
+        h2 { "Angaben" }
+        dl class="facts" {
+            @for (label, value) in &r.values {
+                dt { (label) } dd { @if value.is_empty() { "–" } @else { (value) } }
+            }
+        }
+    }
+}
+
+pub fn report(r: &Report, notice: Option<&str>) -> Markup {
+    html! {
+        h1 { "Meldung: " (r.kind.label()) }
+        @if let Some(n) = notice { (alert(AlertKind::Success, None, n)) }
+        (report_facts(r, None))
+        div class="actions" {
+            a class="button" href=(path::report_pdf(r.id)) { "PDF herunterladen" }
+            a class="button button-secondary" href=(path::FORMS) { "Zurück zu den Formularen" }
+        }
+    }
+}

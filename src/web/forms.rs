@@ -1,0 +1,228 @@
+//! Beamtenformulare for Nutzer:innen with the grant "Meldung von
+//! Änderungen …": form → "Weiter" → summary → "Absenden", and the
+//! organisation's submitted reports with their PDF.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+use super::error::{AppError, WebResult};
+use super::frame;
+use super::guards::OrgUser;
+use super::persons::require;
+use super::session::{CsrfForm, FormData};
+use super::state::AppState;
+use crate::app::forms::{self, FormInput};
+use crate::domain::forms::FormKind;
+use crate::domain::org::PortalFunction;
+use crate::domain::persons::Art;
+use crate::paths::persons as path;
+use crate::views::forms as v;
+
+/// Most persons offered in the select "Anspruchsberechtigte:r".
+const CHOICES: usize = 500;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(path::FORMS, get(index))
+        .route(path::FORM, get(form_page).post(form_next))
+        .route(path::FORM_SUBMIT, post(form_submit))
+        .route(path::REPORT, get(report))
+        .route(path::REPORT_PDF, get(report_pdf))
+}
+
+type Params = HashMap<String, String>;
+
+fn kind_of(key: &str) -> Result<FormKind, AppError> {
+    FormKind::from_key(key).ok_or(AppError::NotFound)
+}
+
+async fn index(State(state): State<AppState>, user: OrgUser, Query(p): Query<Params>) -> WebResult {
+    require(&user, PortalFunction::Beamtenformulare)?;
+    let before = p.get("vor").and_then(|v| v.parse().ok());
+    let org = user.org.id;
+    let page = state
+        .blocking(move |st| forms::of_org(&st.store, org, before))
+        .await?;
+    Ok(frame::render(&user.authed.ctx, &state, "Formulare", v::index(&page, None)).into_response())
+}
+
+fn input_of(kind: FormKind, form: &FormData) -> FormInput {
+    FormInput {
+        personalnummer: form.get("person").trim().to_owned(),
+        values: kind
+            .fields()
+            .iter()
+            .map(|f| (f.name.to_owned(), form.get(f.name).to_owned()))
+            .collect(),
+    }
+}
+
+async fn render_form(
+    state: &AppState,
+    user: &OrgUser,
+    kind: FormKind,
+    input: &FormInput,
+    errors: &[(&'static str, String)],
+) -> WebResult {
+    let org = user.org.id;
+    let persons = state
+        .blocking(move |st| crate::app::persons::choices(&st.store, org, Art::Beamter, CHOICES))
+        .await?;
+    let body = v::form(&v::FormPage {
+        csrf: &user.authed.ctx.csrf,
+        kind,
+        persons: &persons,
+        input,
+        errors,
+    });
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        frame::render(&user.authed.ctx, state, kind.label(), body),
+    )
+        .into_response())
+}
+
+async fn form_page(
+    State(state): State<AppState>,
+    user: OrgUser,
+    Path(key): Path<String>,
+    Query(p): Query<Params>,
+) -> WebResult {
+    require(&user, PortalFunction::Beamtenformulare)?;
+    let kind = kind_of(&key)?;
+    let input = FormInput {
+        personalnummer: p.get("person").cloned().unwrap_or_default(),
+        values: Vec::new(),
+    };
+    render_form(&state, &user, kind, &input, &[]).await
+}
+
+/// "Weiter": the summary, or the form again with the problems.
+async fn form_next(
+    State(state): State<AppState>,
+    user: OrgUser,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    require(&user, PortalFunction::Beamtenformulare)?;
+    let kind = kind_of(&key)?;
+    let input = input_of(kind, &form);
+    if form.has("zurueck") {
+        return render_form(&state, &user, kind, &input, &[]).await;
+    }
+    let (org, i2) = (user.org.id, input.clone());
+    match state
+        .attempt(move |st| forms::preview(&st.store, org, kind, &i2))
+        .await?
+    {
+        Ok((person, values)) => {
+            let body = v::summary(&user.authed.ctx.csrf, kind, &person, &values, &input);
+            Ok(frame::render(&user.authed.ctx, &state, kind.label(), body).into_response())
+        }
+        Err(errors) => render_form(&state, &user, kind, &input, &errors).await,
+    }
+}
+
+/// "Absenden".
+async fn form_submit(
+    State(state): State<AppState>,
+    user: OrgUser,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    require(&user, PortalFunction::Beamtenformulare)?;
+    let kind = kind_of(&key)?;
+    let input = input_of(kind, &form);
+    let account = user.authed.account.clone();
+    let client = user.authed.ctx.client_text();
+    let i2 = input.clone();
+    match state
+        .attempt(move |st| {
+            forms::submit(
+                &st.store,
+                &st.mailer,
+                &st.public_url,
+                &account,
+                &forms::Submission {
+                    kind,
+                    input: &i2,
+                    client,
+                },
+                st.now(),
+            )
+        })
+        .await?
+    {
+        Ok(report) => {
+            state.mailer.wake();
+            Ok(
+                Redirect::to(&format!("{}?hinweis=abgesandt", path::report(report.id)))
+                    .into_response(),
+            )
+        }
+        Err(errors) => render_form(&state, &user, kind, &input, &errors).await,
+    }
+}
+
+fn report_id(id: &str) -> Result<u64, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
+}
+
+async fn report(
+    State(state): State<AppState>,
+    user: OrgUser,
+    Path(id): Path<String>,
+    Query(p): Query<Params>,
+) -> WebResult {
+    require(&user, PortalFunction::Beamtenformulare)?;
+    let id = report_id(&id)?;
+    let org = user.org.id;
+    let r = state
+        .blocking(move |st| forms::get(&st.store, id, Some(org)))
+        .await?;
+    let notice = (p.get("hinweis").map(String::as_str) == Some("abgesandt")).then_some(
+        "Die Meldung wurde abgesandt. Die Quittungsnachricht mit der Referenz und dem PDF liegt im Postfach.",
+    );
+    Ok(frame::render(&user.authed.ctx, &state, "Meldung", v::report(&r, notice)).into_response())
+}
+
+/// The PDF of a report as a download.
+pub fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn report_pdf(
+    State(state): State<AppState>,
+    user: OrgUser,
+    Path(id): Path<String>,
+) -> WebResult {
+    require(&user, PortalFunction::Beamtenformulare)?;
+    let id = report_id(&id)?;
+    let org = user.org.id;
+    let (r, bytes) = state
+        .blocking(move |st| forms::pdf(&st.store, id, Some(org)))
+        .await?;
+    Ok(pdf_response(&r.pdf_name(), bytes))
+}

@@ -1,0 +1,191 @@
+//! "Datenimport" of the Kassen-Portaladministration: a multipart upload
+//! read into memory (bounded by the body limit), the CSRF token checked
+//! first, then the Probelauf or the import off the async threads.
+
+use axum::extract::{Multipart, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+
+use super::render;
+use crate::app::Actor;
+use crate::app::person_import::{self, Outcome};
+use crate::domain::person_csv::FileKind;
+use crate::domain::secret;
+use crate::views::kassen::import as v;
+use crate::web::error::{AppError, WebResult};
+use crate::web::guards::KassenAdmin;
+use crate::web::state::AppState;
+
+/// Largest CSV file (a 100k-row file stays well below).
+const FILE_LIMIT: usize = 11 * 1024 * 1024;
+
+pub async fn page(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    Query(p): Query<super::Params>,
+) -> WebResult {
+    let orgs = state
+        .blocking(|st| crate::app::orgs::all(&st.store))
+        .await?;
+    // After "Importieren" (post/redirect/get): the figures.
+    let figure = |name: &str| super::param(&p, name).parse::<usize>().ok();
+    let done = match (figure("zeilen"), figure("neu"), figure("aktualisiert")) {
+        (Some(rows), Some(created), Some(updated)) => Some(Outcome {
+            rows,
+            created,
+            updated,
+            imported: true,
+            errors: Vec::new(),
+        }),
+        _ => None,
+    };
+    let body = v::page(&v::ImportPage {
+        csrf: &k.0.ctx.csrf,
+        orgs: &orgs,
+        org: "",
+        kind: FileKind::Persons.key(),
+        errors: &[],
+        result: done.as_ref().map(|o| (false, o)),
+    });
+    Ok(render(&k.0, &state, "Datenimport", body).into_response())
+}
+
+struct Upload {
+    fields: Vec<(String, String)>,
+    file: Option<Vec<u8>>,
+}
+
+impl Upload {
+    fn get(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+async fn read(mut mp: Multipart, expected: &str) -> Result<Upload, AppError> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge
+        } else {
+            AppError::Forbidden
+        }
+    };
+    let mut up = Upload {
+        fields: Vec::new(),
+        file: None,
+    };
+    let mut csrf_ok = false;
+    while let Some(mut field) = mp.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "datei" {
+            if !csrf_ok {
+                return Err(AppError::Forbidden);
+            }
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                if bytes.len() + chunk.len() > FILE_LIMIT {
+                    return Err(AppError::TooLarge);
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            let has_name = field.file_name().is_some_and(|n| !n.is_empty());
+            up.file = (has_name || !bytes.is_empty()).then_some(bytes);
+        } else {
+            let value = field.text().await.map_err(bad)?;
+            if value.len() > 4096 {
+                return Err(AppError::TooLarge);
+            }
+            if name == "csrf" {
+                csrf_ok = secret::constant_time_eq(value.as_bytes(), expected.as_bytes());
+                if !csrf_ok {
+                    return Err(AppError::Forbidden);
+                }
+            }
+            up.fields.push((name, value));
+        }
+    }
+    if !csrf_ok {
+        return Err(AppError::Forbidden);
+    }
+    Ok(up)
+}
+
+pub async fn submit(State(state): State<AppState>, k: KassenAdmin, mp: Multipart) -> WebResult {
+    let up = read(mp, &k.0.ctx.csrf).await?;
+    let orgs = state
+        .blocking(|st| crate::app::orgs::all(&st.store))
+        .await?;
+    let org = up
+        .get("mitglied")
+        .parse::<u64>()
+        .ok()
+        .filter(|id| orgs.iter().any(|o| o.id == *id));
+    let kind = FileKind::from_key(up.get("art"));
+    let dry_run = up.get("aktion") != "importieren";
+    let mut errors: Vec<(&'static str, String)> = Vec::new();
+    if org.is_none() {
+        errors.push(("mitglied", "Bitte wählen Sie ein Mitglied aus.".to_owned()));
+    }
+    if kind.is_none() {
+        errors.push(("art", "Bitte wählen Sie die Art der Datei aus.".to_owned()));
+    }
+    match &up.file {
+        None => errors.push(("datei", "Bitte wählen Sie eine CSV-Datei aus.".to_owned())),
+        Some(b) if b.is_empty() => errors.push(("datei", "Die Datei ist leer.".to_owned())),
+        _ => {}
+    }
+    let mut outcome: Option<Outcome> = None;
+    if let (Some(org), Some(kind), Some(bytes), true) =
+        (org, kind, up.file.clone(), errors.is_empty())
+    {
+        let actor = Actor {
+            id: k.0.account.id.to_string(),
+            client: k.0.ctx.client_text(),
+        };
+        outcome = Some(
+            state
+                .blocking(move |st| {
+                    person_import::run(
+                        &st.store,
+                        &person_import::Request {
+                            org,
+                            kind,
+                            bytes: &bytes,
+                            dry_run,
+                        },
+                        &actor,
+                        st.now(),
+                        &mut |_, _| {},
+                    )
+                })
+                .await?,
+        );
+    }
+    if let Some(o) = outcome.as_ref().filter(|o| o.imported) {
+        return Ok(Redirect::to(&format!(
+            "{}?zeilen={}&neu={}&aktualisiert={}",
+            crate::paths::persons::KASSEN_IMPORT,
+            o.rows,
+            o.created,
+            o.updated
+        ))
+        .into_response());
+    }
+    let failed = !errors.is_empty() || outcome.as_ref().is_some_and(|o| !o.errors.is_empty());
+    let body = v::page(&v::ImportPage {
+        csrf: &k.0.ctx.csrf,
+        orgs: &orgs,
+        org: up.get("mitglied"),
+        kind: kind.map_or("", FileKind::key),
+        errors: &errors,
+        result: outcome.as_ref().map(|o| (dry_run, o)),
+    });
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&k.0, &state, "Datenimport", body)).into_response())
+}

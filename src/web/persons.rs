@@ -1,0 +1,175 @@
+//! Anspruchsberechtigte and contact data for Nutzer:innen with the grants.
+//! Every handler checks the function against the user's effective grants
+//! and answers 404 without it; persons are looked up within the user's
+//! organisation only.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+
+use super::error::{AppError, WebResult};
+use super::frame;
+use super::guards::OrgUser;
+use super::session::CsrfForm;
+use super::state::AppState;
+use crate::app::Actor;
+use crate::app::persons::{self, Filter};
+use crate::domain::org::PortalFunction;
+use crate::domain::persons::{Art, Contact};
+use crate::paths::persons as path;
+use crate::views::persons as v;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(path::LIST, get(list))
+        .route(path::DETAILS, get(details))
+        .route(path::EDIT, get(edit_page).post(edit_submit))
+}
+
+/// Whether the user holds `f` (within the organisation's current restrictions).
+pub fn holds(user: &OrgUser, f: PortalFunction) -> bool {
+    user.authed
+        .account
+        .grants()
+        .is_some_and(|g| crate::domain::permissions::effective(&user.org, g).has(f))
+}
+
+/// 404 unless the user holds `f`.
+pub fn require(user: &OrgUser, f: PortalFunction) -> Result<(), AppError> {
+    if holds(user, f) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+pub fn actor(user: &OrgUser) -> Actor {
+    Actor {
+        id: user.authed.account.id.to_string(),
+        client: user.authed.ctx.client_text(),
+    }
+}
+
+type Params = HashMap<String, String>;
+
+fn param<'a>(p: &'a Params, name: &str) -> &'a str {
+    p.get(name).map(String::as_str).unwrap_or("")
+}
+
+async fn list(State(state): State<AppState>, user: OrgUser, Query(p): Query<Params>) -> WebResult {
+    require(&user, PortalFunction::AnspruchsberechtigteAnzeigen)?;
+    let filter = Filter {
+        name: param(&p, "name").trim().to_owned(),
+        personalnummer: param(&p, "personalnummer").trim().to_owned(),
+        art: Art::from_key(param(&p, "art")),
+    };
+    let after = p.get("nach").filter(|a| !a.is_empty()).cloned();
+    let first = after.is_none();
+    let org = user.org.id;
+    let f2 = filter.clone();
+    let page = state
+        .blocking(move |st| persons::list(&st.store, org, &f2, after.as_deref()))
+        .await?;
+    Ok(frame::render(
+        &user.authed.ctx,
+        &state,
+        "Anspruchsberechtigte",
+        v::list(&page, &filter, first),
+    )
+    .into_response())
+}
+
+async fn load(
+    state: &AppState,
+    user: &OrgUser,
+    pnr: String,
+) -> WebResult<crate::domain::persons::Person> {
+    let org = user.org.id;
+    Ok(state
+        .blocking(move |st| persons::get(&st.store, org, &pnr))
+        .await?)
+}
+
+async fn details(
+    State(state): State<AppState>,
+    user: OrgUser,
+    Path(pnr): Path<String>,
+    Query(p): Query<Params>,
+) -> WebResult {
+    require(&user, PortalFunction::AnspruchsberechtigteAnzeigen)?;
+    let person = load(&state, &user, pnr).await?;
+    let can = v::Abilities {
+        edit: holds(&user, PortalFunction::PersonendatenBearbeiten),
+        report: holds(&user, PortalFunction::Beamtenformulare),
+    };
+    let notice =
+        (param(&p, "hinweis") == "gespeichert").then_some("Die Kontaktdaten wurden gespeichert.");
+    let title = person.display_name();
+    Ok(frame::render(
+        &user.authed.ctx,
+        &state,
+        &title,
+        v::details(&person, &can, notice),
+    )
+    .into_response())
+}
+
+async fn edit_page(
+    State(state): State<AppState>,
+    user: OrgUser,
+    Path(pnr): Path<String>,
+) -> WebResult {
+    require(&user, PortalFunction::PersonendatenBearbeiten)?;
+    let person = load(&state, &user, pnr).await?;
+    let body = v::edit(&user.authed.ctx.csrf, &person, &person.contact, &[]);
+    Ok(frame::render(
+        &user.authed.ctx,
+        &state,
+        "Personen- und Kontaktdaten bearbeiten",
+        body,
+    )
+    .into_response())
+}
+
+async fn edit_submit(
+    State(state): State<AppState>,
+    user: OrgUser,
+    Path(pnr): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> WebResult {
+    require(&user, PortalFunction::PersonendatenBearbeiten)?;
+    let person = load(&state, &user, pnr.clone()).await?;
+    let contact = Contact {
+        strasse: form.get("strasse").to_owned(),
+        plz: form.get("plz").to_owned(),
+        ort: form.get("ort").to_owned(),
+        telefon: form.get("telefon").to_owned(),
+        email: form.get("email").to_owned(),
+    };
+    let (org, actor, c2) = (user.org.id, actor(&user), contact.clone());
+    let p2 = pnr.clone();
+    match state
+        .attempt(move |st| persons::update_contact(&st.store, org, &p2, &c2, &actor, st.now()))
+        .await?
+    {
+        Ok(_) => Ok(
+            Redirect::to(&format!("{}?hinweis=gespeichert", path::details(&pnr))).into_response(),
+        ),
+        Err(errors) => {
+            let body = v::edit(&user.authed.ctx.csrf, &person, &contact, &errors);
+            Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                frame::render(
+                    &user.authed.ctx,
+                    &state,
+                    "Personen- und Kontaktdaten bearbeiten",
+                    body,
+                ),
+            )
+                .into_response())
+        }
+    }
+}
