@@ -67,9 +67,10 @@ fn options() -> Result<Options, String> {
             other => return Err(format!("unknown option {other}")),
         }
     }
-    if !opts.binary.is_file() {
-        return Err(format!("binary {} not found", opts.binary.display()));
-    }
+    // The portal runs in its data directory: a relative path must not
+    // change its meaning.
+    opts.binary = std::fs::canonicalize(&opts.binary)
+        .map_err(|e| format!("binary {}: {e}", opts.binary.display()))?;
     Ok(opts)
 }
 
