@@ -184,13 +184,16 @@ pub fn mailbox(
             " " (quick("nur Ausgang", only(Folder::Ausgehend), is_only(Folder::Ausgehend)))
             " " (quick("nur Archiv", only(Folder::Archiviert), is_only(Folder::Archiviert)))
         }
-        table class="data messages" {
-            caption class="visually-hidden" { "Nachrichten" }
-            thead { tr { th scope="col" { "Datum" } th scope="col" { "Betreff" } th scope="col" { "Referenz" } th scope="col" { "Bereich" } th scope="col" { "Thema" } } }
-            tbody {
-                @if page.rows.is_empty() { (empty_row(5)) }
-                @for r in &page.rows {
-                    (row(slug, &r.message, &r.entry))
+        // Wide tables scroll in their own box, never the page (reflow).
+        div class="table-wrap" {
+            table class="data messages" {
+                caption class="visually-hidden" { "Nachrichten" }
+                thead { tr { th scope="col" { "Datum" } th scope="col" { "Betreff" } th scope="col" { "Referenz" } th scope="col" { "Bereich" } th scope="col" { "Thema" } } }
+                tbody {
+                    @if page.rows.is_empty() { (empty_row(5)) }
+                    @for r in &page.rows {
+                        (row(slug, &r.message, &r.entry))
+                    }
                 }
             }
         }

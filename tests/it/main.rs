@@ -7,6 +7,7 @@ mod support;
 mod access;
 mod backup;
 mod browser;
+mod browser_areas;
 mod config;
 mod demo;
 mod forms;

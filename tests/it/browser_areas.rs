@@ -1,0 +1,173 @@
+//! The accessibility audit (axe-core, WCAG 2.1 A/AA) and the 320 px reflow
+//! check of messaging and functional use, on the demo data: mailboxes,
+//! messages, Schreiben and Antworten, the Kassenpostfach, entitled persons,
+//! forms, Datenimport and Formularmeldungen.
+
+use meine_versorgung::ServeOptions;
+use meine_versorgung::app::demo::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
+use meine_versorgung::domain::totp;
+
+use crate::support::accounts::unix_now;
+use crate::support::browser::{self, Audit, Browser};
+use crate::support::{DataDir, TestServer};
+
+/// Signs an active demo account in through the real pages.
+async fn demo_sign_in(b: &Browser, id: &str) {
+    b.login_password(id, DEMO_PASSWORD).await;
+    assert_eq!(
+        b.path().await,
+        "/login/tan",
+        "{id}: after the password step"
+    );
+    let code = totp::code_at(DEMO_TOTP_SECRET, unix_now()).expect("code");
+    b.submit_tan(&code).await;
+    assert_eq!(b.path().await, "/", "{id}: after the TAN");
+}
+
+/// The `href` of the first element matching `css`, if any.
+async fn first_href(b: &Browser, css: &str) -> Option<String> {
+    let script = format!(
+        "const a = document.querySelector({css:?}); return a ? a.getAttribute('href') : null;"
+    );
+    b.js(&script, vec![]).await.as_str().map(str::to_owned)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messaging_and_functional_pages_pass_the_accessibility_audit() {
+    let Some(tools) = browser::tools(
+        "messaging_and_functional_pages_pass_the_accessibility_audit",
+        true,
+    ) else {
+        return;
+    };
+    let dir = DataDir::new();
+    let config = TestServer::builder().data_dir(&dir).config();
+    let handle = meine_versorgung::start(
+        config,
+        ServeOptions {
+            demo: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("start");
+    let b = Browser::start(&tools, &format!("http://{}", handle.local_addr)).await;
+    let mut audit = Audit::default();
+    let mut wide = Vec::new();
+
+    // A Nutzer:in with every function: personal mailbox, persons, forms.
+    demo_sign_in(&b, "S20106542291").await;
+    audit.page(&b, "user home with newest messages").await;
+    audit.visit(&b, "/postfach", "Postfach").await;
+    // The index of the user's mailboxes (or the only one, directly).
+    let mut mailbox = b.path().await;
+    if mailbox == "/postfach" {
+        mailbox = first_href(&b, "main a[href^='/postfach/']")
+            .await
+            .expect("a mailbox link");
+        audit
+            .visit(&b, &mailbox, "Postfach: Persönliches Postfach")
+            .await;
+    }
+    assert!(mailbox.starts_with("/postfach/"), "{mailbox}");
+    let message = first_href(&b, "table.messages tbody a").await;
+    let message = message.expect("a message in the demo mailbox");
+    for (path, name) in [
+        (format!("{mailbox}?wichtig=1"), "Postfach, quick filter"),
+        (
+            format!("{mailbox}?postfach=archiviert&postfach=eingehend"),
+            "Postfach, filter menu",
+        ),
+        (message.clone(), "message"),
+        (format!("{message}/antworten"), "Antworten"),
+        (format!("{mailbox}/schreiben"), "Schreiben"),
+        ("/suche?q=Quittung".to_owned(), "search with messages"),
+        ("/anspruchsberechtigte".to_owned(), "Anspruchsberechtigte"),
+        ("/formulare".to_owned(), "Formulare"),
+    ] {
+        audit.visit(&b, &path, name).await;
+        assert_ne!(b.path().await, "/login", "{name}: still signed in");
+    }
+    // Schreiben refused: the messages next to the fields.
+    b.goto(&format!("{mailbox}/schreiben")).await;
+    b.no_validate().await;
+    b.press("Senden").await;
+    audit.page(&b, "Schreiben with errors").await;
+    b.goto("/anspruchsberechtigte").await;
+    let person = first_href(&b, "main table tbody a")
+        .await
+        .expect("a person");
+    audit.visit(&b, &person, "Anspruchsberechtigte:r").await;
+    audit
+        .visit(
+            &b,
+            &format!("{person}/bearbeiten"),
+            "Kontaktdaten bearbeiten",
+        )
+        .await;
+    b.goto("/formulare").await;
+    let form = first_href(&b, "main a[href^='/formulare/']")
+        .await
+        .expect("a form");
+    audit.visit(&b, &form, "Formular").await;
+    b.wd.set_window_size(320, 800).await.expect("narrow window");
+    for path in [
+        mailbox.clone(),
+        message.clone(),
+        format!("{mailbox}/schreiben"),
+        "/anspruchsberechtigte".to_owned(),
+        person.clone(),
+        form.clone(),
+    ] {
+        b.goto(&path).await;
+        if let Some(found) = b.horizontal_overflow().await {
+            wide.push(format!("{path}: {found}"));
+        }
+    }
+    b.wd.set_window_size(1280, 900).await.expect("wide window");
+    b.logout().await;
+
+    // An administrator: the group mailbox Administration.
+    demo_sign_in(&b, "X20177120281").await;
+    audit
+        .page(&b, "administrator home with Eingang Gruppenpostfächer")
+        .await;
+    audit
+        .visit(&b, "/postfach/administration", "Postfach: Administration")
+        .await;
+    b.logout().await;
+
+    // The Kassen: Kassenpostfach, Datenimport, Formularmeldungen.
+    demo_sign_in(&b, "K20000000001").await;
+    audit.visit(&b, "/postfach", "Kassenpostfach").await;
+    let mut kassen_mailbox = b.path().await;
+    if kassen_mailbox == "/postfach" {
+        kassen_mailbox = first_href(&b, "main a[href^='/postfach/']")
+            .await
+            .expect("a Kassenpostfach link");
+        audit
+            .visit(&b, &kassen_mailbox, "Kassenpostfach of a Bereich")
+            .await;
+    }
+    audit
+        .visit(
+            &b,
+            &format!("{kassen_mailbox}/schreiben"),
+            "Kassenpostfach Schreiben",
+        )
+        .await;
+    audit.visit(&b, "/kassen/datenimport", "Datenimport").await;
+    audit
+        .visit(&b, "/kassen/formularmeldungen", "Formularmeldungen")
+        .await;
+    if let Some(report) = first_href(&b, "main table tbody a").await {
+        audit.visit(&b, &report, "Formularmeldung").await;
+    }
+    b.close().await;
+    handle.shutdown().await;
+    audit.assert_clean();
+    assert!(
+        wide.is_empty(),
+        "pages wider than a 320 px window: {wide:#?}"
+    );
+}
