@@ -178,7 +178,9 @@ pub fn email_tan(full_name: &str, tan: &str, valid_minutes: u64) -> Template {
     );
     t.confidential = true;
     t.secret = Some(tan.to_owned());
-    t.valid_for = Some(std::time::Duration::from_secs(valid_minutes.saturating_mul(60)));
+    t.valid_for = Some(std::time::Duration::from_secs(
+        valid_minutes.saturating_mul(60),
+    ));
     t
 }
 

@@ -17,6 +17,7 @@ mod harness;
 mod help;
 mod kassen;
 mod mail;
+mod matrix;
 mod operations;
 mod security;
 mod setup;
