@@ -8,6 +8,7 @@ mod access;
 mod backup;
 mod browser;
 mod config;
+mod crash;
 mod demo;
 mod foundation;
 mod foundations;
