@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use meine_versorgung::app::passwords::PasswordHasher;
-use meine_versorgung::domain::account::{Account, Role};
+use meine_versorgung::domain::account::{Account, Role, SecondFactor};
 use meine_versorgung::domain::totp;
 use meine_versorgung::store::{self, Store};
 use rand::Rng;
@@ -46,7 +46,7 @@ pub struct Wanted {
 }
 
 impl Wanted {
-    fn nth(n: usize) -> Wanted {
+    pub fn nth(n: usize) -> Wanted {
         Wanted {
             first_name: "Crash".to_owned(),
             last_name: format!("Lastprobe-{n:05}"),
@@ -58,6 +58,11 @@ impl Wanted {
 /// Seeds an organisation with one active administrator (authenticator set
 /// up) into `dir`; returns the administrator and the organisation's id.
 pub fn seed_admin(dir: &Path) -> (TestAccount, u64) {
+    seed_admin_with(dir, SecondFactor::Totp)
+}
+
+/// Like [`seed_admin`], with the given second factor.
+pub fn seed_admin_with(dir: &Path, factor: SecondFactor) -> (TestAccount, u64) {
     let mut builder = TestServer::builder();
     let argon2 = builder.config().argon2;
     let hash = PasswordHasher::new(&argon2)
@@ -86,6 +91,8 @@ pub fn seed_admin(dir: &Path) -> (TestAccount, u64) {
             account.password_hash = Some(hash.clone());
             account.totp_secret = Some(secret.clone());
             account.activated_at = Some(Timestamp::now());
+            account.second_factor = factor;
+            account.second_factor_override = factor != SecondFactor::Totp;
             store::accounts::put(tx, &account)?;
             Ok::<_, store::Error>((
                 TestAccount::new(id.as_str(), PASSWORD, email, &secret),
@@ -109,7 +116,7 @@ pub fn smtp_env(port: u16) -> Vec<(&'static str, String)> {
 }
 
 /// "Nutzer:in anlegen" as a list of form pairs for `w` (from the real form).
-async fn creation_pairs(client: &Client, w: &Wanted) -> Option<Vec<(String, String)>> {
+pub async fn creation_pairs(client: &Client, w: &Wanted) -> Option<Vec<(String, String)>> {
     let (status, body) = client.try_get("/nutzer/neu").await.ok()?;
     assert_eq!(status, 200, "the form is not there: {body}");
     let form = crate::support::Form::find(&body, &client.url("/nutzer/neu"), "Anlegen")

@@ -20,6 +20,7 @@ mod kassen;
 mod mail;
 mod matrix;
 mod operations;
+mod outage;
 mod security;
 mod setup;
 mod users;
