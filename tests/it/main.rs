@@ -21,6 +21,7 @@ mod mail;
 mod matrix;
 mod operations;
 mod outage;
+mod property;
 mod security;
 mod setup;
 mod users;
