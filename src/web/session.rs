@@ -24,6 +24,11 @@ pub const SESSION_COOKIE: &str = "mv_session";
 pub const PRE_COOKIE: &str = "mv_pre";
 /// Largest form body accepted (text forms; uploads have their own limit).
 const FORM_LIMIT: usize = 256 * 1024;
+/// Most fields a url-encoded form may have: far above any form of the
+/// portal (the grant forms repeat fields a few thousand times at worst),
+/// far below what would cost memory and time to parse (100,000 empty
+/// fields fit in [`FORM_LIMIT`]).
+const MAX_FORM_FIELDS: usize = 10_000;
 
 /// Builds a cookie with the portal's attributes.
 pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
@@ -263,6 +268,10 @@ impl FromRequest<AppState> for CsrfForm {
         let bytes = axum::body::to_bytes(body, FORM_LIMIT)
             .await
             .map_err(|_| AppError::TooLarge)?;
+        // Counted before anything is parsed or allocated per field.
+        if bytes.iter().filter(|b| **b == b'&').count() >= MAX_FORM_FIELDS {
+            return Err(AppError::TooLarge);
+        }
         let pairs: Vec<(String, String)> =
             serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Forbidden)?;
         let form = FormData(pairs);

@@ -16,6 +16,7 @@ mod handbook;
 mod hardening;
 mod harness;
 mod help;
+mod hostile;
 mod kassen;
 mod mail;
 mod matrix;

@@ -133,6 +133,17 @@ impl Client {
         Ok((status, location))
     }
 
+    /// Posts `body` as it is, with the given content type.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        let url = self.url(path);
+        let req = self
+            .http
+            .post(&url)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body);
+        Page::from_response(&url, "POST", req.send().await).await
+    }
+
     /// Posts `multipart/form-data`.
     pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Page {
         let url = self.url(path);
