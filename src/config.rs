@@ -49,6 +49,10 @@ pub struct Config {
     pub argon2: Argon2Config,
     pub log: LogConfig,
     pub backup: BackupConfig,
+    /// Writes are refused (German error page, nothing stored) while less
+    /// than this many MiB are free on the data directory's file system;
+    /// reads go on. 0 switches the check off.
+    pub min_free_space_mb: u64,
 }
 
 impl Default for Config {
@@ -64,6 +68,7 @@ impl Default for Config {
             argon2: Argon2Config::default(),
             log: LogConfig::default(),
             backup: BackupConfig::default(),
+            min_free_space_mb: 64,
         }
     }
 }

@@ -250,9 +250,26 @@ impl FormData {
             .collect()
     }
 
+    /// Every field as sent, in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.0.iter().any(|(k, _)| k == name)
     }
+}
+
+/// Parses a url-encoded body: more than [`MAX_FORM_FIELDS`] fields is
+/// `TooLarge` (counted before anything is allocated per field), a body that
+/// is not url-encoded `Forbidden`. Fuzzed by `fuzz/fuzz_targets/form.rs`.
+pub fn parse_form(bytes: &[u8]) -> Result<FormData, AppError> {
+    if bytes.iter().filter(|b| **b == b'&').count() >= MAX_FORM_FIELDS {
+        return Err(AppError::TooLarge);
+    }
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(bytes).map_err(|_| AppError::Forbidden)?;
+    Ok(FormData(pairs))
 }
 
 /// A url-encoded form whose CSRF token was checked in constant time.
@@ -268,13 +285,7 @@ impl FromRequest<AppState> for CsrfForm {
         let bytes = axum::body::to_bytes(body, FORM_LIMIT)
             .await
             .map_err(|_| AppError::TooLarge)?;
-        // Counted before anything is parsed or allocated per field.
-        if bytes.iter().filter(|b| **b == b'&').count() >= MAX_FORM_FIELDS {
-            return Err(AppError::TooLarge);
-        }
-        let pairs: Vec<(String, String)> =
-            serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Forbidden)?;
-        let form = FormData(pairs);
+        let form = parse_form(&bytes)?;
         let given = form.get("csrf");
         if given.is_empty() || !secret::constant_time_eq(given.as_bytes(), expected.as_bytes()) {
             tracing::warn!(path = %parts.uri.path(), "form without valid CSRF token refused");

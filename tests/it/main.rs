@@ -10,6 +10,7 @@ mod browser;
 mod config;
 mod crash;
 mod demo;
+mod disk_full;
 mod foundation;
 mod foundations;
 mod handbook;
