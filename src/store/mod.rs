@@ -106,7 +106,6 @@ pub struct Store {
     reserve: Arc<std::sync::atomic::AtomicU64>,
 }
 
-
 impl Store {
     /// Opens (or creates) the store in `data_dir` and migrates it.
     pub fn open(data_dir: &Path) -> Result<Store, Error> {

@@ -282,9 +282,15 @@ impl FromRequest<AppState> for CsrfForm {
         let (parts, body) = req.into_parts();
         let jar = CookieJar::from_headers(&parts.headers);
         let expected = csrf_token(&state.csrf_key, &binding_cookie(&jar));
-        let bytes = axum::body::to_bytes(body, FORM_LIMIT)
-            .await
-            .map_err(|_| AppError::TooLarge)?;
+        // A body trickling in would hold a connection slot for ever (the
+        // header timeout ends only slow headers): it gets as long as a header.
+        let bytes = tokio::time::timeout(
+            state.config.http.header_timeout,
+            axum::body::to_bytes(body, FORM_LIMIT),
+        )
+        .await
+        .map_err(|_| AppError::Timeout)?
+        .map_err(|_| AppError::TooLarge)?;
         let form = parse_form(&bytes)?;
         let given = form.get("csrf");
         if given.is_empty() || !secret::constant_time_eq(given.as_bytes(), expected.as_bytes()) {

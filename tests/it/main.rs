@@ -7,6 +7,7 @@ mod support;
 mod access;
 mod backup;
 mod browser;
+mod clients;
 mod config;
 mod crash;
 mod demo;
