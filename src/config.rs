@@ -50,6 +50,10 @@ pub struct Config {
     pub log: LogConfig,
     pub backup: BackupConfig,
     pub store: StoreConfig,
+    /// Writes are refused (German error page, nothing stored) while less
+    /// than this many MiB are free on the data directory's file system;
+    /// reads go on. 0 switches the check off.
+    pub min_free_space_mb: u64,
 }
 
 impl Default for Config {
@@ -66,6 +70,7 @@ impl Default for Config {
             log: LogConfig::default(),
             backup: BackupConfig::default(),
             store: StoreConfig::default(),
+            min_free_space_mb: 64,
         }
     }
 }

@@ -119,6 +119,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
             .await
             .map_err(|e| StartError::Other(e.to_string()))??
     };
+    store.set_reserve(config.min_free_space_mb.saturating_mul(1024 * 1024));
     crate::tls::install_default_provider();
     let tls = {
         let cfg = config.clone();

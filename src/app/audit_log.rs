@@ -322,7 +322,7 @@ const CSV_HEADER: [&str; 7] = [
 /// A row in the page's words: time in Europe/Berlin, the German action
 /// label, the organisation's name.
 fn csv_row(e: &AuditEntry, orgs: &[Organisation]) -> [String; 7] {
-    [
+    let row = [
         e.at.to_zoned_datetime(berlin())
             .strftime("%d.%m.%Y %H:%M:%S")
             .to_string(),
@@ -335,5 +335,44 @@ fn csv_row(e: &AuditEntry, orgs: &[Organisation]) -> [String; 7] {
             .unwrap_or_default(),
         e.client.clone().unwrap_or_default(),
         e.detail.clone(),
-    ]
+    ];
+    row.map(csv_cell)
+}
+
+/// A cell that a spreadsheet shows as text: a value starting with `=`, `+`,
+/// `-`, `@`, TAB or CR (a formula to Excel and LibreOffice, "CSV
+/// injection") gets a leading apostrophe. Names and descriptions in the
+/// Protokoll are typed by users, and the export is opened in spreadsheets.
+pub fn csv_cell(value: String) -> String {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        _ => value,
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_cell;
+
+    #[test]
+    fn formulas_are_exported_as_text() {
+        for bad in [
+            "=HYPERLINK(\"http://x\")",
+            "+1",
+            "-1+2",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(csv_cell(bad.to_owned()), format!("'{bad}"));
+        }
+        for fine in [
+            "30.11.2026 05:00:00",
+            "K12345678901",
+            "Kim Mustermensch",
+            "",
+        ] {
+            assert_eq!(csv_cell(fine.to_owned()), fine);
+        }
+    }
 }

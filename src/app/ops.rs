@@ -58,6 +58,7 @@ mod tests {
             last_error: None,
             live_body: false,
             body_removed: false,
+            valid_until: None,
         }
     }
 

@@ -43,9 +43,12 @@ impl SearchHit {
     }
 }
 
-/// The query as searched: trimmed, shortened to [`MAX_QUERY`] characters.
+/// The query as searched: trimmed, shortened to [`MAX_QUERY`] characters
+/// (and trimmed again, so normalising twice changes nothing; found by
+/// fuzzing).
 pub fn normalise_query(query: &str) -> String {
-    query.trim().chars().take(MAX_QUERY).collect()
+    let short: String = query.trim().chars().take(MAX_QUERY).collect();
+    short.trim_end().to_owned()
 }
 
 /// Everything `account` may see that contains `query` (case-insensitive),

@@ -33,8 +33,13 @@ pub fn parse_address(input: &str) -> Option<String> {
 }
 
 /// Parses `Display Name <addr>` or a bare address into (name, address).
+/// A control character anywhere (a line break in the display name would
+/// start a new header line) refuses the whole value; found by fuzzing.
 pub fn parse_mailbox(input: &str) -> Option<(Option<String>, String)> {
     let input = input.trim();
+    if input.chars().any(char::is_control) {
+        return None;
+    }
     if let Some(start) = input.find('<') {
         let end = input.rfind('>')?;
         if end < start || end != input.len() - 1 {
@@ -52,6 +57,25 @@ pub fn parse_mailbox(input: &str) -> Option<(Option<String>, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mailbox_with_a_line_break_in_its_name_is_refused() {
+        assert_eq!(
+            parse_mailbox("K@kasseim Kasse\nwart <kim@kasse.example>"),
+            None
+        );
+        assert_eq!(
+            parse_mailbox("Kasse\r\nBcc: x@y.de <kim@kasse.example>"),
+            None
+        );
+        assert_eq!(
+            parse_mailbox("Kassenwart <kim@kasse.example>"),
+            Some((
+                Some("Kassenwart".to_owned()),
+                "kim@kasse.example".to_owned()
+            ))
+        );
+    }
 
     #[test]
     fn accepts_ordinary_addresses() {

@@ -72,6 +72,10 @@ pub struct OutgoingMail {
     /// The body was removed after `retention.mail_body_days`.
     #[serde(default)]
     pub body_removed: bool,
+    /// After this moment the mail is useless (an e-mail TAN) and is dropped
+    /// instead of delivered late.
+    #[serde(default)]
+    pub valid_until: Option<Timestamp>,
 }
 
 /// Stored numbers of mails per state (the Kassen home shows them).

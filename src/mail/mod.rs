@@ -89,6 +89,10 @@ impl Mailer {
             last_error: None,
             live_body: false,
             body_removed: false,
+            valid_until: template
+                .valid_for
+                .and_then(|d| jiff::SignedDuration::try_from(d).ok())
+                .and_then(|d| now.checked_add(d).ok()),
         };
         store::mail_queue::insert(tx, &mail, &raw, sealed.as_deref())?;
         Ok(id)

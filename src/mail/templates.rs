@@ -13,6 +13,9 @@ pub struct Template {
     /// The live link or TAN in the bodies. It is never stored in the clear:
     /// the stored copy shows [`Template::placeholder`] instead.
     pub secret: Option<String>,
+    /// How long the mail is of use (an e-mail TAN): once this has passed
+    /// since queueing, the worker drops it instead of delivering it late.
+    pub valid_for: Option<std::time::Duration>,
 }
 
 impl Template {
@@ -36,6 +39,7 @@ impl Template {
             html: self.html.replace(secret, placeholder),
             confidential: self.confidential,
             secret: None,
+            valid_for: self.valid_for,
         }
     }
 }
@@ -79,6 +83,7 @@ fn compose(
         html,
         confidential: link.is_some(),
         secret: link.map(|(_, url)| url.to_owned()),
+        valid_for: None,
     }
 }
 
@@ -173,6 +178,9 @@ pub fn email_tan(full_name: &str, tan: &str, valid_minutes: u64) -> Template {
     );
     t.confidential = true;
     t.secret = Some(tan.to_owned());
+    t.valid_for = Some(std::time::Duration::from_secs(
+        valid_minutes.saturating_mul(60),
+    ));
     t
 }
 

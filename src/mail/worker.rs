@@ -12,6 +12,9 @@ use crate::config::MailConfig;
 use crate::domain::mail::{MailState, OutgoingMail};
 use crate::store::{self, Store};
 
+/// The error shown in the Postausgang for a mail dropped past its validity.
+pub const EXPIRED: &str = "Nicht versendet: Die Gültigkeit war abgelaufen.";
+
 /// How long the worker sleeps when nothing is due (it wakes earlier on new mail).
 const IDLE_POLL: Duration = Duration::from_secs(60);
 
@@ -71,6 +74,12 @@ impl Worker {
             if mail.next_attempt_at > now {
                 next_due =
                     Some(next_due.map_or(mail.next_attempt_at, |n| n.min(mail.next_attempt_at)));
+                continue;
+            }
+            if mail.valid_until.is_some_and(|until| until <= now) {
+                // A TAN past its validity is of no use and must not arrive
+                // late (it would invite entering a dead code): dropped.
+                self.expire(mail).await;
                 continue;
             }
             let outcome = match self.message(mail.id).await {
@@ -158,6 +167,20 @@ impl Worker {
                 mail.last_error = Some(e);
             }
         }
+        self.save(mail).await
+    }
+
+    /// Gives up a mail whose validity ended before it could be delivered.
+    async fn expire(&self, mut mail: OutgoingMail) {
+        mail.state = MailState::Failed;
+        mail.last_error = Some(EXPIRED.to_owned());
+        tracing::warn!(mail_id = mail.id, "mail expired before delivery, dropped");
+        self.save(mail).await;
+    }
+
+    /// Stores the mail's new state; a mail no longer queued loses its live
+    /// (sealed) form.
+    async fn save(&self, mail: OutgoingMail) -> Option<OutgoingMail> {
         let store = self.store.clone();
         let saved = mail.clone();
         let result = tokio::task::spawn_blocking(move || {

@@ -57,6 +57,29 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Less than the reserve is free on the data directory's file system;
+    /// the write was refused before it began.
+    #[error("the data directory has only {free} bytes free (reserve: {reserve}); write refused")]
+    StorageFull { free: u64, reserve: u64 },
+}
+
+impl Error {
+    /// Whether the error means a full disk: the reserve check, or ENOSPC /
+    /// EDQUOT from the file system (also as redb's "previous I/O error").
+    pub fn is_storage_full(&self) -> bool {
+        fn full(e: &std::io::Error) -> bool {
+            matches!(
+                e.kind(),
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+            )
+        }
+        match self {
+            Error::StorageFull { .. } => true,
+            Error::Io { source, .. } => full(source),
+            Error::Db(redb::Error::Io(e)) => full(e),
+            _ => false,
+        }
+    }
 }
 
 macro_rules! from_redb {
@@ -87,6 +110,9 @@ impl From<redb::DatabaseError> for Error {
 pub struct Store {
     db: Arc<Database>,
     path: PathBuf,
+    /// Bytes that must stay free on the file system for a write to begin
+    /// (see [`Store::set_reserve`]).
+    reserve: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -121,7 +147,41 @@ impl Store {
         Ok(Store {
             db: Arc::new(db),
             path,
+            // None until the server sets `min_free_space_mb`.
+            reserve: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         })
+    }
+
+    /// Sets the free-space reserve. A write begins only while at least this
+    /// much is free on the data directory's file system; otherwise it fails
+    /// with [`Error::StorageFull`] before anything is written. So redb never
+    /// meets ENOSPC in the middle of a commit (after an I/O error it refuses
+    /// every further operation until reopened): reads go on while the disk
+    /// is full, and writes work again as soon as space is freed.
+    pub fn set_reserve(&self, bytes: u64) {
+        self.reserve
+            .store(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// [`Error::StorageFull`] when less than the reserve is free.
+    fn check_space(&self) -> Result<(), Error> {
+        let reserve = self.reserve.load(std::sync::atomic::Ordering::Relaxed);
+        if reserve == 0 {
+            return Ok(());
+        }
+        let dir = self.path.parent().unwrap_or(&self.path);
+        match rustix::fs::statvfs(dir) {
+            Ok(st) => {
+                let free = st.f_bavail.saturating_mul(st.f_frsize);
+                if free < reserve {
+                    Err(Error::StorageFull { free, reserve })
+                } else {
+                    Ok(())
+                }
+            }
+            // Cannot tell: let redb try (it reports a real ENOSPC itself).
+            Err(_) => Ok(()),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -143,6 +203,7 @@ impl Store {
         &self,
         f: impl FnOnce(&WriteTransaction) -> Result<T, E>,
     ) -> Result<T, E> {
+        self.check_space()?;
         let tx = begin_write(&self.db)?;
         let value = f(&tx)?;
         tx.commit().map_err(Error::from)?;
@@ -271,6 +332,7 @@ impl Store {
         &self,
         f: impl FnOnce(&WriteTransaction) -> Result<T, E>,
     ) -> Result<T, E> {
+        self.check_space()?;
         let mut tx = self.db.begin_write().map_err(Error::from)?;
         tx.set_durability(Durability::None).map_err(Error::from)?;
         let value = f(&tx)?;

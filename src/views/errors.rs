@@ -37,6 +37,29 @@ pub fn forbidden(csrf: &str) -> Markup {
     )
 }
 
+pub fn timeout(csrf: &str) -> Markup {
+    page(
+        &anonymous("Zeitüberschreitung", csrf),
+        html! {
+            h1 { "Zeitüberschreitung" }
+            p { "Die gesendeten Daten sind nicht rechtzeitig vollständig angekommen und wurden nicht verarbeitet. Bitte versuchen Sie es erneut." }
+            p { a href="/" { "Zur Startseite" } }
+        },
+    )
+}
+
+pub fn storage_full(csrf: &str) -> Markup {
+    page(
+        &anonymous("Speicherplatz erschöpft", csrf),
+        html! {
+            h1 { "Speicherplatz erschöpft" }
+            p { "Ihre Eingabe konnte nicht gespeichert werden, weil der Speicherplatz des Portals erschöpft ist. Es wurde nichts gespeichert. Bitte versuchen Sie es später erneut." }
+            p { "Bereits gespeicherte Daten sind nicht betroffen und können weiterhin angezeigt werden. Besteht das Problem weiter, wenden Sie sich bitte an den Support." }
+            p { a href="/" { "Zur Startseite" } }
+        },
+    )
+}
+
 pub fn too_large(csrf: &str) -> Markup {
     page(
         &anonymous("Eingabe zu groß", csrf),

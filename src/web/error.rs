@@ -14,11 +14,18 @@ pub enum AppError {
     TooManyRequests,
     /// A form body beyond the limit.
     TooLarge,
+    /// A request body that did not arrive in time (slow client).
+    Timeout,
+    /// The data directory is full: nothing was stored.
+    StorageFull,
     Internal(String),
 }
 
 impl From<crate::store::Error> for AppError {
     fn from(e: crate::store::Error) -> Self {
+        if e.is_storage_full() {
+            return AppError::StorageFull;
+        }
         AppError::Internal(e.to_string())
     }
 }
@@ -27,6 +34,7 @@ impl From<crate::app::Error> for AppError {
     fn from(e: crate::app::Error) -> Self {
         match e {
             crate::app::Error::NotFound => AppError::NotFound,
+            crate::app::Error::Store(e) => e.into(),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -43,6 +51,17 @@ impl IntoResponse for AppError {
             }
             AppError::TooLarge => {
                 (StatusCode::PAYLOAD_TOO_LARGE, views::errors::too_large("")).into_response()
+            }
+            AppError::Timeout => {
+                (StatusCode::REQUEST_TIMEOUT, views::errors::timeout("")).into_response()
+            }
+            AppError::StorageFull => {
+                tracing::error!("write refused: the data directory is full");
+                (
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    views::errors::storage_full(""),
+                )
+                    .into_response()
             }
             AppError::TooManyRequests => (
                 StatusCode::TOO_MANY_REQUESTS,

@@ -4,7 +4,7 @@
 //! (server-side, every request); anything else answers 404.
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, RawQuery, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -238,13 +238,24 @@ fn draft_of(up: &upload::Upload) -> Draft {
     }
 }
 
+/// The multipart body of an upload form, read only after the mailbox (and
+/// message) were authorised, so that nobody learns more than a 404 from a
+/// mailbox they may not use. A body that is no multipart form cannot carry
+/// a valid CSRF token: refused like one without.
+async fn multipart(state: &AppState, req: Request) -> Result<Multipart, AppError> {
+    Multipart::from_request(req, state)
+        .await
+        .map_err(|_| AppError::Forbidden)
+}
+
 async fn compose_submit(
     State(state): State<AppState>,
     authed: Authed,
     Path(slug): Path<String>,
-    mp: Multipart,
+    req: Request,
 ) -> WebResult {
     let (_, mb) = resolve(&state, &authed, &slug).await?;
+    let mp = multipart(&state, req).await?;
     let up = upload::read(mp, &state.config.data_dir, &authed.ctx.csrf).await?;
     let mut d = draft_of(&up);
     if let Mailbox::Kassen(b) = &mb {
@@ -394,10 +405,11 @@ async fn reply_submit(
     State(state): State<AppState>,
     authed: Authed,
     Path((slug, id)): Path<(String, String)>,
-    mp: Multipart,
+    req: Request,
 ) -> WebResult {
     let (_, mb) = resolve(&state, &authed, &slug).await?;
     let (m, _, _) = load(&state, &mb, &id).await?;
+    let mp = multipart(&state, req).await?;
     let up = upload::read(mp, &state.config.data_dir, &authed.ctx.csrf).await?;
     let mut d = draft_of(&up);
     // A reply keeps the conversation's Bereich and Thema.

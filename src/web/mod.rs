@@ -19,6 +19,7 @@ pub mod org;
 pub mod persons;
 pub mod request_id;
 pub mod results;
+mod route_table;
 pub mod session;
 pub mod setup;
 pub mod state;
@@ -44,24 +45,7 @@ pub use state::AppState;
 const BODY_LIMIT: usize = 12 * 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route(paths::HOME, get(home::home))
-        .route(paths::SETUP, get(setup::show).post(setup::submit))
-        .route(paths::SETUP_DONE, get(setup::done))
-        .merge(access::routes())
-        .merge(info::routes())
-        .merge(help::routes())
-        .merge(kassen::routes())
-        .merge(kassen::org_audit_routes())
-        .merge(users::routes())
-        .merge(org::routes())
-        .merge(persons::routes())
-        .merge(forms::routes())
-        .merge(messages::routes())
-        .route(paths::HEALTH, get(ops::health))
-        .route(paths::READY, get(ops::ready))
-        .route(paths::METRICS, get(ops::metrics_on_main_port))
-        .route("/static/{*path}", get(assets::serve))
+    routes()
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -80,6 +64,36 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(request_id::request_id))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .with_state(state)
+}
+
+/// Every route of the portal, without fallback and layers. Add new routes
+/// here (or in a module merged here): [`route_table`] and the authorization
+/// matrix test read them from this router.
+fn routes() -> Router<AppState> {
+    Router::new()
+        .route(paths::HOME, get(home::home))
+        .route(paths::SETUP, get(setup::show).post(setup::submit))
+        .route(paths::SETUP_DONE, get(setup::done))
+        .merge(access::routes())
+        .merge(info::routes())
+        .merge(help::routes())
+        .merge(kassen::routes())
+        .merge(kassen::org_audit_routes())
+        .merge(users::routes())
+        .merge(org::routes())
+        .merge(persons::routes())
+        .merge(forms::routes())
+        .merge(messages::routes())
+        .route(paths::HEALTH, get(ops::health))
+        .route(paths::READY, get(ops::ready))
+        .route(paths::METRICS, get(ops::metrics_on_main_port))
+        .route("/static/{*path}", get(assets::serve))
+}
+
+/// Every (method, path template) the router serves, read from the router
+/// itself, so no route can be missing (see `route_table.rs`).
+pub fn route_table() -> Vec<(axum::http::Method, String)> {
+    route_table::of(&routes())
 }
 
 async fn not_found() -> Response {

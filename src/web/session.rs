@@ -24,6 +24,11 @@ pub const SESSION_COOKIE: &str = "mv_session";
 pub const PRE_COOKIE: &str = "mv_pre";
 /// Largest form body accepted (text forms; uploads have their own limit).
 const FORM_LIMIT: usize = 256 * 1024;
+/// Most fields a url-encoded form may have: far above any form of the
+/// portal (the grant forms repeat fields a few thousand times at worst),
+/// far below what would cost memory and time to parse (100,000 empty
+/// fields fit in [`FORM_LIMIT`]).
+const MAX_FORM_FIELDS: usize = 10_000;
 
 /// Builds a cookie with the portal's attributes.
 pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
@@ -259,9 +264,26 @@ impl FormData {
             .collect()
     }
 
+    /// Every field as sent, in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.0.iter().any(|(k, _)| k == name)
     }
+}
+
+/// Parses a url-encoded body: more than [`MAX_FORM_FIELDS`] fields is
+/// `TooLarge` (counted before anything is allocated per field), a body that
+/// is not url-encoded `Forbidden`. Fuzzed by `fuzz/fuzz_targets/form.rs`.
+pub fn parse_form(bytes: &[u8]) -> Result<FormData, AppError> {
+    if bytes.iter().filter(|b| **b == b'&').count() >= MAX_FORM_FIELDS {
+        return Err(AppError::TooLarge);
+    }
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(bytes).map_err(|_| AppError::Forbidden)?;
+    Ok(FormData(pairs))
 }
 
 /// A url-encoded form whose CSRF token was checked in constant time.
@@ -274,12 +296,16 @@ impl FromRequest<AppState> for CsrfForm {
         let (parts, body) = req.into_parts();
         let jar = CookieJar::from_headers(&parts.headers);
         let expected = csrf_token(&state.csrf_key, &binding_cookie(&jar));
-        let bytes = axum::body::to_bytes(body, FORM_LIMIT)
-            .await
-            .map_err(|_| AppError::TooLarge)?;
-        let pairs: Vec<(String, String)> =
-            serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Forbidden)?;
-        let form = FormData(pairs);
+        // A body trickling in would hold a connection slot for ever (the
+        // header timeout ends only slow headers): it gets as long as a header.
+        let bytes = tokio::time::timeout(
+            state.config.http.header_timeout,
+            axum::body::to_bytes(body, FORM_LIMIT),
+        )
+        .await
+        .map_err(|_| AppError::Timeout)?
+        .map_err(|_| AppError::TooLarge)?;
+        let form = parse_form(&bytes)?;
         let given = form.get("csrf");
         if given.is_empty() || !secret::constant_time_eq(given.as_bytes(), expected.as_bytes()) {
             tracing::warn!(path = %parts.uri.path(), "form without valid CSRF token refused");

@@ -122,6 +122,8 @@ pub async fn update(
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
     let id = id_of(&id)?;
+    // A missing entry answers 404 before any validation message.
+    state.blocking(move |st| faq::get(&st.store, id)).await?;
     let input = input(&form);
     let actor = actor(&k);
     let i2 = input.clone();
@@ -178,6 +180,7 @@ pub async fn delete(
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
     let id = id_of(&id)?;
+    state.blocking(move |st| faq::get(&st.store, id)).await?;
     if form.get("bestaetigt") != "1" {
         return Ok(Redirect::to(&format!("/kassen/faq/{id}/loeschen")).into_response());
     }

@@ -32,6 +32,15 @@ impl Client {
         }
     }
 
+    /// The same browser (cookies shared) talking to a server at another
+    /// address, e.g. the binary restarted on a new port.
+    pub fn rebased(&self, base: &str) -> Client {
+        Client {
+            http: self.http.clone(),
+            base: base.trim_end_matches('/').to_owned(),
+        }
+    }
+
     /// `/path` → absolute URL; absolute URLs (links from e-mails) pass.
     pub fn url(&self, path: &str) -> String {
         if path.starts_with("http://") || path.starts_with("https://") {
@@ -85,6 +94,53 @@ impl Client {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
+        Page::from_response(&url, "POST", req.send().await).await
+    }
+
+    /// A GET whose failure is an `Err` instead of a panic: (status, body).
+    pub async fn try_get(&self, path: &str) -> Result<(u16, String), String> {
+        let res = self
+            .http
+            .get(self.url(path))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = res.status().as_u16();
+        Ok((status, res.text().await.map_err(|e| e.to_string())?))
+    }
+
+    /// Like [`Client::post_pairs`], but a failed request (server killed,
+    /// connection reset) is an `Err` instead of a panic: (status, Location).
+    pub async fn try_post_pairs(
+        &self,
+        path: &str,
+        fields: &[(String, String)],
+    ) -> Result<(u16, Option<String>), String> {
+        let res = self
+            .http
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        res.bytes().await.map_err(|e| e.to_string())?;
+        Ok((status, location))
+    }
+
+    /// Posts `body` as it is, with the given content type.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        let url = self.url(path);
+        let req = self
+            .http
+            .post(&url)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body);
         Page::from_response(&url, "POST", req.send().await).await
     }
 

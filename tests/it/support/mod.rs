@@ -3,6 +3,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod accounts;
+pub mod binary;
 pub mod browser;
 pub mod client;
 pub mod html;
