@@ -76,7 +76,12 @@ impl Worker {
                     Some(next_due.map_or(mail.next_attempt_at, |n| n.min(mail.next_attempt_at)));
                 continue;
             }
-            if mail.valid_until.is_some_and(|until| until <= now) {
+            // Checked against the clock of this very attempt (the loop's
+            // `now` may be a while old when many mails went before).
+            if mail
+                .valid_until
+                .is_some_and(|until| until <= self.clock.now().max(now))
+            {
                 // A TAN past its validity is of no use and must not arrive
                 // late (it would invite entering a dead code): dropped.
                 self.expire(mail).await;
