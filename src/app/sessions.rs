@@ -16,7 +16,7 @@ use jiff::Timestamp;
 
 use super::Error;
 use crate::config::SecurityConfig;
-use crate::domain::account::Account;
+use crate::domain::account::{Account, Role};
 use crate::domain::session::{Session, Stage};
 use crate::store::{self, Store};
 
@@ -91,6 +91,9 @@ impl SessionActivity {
 pub struct Loaded {
     pub session: Session,
     pub account: Account,
+    /// A Nutzer:in's portal functions within the organisation's current
+    /// restrictions (read in the same snapshot as the session).
+    pub functions: Option<Vec<crate::domain::org::PortalFunction>>,
 }
 
 /// What the cookie of a request leads to.
@@ -118,9 +121,14 @@ pub fn load(
             return Ok::<_, store::Error>(None);
         };
         let account = store::accounts::get(tx, &session.account)?;
-        Ok(Some((session, account)))
+        let functions = match account.as_ref().map(|a| &a.role) {
+            Some(Role::OrgUser { org, grants }) => store::orgs::get(tx, *org)?
+                .map(|o| crate::domain::permissions::effective(&o, grants).functions),
+            _ => None,
+        };
+        Ok(Some((session, account, functions)))
     })?;
-    let Some((mut session, account)) = found else {
+    let Some((mut session, account, functions)) = found else {
         activity.forget(key_hash);
         return Ok(Lookup::None);
     };
@@ -143,5 +151,9 @@ pub fn load(
         activity.persist(store)?;
     }
     session.last_seen = now;
-    Ok(Lookup::Live(Box::new(Loaded { session, account })))
+    Ok(Lookup::Live(Box::new(Loaded {
+        session,
+        account,
+        functions,
+    })))
 }

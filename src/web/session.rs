@@ -194,25 +194,15 @@ fn load_session(
         now,
     )?;
     Ok(match lookup {
-        Lookup::Live(loaded) => {
-            let functions = match &loaded.account.role {
-                crate::domain::account::Role::OrgUser { org, grants } => {
-                    crate::app::orgs::get(&state.store, *org)
-                        .ok()
-                        .map(|o| crate::domain::permissions::effective(&o, grants).functions)
-                }
-                _ => None,
-            };
-            (
-                Some(LoadedSession {
-                    key_hash,
-                    session: loaded.session,
-                    account: loaded.account,
-                    functions,
-                }),
-                false,
-            )
-        }
+        Lookup::Live(loaded) => (
+            Some(LoadedSession {
+                key_hash,
+                session: loaded.session,
+                account: loaded.account,
+                functions: loaded.functions,
+            }),
+            false,
+        ),
         Lookup::None => (None, false),
         Lookup::Ended { idle } => (None, idle),
     })
