@@ -145,6 +145,10 @@ fn main() -> ExitCode {
         Command::Restore { config, from } => with_config(config, |cfg| {
             meine_versorgung::store::backup::restore(&from, &cfg.data_dir)
                 .map(|s| {
+                    // The hand-over mark names an attempt of the replaced store.
+                    let _ = std::fs::remove_file(
+                        cfg.data_dir.join(meine_versorgung::mail::handover::FILE),
+                    );
                     format!(
                         "restored {} ({} records, schema version {}) into {}",
                         from.display(),

@@ -203,6 +203,13 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         .and_then(|h| h.split([':', '/']).next())
         .unwrap_or("localhost")
         .to_owned();
+    let (handover, interrupted) = crate::mail::handover::HandoverMark::open(&config.data_dir)
+        .map_err(|e| {
+            StartError::Other(format!(
+                "cannot open {}: {e}",
+                config.data_dir.join(crate::mail::handover::FILE).display()
+            ))
+        })?;
     let worker = Worker {
         store: store.clone(),
         mailer: mailer.clone(),
@@ -214,6 +221,8 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         config: config.mail.clone(),
         metrics: metrics.clone(),
         clock: opts.clock.clone(),
+        handover,
+        interrupted,
     };
 
     let state = AppState::new(Inner {

@@ -59,6 +59,7 @@ mod tests {
             live_body: false,
             body_removed: false,
             valid_until: None,
+            unconfirmed: false,
         }
     }
 

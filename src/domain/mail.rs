@@ -76,6 +76,11 @@ pub struct OutgoingMail {
     /// instead of delivered late.
     #[serde(default)]
     pub valid_until: Option<Timestamp>,
+    /// Counted as sent because a restart interrupted the attempt after the
+    /// hand-over point: never sent twice, but the server's acceptance was
+    /// not confirmed.
+    #[serde(default)]
+    pub unconfirmed: bool,
 }
 
 /// Stored numbers of mails per state (the Kassen home shows them).

@@ -4,6 +4,7 @@
 //! A mail is queued in the same write transaction as the change that causes
 //! it, so a user action and its e-mail are stored together or not at all.
 
+pub mod handover;
 pub mod seal;
 pub mod templates;
 pub mod transport;
@@ -93,6 +94,7 @@ impl Mailer {
                 .valid_for
                 .and_then(|d| jiff::SignedDuration::try_from(d).ok())
                 .and_then(|d| now.checked_add(d).ok()),
+            unconfirmed: false,
         };
         store::mail_queue::insert(tx, &mail, &raw, sealed.as_deref())?;
         Ok(id)

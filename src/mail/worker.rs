@@ -7,6 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use tokio::sync::watch;
 
 use super::Mailer;
+use super::handover::{Attempt, HandoverMark};
 use super::transport::Transport;
 use crate::config::MailConfig;
 use crate::domain::mail::{MailState, OutgoingMail};
@@ -25,6 +26,10 @@ pub struct Worker {
     pub config: MailConfig,
     pub metrics: Arc<crate::metrics::Metrics>,
     pub clock: crate::clock::Clock,
+    pub handover: HandoverMark,
+    /// The attempt a previous process marked as handed over (see
+    /// `handover`): if its outcome is not recorded, it is not repeated.
+    pub interrupted: Option<Attempt>,
 }
 
 impl Worker {
@@ -76,6 +81,17 @@ impl Worker {
                     Some(next_due.map_or(mail.next_attempt_at, |n| n.min(mail.next_attempt_at)));
                 continue;
             }
+            let this_attempt = Attempt {
+                mail: mail.id,
+                attempts_before: mail.attempts,
+            };
+            if self.interrupted == Some(this_attempt) && !self.transport.redelivery_replaces() {
+                // A restart cut the last attempt short after its hand-over
+                // point: the server may hold the message already. Counted as
+                // sent (never twice), marked unconfirmed for the Postausgang.
+                self.interrupted(mail).await;
+                continue;
+            }
             // Checked against the clock of this very attempt (the loop's
             // `now` may be a while old when many mails went before).
             if mail
@@ -89,8 +105,13 @@ impl Worker {
             }
             let outcome = match self.message(mail.id).await {
                 Ok(raw) => {
+                    let handover = || async {
+                        self.handover
+                            .mark(this_attempt)
+                            .map_err(|e| format!("cannot write the hand-over mark: {e}"))
+                    };
                     self.transport
-                        .deliver(mail.id, self.mailer.from_addr(), &mail.to, &raw)
+                        .deliver(mail.id, self.mailer.from_addr(), &mail.to, &raw, handover)
                         .await
                 }
                 Err(e) => Err(e),
@@ -173,6 +194,21 @@ impl Worker {
             }
         }
         self.save(mail).await
+    }
+
+    /// Counts a mail as sent whose attempt a restart interrupted after the
+    /// hand-over point; the server's answer is unknown.
+    async fn interrupted(&self, mut mail: OutgoingMail) {
+        mail.state = MailState::Sent;
+        mail.sent_at = Some(self.clock.now());
+        mail.attempts += 1;
+        mail.unconfirmed = true;
+        self.metrics.mail_sent();
+        tracing::warn!(
+            mail_id = mail.id,
+            "mail delivery interrupted by a restart after the hand-over; counted as sent, not resent"
+        );
+        self.save(mail).await;
     }
 
     /// Gives up a mail whose validity ended before it could be delivered.

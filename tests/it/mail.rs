@@ -107,3 +107,69 @@ async fn a_queued_mail_survives_a_restart() {
     assert_eq!(smtp.mails().len(), 1, "delivered more than once");
     restarted.shutdown().await;
 }
+
+/// A restart after the worker's hand-over mark (the process died between
+/// the mark and the recorded outcome) does not send the mail again: the
+/// server may hold it already. It counts as sent, marked unconfirmed. (That
+/// a mark whose attempt's outcome was recorded blocks nothing is shown by
+/// `crash`: every kill leaves such a mark, and every mail arrives.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mail_handed_over_before_a_crash_is_not_sent_again() {
+    use meine_versorgung::domain::mail::MailState;
+    use meine_versorgung::mail::handover::{Attempt, HandoverMark};
+    use meine_versorgung::store::{self, Store};
+
+    let port = reserve_port();
+    let server = TestServer::builder()
+        .smtp_port(port)
+        .env("MV_MAIL__RETRY_INITIAL", "1s")
+        .env("MV_MAIL__RETRY_MAX", "1s")
+        .start()
+        .await;
+    let client = server.client();
+    run_setup(&server, &client, &FIRST_ADMIN).await;
+    let dir = tokio::time::timeout(TIMEOUT, server.shutdown())
+        .await
+        .expect("shutdown within the timeout");
+
+    // The queued mail, and a mark as the dying process would have left it.
+    let queued = {
+        let store = Store::open(dir.path()).expect("store");
+        store.read(store::mail_queue::pending).expect("queue")
+    };
+    assert_eq!(queued.len(), 1, "one queued mail");
+    let mail = &queued[0];
+    let (mark, _) = HandoverMark::open(dir.path()).expect("mark file");
+    mark.mark(Attempt {
+        mail: mail.id,
+        attempts_before: mail.attempts,
+    })
+    .expect("mark");
+    drop(mark);
+
+    // Restarted until the worker's first round has decided (each start
+    // reads the mark again; the store is read between starts).
+    let smtp = SmtpServer::start_on(port).await;
+    let mut decided = None;
+    for _ in 0..20 {
+        let restarted = TestServer::builder()
+            .data_dir(&dir)
+            .smtp(&smtp)
+            .start()
+            .await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        restarted.shutdown().await;
+        let store = Store::open(dir.path()).expect("store");
+        decided = store
+            .read(|tx| store::mail_queue::get(tx, mail.id))
+            .expect("mail")
+            .filter(|m| m.state != MailState::Queued);
+        if decided.is_some() {
+            break;
+        }
+    }
+    let stored = decided.expect("the worker decided about the marked mail");
+    assert_eq!(stored.state, MailState::Sent);
+    assert!(stored.unconfirmed, "not marked unconfirmed: {stored:?}");
+    assert!(smtp.mails().is_empty(), "the mail went out again");
+}

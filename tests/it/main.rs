@@ -11,6 +11,7 @@ mod browser_areas;
 mod clients;
 mod config;
 mod crash;
+mod crash_writes;
 mod demo;
 mod disk_full;
 mod forms;

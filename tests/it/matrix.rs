@@ -599,6 +599,7 @@ pub async fn start_world() -> (TestServer, World) {
                     live_body: false,
                     body_removed: false,
                     valid_until: None,
+                    unconfirmed: false,
                 },
                 b"Subject: Matrixpost-Geheim\r\n\r\nText",
                 None,

@@ -77,6 +77,7 @@ pub fn details(m: &OutgoingMail) -> Markup {
             dt { "Versuche" } dd { (m.attempts) }
             @if let Some(s) = m.sent_at { dt { "Versendet" } dd { (datetime(s)) } }
             @if m.state == MailState::Queued { dt { "Nächster Versuch" } dd { (datetime(m.next_attempt_at)) } }
+            @if m.unconfirmed { dt { "Hinweis" } dd { "Die Übergabe an den Mailserver wurde durch einen Neustart unterbrochen. Die E-Mail wird nicht erneut gesendet; ob der Mailserver sie angenommen hat, ist nicht bestätigt." } }
             @if let Some(e) = &m.last_error { dt { "Letzter Fehler" } dd { (e) } }
         }
         h2 { "Text" }

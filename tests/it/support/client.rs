@@ -133,6 +133,30 @@ impl Client {
         Ok((status, location))
     }
 
+    /// Like [`Client::post_multipart`], but a failed request is an `Err`
+    /// instead of a panic: (status, Location).
+    pub async fn try_post_multipart(
+        &self,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> Result<(u16, Option<String>), String> {
+        let res = self
+            .http
+            .post(self.url(path))
+            .multipart(form)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        res.bytes().await.map_err(|e| e.to_string())?;
+        Ok((status, location))
+    }
+
     /// Posts `body` as it is, with the given content type.
     pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
         let url = self.url(path);

@@ -579,6 +579,21 @@ impl Form {
             .to_ascii_lowercase()
     }
 
+    /// The `multipart/form-data` body a browser would send (fields and
+    /// chosen files).
+    pub fn multipart_body(&self) -> reqwest::multipart::Form {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in self.pairs() {
+            form = form.text(k, v);
+        }
+        for c in self.controls.iter().filter(|c| c.kind == Kind::File) {
+            let (name, bytes) = c.file.clone().unwrap_or_default();
+            let part = reqwest::multipart::Part::bytes(bytes).file_name(name);
+            form = form.part(c.name.clone(), part);
+        }
+        form
+    }
+
     /// Submits the form by pressing its button.
     pub async fn submit(&self, client: &Client) -> Page {
         let target = self.target();
@@ -592,16 +607,7 @@ impl Form {
             return client.get(url.as_str()).await;
         }
         if self.multipart {
-            let mut form = reqwest::multipart::Form::new();
-            for (k, v) in pairs {
-                form = form.text(k, v);
-            }
-            for c in self.controls.iter().filter(|c| c.kind == Kind::File) {
-                let (name, bytes) = c.file.clone().unwrap_or_default();
-                let part = reqwest::multipart::Part::bytes(bytes).file_name(name);
-                form = form.part(c.name.clone(), part);
-            }
-            return client.post_multipart(&target, form).await;
+            return client.post_multipart(&target, self.multipart_body()).await;
         }
         client.post_pairs(&target, &pairs, &[]).await
     }
