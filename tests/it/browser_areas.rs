@@ -12,7 +12,7 @@ use crate::support::browser::{self, Audit, Browser};
 use crate::support::{DataDir, TestServer};
 
 /// Signs an active demo account in through the real pages.
-async fn demo_sign_in(b: &Browser, id: &str) {
+pub async fn demo_sign_in(b: &Browser, id: &str) {
     b.login_password(id, DEMO_PASSWORD).await;
     assert_eq!(
         b.path().await,
@@ -25,7 +25,7 @@ async fn demo_sign_in(b: &Browser, id: &str) {
 }
 
 /// The `href` of the first element matching `css`, if any.
-async fn first_href(b: &Browser, css: &str) -> Option<String> {
+pub async fn first_href(b: &Browser, css: &str) -> Option<String> {
     let script = format!(
         "const a = document.querySelector({css:?}); return a ? a.getAttribute('href') : null;"
     );

@@ -8,6 +8,7 @@ mod access;
 mod backup;
 mod browser;
 mod browser_areas;
+mod browser_conversation;
 mod clients;
 mod config;
 mod crash;

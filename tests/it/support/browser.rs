@@ -327,6 +327,25 @@ impl Browser {
         .await;
     }
 
+    /// Chooses the option with the visible text `option` in the select
+    /// labelled `label`, as a user would (the page's scripts see the change).
+    pub async fn select(&self, label: &str, option: &str) {
+        let id = self.id_for_label(label).await;
+        let el = self.by_id(&id).await;
+        el.select_by_label(option)
+            .await
+            .unwrap_or_else(|e| panic!("no option {option:?} in {label:?}: {e}"));
+    }
+
+    /// Chooses the file `path` in the file input labelled `label`.
+    pub async fn attach(&self, label: &str, path: &std::path::Path) {
+        let id = self.id_for_label(label).await;
+        let el = self.by_id(&id).await;
+        el.send_keys(&path.display().to_string())
+            .await
+            .unwrap_or_else(|e| panic!("cannot choose {}: {e}", path.display()));
+    }
+
     /// Ticks the checkbox labelled `label`.
     pub async fn check(&self, label: &str) {
         let id = self.id_for_label(label).await;
