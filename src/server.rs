@@ -145,7 +145,11 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         .trim_end_matches('/')
         .to_owned();
 
-    let csrf_key = store.write(store::secrets::csrf_key)?;
+    // Read first: a start that finds the key commits nothing (cold start).
+    let csrf_key = match store.read(store::secrets::existing_csrf_key)? {
+        Some(key) => key,
+        None => store.write(store::secrets::csrf_key)?,
+    };
     let passwords = PasswordHasher::new(&config.argon2).map_err(StartError::Other)?;
     let seal_key = crate::mail::seal::SealKey::load_or_create(&config.data_dir).map_err(|e| {
         StartError::Other(format!(

@@ -19,14 +19,8 @@ pub const TOKEN_FILE: &str = "setup-token";
 /// On a store without accounts, creates a fresh setup token, writes it to
 /// `<data_dir>/setup-token` and returns it. Returns `None` once set up.
 pub fn prepare_token(store: &Store, data_dir: &Path) -> Result<Option<String>, Error> {
-    let token = store.write(|tx| {
-        if store::accounts::count(tx)? > 0 {
-            return Ok::<_, Error>(None);
-        }
-        let token = secret::new_token();
-        store::secrets::set_setup_token_hash(tx, &secret::token_hash(&token))?;
-        Ok(Some(token))
-    })?;
+    let set_up = store.read(|tx| Ok::<_, Error>(store::accounts::count(tx)? > 0))?;
+    let token = if set_up { None } else { new_token(store)? };
     let path = data_dir.join(TOKEN_FILE);
     match &token {
         Some(t) => write_private(&path, t)
@@ -36,6 +30,18 @@ pub fn prepare_token(store: &Store, data_dir: &Path) -> Result<Option<String>, E
         }
     }
     Ok(token)
+}
+
+/// Stores the hash of a new setup token, unless an account appeared.
+fn new_token(store: &Store) -> Result<Option<String>, Error> {
+    store.write(|tx| {
+        if store::accounts::count(tx)? > 0 {
+            return Ok::<_, Error>(None);
+        }
+        let token = secret::new_token();
+        store::secrets::set_setup_token_hash(tx, &secret::token_hash(&token))?;
+        Ok(Some(token))
+    })
 }
 
 fn write_private(path: &Path, content: &str) -> std::io::Result<()> {

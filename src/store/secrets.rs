@@ -9,6 +9,15 @@ const CSRF_KEY: &str = "csrf_key";
 const SETUP_TOKEN_HASH: &str = "setup_token_hash";
 
 /// The key that binds CSRF tokens to sessions; created on first use.
+/// The stored CSRF key, if there is one yet.
+pub fn existing_csrf_key(tx: &impl ReadAccess) -> Result<Option<Vec<u8>>, Error> {
+    Ok(tx
+        .open(tables::SECRETS)?
+        .get(CSRF_KEY)?
+        .map(|v| v.value().to_vec()))
+}
+
+/// The CSRF key, created on first use.
 pub fn csrf_key(tx: &WriteTransaction) -> Result<Vec<u8>, Error> {
     let mut table = tx.open_table(tables::SECRETS)?;
     if let Some(v) = table.get(CSRF_KEY)? {
