@@ -10,13 +10,13 @@ use crate::support::accounts::sign_in;
 use crate::support::{Client, Page, outbox_files};
 
 /// Markup that would run if it reached a page or e-mail unescaped.
-const PAYLOAD: &str =
+pub const PAYLOAD: &str =
     "<script>alert(1)</script><img src=x onerror=alert(2)>\"'><svg onload=alert(3)>";
 /// What must never appear in an answer: the payload's tags, unescaped.
 const LIVE: [&str; 3] = ["<script>alert(", "<img src=x", "<svg onload"];
 
 #[track_caller]
-fn assert_inert(what: &str, body: &str) {
+pub fn assert_inert(what: &str, body: &str) {
     for live in LIVE {
         assert!(!body.contains(live), "{what} contains live markup {live:?}");
     }

@@ -23,6 +23,7 @@ mod hardening;
 mod harness;
 mod help;
 mod hostile;
+mod hostile_areas;
 mod kassen;
 mod mail;
 mod matrix;
