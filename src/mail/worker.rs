@@ -89,7 +89,7 @@ impl Worker {
                 // A restart cut the last attempt short after its hand-over
                 // point: the server may hold the message already. Counted as
                 // sent (never twice), marked unconfirmed for the Postausgang.
-                self.interrupted(mail).await;
+                self.count_as_sent_unconfirmed(mail).await;
                 continue;
             }
             // Checked against the clock of this very attempt (the loop's
@@ -198,7 +198,7 @@ impl Worker {
 
     /// Counts a mail as sent whose attempt a restart interrupted after the
     /// hand-over point; the server's answer is unknown.
-    async fn interrupted(&self, mut mail: OutgoingMail) {
+    async fn count_as_sent_unconfirmed(&self, mut mail: OutgoingMail) {
         mail.state = MailState::Sent;
         mail.sent_at = Some(self.clock.now());
         mail.attempts += 1;
