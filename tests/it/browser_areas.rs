@@ -3,13 +3,12 @@
 //! messages, Schreiben and Antworten, the Kassenpostfach, entitled persons,
 //! forms, Datenimport and Formularmeldungen.
 
-use meine_versorgung::ServeOptions;
 use meine_versorgung::app::demo::{DEMO_PASSWORD, DEMO_TOTP_SECRET};
 use meine_versorgung::domain::totp;
 
+use crate::support::DataDir;
 use crate::support::accounts::unix_now;
 use crate::support::browser::{self, Audit, Browser};
-use crate::support::{DataDir, TestServer};
 
 /// Signs an active demo account in through the real pages.
 pub async fn demo_sign_in(b: &Browser, id: &str) {
@@ -41,16 +40,7 @@ async fn messaging_and_functional_pages_pass_the_accessibility_audit() {
         return;
     };
     let dir = DataDir::new();
-    let config = TestServer::builder().data_dir(&dir).config();
-    let handle = meine_versorgung::start(
-        config,
-        ServeOptions {
-            demo: true,
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("start");
+    let handle = crate::support::server::start_demo(&dir).await;
     let b = Browser::start(&tools, &format!("http://{}", handle.local_addr)).await;
     let mut audit = Audit::default();
     let mut wide = Vec::new();

@@ -5,13 +5,12 @@
 //! one, and the answer arrives in the organisation's mailbox as Eingehend
 //! with the same Referenz.
 
-use meine_versorgung::ServeOptions;
 use serde_json::json;
 
 use crate::browser_areas::{demo_sign_in, first_href};
 use crate::messaging::{PDF, PNG};
+use crate::support::DataDir;
 use crate::support::browser::{self, Browser};
-use crate::support::{DataDir, TestServer};
 
 const SUBJECT: &str = "Beitragsliste März aus dem Browser";
 
@@ -85,16 +84,7 @@ async fn an_organisation_and_the_fund_hold_a_conversation_with_attachments() {
     let png = files.path().join("Bescheid.png");
     std::fs::write(&png, PNG).expect("png");
 
-    let config = TestServer::builder().data_dir(&dir).config();
-    let handle = meine_versorgung::start(
-        config,
-        ServeOptions {
-            demo: true,
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("start");
+    let handle = crate::support::server::start_demo(&dir).await;
     let b = Browser::start(&tools, &format!("http://{}", handle.local_addr)).await;
 
     // The organisation's administrator writes from the group mailbox

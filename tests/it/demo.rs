@@ -47,16 +47,7 @@ fn the_readme_lists_every_demo_login() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_accounts_in_every_status_behave_as_documented() {
     let dir = DataDir::new();
-    let config = TestServer::builder().data_dir(&dir).config();
-    let handle = meine_versorgung::start(
-        config,
-        ServeOptions {
-            demo: true,
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("start");
+    let handle = crate::support::server::start_demo(&dir).await;
     let base = format!("http://{}", handle.local_addr);
 
     // Aktiv: the documented secret works at once.

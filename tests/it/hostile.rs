@@ -159,8 +159,15 @@ async fn markup_in_every_free_text_field_is_rendered_inert_in_pages_and_e_mails(
     );
 
     // E-mails (outbox transport): HTML parts escape what they quote.
-    let mut mails = 0;
-    for file in outbox_files(server.data_dir().path()) {
+    let mails = assert_mails_inert(server.data_dir().path());
+    assert!(!mails.is_empty(), "no e-mail to check");
+}
+
+/// Checks every e-mail of the outbox in `data_dir` for live markup in its
+/// HTML part; returns the raw e-mails.
+pub fn assert_mails_inert(data_dir: &std::path::Path) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for file in outbox_files(data_dir) {
         let raw = std::fs::read(&file).expect("mail");
         let parsed = mail_parser::MessageParser::default()
             .parse(&raw)
@@ -168,9 +175,9 @@ async fn markup_in_every_free_text_field_is_rendered_inert_in_pages_and_e_mails(
         if let Some(html) = parsed.body_html(0) {
             assert_inert(&format!("e-mail {}", file.display()), &html);
         }
-        mails += 1;
+        out.push(raw);
     }
-    assert!(mails > 0, "no e-mail to check");
+    out
 }
 
 fn urlencode(s: &str) -> String {

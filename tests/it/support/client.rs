@@ -116,21 +116,7 @@ impl Client {
         path: &str,
         fields: &[(String, String)],
     ) -> Result<(u16, Option<String>), String> {
-        let res = self
-            .http
-            .post(self.url(path))
-            .form(fields)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = res.status().as_u16();
-        let location = res
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        res.bytes().await.map_err(|e| e.to_string())?;
-        Ok((status, location))
+        status_and_location(self.http.post(self.url(path)).form(fields)).await
     }
 
     /// Like [`Client::post_multipart`], but a failed request is an `Err`
@@ -140,21 +126,7 @@ impl Client {
         path: &str,
         form: reqwest::multipart::Form,
     ) -> Result<(u16, Option<String>), String> {
-        let res = self
-            .http
-            .post(self.url(path))
-            .multipart(form)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = res.status().as_u16();
-        let location = res
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        res.bytes().await.map_err(|e| e.to_string())?;
-        Ok((status, location))
+        status_and_location(self.http.post(self.url(path)).multipart(form)).await
     }
 
     /// Posts `body` as it is, with the given content type.
@@ -371,4 +343,20 @@ impl Page {
     pub fn has_button(&self, button: &str) -> bool {
         Form::find(&self.body, &self.url, button).is_ok()
     }
+}
+
+/// Sends `req` and reads the whole answer: (status, Location); a failed
+/// request (server killed, connection reset) is an `Err`.
+async fn status_and_location(
+    req: reqwest::RequestBuilder,
+) -> Result<(u16, Option<String>), String> {
+    let res = req.send().await.map_err(|e| e.to_string())?;
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    res.bytes().await.map_err(|e| e.to_string())?;
+    Ok((status, location))
 }

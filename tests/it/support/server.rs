@@ -282,3 +282,18 @@ async fn wait_until_store_closed(dir: &DataDir) {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }
+
+/// Starts the portal with `--demo` on `dir` (the demo organisations and
+/// people, see the README) and returns its handle.
+pub async fn start_demo(dir: &DataDir) -> meine_versorgung::ServerHandle {
+    let config = TestServer::builder().data_dir(dir).config();
+    meine_versorgung::start(
+        config,
+        meine_versorgung::ServeOptions {
+            demo: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("start with --demo")
+}
