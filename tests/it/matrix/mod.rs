@@ -401,6 +401,44 @@ async fn every_route_answers_every_role_as_declared() {
         .collect();
     order.sort_by_key(|(method, _, path, _, access)| rank(method, path, *access));
     let started = std::time::Instant::now();
+    // The search over messages: every role finds exactly the seeded
+    // messages of the mailboxes it reaches, nothing else.
+    for (who, client, _) in &clients {
+        let page = client.get("/suche?q=Matrixnachricht").await;
+        requests += 1;
+        let reached: Vec<Place> = objects::PLACES
+            .into_iter()
+            .filter(|p| {
+                objects::SLUGS
+                    .iter()
+                    .any(|s| objects::reach(*who, *s) == Some(*p))
+            })
+            .collect();
+        let expected = if *who == Who::Anonymous {
+            Some(false)
+        } else {
+            Some(true)
+        };
+        let mut problem = judge(&page, *who, expected);
+        if problem.is_none() && *who != Who::Anonymous {
+            problem = reached
+                .iter()
+                .map(|p| objects::subject(*p))
+                .find(|m| !page.body.contains(m.as_str()))
+                .map(|m| format!("the search does not find {m:?}"));
+        }
+        if problem.is_none() {
+            problem = entitled
+                .iter()
+                .find(|(m, roles)| !roles.contains(who) && page.body.contains(m.as_str()))
+                .map(|(m, _)| format!("the search shows {m:?}, which {who:?} may not see"));
+        }
+        if let Some(problem) = problem {
+            failures.push(format!(
+                "GET /suche?q=Matrixnachricht as {who:?}: {problem}"
+            ));
+        }
+    }
     for (method, template, path, owner, access) in order {
         for (who, client, csrf) in &clients {
             let page = if method == "GET" {

@@ -74,7 +74,7 @@ pub fn reach(who: Who, slug: Slug) -> Option<Place> {
     }
 }
 
-const SLUGS: [Slug; 5] = [
+pub const SLUGS: [Slug; 5] = [
     Slug::Personal,
     Slug::Administration,
     Slug::Beihilfe,

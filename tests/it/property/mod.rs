@@ -479,8 +479,9 @@ fn nobody_reads_what_they_are_not_entitled_to_at_that_moment() {
         reads.load(Ordering::Relaxed),
         started.elapsed()
     );
-    eprintln!(
-        "property test effects: {:?}",
-        stats.lock().map(|s| s.clone())
-    );
+    let effects: Vec<String> = stats
+        .lock()
+        .map(|s| s.iter().map(|(k, n)| format!("{n} {k}")).collect())
+        .unwrap_or_default();
+    eprintln!("property test: {}", effects.join(", "));
 }
