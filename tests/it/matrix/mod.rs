@@ -366,7 +366,7 @@ async fn every_route_answers_every_role_as_declared() {
         .collect();
     assert!(
         missing.is_empty(),
-        "routes served but missing from the declared table DECLARED in tests/it/matrix.rs \
+        "routes served but missing from the declared table DECLARED in tests/it/matrix/mod.rs \
          (declare who may use each):\n{}",
         missing.join("\n")
     );

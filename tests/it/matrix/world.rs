@@ -135,7 +135,7 @@ impl World {
             ("direction", _) => vec![("nach-unten".to_owned(), Owner::Any)],
             ("*path", _) => vec![("style.css".to_owned(), Owner::Any)],
             _ => panic!(
-                "no values for the parameter {{{param}}} of {path}: add them to World::values in tests/it/matrix.rs"
+                "no values for the parameter {{{param}}} of {path}: add them to World::values in tests/it/matrix/world.rs"
             ),
         }
     }
