@@ -22,6 +22,7 @@ mod harness;
 mod help;
 mod hostile;
 mod kassen;
+mod kassen_messages;
 mod mail;
 mod matrix;
 mod messaging;
