@@ -47,8 +47,9 @@ enum Action {
     Lock(usize),
     Unlock(usize),
     Deactivate(usize),
-    /// The Kassen restrict the organisation's group mailboxes and functions.
-    Restrict(Org, Vec<usize>, Vec<usize>),
+    /// The Kassen restrict the organisation's group mailboxes and functions
+    /// and register it in Beamtenversorgung (true) or not.
+    Restrict(Org, Vec<usize>, Vec<usize>, bool),
     /// The Kassen lock the organisation's administrator.
     LockAdmin(Org),
     /// The administrator sets the Postfach-Konfiguration: receipts into the
@@ -75,8 +76,8 @@ fn action() -> impl Strategy<Value = Action> {
         1 => user.clone().prop_map(Action::Lock),
         1 => (0..6usize).prop_map(Action::Unlock),
         1 => (0..6usize).prop_map(Action::Deactivate),
-        2 => (org.clone(), some_boxes, functions)
-            .prop_map(|(o, b, f)| Action::Restrict(o, b, f)),
+        2 => (org.clone(), some_boxes, functions, prop_oneof![3 => Just(true), 1 => Just(false)])
+            .prop_map(|(o, b, f, bv)| Action::Restrict(o, b, f, bv)),
         1 => org.clone().prop_map(Action::LockAdmin),
         3 => (org.clone(), prop_oneof![3 => Just(true), 1 => Just(false)])
             .prop_map(|(o, g)| Action::MoveReceipts(o, g)),
@@ -192,7 +193,7 @@ impl World {
                     _ => {}
                 }
             }
-            Action::Restrict(o, boxes, functions) => {
+            Action::Restrict(o, boxes, functions, bv) => {
                 let boxes: BTreeSet<GroupMailbox> =
                     boxes.iter().map(|i| GroupMailbox::ALL[*i]).collect();
                 let functions: BTreeSet<F> = functions.iter().map(|i| F::ALL[*i]).collect();
@@ -205,11 +206,10 @@ impl World {
                     ("anschrift", org.address.clone()),
                     ("zweiter_faktor", "authenticator-app".to_owned()),
                 ];
-                fields.extend(
-                    Bereich::ALL
-                        .iter()
-                        .map(|b| ("bereiche", b.key().to_owned())),
-                );
+                let bereiche = Bereich::ALL
+                    .into_iter()
+                    .filter(|b| *bv || *b != Bereich::Beamtenversorgung);
+                fields.extend(bereiche.map(|b| ("bereiche", b.key().to_owned())));
                 fields.extend(boxes.iter().map(|g| ("postfaecher", g.key().to_owned())));
                 fields.extend(functions.iter().map(|f| ("funktionen", f.key().to_owned())));
                 let path = format!("/kassen/mitglieder/{}", self.org_ids[ix(*o)]);
@@ -217,6 +217,7 @@ impl World {
                 assert_eq!(a.status, 303, "restrict: {}", a.location);
                 let state = &mut self.model.orgs[ix(*o)];
                 (state.mailboxes, state.functions) = (boxes, functions);
+                state.in_beamtenversorgung = *bv;
                 self.count("restrictions");
             }
             Action::LockAdmin(o) => {
@@ -277,10 +278,9 @@ impl World {
                         let g = GroupMailbox::ALL[*g];
                         fields.push(("mitglied", self.org_ids[ix(*o)].to_string()));
                         fields.push(("gruppenpostfach", g.key().to_owned()));
-                        (
-                            Place::Group(*o, g),
-                            self.model.org(*o).mailboxes.contains(&g),
-                        )
+                        let org = self.model.org(*o);
+                        let ok = org.mailboxes.contains(&g) && org.in_beamtenversorgung;
+                        (Place::Group(*o, g), ok)
                     }
                     Target::Personal(u) => {
                         let u = *u % self.model.users.len();
@@ -288,7 +288,8 @@ impl World {
                             return;
                         }
                         fields.push(("nutzer", self.model.users[u].id.clone()));
-                        (Place::Personal(u), true)
+                        let org = self.model.org(self.model.users[u].org);
+                        (Place::Personal(u), org.in_beamtenversorgung)
                     }
                 };
                 let file = pdf(&format!("Probeanhang-{n}"));
@@ -297,8 +298,8 @@ impl World {
                     .post_multipart(self.viewer(Role::Clerk), path, &fields, file)
                     .await;
                 if !deliverable {
-                    assert_eq!(a.status, 422, "a mailbox the Mitglied does not have");
-                    self.count("messages refused (mailbox not enabled)");
+                    assert_eq!(a.status, 422, "a mailbox the clerk may not write to");
+                    self.count("clerk's messages refused");
                     return;
                 }
                 let kasse = Place::Kassen(Bereich::Beamtenversorgung);

@@ -31,6 +31,9 @@ pub struct OrgState {
     /// Beamtenversorgung (else the submitter's personal mailbox).
     pub receipts_to_group: bool,
     pub admin_alive: bool,
+    /// Registered in the Geschäftsbereich Beamtenversorgung (the clerk's):
+    /// only then may the clerk write to it.
+    pub in_beamtenversorgung: bool,
 }
 
 /// A Nutzer:in: users 0 (of A) and 1 (of B) are viewers with a session.

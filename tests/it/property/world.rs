@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 use meine_versorgung::app::passwords::PasswordHasher;
 use meine_versorgung::domain::account::{Account, Grants, Role as AccountRole};
-use meine_versorgung::domain::org::{Bereich, GroupMailbox, PortalFunction};
+use meine_versorgung::domain::org::{Bereich, GroupMailbox, PortalFunction, ReceiptTarget};
 use meine_versorgung::domain::secret;
 use meine_versorgung::domain::session::{Session, Stage};
 use meine_versorgung::store::{self, Store};
@@ -71,6 +71,10 @@ pub async fn start() -> World {
             for (i, (name, number)) in ORGS.into_iter().enumerate() {
                 let mut org = organisation(name, number);
                 org.id = store::next_id(tx, "org")?;
+                // B starts with receipts into the group mailbox.
+                if i == 1 {
+                    org.receipt_target = ReceiptTarget::Group;
+                }
                 store::orgs::put(tx, &org)?;
                 ids[i] = org.id;
                 let (pnr, person) = PERSONS[i];
@@ -152,11 +156,12 @@ pub async fn start() -> World {
         .expect("seed");
     drop(store);
     let server = builder.start().await;
-    let org = || OrgState {
+    let org = |receipts_to_group| OrgState {
         mailboxes: GroupMailbox::ALL.into_iter().collect(),
         functions: PortalFunction::ALL.into_iter().collect(),
-        receipts_to_group: false,
+        receipts_to_group,
         admin_alive: true,
+        in_beamtenversorgung: true,
     };
     // Nutzer:in A starts with every grant, Nutzer:in B with every function
     // and no group mailbox; the actions take grants away and give them.
@@ -178,7 +183,7 @@ pub async fn start() -> World {
         org_ids,
         admin_ids,
         model: Model {
-            orgs: [org(), org()],
+            orgs: [org(false), org(true)],
             users: vec![
                 user(&user_ids[0], Org::A, &GroupMailbox::ALL),
                 user(&user_ids[1], Org::B, &[]),
