@@ -272,8 +272,9 @@ async fn compose_submit(
             .blocking(move |_| {
                 let mut check = check;
                 let to = match (&mb2, bereich) {
-                    (Mailbox::Kassen(_), _) => {
-                        compose::kassen_recipient(&st.store, &d2, &mut check).map(|r| r.mailbox())
+                    (Mailbox::Kassen(b), _) => {
+                        compose::kassen_recipient(&st.store, *b, &d2, &mut check)
+                            .map(|r| r.mailbox())
                     }
                     (_, Some(b)) => Some(Mailbox::Kassen(b)),
                     (_, None) => None,

@@ -25,6 +25,7 @@ mod help;
 mod hostile;
 mod hostile_areas;
 mod kassen;
+mod kassen_messages;
 mod mail;
 mod matrix;
 mod messaging;

@@ -73,17 +73,50 @@ pub fn validate(d: &Draft, check: &mut Check) -> Option<Bereich> {
     bereich
 }
 
-/// The recipient a Kassen clerk chose for a new conversation.
-pub fn kassen_recipient(store: &Store, d: &Draft, check: &mut Check) -> Option<MailboxRef> {
+/// The recipient a Kassen clerk of `bereich` chose for a new conversation:
+/// a group mailbox or a Nutzer:in of an organisation registered in that
+/// Bereich (SPEC §2: "organisations in their Bereich(e)"). The form offers
+/// only those; a crafted request naming another is refused the same way.
+pub fn kassen_recipient(
+    store: &Store,
+    bereich: Bereich,
+    d: &Draft,
+    check: &mut Check,
+) -> Option<MailboxRef> {
+    let not_registered = |check: &mut Check, field: &'static str| {
+        check.fail(
+            field,
+            format!(
+                "Das Mitglied ist im Geschäftsbereich {} nicht bei der Kasse gemeldet.",
+                bereich.label()
+            ),
+        );
+    };
     if !d.user.trim().is_empty() {
         let target = Nutzerkennung::parse(&d.user).and_then(|id| {
             store
-                .read(|tx| store::accounts::get(tx, &id))
+                .read(|tx| {
+                    let Some(a) = store::accounts::get(tx, &id)? else {
+                        return Ok(None);
+                    };
+                    let org = match a.org() {
+                        Some(o) => store::orgs::get(tx, o)?,
+                        None => None,
+                    };
+                    Ok::<_, store::Error>(Some((a, org)))
+                })
                 .ok()
                 .flatten()
         });
         return match target {
-            Some(a) if a.grants().is_some() => Some(MailboxRef::Personal(a.id)),
+            Some((a, Some(org))) if a.grants().is_some() => {
+                if org.bereiche.contains(&bereich) {
+                    Some(MailboxRef::Personal(a.id))
+                } else {
+                    not_registered(check, "nutzer");
+                    None
+                }
+            }
             _ => {
                 check.fail(
                     "nutzer",
@@ -102,6 +135,10 @@ pub fn kassen_recipient(store: &Store, d: &Draft, check: &mut Check) -> Option<M
         check.fail("mitglied", "Bitte wählen Sie ein Mitglied aus.");
         return None;
     };
+    if !org.bereiche.contains(&bereich) {
+        not_registered(check, "mitglied");
+        return None;
+    }
     match crate::domain::org::GroupMailbox::from_key(&d.group) {
         Some(g) if org.enabled_mailboxes.contains(&g) => Some(MailboxRef::Group(org.id, g)),
         _ => {

@@ -6,25 +6,27 @@
 //! Denied: 404 for signed-in roles, a redirect to the login page for
 //! anonymous visitors, and in either case none of the seeded objects' data.
 //! Allowed: an answer that is neither 404, a login redirect nor a server
-//! error.
+//! error; a page of one seeded message, attachment, person or report shows
+//! it (its marker text).
+//!
+//! Messages are tried by id under every mailbox slug: a message opens only
+//! in the mailbox it lies in, as the slug names it for the asker. On every
+//! answer, allowed or not, no object marker appears that the role may not
+//! see anywhere ([`objects::entitled`]).
 //!
 //! Adding an area (messages, persons, forms, …): add its routes to
 //! [`DECLARED`] with their [`Access`], and — when a path has a parameter —
 //! its values to [`World::values`] (an own and a foreign object). A route
 //! served but not declared fails the test with the line to add.
 
-use jiff::Timestamp;
-use meine_versorgung::app::passwords::PasswordHasher;
-use meine_versorgung::domain::account::{Account, Grants, Role};
-use meine_versorgung::domain::help::{FaqEntry, FeedbackEntry, FeedbackKind};
-use meine_versorgung::domain::mail::{MailState, OutgoingMail};
-use meine_versorgung::domain::org::{Bereich, GroupMailbox, PortalFunction};
-use meine_versorgung::domain::totp;
-use meine_versorgung::store::{self, Store};
+mod objects;
+mod world;
 
-use crate::support::accounts::{TestAccount, organisation, sign_in};
-use crate::support::login::PASSWORD;
-use crate::support::{Client, Page, TestServer};
+use objects::{Place, Slug};
+pub use world::{World, csrf_of, start_world};
+
+use crate::support::Page;
+use crate::support::accounts::sign_in;
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,16 +268,26 @@ pub enum Owner {
     Kassen,
     /// An id that does not exist: 404 for everybody.
     Missing,
-    /// The personal mailbox of whoever asks.
-    PersonalMailbox,
-    /// The group mailbox Administration of the asker's organisation.
-    AdministrationMailbox,
-    /// The group mailbox Beihilfe of the asker's organisation.
-    BeihilfeMailbox,
-    /// The Kassenpostfach of the Bereich the matrix's clerk handles.
-    KassenMailbox,
-    /// The Kassenpostfach of a Bereich the clerk does not handle.
-    OtherKassenMailbox,
+    /// A mailbox slug (`/postfach/{postfach}`), read as the asker's own.
+    Mailbox(Slug),
+    /// A seeded message id, before it is combined with its slug.
+    Stored(Place),
+    /// A seeded message asked for under a mailbox slug.
+    Message(Slug, Place),
+}
+
+impl Owner {
+    /// The owner of a path after a parameter with owner `next`: a missing
+    /// part makes the whole path missing; a message id under a slug is a
+    /// message as seen through that slug; otherwise the most specific wins.
+    pub fn combine(self, next: Owner) -> Owner {
+        match (self, next) {
+            (Owner::Missing, _) | (_, Owner::Missing) => Owner::Missing,
+            (Owner::Mailbox(s), Owner::Stored(p)) => Owner::Message(s, p),
+            (prev, Owner::Any) => prev,
+            (_, next) => next,
+        }
+    }
 }
 
 /// Data of the seeded objects that no denied answer may contain.
@@ -290,134 +302,6 @@ const MARKERS: &[&str] = &[
     "ziel.anna@blaugraben.example",
     "ziel.bernd@gruental.example",
 ];
-
-/// The seeded world: two organisations, the role accounts and one target
-/// object of every kind.
-pub struct World {
-    pub people: Vec<(Who, TestAccount)>,
-    pub user_a: String,
-    pub user_b: String,
-    pub org_a: u64,
-    pub org_b: u64,
-    pub admin_target: String,
-    pub staff_target: String,
-    pub faq: u64,
-    pub feedback: u64,
-    pub mail: u64,
-}
-
-impl World {
-    /// The values of a path parameter: (value, whose object it is).
-    pub fn values(&self, method: &str, path: &str, param: &str) -> Vec<(String, Owner)> {
-        let missing = |v: &str| (v.to_owned(), Owner::Missing);
-        match (param, path) {
-            ("kennung", _) => vec![
-                (self.user_a.clone(), Owner::OrgA),
-                (self.user_b.clone(), Owner::OrgB),
-                missing("S99999999999"),
-            ],
-            ("postfach", p) if p.starts_with("/postfach/") => vec![
-                ("persoenlich".to_owned(), Owner::PersonalMailbox),
-                (
-                    GroupMailbox::Administration.key().to_owned(),
-                    Owner::AdministrationMailbox,
-                ),
-                (
-                    GroupMailbox::Beihilfe.key().to_owned(),
-                    Owner::BeihilfeMailbox,
-                ),
-                (
-                    format!("kasse-{}", Bereich::ALL[0].key()),
-                    Owner::KassenMailbox,
-                ),
-                (
-                    format!("kasse-{}", Bereich::ALL[2].key()),
-                    Owner::OtherKassenMailbox,
-                ),
-                missing("gibt-es-nicht"),
-            ],
-            ("postfach", _) => vec![(GroupMailbox::ALL[0].key().to_owned(), Owner::Any)],
-            // Messages, attachments, persons and reports: the dedicated tests
-            // (messaging, persons, forms) try own and foreign objects; here
-            // every role must get 404 for an id that does not exist.
-            ("id", p) if p.starts_with("/postfach/") => vec![missing("999999")],
-            ("nr", _) => vec![missing("99")],
-            ("aktion", _) => vec![("wichtig".to_owned(), Owner::Any)],
-            ("pnr", _) => vec![missing("99999999")],
-            ("id", p)
-                if p.starts_with("/formulare/") || p.starts_with("/kassen/formularmeldungen/") =>
-            {
-                vec![missing("999999")]
-            }
-            ("formular", _) => vec![("beschaeftigungsumfang".to_owned(), Owner::Any)],
-            ("id", p) if p.starts_with("/kassen/mitglieder/") => vec![
-                (self.org_a.to_string(), Owner::OrgA),
-                (self.org_b.to_string(), Owner::OrgB),
-                missing("999999"),
-            ],
-            ("id", p) if p.starts_with("/kassen/administratoren/") => vec![
-                (self.admin_target.clone(), Owner::OrgB),
-                missing("X99999999999"),
-            ],
-            ("id", p) if p.starts_with("/kassen/personal/") => vec![
-                (self.staff_target.clone(), Owner::Kassen),
-                missing("K99999999999"),
-            ],
-            ("id", p) if p.starts_with("/kassen/faq/") => {
-                vec![(self.faq.to_string(), Owner::Kassen), missing("999999")]
-            }
-            ("id", p) if p.starts_with("/kassen/rueckmeldungen/") => {
-                vec![
-                    (self.feedback.to_string(), Owner::Kassen),
-                    missing("999999"),
-                ]
-            }
-            ("id", p) if p.starts_with("/kassen/postausgang/") => {
-                vec![(self.mail.to_string(), Owner::Kassen), missing("999999")]
-            }
-            ("action", p) if p.starts_with("/kassen/rueckmeldungen/") => {
-                vec![("erledigt".to_owned(), Owner::Any)]
-            }
-            // The confirmation page exists for "deaktivieren" only.
-            ("action", _) if method == "GET" => vec![("deaktivieren".to_owned(), Owner::Any)],
-            ("action", _) => vec![("sperren".to_owned(), Owner::Any)],
-            ("direction", _) => vec![("nach-unten".to_owned(), Owner::Any)],
-            ("*path", _) => vec![("style.css".to_owned(), Owner::Any)],
-            _ => panic!(
-                "no values for the parameter {{{param}}} of {path}: add them to World::values in tests/it/matrix.rs"
-            ),
-        }
-    }
-
-    /// Every concrete path of a template with the owner of its objects (the
-    /// most specific owner of its parameters).
-    pub fn expand(&self, method: &str, template: &str) -> Vec<(String, Owner)> {
-        let mut out = vec![(String::new(), Owner::Any)];
-        let mut rest = template;
-        while let Some(start) = rest.find('{') {
-            let end = rest[start..]
-                .find('}')
-                .map(|e| start + e)
-                .expect("closing brace");
-            let literal = &rest[..start];
-            let param = &rest[start + 1..end];
-            let values = self.values(method, template, param);
-            out = out
-                .into_iter()
-                .flat_map(|(prefix, owner)| {
-                    values.iter().map(move |(v, o)| {
-                        let owner = if *o == Owner::Any { owner } else { *o };
-                        (format!("{prefix}{literal}{v}"), owner)
-                    })
-                })
-                .collect();
-            rest = &rest[end + 1..];
-        }
-        out.into_iter()
-            .map(|(p, o)| (format!("{p}{rest}"), o))
-            .collect()
-    }
-}
 
 /// Whether `who` may use a route of `access` on an object of `owner`.
 pub fn allowed(access: Access, who: Who, owner: Owner) -> Option<bool> {
@@ -444,193 +328,11 @@ pub fn allowed(access: Access, who: Who, owner: Owner) -> Option<bool> {
             UserANoGrants | UserAAllGrants | AdminA | AdminB | Clerk
         ),
         Mailbox => match owner {
-            Owner::PersonalMailbox => matches!(who, UserANoGrants | UserAAllGrants),
-            Owner::AdministrationMailbox => matches!(who, UserAAllGrants | AdminA | AdminB),
-            Owner::BeihilfeMailbox => who == UserAAllGrants,
-            Owner::KassenMailbox => who == Clerk,
+            Owner::Mailbox(s) => objects::reach(who, s).is_some(),
+            Owner::Message(s, p) => objects::reach(who, s) == Some(p),
             _ => false,
         },
     })
-}
-
-/// Seeds the world into the data directory and starts the server.
-pub async fn start_world() -> (TestServer, World) {
-    let mut builder = TestServer::builder();
-    let config = builder.config();
-    let store = Store::open(&config.data_dir).expect("open store");
-    let hasher = PasswordHasher::new(&config.argon2).expect("hasher");
-    let hash = hasher.hash_blocking(PASSWORD).expect("hash");
-    let now = Timestamp::now();
-    let world = store
-        .write(|tx| {
-            let mut org_a = organisation("Blaugraben", "78970");
-            org_a.id = store::next_id(tx, "org")?;
-            store::orgs::put(tx, &org_a)?;
-            let mut org_b = organisation("Grüntal", "78971");
-            org_b.id = store::next_id(tx, "org")?;
-            store::orgs::put(tx, &org_b)?;
-            let mut people = Vec::new();
-            let seed = |role: Role, last: &str, email: &str, active: bool| {
-                let id = store::accounts::issue_id(tx, &role, now)?;
-                let secret = totp::new_secret();
-                let mut account = Account::new(
-                    id.clone(),
-                    role,
-                    "Maxi".to_owned(),
-                    last.to_owned(),
-                    email.to_owned(),
-                    jiff::civil::Date::new(1980, 5, 17).ok(),
-                    now,
-                );
-                account.password_hash = Some(hash.clone());
-                account.totp_secret = Some(secret.clone());
-                account.activated_at = active.then_some(now);
-                store::accounts::put(tx, &account)?;
-                Ok::<_, store::Error>(TestAccount::new(id.as_str(), PASSWORD, email, &secret))
-            };
-            let all = Grants {
-                mailboxes: GroupMailbox::ALL.to_vec(),
-                functions: PortalFunction::ALL.to_vec(),
-            };
-            let user = |org: u64, grants: Grants| Role::OrgUser { org, grants };
-            let roles = [
-                (
-                    Who::UserANoGrants,
-                    user(org_a.id, Grants::default()),
-                    "a.ohne",
-                ),
-                (Who::UserAAllGrants, user(org_a.id, all.clone()), "a.alle"),
-                (Who::AdminA, Role::OrgAdmin { org: org_a.id }, "a.admin"),
-                (Who::AdminB, Role::OrgAdmin { org: org_b.id }, "b.admin"),
-                (
-                    Who::Clerk,
-                    Role::Kassen {
-                        portal_admin: false,
-                        sachbearbeitung: vec![Bereich::ALL[0]],
-                    },
-                    "sachbearbeitung",
-                ),
-                (
-                    Who::Kassen,
-                    Role::Kassen {
-                        portal_admin: true,
-                        sachbearbeitung: Vec::new(),
-                    },
-                    "portaladmin",
-                ),
-            ];
-            for (who, role, mail) in roles {
-                let email = format!("{mail}@matrix.example");
-                people.push((who, seed(role, "Rollenkonto", &email, true)?));
-            }
-            let user_a = seed(
-                user(org_a.id, Grants::default()),
-                "Zielperson-Anna",
-                "ziel.anna@blaugraben.example",
-                true,
-            )?
-            .id;
-            let user_b = seed(
-                user(org_b.id, Grants::default()),
-                "Zielperson-Bernd",
-                "ziel.bernd@gruental.example",
-                true,
-            )?
-            .id;
-            let admin_target = seed(
-                Role::OrgAdmin { org: org_b.id },
-                "Zielverwaltung-Xaver",
-                "ziel.xaver@gruental.example",
-                true,
-            )?
-            .id;
-            let staff_target = seed(
-                Role::Kassen {
-                    portal_admin: false,
-                    sachbearbeitung: vec![Bereich::ALL[0]],
-                },
-                "Zielpersonal-Kurt",
-                "ziel.kurt@kasse.example",
-                true,
-            )?
-            .id;
-            let faq = store::faq::next_id(tx)?;
-            store::faq::put(
-                tx,
-                &FaqEntry {
-                    id: faq,
-                    question: "Matrixfrage-Geheim?".to_owned(),
-                    answer: "Antwort.".to_owned(),
-                    position: 1_000,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?;
-            let feedback = store::feedback::next_id(tx)?;
-            store::feedback::put(
-                tx,
-                &FeedbackEntry {
-                    id: feedback,
-                    kind: FeedbackKind::Support,
-                    subject: "Matrixrueckmeldung-Geheim".to_owned(),
-                    text: "Text".to_owned(),
-                    email: None,
-                    account: None,
-                    org: None,
-                    created_at: now,
-                    done: false,
-                },
-            )?;
-            let mail = store::mail_queue::next_id(tx)?;
-            store::mail_queue::insert(
-                tx,
-                &OutgoingMail {
-                    id: mail,
-                    to: "ziel.anna@blaugraben.example".to_owned(),
-                    subject: "Matrixpost-Geheim".to_owned(),
-                    text: "Text".to_owned(),
-                    confidential: false,
-                    state: MailState::Failed,
-                    attempts: 1,
-                    created_at: now,
-                    next_attempt_at: now,
-                    sent_at: None,
-                    last_error: None,
-                    live_body: false,
-                    body_removed: false,
-                    valid_until: None,
-                    unconfirmed: false,
-                },
-                b"Subject: Matrixpost-Geheim\r\n\r\nText",
-                None,
-            )?;
-            Ok::<_, store::Error>(World {
-                people,
-                user_a,
-                user_b,
-                org_a: org_a.id,
-                org_b: org_b.id,
-                admin_target,
-                staff_target,
-                faq,
-                feedback,
-                mail,
-            })
-        })
-        .expect("seed");
-    drop(store);
-    (builder.start().await, world)
-}
-
-/// The CSRF token of the client's session (any form carries it).
-pub async fn csrf_of(client: &Client) -> String {
-    let page = client.get("/feedback").await;
-    page.assert_status(200);
-    page.html()
-        .select_attrs("input[name=csrf]", "value")
-        .into_iter()
-        .next()
-        .expect("a CSRF field on /feedback")
 }
 
 /// The order of the requests: GETs first, then POSTs; those that end an
@@ -664,7 +366,7 @@ async fn every_route_answers_every_role_as_declared() {
         .collect();
     assert!(
         missing.is_empty(),
-        "routes served but missing from the declared table DECLARED in tests/it/matrix.rs \
+        "routes served but missing from the declared table DECLARED in tests/it/matrix/mod.rs \
          (declare who may use each):\n{}",
         missing.join("\n")
     );
@@ -687,31 +389,83 @@ async fn every_route_answers_every_role_as_declared() {
 
     let mut requests = 0usize;
     let mut failures = Vec::new();
-    let mut order: Vec<(&str, String, Owner, Access)> = DECLARED
+    let entitled = objects::entitled();
+    let mut order: Vec<(&str, &str, String, Owner, Access)> = DECLARED
         .iter()
         .flat_map(|(method, template, access)| {
             world
                 .expand(method, template)
                 .into_iter()
-                .map(move |(path, owner)| (*method, path, owner, *access))
+                .map(move |(path, owner)| (*method, *template, path, owner, *access))
         })
         .collect();
-    order.sort_by_key(|(method, path, _, access)| rank(method, path, *access));
-    for (method, path, owner, access) in order {
-        {
-            for (who, client, csrf) in &clients {
-                let page = if method == "GET" {
-                    client.get(&path).await
-                } else {
-                    client.post_form(&path, &[("csrf", csrf)]).await
-                };
-                requests += 1;
-                if let Some(problem) = judge(&page, *who, allowed(access, *who, owner)) {
-                    failures.push(format!("{method} {path} as {who:?} ({owner:?}): {problem}"));
-                }
+    order.sort_by_key(|(method, _, path, _, access)| rank(method, path, *access));
+    let started = std::time::Instant::now();
+    // The search over messages: every role finds exactly the seeded
+    // messages of the mailboxes it reaches, nothing else.
+    for (who, client, _) in &clients {
+        let page = client.get("/suche?q=Matrixnachricht").await;
+        requests += 1;
+        let reached: Vec<Place> = objects::PLACES
+            .into_iter()
+            .filter(|p| {
+                objects::SLUGS
+                    .iter()
+                    .any(|s| objects::reach(*who, *s) == Some(*p))
+            })
+            .collect();
+        let expected = if *who == Who::Anonymous {
+            Some(false)
+        } else {
+            Some(true)
+        };
+        let mut problem = judge(&page, *who, expected);
+        if problem.is_none() && *who != Who::Anonymous {
+            problem = reached
+                .iter()
+                .map(|p| objects::subject(*p))
+                .find(|m| !page.body.contains(m.as_str()))
+                .map(|m| format!("the search does not find {m:?}"));
+        }
+        if problem.is_none() {
+            problem = entitled
+                .iter()
+                .find(|(m, roles)| !roles.contains(who) && page.body.contains(m.as_str()))
+                .map(|(m, _)| format!("the search shows {m:?}, which {who:?} may not see"));
+        }
+        if let Some(problem) = problem {
+            failures.push(format!(
+                "GET /suche?q=Matrixnachricht as {who:?}: {problem}"
+            ));
+        }
+    }
+    for (method, template, path, owner, access) in order {
+        for (who, client, csrf) in &clients {
+            let page = if method == "GET" {
+                client.get(&path).await
+            } else {
+                client.post_form(&path, &[("csrf", csrf)]).await
+            };
+            requests += 1;
+            let expected = allowed(access, *who, owner);
+            let mut problem = judge(&page, *who, expected);
+            if problem.is_none() && expected == Some(true) && method == "GET" {
+                problem = shows(template, owner, *who)
+                    .into_iter()
+                    .find_map(|s| s.missing_in(&page));
+            }
+            if problem.is_none() {
+                problem = entitled
+                    .iter()
+                    .find(|(m, roles)| !roles.contains(who) && page.body.contains(m.as_str()))
+                    .map(|(m, _)| format!("the answer shows {m:?}, which {who:?} may not see"));
+            }
+            if let Some(problem) = problem {
+                failures.push(format!("{method} {path} as {who:?} ({owner:?}): {problem}"));
             }
         }
     }
+    let took = started.elapsed();
     assert!(
         failures.is_empty(),
         "{} of {requests} requests broke the declared table:\n{}",
@@ -719,10 +473,76 @@ async fn every_route_answers_every_role_as_declared() {
         failures.join("\n")
     );
     eprintln!(
-        "authorization matrix: {} routes × {} roles, {requests} requests (own, foreign and missing ids)",
+        "authorization matrix: {} routes × {} roles, {requests} requests (own, foreign and missing ids) in {took:.1?}",
         DECLARED.len(),
         ROLES.len()
     );
+}
+
+/// What an allowed page of a seeded object must show.
+enum Shown {
+    Marker(String),
+    Pdf,
+}
+
+impl Shown {
+    fn missing_in(&self, page: &Page) -> Option<String> {
+        match self {
+            Shown::Marker(m) if !page.body.contains(m.as_str()) => {
+                Some(format!("allowed, but the answer does not show {m:?}"))
+            }
+            Shown::Pdf
+                if page
+                    .headers
+                    .get("content-type")
+                    .is_none_or(|v| v.as_bytes() != b"application/pdf") =>
+            {
+                Some(format!("allowed, but no PDF ({})", page.status))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What an allowed GET of `template` on an object of `owner` shows `who`.
+fn shows(template: &str, owner: Owner, who: Who) -> Vec<Shown> {
+    let org = match owner {
+        Owner::OrgA => Some(0),
+        Owner::OrgB => Some(1),
+        _ => None,
+    };
+    let marker = |m: &str| vec![Shown::Marker(m.to_owned())];
+    match (template, owner) {
+        (t, Owner::Message(_, p)) if t.ends_with("/anhang/{nr}") => marker(&objects::attachment(p)),
+        (_, Owner::Message(_, p)) => marker(&objects::subject(p)),
+        ("/postfach/{postfach}", Owner::Mailbox(s)) => objects::reach(who, s)
+            .map(|p| marker(&objects::subject(p)))
+            .unwrap_or_default(),
+        ("/anspruchsberechtigte", _) => marker(objects::PERSON[0]),
+        ("/anspruchsberechtigte/{pnr}", _) => org
+            .map(|i| {
+                vec![
+                    Shown::Marker(objects::PERSON[i].to_owned()),
+                    Shown::Marker(objects::LEBENSLAUF[i].to_owned()),
+                ]
+            })
+            .unwrap_or_default(),
+        ("/anspruchsberechtigte/{pnr}/bearbeiten", _) => {
+            org.map(|i| marker(objects::PERSON[i])).unwrap_or_default()
+        }
+        ("/formulare", _) => marker(objects::PERSON[0]),
+        ("/kassen/formularmeldungen", _) => {
+            vec![
+                Shown::Marker(objects::PERSON[0].to_owned()),
+                Shown::Marker(objects::PERSON[1].to_owned()),
+            ]
+        }
+        ("/formulare/meldungen/{id}" | "/kassen/formularmeldungen/{id}", _) => {
+            org.map(|i| marker(objects::REPORT[i])).unwrap_or_default()
+        }
+        (t, _) if t.ends_with("/{id}/pdf") => vec![Shown::Pdf],
+        _ => Vec::new(),
+    }
 }
 
 /// `None` when the answer fits the expectation, else what is wrong.
@@ -758,10 +578,13 @@ fn judge(page: &Page, who: Who, expected: Option<bool>) -> Option<String> {
             "must be denied (404 / login), but answered {} {:?}",
             page.status, page.location
         )),
-        Some(false) | None => MARKERS
+        Some(false) | None if denied => MARKERS
             .iter()
-            .find(|m| denied && page.body.contains(*m))
+            .map(|m| m.to_string())
+            .chain(objects::entitled().into_iter().map(|(m, _)| m))
+            .find(|m| page.body.contains(m.as_str()))
             .map(|m| format!("a denied answer contains {m:?}")),
+        Some(false) | None => None,
         Some(true) => None,
     }
 }
