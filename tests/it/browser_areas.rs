@@ -12,13 +12,21 @@ use crate::support::browser::{self, Audit, Browser};
 
 /// Signs an active demo account in through the real pages.
 pub async fn demo_sign_in(b: &Browser, id: &str) {
+    demo_sign_in_again(b, id, 0).await;
+}
+
+/// Signs a demo account in with the code of the time step `steps_ahead`
+/// steps from now: a second sign-in of the same account within one step
+/// needs the next step's code (a used code is refused, the one of the next
+/// step is still accepted).
+pub async fn demo_sign_in_again(b: &Browser, id: &str, steps_ahead: u64) {
     b.login_password(id, DEMO_PASSWORD).await;
     assert_eq!(
         b.path().await,
         "/login/tan",
         "{id}: after the password step"
     );
-    let code = totp::code_at(DEMO_TOTP_SECRET, unix_now()).expect("code");
+    let code = totp::code_at(DEMO_TOTP_SECRET, unix_now() + 30 * steps_ahead).expect("code");
     b.submit_tan(&code).await;
     assert_eq!(b.path().await, "/", "{id}: after the TAN");
 }
