@@ -72,6 +72,10 @@ pub struct MsgSeeded {
     pub mailboxes: Vec<MailboxSeed>,
     pub persons: Vec<PersonsSeed>,
     pub file_size: u64,
+    /// Per message table: (name, bytes of its pages, bytes of its entries).
+    /// Pages = stored + metadata + fragmented bytes (redb's TableStats).
+    #[serde(default)]
+    pub tables: Vec<(String, u64, u64)>,
 }
 
 /// The Name filter of the persons list (one of [`SURNAMES`]).
@@ -182,6 +186,7 @@ fn seed(data_dir: &Path, mailboxes: &[usize], persons: &[usize]) -> Result<MsgSe
         mailboxes: Vec::new(),
         persons: Vec::new(),
         file_size: 0,
+        tables: Vec::new(),
     };
     for (k, &size) in mailboxes.iter().enumerate() {
         let started = Instant::now();
@@ -202,7 +207,44 @@ fn seed(data_dir: &Path, mailboxes: &[usize], persons: &[usize]) -> Result<MsgSe
             .push(seed_persons(&store, &hash, 300 + k, size, now)?);
     }
     out.file_size = store.file_size();
+    out.tables = table_sizes(&store)?;
+    for (name, pages, stored) in &out.tables {
+        eprintln!(
+            "    table {name}: {:.1} MB in pages, {:.1} MB stored",
+            *pages as f64 / 1e6,
+            *stored as f64 / 1e6
+        );
+    }
     Ok(out)
+}
+
+/// Pages and stored bytes of each message table (where the store's size
+/// goes).
+fn table_sizes(store: &Store) -> Result<Vec<(String, u64, u64)>, String> {
+    use meine_versorgung::store::{ReadAccess, tables as t};
+    use redb::ReadableTableMetadata;
+    fn one<K: redb::Key + 'static, V: redb::Value + 'static>(
+        tx: &impl ReadAccess,
+        def: redb::TableDefinition<K, V>,
+    ) -> Result<(String, u64, u64), store::Error> {
+        let table = tx.open(def)?;
+        let s = table.stats()?;
+        let pages = s.stored_bytes() + s.metadata_bytes() + s.fragmented_bytes();
+        Ok((def.to_string(), pages, s.stored_bytes()))
+    }
+    store
+        .read(|tx| {
+            Ok::<_, store::Error>(vec![
+                one(tx, t::MESSAGES)?,
+                one(tx, t::MESSAGE_TERMS)?,
+                one(tx, t::MAILBOX_SUBJECT_TERMS)?,
+                one(tx, t::MAILBOX_INDEX)?,
+                one(tx, t::MAILBOX_ENTRIES)?,
+                one(tx, t::MESSAGES_BY_REF)?,
+                one(tx, t::BLOB_CHUNKS)?,
+            ])
+        })
+        .map_err(|e| e.to_string())
 }
 
 fn seed_mailbox(

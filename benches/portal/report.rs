@@ -229,7 +229,9 @@ impl Report {
             b.records
         );
         self.print_messaging();
-        self.print_targets();
+        if self.results.iter().any(|r| r.kind == "page") {
+            self.print_targets();
+        }
         super::targets::print(self);
     }
 
@@ -360,7 +362,8 @@ impl Report {
                 out.push(format!("import of {} rows: {}", i.rows, i.output));
             }
         }
-        if self.storm.failed_logins > 0 || self.storm.logins == 0 {
+        // (No storm in a --messaging-only run.)
+        if !self.storm.page.is_empty() && (self.storm.failed_logins > 0 || self.storm.logins == 0) {
             out.push(format!(
                 "login storm: {} logins, {} failed",
                 self.storm.logins, self.storm.failed_logins

@@ -390,6 +390,76 @@ pub fn walk_term(
     Ok(())
 }
 
+/// The first distinct search term beginning with `prefix` that sorts
+/// after `after` (or the first of all with `after = None`).
+pub fn next_term(
+    tx: &impl ReadAccess,
+    prefix: &str,
+    after: Option<&str>,
+) -> Result<Option<String>, Error> {
+    let t = tx.open(tables::MESSAGE_TERMS)?;
+    let range = match after {
+        Some(a) => t.range((a, u64::MAX)..)?,
+        None => t.range((prefix, 0)..)?,
+    };
+    for item in range {
+        let (k, _) = item?;
+        let (term, _) = k.value();
+        if Some(term) == after {
+            continue;
+        }
+        return Ok(term.starts_with(prefix).then(|| term.to_owned()));
+    }
+    Ok(None)
+}
+
+/// The ids carrying exactly `term` that lie in one of `mailboxes`, newest
+/// first, handed to `visit` (with the index of the mailbox) until it
+/// returns false. A leapfrog join of the term's postings with the
+/// mailboxes' entries by seeks: its cost follows the sparser side, so a
+/// small mailbox is not searched through the postings of a large one.
+/// At most `budget` seeks into the postings.
+pub fn join_term(
+    tx: &impl ReadAccess,
+    term: &str,
+    mailboxes: &[String],
+    budget: usize,
+    mut visit: impl FnMut(u64, usize) -> Result<bool, Error>,
+) -> Result<(), Error> {
+    let terms = tx.open(tables::MESSAGE_TERMS)?;
+    let entries = tx.open(tables::MAILBOX_ENTRIES)?;
+    // Inclusive upper bound of the next id to look at.
+    let mut bound = u64::MAX;
+    for _ in 0..budget {
+        let Some(item) = terms.range((term, 0)..=(term, bound))?.next_back() else {
+            return Ok(());
+        };
+        let posted = item?.0.value().1;
+        let mut best: Option<(u64, usize)> = None;
+        for (i, mb) in mailboxes.iter().enumerate() {
+            if let Some(item) = entries
+                .range((mb.as_str(), 0)..=(mb.as_str(), posted))?
+                .next_back()
+            {
+                let id = item?.0.value().1;
+                if best.is_none_or(|(b, _)| id > b) {
+                    best = Some((id, i));
+                }
+            }
+        }
+        let Some((id, i)) = best else { return Ok(()) };
+        if id == posted {
+            if !visit(id, i)? || id == 0 {
+                return Ok(());
+            }
+            bound = id - 1;
+        } else {
+            bound = id;
+        }
+    }
+    Ok(())
+}
+
 /// Message ids with a term starting with `prefix`, at most `limit` of
 /// them (the caller checks permissions and the other terms).
 pub fn ids_with_term_prefix(
@@ -493,6 +563,59 @@ pub fn ids_from(tx: &impl ReadAccess, from: u64, limit: usize) -> Result<Vec<u64
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// The join finds a small mailbox's messages under the postings of a
+    /// large one, newest first, and nothing of other mailboxes.
+    #[test]
+    fn joining_a_term_with_mailboxes_follows_the_sparser_side() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(dir.path()).unwrap();
+        let e = Entry::new(Marks::default(), Direction::Incoming, Bereich::Beihilfe, "");
+        store
+            .write(|tx| {
+                let mut terms = tx.open_table(tables::MESSAGE_TERMS)?;
+                for id in 1..=3000u64 {
+                    terms.insert(("frist", id), ())?;
+                    terms.insert(("fristen", id), ())?;
+                }
+                drop(terms);
+                for id in 1..=3000u64 {
+                    let mb = if id % 1000 == 7 { "small" } else { "large" };
+                    set_entry(tx, mb, id, e)?;
+                }
+                Ok::<_, Error>(())
+            })
+            .unwrap();
+        let (found, seeks_ok) = store
+            .read(|tx| {
+                let mut found = Vec::new();
+                join_term(tx, "frist", &["small".to_owned()], 20, |id, i| {
+                    found.push((id, i));
+                    Ok(true)
+                })?;
+                let mut all = 0;
+                join_term(tx, "frist", &["large".to_owned()], 10_000, |_, _| {
+                    all += 1;
+                    Ok(true)
+                })?;
+                Ok::<_, Error>((found, all))
+            })
+            .unwrap();
+        assert_eq!(found, vec![(2007, 0), (1007, 0), (7, 0)]);
+        assert_eq!(seeks_ok, 2997);
+        let terms = store
+            .read(|tx| {
+                let a = next_term(tx, "fri", None)?;
+                let b = next_term(tx, "fri", a.as_deref())?;
+                let c = next_term(tx, "fri", b.as_deref())?;
+                Ok::<_, Error>((a, b, c))
+            })
+            .unwrap();
+        assert_eq!(
+            terms,
+            (Some("frist".to_owned()), Some("fristen".to_owned()), None)
+        );
+    }
 
     #[test]
     fn entries_pack_and_list_under_their_facets() {
