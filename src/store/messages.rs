@@ -225,6 +225,37 @@ pub fn terms_of(m: &Message) -> Vec<String> {
     t
 }
 
+/// Entries and messages read through tables opened once per snapshot (a
+/// page reads dozens: opening a table per read cost more than the read).
+pub struct Reader<'a, R: ReadAccess + 'a> {
+    entries: R::Table<'a, (&'static str, u64), u16>,
+    messages: R::Table<'a, u64, &'static [u8]>,
+}
+
+impl<'a, R: ReadAccess> Reader<'a, R> {
+    pub fn new(tx: &'a R) -> Result<Self, Error> {
+        Ok(Self {
+            entries: tx.open(tables::MAILBOX_ENTRIES)?,
+            messages: tx.open(tables::MESSAGES)?,
+        })
+    }
+
+    /// The message's entry in `mailbox`, if it lies there.
+    pub fn entry(&self, mailbox: &str, id: u64) -> Result<Option<Entry>, Error> {
+        Ok(self
+            .entries
+            .get((mailbox, id))?
+            .map(|v| Entry::unpack(v.value())))
+    }
+
+    pub fn message(&self, id: u64) -> Result<Option<Message>, Error> {
+        match self.messages.get(id)? {
+            Some(v) => Ok(Some(codec::decode(TABLE, v.value())?)),
+            None => Ok(None),
+        }
+    }
+}
+
 /// The message's entry in `mailbox`, if it lies there.
 pub fn entry(tx: &impl ReadAccess, mailbox: &str, id: u64) -> Result<Option<Entry>, Error> {
     Ok(tx
@@ -501,8 +532,14 @@ fn unindex_subject(tx: &WriteTransaction, mailbox: &str, m: &Message) -> Result<
     Ok(())
 }
 
+/// Most distinct Betreff words beginning with the typed word that a
+/// Betreff filter looks at.
+pub const MAX_SUBJECT_TERMS: usize = 32;
+
 /// Ids of the messages in `mailbox` with a Betreff word starting with
-/// `prefix`, at most `limit`, unordered.
+/// `prefix`: the newest `limit` of them, newest first (each word's ids are
+/// read from its newest end, so a mailbox with more matches than `limit`
+/// still shows its newest ones).
 pub fn ids_with_subject_prefix(
     tx: &impl ReadAccess,
     mailbox: &str,
@@ -510,17 +547,43 @@ pub fn ids_with_subject_prefix(
     limit: usize,
 ) -> Result<Vec<u64>, Error> {
     let t = tx.open(tables::MAILBOX_SUBJECT_TERMS)?;
-    let mut out = Vec::new();
-    for item in t.range((mailbox, prefix, 0)..)? {
-        let (k, _) = item?;
-        let (mb, term, id) = k.value();
-        if mb != mailbox || !term.starts_with(prefix) {
+    let mut out: Vec<u64> = Vec::new();
+    let mut last: Option<String> = None;
+    for _ in 0..MAX_SUBJECT_TERMS {
+        let range = match &last {
+            None => t.range((mailbox, prefix, 0)..)?,
+            Some(a) => t.range((mailbox, a.as_str(), u64::MAX)..)?,
+        };
+        let mut next = None;
+        for item in range {
+            let (k, _) = item?;
+            let (mb, term, _) = k.value();
+            if last.as_deref() == Some(term) {
+                continue;
+            }
+            if mb == mailbox && term.starts_with(prefix) {
+                next = Some(term.to_owned());
+            }
             break;
         }
-        out.push(id);
-        if out.len() >= limit {
-            break;
+        let Some(term) = next else { break };
+        // Only ids newer than the current limit-th can still count.
+        let floor = if out.len() >= limit {
+            out.last().map_or(0, |x| x + 1)
+        } else {
+            0
+        };
+        for item in t
+            .range((mailbox, term.as_str(), floor)..=(mailbox, term.as_str(), u64::MAX))?
+            .rev()
+            .take(limit)
+        {
+            out.push(item?.0.value().2);
         }
+        out.sort_unstable_by(|a, b| b.cmp(a));
+        out.dedup();
+        out.truncate(limit);
+        last = Some(term);
     }
     Ok(out)
 }
@@ -563,6 +626,35 @@ pub fn ids_from(tx: &impl ReadAccess, from: u64, limit: usize) -> Result<Vec<u64
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// A Betreff word with more matches than the limit yields the newest.
+    #[test]
+    fn subject_prefixes_yield_the_newest_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(dir.path()).unwrap();
+        store
+            .write(|tx| {
+                let mut t = tx.open_table(tables::MAILBOX_SUBJECT_TERMS)?;
+                for id in 1..=100u64 {
+                    t.insert(("mb", "frist", id), ())?;
+                    if id % 10 == 5 {
+                        t.insert(("mb", "fristen", id), ())?;
+                    }
+                    t.insert(("mc", "frist", id + 1000), ())?;
+                    t.insert(("mb", "zins", id), ())?;
+                }
+                Ok::<_, Error>(())
+            })
+            .unwrap();
+        let ids = store
+            .read(|tx| ids_with_subject_prefix(tx, "mb", "fri", 5))
+            .unwrap();
+        assert_eq!(ids, vec![100, 99, 98, 97, 96]);
+        let ids = store
+            .read(|tx| ids_with_subject_prefix(tx, "mb", "fristen", 50))
+            .unwrap();
+        assert_eq!(ids, vec![95, 85, 75, 65, 55, 45, 35, 25, 15, 5]);
+    }
 
     /// The join finds a small mailbox's messages under the postings of a
     /// large one, newest first, and nothing of other mailboxes.
