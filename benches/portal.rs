@@ -383,6 +383,11 @@ struct RssSampler {
 
 impl RssSampler {
     fn start(pid: u32) -> Self {
+        Self::every(pid, Duration::from_millis(50))
+    }
+
+    /// Samples every `interval` (short transfers need a finer grid).
+    fn every(pid: u32, interval: Duration) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let peak = Arc::new(AtomicU64::new(0));
         let task = {
@@ -392,7 +397,7 @@ impl RssSampler {
                     if let Some(kb) = child::rss_kb(pid) {
                         peak.fetch_max(kb, Ordering::Relaxed);
                     }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    tokio::time::sleep(interval).await;
                 }
             })
         };

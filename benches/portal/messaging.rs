@@ -376,29 +376,36 @@ async fn transfers(
         for kind in ["upload", "download"] {
             tokio::time::sleep(Duration::from_millis(500)).await;
             let before = server.rss_kb();
-            let sampler = RssSampler::start(server.pid);
+            let sampler = RssSampler::every(server.pid, Duration::from_millis(5));
             let mut tasks = Vec::new();
+            let rounds = 3;
             for i in 0..n {
                 let (c, token, url) = (client.clone(), token.clone(), url.clone());
                 let addr = server.addr;
+                // Each client transfers `rounds` times in a row, so the
+                // transfers overlap long enough for the RSS sampler.
                 tasks.push(tokio::spawn(async move {
-                    if kind == "upload" {
-                        let res = c
-                            .post(format!("http://{addr}/postfach/{SLUG}/schreiben"))
-                            .multipart(form(&token, 10_000 + i, Some(pdf(BULK_BYTES))))
-                            .send()
-                            .await;
-                        matches!(res, Ok(r) if load::location(&r).contains("hinweis=gesendet"))
-                    } else {
-                        download(&c, &url).await.is_some()
+                    let mut failed = 0;
+                    for r in 0..rounds {
+                        let ok = if kind == "upload" {
+                            let file = Some(pdf(BULK_BYTES));
+                            let res = c
+                                .post(format!("http://{addr}/postfach/{SLUG}/schreiben"))
+                                .multipart(form(&token, 10_000 + i * rounds + r, file))
+                                .send()
+                                .await;
+                            matches!(res, Ok(r) if load::location(&r).contains("hinweis=gesendet"))
+                        } else {
+                            download(&c, &url).await.is_some()
+                        };
+                        failed += usize::from(!ok);
                     }
+                    failed
                 }));
             }
             let mut errors = 0;
             for t in tasks {
-                if !t.await.unwrap_or(false) {
-                    errors += 1;
-                }
+                errors += t.await.unwrap_or(rounds);
             }
             let peak = sampler.stop().await.max(before);
             report.transfers.concurrent.push(report::Concurrent {
