@@ -4,6 +4,7 @@
 //! concurrent, with the server's RSS), the persons list and the CSV import
 //! through the CLI.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -112,7 +113,7 @@ pub async fn run(opts: &Options, quick: bool, l: Load, report: &mut Report) -> R
         sizes.mailboxes, sizes.persons
     ));
     let fresh = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let cache = (!quick).then(|| opts.out.with_file_name("cache"));
+    let cache = (!quick).then(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench/cache"));
     let started = Instant::now();
     let (data, seeded) = {
         let (cache, fresh) = (cache.clone(), fresh.path().to_owned());

@@ -191,17 +191,19 @@ impl Report {
             println!("{}", format_row(row));
         }
         let s = &self.storm;
-        println!(
-            "login storm ({} clients, page {}): p99 {:.2} ms without, {:.2} ms with ({:.1}×); {} logins ({:.1}/s), {} failed",
-            s.clients,
-            s.page,
-            s.page_p99_ms_without,
-            s.page_p99_ms_with,
-            s.ratio,
-            s.logins,
-            s.logins_per_s,
-            s.failed_logins
-        );
+        if !s.page.is_empty() {
+            println!(
+                "login storm ({} clients, page {}): p99 {:.2} ms without, {:.2} ms with ({:.1}×); {} logins ({:.1}/s), {} failed",
+                s.clients,
+                s.page,
+                s.page_p99_ms_without,
+                s.page_p99_ms_with,
+                s.ratio,
+                s.logins,
+                s.logins_per_s,
+                s.failed_logins
+            );
+        }
         let r = &self.rss_kb;
         println!(
             "RSS (MB): idle {:.1}, after seeding {:.1}, under load {:.1}, before storm {:.1}, during storm {:.1}, after storm {:.1}",
