@@ -4,6 +4,8 @@
 //! of this crate as a child process on it (port 0, production argon2) and a
 //! hyper hello-world as the baseline, signs real sessions in and drives
 //! both over loopback. Prints a table and writes `target/bench/report.json`.
+//! Then the messaging and persons part of issues 12 and 13
+//! (`portal/messaging.rs`) on a second store (`portal/msg_seed.rs`).
 //!
 //! Options:
 //!   --quick          small sizes, a few seconds per scenario (CI)
