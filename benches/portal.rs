@@ -4,6 +4,8 @@
 //! of this crate as a child process on it (port 0, production argon2) and a
 //! hyper hello-world as the baseline, signs real sessions in and drives
 //! both over loopback. Prints a table and writes `target/bench/report.json`.
+//! Then the messaging and persons part of issues 12 and 13
+//! (`portal/messaging.rs`) on a second store (`portal/msg_seed.rs`).
 //!
 //! Options:
 //!   --quick          small sizes, a few seconds per scenario (CI)
@@ -14,15 +16,28 @@
 //!   --env KEY=VALUE  extra environment of the portal process, e.g.
 //!                    MV_STORE__CACHE_SIZE=16777216 or MIMALLOC_PURGE_DELAY=100
 //!                    (repeatable; argon2 always keeps its defaults)
+//!   --fresh          seed the messaging store again instead of reusing
+//!                    the one cached under target/bench/cache/ (full mode)
+//!   --messaging-only only the messaging and persons scenarios
+//!   --mailboxes LIST / --persons LIST
+//!                    other sizes, e.g. --mailboxes 1000,100000
 
 #[path = "portal/child.rs"]
 mod child;
+#[path = "portal/corpus.rs"]
+mod corpus;
 #[path = "portal/load.rs"]
 mod load;
+#[path = "portal/messaging.rs"]
+mod messaging;
+#[path = "portal/msg_seed.rs"]
+mod msg_seed;
 #[path = "portal/report.rs"]
 mod report;
 #[path = "portal/seed.rs"]
 mod seed;
+#[path = "portal/targets.rs"]
+mod targets;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -39,6 +54,20 @@ struct Options {
     binary: PathBuf,
     out: PathBuf,
     env: Vec<(String, String)>,
+    fresh: bool,
+    /// Only the messaging and persons part (issues 12, 13).
+    messaging_only: bool,
+    /// Overrides of the mailbox and persons sizes.
+    mailboxes: Option<Vec<usize>>,
+    persons: Option<Vec<usize>>,
+}
+
+fn sizes_arg(v: Option<String>) -> Result<Option<Vec<usize>>, String> {
+    let v = v.ok_or("a size list needs a value, e.g. 1000,10000")?;
+    v.split(',')
+        .map(|s| s.trim().parse().map_err(|_| format!("not a size: {s}")))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 fn options() -> Result<Options, String> {
@@ -47,11 +76,19 @@ fn options() -> Result<Options, String> {
         binary: PathBuf::from(env!("CARGO_BIN_EXE_meine-versorgung")),
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench/report.json"),
         env: Vec::new(),
+        fresh: false,
+        messaging_only: false,
+        mailboxes: None,
+        persons: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => opts.quick = true,
+            "--fresh" => opts.fresh = true,
+            "--messaging-only" => opts.messaging_only = true,
+            "--mailboxes" => opts.mailboxes = sizes_arg(args.next())?,
+            "--persons" => opts.persons = sizes_arg(args.next())?,
             "--binary" => opts.binary = args.next().ok_or("--binary needs a path")?.into(),
             "--out" => opts.out = args.next().ok_or("--out needs a path")?.into(),
             "--env" => {
@@ -197,6 +234,11 @@ async fn run(opts: &Options) -> Result<Report, String> {
         p99_ms: base.p99_ms,
     };
 
+    if opts.messaging_only {
+        messaging::run(opts, opts.quick, p.load, &mut report).await?;
+        return Ok(report);
+    }
+
     step("idle: the portal on an empty data directory");
     let empty = tempfile::tempdir().map_err(|e| e.to_string())?;
     let server = Server::portal(&opts.binary, &opts.env, empty.path())?;
@@ -318,6 +360,8 @@ async fn run(opts: &Options) -> Result<Report, String> {
         logins_per_s: logins as f64 / storm_time.as_secs_f64(),
     };
     server.stop()?;
+
+    messaging::run(opts, opts.quick, p.load, &mut report).await?;
     Ok(report)
 }
 
@@ -341,6 +385,11 @@ struct RssSampler {
 
 impl RssSampler {
     fn start(pid: u32) -> Self {
+        Self::every(pid, Duration::from_millis(50))
+    }
+
+    /// Samples every `interval` (short transfers need a finer grid).
+    fn every(pid: u32, interval: Duration) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let peak = Arc::new(AtomicU64::new(0));
         let task = {
@@ -350,7 +399,7 @@ impl RssSampler {
                     if let Some(kb) = child::rss_kb(pid) {
                         peak.fetch_max(kb, Ordering::Relaxed);
                     }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    tokio::time::sleep(interval).await;
                 }
             })
         };

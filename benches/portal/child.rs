@@ -199,10 +199,15 @@ pub fn cpu_time(pid: u32) -> Option<Duration> {
 
 /// VmRSS of `pid` in KiB.
 pub fn rss_kb(pid: u32) -> Option<u64> {
+    status_kb(pid, "VmRSS:")
+}
+
+/// A KiB field of `/proc/<pid>/status`.
+fn status_kb(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
 }
@@ -232,10 +237,13 @@ pub fn run_hello_server() -> std::process::ExitCode {
                 continue;
             };
             tokio::spawn(async move {
-                let service = service_fn(|_req| async {
-                    Ok::<_, std::convert::Infallible>(hyper::Response::new(
-                        "Hello, world!".to_owned(),
-                    ))
+                let service = service_fn(|req: hyper::Request<hyper::body::Incoming>| async move {
+                    let body = if req.uri().path() == BULK_PATH {
+                        axum::body::Body::from(bulk().clone())
+                    } else {
+                        axum::body::Body::from("Hello, world!".to_owned())
+                    };
+                    Ok::<_, std::convert::Infallible>(hyper::Response::new(body))
                 });
                 let _ = http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
@@ -243,4 +251,75 @@ pub fn run_hello_server() -> std::process::ExitCode {
             });
         }
     })
+}
+
+/// The hello-world's bulk route: [`BULK_BYTES`] in one body, for the
+/// loopback bandwidth the portal's downloads are compared with.
+pub const BULK_PATH: &str = "/10mb";
+/// Size of a bulk transfer (upload, download, baseline): 10 MB.
+pub const BULK_BYTES: usize = 10_000_000;
+
+fn bulk() -> &'static axum::body::Bytes {
+    static BULK: std::sync::OnceLock<axum::body::Bytes> = std::sync::OnceLock::new();
+    BULK.get_or_init(|| axum::body::Bytes::from(vec![b'x'; BULK_BYTES]))
+}
+
+/// Runs `cmd` to its end; returns its exit status, wall time, peak RSS in
+/// KiB and its output (stdout, then the last line of stderr).
+pub fn run_measured(
+    mut cmd: Command,
+) -> Result<(std::process::ExitStatus, Duration, u64, String), String> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let started = Instant::now();
+    let mut child = cmd.spawn().map_err(|e| format!("cannot start: {e}"))?;
+    let pid = child.id();
+    let read_all = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let out = read_all(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = read_all(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    // Peak RSS: VmHWM of the process, polled until it ends (`ru_maxrss`
+    // would report the benchmark's own RSS: the child was spawned with
+    // vfork semantics and the kernel keeps the pre-exec high-water mark).
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let poller = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0u64;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Some(kb) = status_kb(pid, "VmHWM:") {
+                    peak = peak.max(kb);
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            peak
+        })
+    };
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let elapsed = started.elapsed();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak = poller.join().unwrap_or(0);
+    let mut text = out.join().unwrap_or_default();
+    let err = err.join().unwrap_or_default();
+    // The progress line rewrites itself with \r: keep its end only.
+    text.push_str(err.rsplit('\r').next().unwrap_or(""));
+    Ok((status, elapsed, peak, text))
 }

@@ -45,10 +45,51 @@ pub struct Measured {
 /// (its session), after a warm-up; counts the server's CPU time from
 /// `/proc` over the measured part only.
 pub async fn drive(server: &Server, client: &reqwest::Client, url: &str, load: Load) -> Measured {
+    drive_urls(server, client, vec![url.to_owned()], load).await
+}
+
+/// Like [`drive`], each request taking the next of `urls` in turn
+/// (warm-up included, so the measured part goes on where it stopped).
+pub async fn drive_urls(
+    server: &Server,
+    client: &reqwest::Client,
+    urls: Vec<String>,
+    load: Load,
+) -> Measured {
+    let next = Arc::new(AtomicUsize::new(0));
+    let urls = Arc::new(urls);
+    let client = client.clone();
+    drive_with(server, load, move || {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let url = urls[i % urls.len()].clone();
+        let client = client.clone();
+        async move { get_ok(&client, &url).await }
+    })
+    .await
+}
+
+/// `GET url` answered 200 with the whole body read.
+pub async fn get_ok(client: &reqwest::Client, url: &str) -> bool {
+    match client.get(url).send().await {
+        Ok(res) => {
+            let status = res.status();
+            res.bytes().await.is_ok() && status == reqwest::StatusCode::OK
+        }
+        Err(_) => false,
+    }
+}
+
+/// Drives the requests `request` makes (true = success) with
+/// `load.concurrency` tasks, after a warm-up; the server's CPU time is
+/// counted over the measured part only.
+pub async fn drive_with<F, Fut>(server: &Server, load: Load, request: F) -> Measured
+where
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
     // Warm-up: fills caches and the connection pool, not measured.
     let _ = run(
-        client,
-        url,
+        request.clone(),
         load.concurrency,
         load.warmup,
         load.max_requests / 10 + 1,
@@ -56,14 +97,8 @@ pub async fn drive(server: &Server, client: &reqwest::Client, url: &str, load: L
     .await;
     let cpu_before = server.cpu();
     let started = Instant::now();
-    let (mut latencies, errors) = run(
-        client,
-        url,
-        load.concurrency,
-        load.duration,
-        load.max_requests,
-    )
-    .await;
+    let (mut latencies, errors) =
+        run(request, load.concurrency, load.duration, load.max_requests).await;
     let elapsed = started.elapsed();
     let cpu = server.cpu().saturating_sub(cpu_before);
     summarize(&mut latencies, errors, elapsed, cpu)
@@ -100,34 +135,29 @@ pub fn summarize(
 }
 
 /// Sends requests until `duration` passed or `max` were sent; returns the
-/// latencies of the successful (200) ones and the number of failures.
-async fn run(
-    client: &reqwest::Client,
-    url: &str,
+/// latencies of the successful ones and the number of failures.
+async fn run<F, Fut>(
+    request: F,
     concurrency: usize,
     duration: Duration,
     max: usize,
-) -> (Vec<Duration>, usize) {
+) -> (Vec<Duration>, usize)
+where
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
     let deadline = Instant::now() + duration;
     let sent = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let client = client.clone();
-        let url = url.to_owned();
+        let request = request.clone();
         let sent = sent.clone();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0;
             while Instant::now() < deadline && sent.fetch_add(1, Ordering::Relaxed) < max {
                 let t = Instant::now();
-                let ok = match client.get(&url).send().await {
-                    Ok(res) => {
-                        let status = res.status();
-                        res.bytes().await.is_ok() && status == reqwest::StatusCode::OK
-                    }
-                    Err(_) => false,
-                };
-                if ok {
+                if request().await {
                     latencies.push(t.elapsed());
                 } else {
                     errors += 1;
@@ -148,7 +178,7 @@ async fn run(
 }
 
 /// The value of the hidden form field `name` in `html`.
-fn hidden(html: &str, name: &str) -> Option<String> {
+pub fn hidden(html: &str, name: &str) -> Option<String> {
     let at = html.find(&format!("name=\"{name}\""))?;
     let start = html[..at].rfind('<')?;
     let end = at + html[at..].find('>')?;
@@ -165,7 +195,7 @@ fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-async fn page(client: &reqwest::Client, url: &str) -> Result<String, String> {
+pub async fn page(client: &reqwest::Client, url: &str) -> Result<String, String> {
     let res = client.get(url).send().await.map_err(|e| e.to_string())?;
     res.text().await.map_err(|e| e.to_string())
 }
@@ -211,7 +241,7 @@ pub async fn sign_in(base: &str, login: &Login) -> Result<reqwest::Client, Strin
     Ok(client)
 }
 
-fn location(res: &reqwest::Response) -> String {
+pub fn location(res: &reqwest::Response) -> String {
     res.headers()
         .get(reqwest::header::LOCATION)
         .and_then(|v| v.to_str().ok())

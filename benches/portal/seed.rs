@@ -22,7 +22,7 @@ use meine_versorgung::store::{self, Store, WriteTx};
 pub const PASSWORD: &str = "Bench-Versorgung!Fluss7Wiese";
 
 /// Records written per write transaction.
-const BATCH: usize = 2_000;
+pub const BATCH: usize = 2_000;
 
 const LAST: [&str; 25] = [
     "Amsel", "Buche", "Dachs", "Eiche", "Fink", "Gans", "Hase", "Igel", "Jäger", "Kranich",
@@ -49,7 +49,7 @@ pub struct Plan {
 }
 
 /// An account the benchmark can log in as.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Login {
     pub id: String,
     pub secret: String,
@@ -278,7 +278,7 @@ pub fn seed(data_dir: &Path, plan: &Plan) -> Result<Seeded, String> {
     })
 }
 
-fn organisation(tx: &WriteTx, n: usize) -> Result<OrgId, store::Error> {
+pub fn organisation(tx: &WriteTx, n: usize) -> Result<OrgId, store::Error> {
     let id = store::next_id(tx, "org")?;
     store::orgs::put(
         tx,
@@ -316,7 +316,7 @@ fn user_role(org: OrgId, i: usize) -> Role {
 
 /// Stores one account; with a password hash it is active with an
 /// authenticator secret (a login goes password → TAN), else "Angelegt".
-fn account(
+pub fn account(
     tx: &WriteTx,
     role: Role,
     first: &str,

@@ -74,12 +74,21 @@ pub fn search(store: &Store, account: &Account, query: &str) -> Result<Vec<Searc
 
 /// Most message hits shown.
 pub const MAX_MESSAGE_HITS: usize = 50;
-/// Most index entries looked at for one query.
-const TERM_BUDGET: usize = 20_000;
+/// Most seeks into the postings for one query.
+const SEEK_BUDGET: usize = 20_000;
+/// Most messages decoded to check the other words of a query.
+const DECODE_BUDGET: usize = 2_000;
+/// Most distinct index terms beginning with the driving word that are
+/// looked at ("Beitrag" finds "Beiträge").
+const MAX_TERMS: usize = 32;
 
 /// Messages in the account's readable mailboxes whose Betreff or Text holds
-/// every word of `needle` (the longest word as a prefix from the index,
-/// the others checked on the candidates), newest first.
+/// every word of `needle`, newest first. The longest word drives: for each
+/// index term it begins (the word itself first), a join of the term's
+/// postings with the readable mailboxes' entries (whose cost follows the
+/// sparser side: a small mailbox is not searched through the postings of
+/// other organisations' large ones) yields the newest candidates; the
+/// other words are checked on the candidates.
 fn search_messages(
     store: &Store,
     account: &Account,
@@ -99,51 +108,46 @@ fn search_messages(
     store.read(|tx| {
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        let mut consider = |id: u64, out: &mut Vec<SearchHit>| -> Result<bool, store::Error> {
-            if !seen.insert(id) {
-                return Ok(true);
+        let mut decoded = 0usize;
+        let mut term = store::messages::next_term(tx, &driver, None)?;
+        let mut looked_at = 0;
+        while let Some(t) = term {
+            if looked_at >= MAX_TERMS || decoded >= DECODE_BUDGET {
+                break;
             }
-            // Permission first: only the entry of a readable mailbox counts.
-            let mut place = None;
-            for (i, key) in keys.iter().enumerate() {
-                if store::messages::entry(tx, key, id)?.is_some() {
-                    place = Some(i);
-                    break;
+            looked_at += 1;
+            // The newest hits of this term; merged with the other terms'
+            // below, so each term needs at most a page of its own.
+            let mut from_term = 0usize;
+            store::messages::join_term(tx, &t, &keys, SEEK_BUDGET, |id, i| {
+                if !seen.insert(id) {
+                    return Ok(true);
                 }
-            }
-            let Some(i) = place else { return Ok(true) };
-            let Some(m) = store::messages::get(tx, id)? else {
-                return Ok(true);
-            };
-            let hay = format!("{} {} {}", m.subject, m.text, m.referenz).to_lowercase();
-            if words.iter().all(|w| hay.contains(w.as_str())) {
-                out.push(SearchHit::Message {
-                    mailbox: access::slug(&readable[i]),
-                    mailbox_label: readable[i].label(),
-                    id,
-                    excerpt: excerpt(&m.text, 200),
-                    subject: m.subject,
-                    referenz: m.referenz,
-                });
-            }
-            Ok(out.len() < MAX_MESSAGE_HITS)
-        };
-        // The exact word first, newest first: most queries end here.
-        store::messages::walk_term(tx, &driver, TERM_BUDGET, |id| consider(id, &mut out))?;
-        if out.len() < MAX_MESSAGE_HITS {
-            // Then words that begin with it ("Beitrag" finds "Beiträge").
-            let mut ids = store::messages::ids_with_term_prefix(tx, &driver, TERM_BUDGET)?;
-            ids.sort_unstable_by(|a, b| b.cmp(a));
-            for id in ids {
-                if !consider(id, &mut out)? {
-                    break;
+                decoded += 1;
+                let Some(m) = store::messages::get(tx, id)? else {
+                    return Ok(true);
+                };
+                let hay = format!("{} {} {}", m.subject, m.text, m.referenz).to_lowercase();
+                if words.iter().all(|w| hay.contains(w.as_str())) {
+                    from_term += 1;
+                    out.push(SearchHit::Message {
+                        mailbox: access::slug(&readable[i]),
+                        mailbox_label: readable[i].label(),
+                        id,
+                        excerpt: excerpt(&m.text, 200),
+                        subject: m.subject,
+                        referenz: m.referenz,
+                    });
                 }
-            }
+                Ok(from_term < MAX_MESSAGE_HITS && decoded < DECODE_BUDGET)
+            })?;
+            term = store::messages::next_term(tx, &driver, Some(&t))?;
         }
         out.sort_by_key(|h| match h {
             SearchHit::Message { id, .. } => std::cmp::Reverse(*id),
             SearchHit::Faq { .. } => std::cmp::Reverse(0),
         });
+        out.truncate(MAX_MESSAGE_HITS);
         Ok(out)
     })
 }

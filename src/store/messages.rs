@@ -225,6 +225,37 @@ pub fn terms_of(m: &Message) -> Vec<String> {
     t
 }
 
+/// Entries and messages read through tables opened once per snapshot (a
+/// page reads dozens: opening a table per read cost more than the read).
+pub struct Reader<'a, R: ReadAccess + 'a> {
+    entries: R::Table<'a, (&'static str, u64), u16>,
+    messages: R::Table<'a, u64, &'static [u8]>,
+}
+
+impl<'a, R: ReadAccess> Reader<'a, R> {
+    pub fn new(tx: &'a R) -> Result<Self, Error> {
+        Ok(Self {
+            entries: tx.open(tables::MAILBOX_ENTRIES)?,
+            messages: tx.open(tables::MESSAGES)?,
+        })
+    }
+
+    /// The message's entry in `mailbox`, if it lies there.
+    pub fn entry(&self, mailbox: &str, id: u64) -> Result<Option<Entry>, Error> {
+        Ok(self
+            .entries
+            .get((mailbox, id))?
+            .map(|v| Entry::unpack(v.value())))
+    }
+
+    pub fn message(&self, id: u64) -> Result<Option<Message>, Error> {
+        match self.messages.get(id)? {
+            Some(v) => Ok(Some(codec::decode(TABLE, v.value())?)),
+            None => Ok(None),
+        }
+    }
+}
+
 /// The message's entry in `mailbox`, if it lies there.
 pub fn entry(tx: &impl ReadAccess, mailbox: &str, id: u64) -> Result<Option<Entry>, Error> {
     Ok(tx
@@ -390,6 +421,76 @@ pub fn walk_term(
     Ok(())
 }
 
+/// The first distinct search term beginning with `prefix` that sorts
+/// after `after` (or the first of all with `after = None`).
+pub fn next_term(
+    tx: &impl ReadAccess,
+    prefix: &str,
+    after: Option<&str>,
+) -> Result<Option<String>, Error> {
+    let t = tx.open(tables::MESSAGE_TERMS)?;
+    let range = match after {
+        Some(a) => t.range((a, u64::MAX)..)?,
+        None => t.range((prefix, 0)..)?,
+    };
+    for item in range {
+        let (k, _) = item?;
+        let (term, _) = k.value();
+        if Some(term) == after {
+            continue;
+        }
+        return Ok(term.starts_with(prefix).then(|| term.to_owned()));
+    }
+    Ok(None)
+}
+
+/// The ids carrying exactly `term` that lie in one of `mailboxes`, newest
+/// first, handed to `visit` (with the index of the mailbox) until it
+/// returns false. A leapfrog join of the term's postings with the
+/// mailboxes' entries by seeks: its cost follows the sparser side, so a
+/// small mailbox is not searched through the postings of a large one.
+/// At most `budget` seeks into the postings.
+pub fn join_term(
+    tx: &impl ReadAccess,
+    term: &str,
+    mailboxes: &[String],
+    budget: usize,
+    mut visit: impl FnMut(u64, usize) -> Result<bool, Error>,
+) -> Result<(), Error> {
+    let terms = tx.open(tables::MESSAGE_TERMS)?;
+    let entries = tx.open(tables::MAILBOX_ENTRIES)?;
+    // Inclusive upper bound of the next id to look at.
+    let mut bound = u64::MAX;
+    for _ in 0..budget {
+        let Some(item) = terms.range((term, 0)..=(term, bound))?.next_back() else {
+            return Ok(());
+        };
+        let posted = item?.0.value().1;
+        let mut best: Option<(u64, usize)> = None;
+        for (i, mb) in mailboxes.iter().enumerate() {
+            if let Some(item) = entries
+                .range((mb.as_str(), 0)..=(mb.as_str(), posted))?
+                .next_back()
+            {
+                let id = item?.0.value().1;
+                if best.is_none_or(|(b, _)| id > b) {
+                    best = Some((id, i));
+                }
+            }
+        }
+        let Some((id, i)) = best else { return Ok(()) };
+        if id == posted {
+            if !visit(id, i)? || id == 0 {
+                return Ok(());
+            }
+            bound = id - 1;
+        } else {
+            bound = id;
+        }
+    }
+    Ok(())
+}
+
 /// Message ids with a term starting with `prefix`, at most `limit` of
 /// them (the caller checks permissions and the other terms).
 pub fn ids_with_term_prefix(
@@ -431,8 +532,14 @@ fn unindex_subject(tx: &WriteTransaction, mailbox: &str, m: &Message) -> Result<
     Ok(())
 }
 
+/// Most distinct Betreff words beginning with the typed word that a
+/// Betreff filter looks at.
+pub const MAX_SUBJECT_TERMS: usize = 32;
+
 /// Ids of the messages in `mailbox` with a Betreff word starting with
-/// `prefix`, at most `limit`, unordered.
+/// `prefix`: the newest `limit` of them, newest first (each word's ids are
+/// read from its newest end, so a mailbox with more matches than `limit`
+/// still shows its newest ones).
 pub fn ids_with_subject_prefix(
     tx: &impl ReadAccess,
     mailbox: &str,
@@ -440,17 +547,43 @@ pub fn ids_with_subject_prefix(
     limit: usize,
 ) -> Result<Vec<u64>, Error> {
     let t = tx.open(tables::MAILBOX_SUBJECT_TERMS)?;
-    let mut out = Vec::new();
-    for item in t.range((mailbox, prefix, 0)..)? {
-        let (k, _) = item?;
-        let (mb, term, id) = k.value();
-        if mb != mailbox || !term.starts_with(prefix) {
+    let mut out: Vec<u64> = Vec::new();
+    let mut last: Option<String> = None;
+    for _ in 0..MAX_SUBJECT_TERMS {
+        let range = match &last {
+            None => t.range((mailbox, prefix, 0)..)?,
+            Some(a) => t.range((mailbox, a.as_str(), u64::MAX)..)?,
+        };
+        let mut next = None;
+        for item in range {
+            let (k, _) = item?;
+            let (mb, term, _) = k.value();
+            if last.as_deref() == Some(term) {
+                continue;
+            }
+            if mb == mailbox && term.starts_with(prefix) {
+                next = Some(term.to_owned());
+            }
             break;
         }
-        out.push(id);
-        if out.len() >= limit {
-            break;
+        let Some(term) = next else { break };
+        // Only ids newer than the current limit-th can still count.
+        let floor = if out.len() >= limit {
+            out.last().map_or(0, |x| x + 1)
+        } else {
+            0
+        };
+        for item in t
+            .range((mailbox, term.as_str(), floor)..=(mailbox, term.as_str(), u64::MAX))?
+            .rev()
+            .take(limit)
+        {
+            out.push(item?.0.value().2);
         }
+        out.sort_unstable_by(|a, b| b.cmp(a));
+        out.dedup();
+        out.truncate(limit);
+        last = Some(term);
     }
     Ok(out)
 }
@@ -490,36 +623,5 @@ pub fn ids_from(tx: &impl ReadAccess, from: u64, limit: usize) -> Result<Vec<u64
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[test]
-    fn entries_pack_and_list_under_their_facets() {
-        let e = Entry::new(
-            Marks {
-                unread: true,
-                important: true,
-                archived: false,
-            },
-            Direction::Incoming,
-            Bereich::Zusatzversorgung,
-            "Entgeltmeldungen",
-        );
-        assert_eq!(Entry::unpack(e.pack()), e);
-        assert_eq!(e.thema_name(), Some("Entgeltmeldungen"));
-        assert_eq!(
-            e.facets(),
-            vec![
-                FACET_INBOX,
-                facet_bereich(FACET_INBOX, 2),
-                facet_thema(FACET_INBOX, 2, 3),
-                FACET_IMPORTANT,
-                FACET_UNREAD
-            ]
-        );
-        let sig = e.signature("g:1:beihilfe");
-        let back = Entry::from_signature(&sig["msg.g:1:beihilfe.s.".len()..]).unwrap();
-        assert_eq!(back, e);
-    }
-}
+#[path = "messages_tests.rs"]
+mod tests;
