@@ -136,7 +136,13 @@ pub fn mailbox(
     let summary = if total == 0 {
         "0 von 0".to_owned()
     } else {
-        format!("{} - {} von {}", start + 1, start + page.rows.len(), total)
+        let of = if page.at_least { "mindestens " } else { "" };
+        format!(
+            "{} - {} von {of}{}",
+            start + 1,
+            start + page.rows.len(),
+            total
+        )
     };
     html! {
         h1 { "Postfach: " (label) }
@@ -202,8 +208,8 @@ pub fn mailbox(
             span class="pager-summary" { (summary) }
             (pager_link("|<", "Erste Seite", page.page > 1, link(vec![])))
             (pager_link("<", "Vorherige Seite", page.page > 1, link(vec![("vor", first.unwrap_or(0).to_string()), ("seite", (page.page - 1).to_string())])))
-            (pager_link(">", "Nächste Seite", page.page < last_page, link(vec![("nach", last.unwrap_or(0).to_string()), ("seite", (page.page + 1).to_string())])))
-            (pager_link(">|", "Letzte Seite", page.page < last_page, link(vec![("letzte", "1".to_owned())])))
+            (pager_link(">", "Nächste Seite", page.page < last_page || (page.at_least && last.is_some()), link(vec![("nach", last.unwrap_or(0).to_string()), ("seite", (page.page + 1).to_string())])))
+            (pager_link(">|", "Letzte Seite", page.page < last_page && !page.at_least, link(vec![("letzte", "1".to_owned())])))
         }
     }
 }

@@ -38,8 +38,11 @@ pub struct Row {
 #[derive(Debug, Clone)]
 pub struct MailboxPage {
     pub rows: Vec<Row>,
-    /// Matching messages in all.
+    /// Matching messages in all (at least this many when `at_least`).
     pub total: usize,
+    /// The count stopped at its budget: there may be more matches than
+    /// `total` (a Betreff word in tens of thousands of messages).
+    pub at_least: bool,
     /// The page shown (1-based).
     pub page: usize,
 }
@@ -67,7 +70,7 @@ fn page_in(
     if !terms(&filter.subject).is_empty() {
         return subject_page(tx, &key, filter, at);
     }
-    let total = total(tx, &key, filter)?;
+    let (total, at_least) = total(tx, &key, filter)?;
     let last_page = total.div_ceil(PAGE_SIZE).max(1);
     let facets = filter.driving();
     let (newest_first, bound, want, page) = match at {
@@ -104,13 +107,19 @@ fn page_in(
     if !newest_first {
         rows.reverse();
     }
-    Ok(MailboxPage { rows, total, page })
+    Ok(MailboxPage {
+        rows,
+        total,
+        at_least,
+        page,
+    })
 }
 
 /// The number of matching messages: the signature counters for every
 /// filter on the covering entry; with a Betreff filter, a walk of the
-/// driving index (bounded by [`SCAN_BUDGET`] decoded messages).
-fn total(tx: &impl ReadAccess, key: &str, filter: &Filter) -> Result<usize, Error> {
+/// driving index (bounded by [`SCAN_BUDGET`] decoded messages; true when
+/// the budget ended the count, which is then a lower bound).
+fn total(tx: &impl ReadAccess, key: &str, filter: &Filter) -> Result<(usize, bool), Error> {
     if !filter.important && filter.read.is_none() && !filter.needs_message() {
         // Folders, Bereich and Thema only: the driving facets are disjoint
         // and hold exactly the matching entries — their counters add up
@@ -119,10 +128,11 @@ fn total(tx: &impl ReadAccess, key: &str, filter: &Filter) -> Result<usize, Erro
         for f in filter.driving() {
             n += repo::count(tx, key, f)?;
         }
-        return Ok(n as usize);
+        return Ok((n as usize, false));
     }
     if !filter.needs_message() {
-        return Ok(repo::count_matching(tx, key, |e| filter.matches_entry(e))? as usize);
+        let n = repo::count_matching(tx, key, |e| filter.matches_entry(e))?;
+        return Ok((n as usize, false));
     }
     let mut n = 0usize;
     let mut decoded = 0usize;
@@ -142,7 +152,7 @@ fn total(tx: &impl ReadAccess, key: &str, filter: &Filter) -> Result<usize, Erro
         }
         Ok(decoded < SCAN_BUDGET)
     })?;
-    Ok(n)
+    Ok((n, decoded >= SCAN_BUDGET))
 }
 
 /// Most Betreff index entries read for one page.
@@ -157,6 +167,17 @@ fn subject_page(
     filter: &Filter,
     at: PageAt,
 ) -> Result<MailboxPage, Error> {
+    subject_page_within(tx, key, filter, at, SUBJECT_BUDGET)
+}
+
+/// [`subject_page`] reading at most `budget` index entries.
+fn subject_page_within(
+    tx: &impl ReadAccess,
+    key: &str,
+    filter: &Filter,
+    at: PageAt,
+    budget: usize,
+) -> Result<MailboxPage, Error> {
     let words = terms(&filter.subject);
     // The most selective word drives: a short probe of each word's range.
     const PROBE: usize = 256;
@@ -168,7 +189,9 @@ fn subject_page(
         }
     }
     let driver = driver.1;
-    let mut ids = repo::ids_with_subject_prefix(tx, key, &driver, SUBJECT_BUDGET)?;
+    let mut ids = repo::ids_with_subject_prefix(tx, key, &driver, budget)?;
+    // The newest `budget` ids of the word: older ones may match too.
+    let at_least = ids.len() >= budget;
     ids.sort_unstable_by(|a, b| b.cmp(a));
     ids.dedup();
     let mut matched = Vec::new();
@@ -222,7 +245,12 @@ fn subject_page(
             rows.push(Row { message, entry });
         }
     }
-    Ok(MailboxPage { rows, total, page })
+    Ok(MailboxPage {
+        rows,
+        total,
+        at_least,
+        page,
+    })
 }
 
 /// A Referenz filter shows the whole conversation (as far as it lies in
@@ -267,7 +295,12 @@ fn conversation_page(
         .skip((page - 1) * PAGE_SIZE)
         .take(PAGE_SIZE)
         .collect();
-    Ok(MailboxPage { rows, total, page })
+    Ok(MailboxPage {
+        rows,
+        total,
+        at_least: false,
+        page,
+    })
 }
 
 /// The newest messages of several mailboxes (home pages), newest first.
@@ -310,263 +343,5 @@ pub fn newest(
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use crate::app::messages::{NewMessage, store_message};
-    use crate::domain::message::{self, Marks};
-    use crate::domain::org::Bereich;
-    use crate::store::Store;
-
-    /// Every filter answered from the indexes agrees with a brute-force
-    /// check of every message, page by page, forwards and backwards.
-    #[test]
-    fn indexed_filters_agree_with_brute_force() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let me = Mailbox::Group(1, crate::domain::org::GroupMailbox::Administration);
-        let now = jiff::Timestamp::from_second(1_780_000_000).unwrap();
-        store
-            .write(|tx| {
-                for i in 0..75u64 {
-                    let b = Bereich::ALL[(i % 3) as usize];
-                    let themen = message::themen(b);
-                    let thema = themen[(i as usize / 3) % themen.len()];
-                    let (from, to) = if i % 4 == 0 {
-                        (Some(Mailbox::Kassen(b)), me.clone())
-                    } else {
-                        (Some(me.clone()), Mailbox::Kassen(b))
-                    };
-                    let m = store_message(
-                        tx,
-                        NewMessage {
-                            from,
-                            to,
-                            referenz: (i % 5 == 1).then(|| "2026-000001".to_owned()),
-                            subject: format!(
-                                "Betreff {i} {}",
-                                if i % 7 == 0 { "Frist" } else { "" }
-                            ),
-                            text: "x".into(),
-                            bereich: b,
-                            thema: thema.into(),
-                            author: None,
-                            attachments: vec![],
-                        },
-                        now,
-                    )?;
-                    let key = me.key();
-                    let mut e = repo::entry(tx, &key, m.id)?.unwrap();
-                    e.marks = Marks {
-                        unread: i % 3 == 1,
-                        important: i % 6 == 2,
-                        archived: i % 5 == 3,
-                    };
-                    repo::set_entry(tx, &key, m.id, e)?;
-                }
-                Ok::<_, crate::store::Error>(())
-            })
-            .unwrap();
-        let filters = [
-            Filter::default(),
-            Filter {
-                folders: vec![Folder::Eingehend],
-                ..Filter::default()
-            },
-            Filter {
-                folders: vec![Folder::Archiviert],
-                ..Filter::default()
-            },
-            Filter {
-                folders: Folder::ALL.to_vec(),
-                ..Filter::default()
-            },
-            Filter {
-                important: true,
-                ..Filter::default()
-            },
-            Filter {
-                read: Some(false),
-                ..Filter::default()
-            },
-            Filter {
-                read: Some(true),
-                bereich: Some(Bereich::Beihilfe),
-                ..Filter::default()
-            },
-            Filter {
-                thema: "Allgemeine Anfrage".into(),
-                ..Filter::default()
-            },
-            Filter {
-                thema: "Abrechnung".into(),
-                folders: Folder::ALL.to_vec(),
-                ..Filter::default()
-            },
-            Filter {
-                subject: "frist".into(),
-                ..Filter::default()
-            },
-            Filter {
-                referenz: "2026-000001".into(),
-                ..Filter::default()
-            },
-        ];
-        for f in filters {
-            // Brute force over every entry of the mailbox.
-            let mut expected: Vec<u64> = store
-                .read(|tx| {
-                    let mut out = Vec::new();
-                    for id in repo::ids_from(tx, 0, 1000)? {
-                        let Some(e) = repo::entry(tx, &me.key(), id)? else {
-                            continue;
-                        };
-                        let m = repo::get(tx, id)?.unwrap();
-                        let relaxed = Filter {
-                            folders: Folder::ALL.to_vec(),
-                            ..f.clone()
-                        };
-                        let g = if f.referenz.is_empty() { &f } else { &relaxed };
-                        if g.matches_entry(&e)
-                            && g.matches_message(&m)
-                            && (f.referenz.is_empty() || m.referenz == f.referenz)
-                        {
-                            out.push(id);
-                        }
-                    }
-                    Ok::<_, crate::store::Error>(out)
-                })
-                .unwrap();
-            expected.reverse();
-            let mut seen = Vec::new();
-            let mut at = PageAt::First;
-            loop {
-                let p = page(&store, &me, &f, at).unwrap();
-                assert_eq!(p.total, expected.len(), "{f:?}");
-                seen.extend(p.rows.iter().map(|r| r.message.id));
-                match p.rows.last() {
-                    Some(r) if seen.len() < p.total => at = PageAt::After(p.page + 1, r.message.id),
-                    _ => break,
-                }
-            }
-            assert_eq!(seen, expected, "{f:?}");
-            if expected.len() > PAGE_SIZE {
-                let last = page(&store, &me, &f, PageAt::Last).unwrap();
-                let on_last = expected.len() - (expected.len() - 1) / PAGE_SIZE * PAGE_SIZE;
-                assert_eq!(last.rows.len(), on_last, "{f:?}");
-                let first_of_last = last.rows[0].message.id;
-                let before = page(
-                    &store,
-                    &me,
-                    &f,
-                    PageAt::Before(last.page - 1, first_of_last),
-                )
-                .unwrap();
-                let ids: Vec<u64> = before.rows.iter().map(|r| r.message.id).collect();
-                let end = expected.len() - on_last;
-                assert_eq!(ids, expected[end - PAGE_SIZE..end].to_vec(), "{f:?}");
-            }
-        }
-    }
-}
-
-/// A rough timing of the mailbox page at scale (debug build; run with
-/// `cargo test --lib mailbox_page_at_scale -- --ignored --nocapture`).
-#[cfg(test)]
-mod scale {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use crate::app::messages::{NewMessage, store_message};
-    use crate::domain::org::{Bereich, GroupMailbox};
-    use crate::store::Store;
-
-    #[test]
-    #[ignore]
-    fn mailbox_page_at_scale() {
-        let n: u64 = std::env::var("MV_SCALE")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(20_000);
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let me = Mailbox::Group(1, GroupMailbox::Administration);
-        let now = jiff::Timestamp::from_second(1_780_000_000).unwrap();
-        let started = std::time::Instant::now();
-        for batch in 0..n.div_ceil(2000) {
-            store
-                .write(|tx| {
-                    for i in batch * 2000..((batch + 1) * 2000).min(n) {
-                        let b = Bereich::ALL[(i % 3) as usize];
-                        let t = crate::domain::message::themen(b)[(i % 4) as usize];
-                        store_message(
-                            tx,
-                            NewMessage {
-                                from: Some(me.clone()),
-                                to: Mailbox::Kassen(b),
-                                referenz: None,
-                                subject: format!("Abrechnung der Beiträge Nummer {i}"),
-                                text: "Sehr geehrte Damen und Herren, anbei die Unterlagen zur Prüfung.".into(),
-                                bereich: b,
-                                thema: t.into(),
-                                author: None,
-                                attachments: vec![],
-                            },
-                            now,
-                        )?;
-                    }
-                    Ok::<_, crate::store::Error>(())
-                })
-                .unwrap();
-        }
-        eprintln!("seeded {n} in {:?}", started.elapsed());
-        let filters = [
-            ("default", Filter::default()),
-            (
-                "wichtig",
-                Filter {
-                    important: true,
-                    ..Filter::default()
-                },
-            ),
-            (
-                "bereich",
-                Filter {
-                    bereich: Some(Bereich::Beihilfe),
-                    ..Filter::default()
-                },
-            ),
-            (
-                "thema",
-                Filter {
-                    thema: "Abrechnung".into(),
-                    ..Filter::default()
-                },
-            ),
-            (
-                "betreff",
-                Filter {
-                    subject: "nummer 1999".into(),
-                    ..Filter::default()
-                },
-            ),
-            (
-                "gelesen",
-                Filter {
-                    read: Some(true),
-                    ..Filter::default()
-                },
-            ),
-        ];
-        for (name, f) in filters {
-            let mut times = Vec::new();
-            for _ in 0..50 {
-                let t = std::time::Instant::now();
-                let p = page(&store, &me, &f, PageAt::First).unwrap();
-                times.push(t.elapsed());
-                assert!(p.total > 0 || name == "wichtig");
-            }
-            times.sort();
-            eprintln!("{name}: p50 {:?} p99 {:?}", times[25], times[49]);
-        }
-    }
-}
+#[path = "list_tests.rs"]
+mod list_tests;
