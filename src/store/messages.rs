@@ -404,23 +404,6 @@ pub fn conversation(tx: &impl ReadAccess, referenz: &str) -> Result<Vec<u64>, Er
     Ok(out)
 }
 
-/// Message ids with exactly `term`, newest first, handed to `visit` until
-/// it returns false or `limit` ids were read.
-pub fn walk_term(
-    tx: &impl ReadAccess,
-    term: &str,
-    limit: usize,
-    mut visit: impl FnMut(u64) -> Result<bool, Error>,
-) -> Result<(), Error> {
-    let t = tx.open(tables::MESSAGE_TERMS)?;
-    for (n, item) in t.range((term, 0)..=(term, u64::MAX))?.rev().enumerate() {
-        if n >= limit || !visit(item?.0.value().1)? {
-            break;
-        }
-    }
-    Ok(())
-}
-
 /// The first distinct search term beginning with `prefix` that sorts
 /// after `after` (or the first of all with `after = None`).
 pub fn next_term(
@@ -489,29 +472,6 @@ pub fn join_term(
         }
     }
     Ok(())
-}
-
-/// Message ids with a term starting with `prefix`, at most `limit` of
-/// them (the caller checks permissions and the other terms).
-pub fn ids_with_term_prefix(
-    tx: &impl ReadAccess,
-    prefix: &str,
-    limit: usize,
-) -> Result<Vec<u64>, Error> {
-    let t = tx.open(tables::MESSAGE_TERMS)?;
-    let mut out = Vec::new();
-    for item in t.range((prefix, 0)..)? {
-        let (k, _) = item?;
-        let (term, id) = k.value();
-        if !term.starts_with(prefix) {
-            break;
-        }
-        out.push(id);
-        if out.len() >= limit {
-            break;
-        }
-    }
-    Ok(out)
 }
 
 /// Indexes the words of the message's Betreff in `mailbox` (for the
