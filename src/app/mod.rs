@@ -126,6 +126,12 @@ impl Check {
         self.0.is_empty()
     }
 
+    /// The problems found, for a page that shows them next to the fields
+    /// (empty when the input is valid).
+    pub fn into_problems(self) -> FieldErrors {
+        self.0
+    }
+
     pub fn finish(self) -> Result<(), Error> {
         if self.0.is_empty() {
             Ok(())

@@ -289,11 +289,7 @@ async fn compose_submit(
             })
             .await?
     };
-    let errors = match check.finish() {
-        Ok(()) => Vec::new(),
-        Err(Error::Invalid(e)) => e,
-        Err(e) => return Err(e.into()),
-    };
+    let errors = check.into_problems();
     if !errors.is_empty() || up.refused.is_some() {
         return render_compose(
             &state,
@@ -424,11 +420,7 @@ async fn reply_submit(
     d.thema = m.thema.clone();
     let mut check = Check::default();
     compose::validate(&d, &mut check);
-    let errors = match check.finish() {
-        Ok(()) => Vec::new(),
-        Err(Error::Invalid(e)) => e,
-        Err(e) => return Err(e.into()),
-    };
+    let errors = check.into_problems();
     if !errors.is_empty() || up.refused.is_some() {
         return render_compose(
             &state,
