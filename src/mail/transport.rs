@@ -57,7 +57,8 @@ impl Transport {
     /// irrevocable: for SMTP after the whole message but its end-of-data
     /// marker was written (a connection dropped before that marker makes the
     /// server discard the message), for the outbox before the rename. It
-    /// records durably that the message may now be out; when it fails,
+    /// records, so that a crash of the process cannot lose it, that the
+    /// message may now be out (see `mail::handover`); when it fails,
     /// nothing is handed over.
     pub async fn deliver<H, F>(
         &self,
