@@ -30,19 +30,15 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use jiff::Timestamp;
-use meine_versorgung::app::passwords::PasswordHasher;
 use meine_versorgung::domain::account::{Account, Role, SecondFactor};
 use meine_versorgung::domain::mail::MailState;
-use meine_versorgung::domain::totp;
 use meine_versorgung::store::{self, Store};
 use rand::Rng;
 
 use crate::crash_writes::{self, Sent};
-use crate::support::accounts::{TestAccount, organisation, sign_in};
+use crate::support::accounts::{TestAccount, organisation, password_hash, seed_active, sign_in};
 use crate::support::binary::Binary;
-use crate::support::login::PASSWORD;
-use crate::support::{Client, SmtpServer, TIMEOUT, TestServer};
+use crate::support::{Client, SmtpServer, TIMEOUT};
 
 /// Kills in CI; `MV_CRASH_KILLS` overrides (the heavy run).
 const CI_KILLS: usize = 5;
@@ -73,41 +69,24 @@ pub fn seed_admin(dir: &Path) -> (TestAccount, u64) {
 
 /// Like [`seed_admin`], with the given second factor.
 pub fn seed_admin_with(dir: &Path, factor: SecondFactor) -> (TestAccount, u64) {
-    let mut builder = TestServer::builder();
-    let argon2 = builder.config().argon2;
-    let hash = PasswordHasher::new(&argon2)
-        .expect("hasher")
-        .hash_blocking(PASSWORD)
-        .expect("hash");
+    let hash = password_hash();
     let store = Store::open(dir).expect("open store");
     store
         .write(|tx| {
             let mut org = organisation("Blaugraben", "78970");
             org.id = store::next_id(tx, "org")?;
             store::orgs::put(tx, &org)?;
-            let role = Role::OrgAdmin { org: org.id };
-            let id = store::accounts::issue_id(tx, &role, Timestamp::now())?;
-            let secret = totp::new_secret();
-            let email = "crash.admin@blaugraben.example";
-            let mut account = Account::new(
-                id.clone(),
-                role,
-                "Kim".to_owned(),
-                "Mustermensch".to_owned(),
-                email.to_owned(),
-                jiff::civil::Date::new(1980, 5, 17).ok(),
-                Timestamp::now(),
-            );
-            account.password_hash = Some(hash.clone());
-            account.totp_secret = Some(secret.clone());
-            account.activated_at = Some(Timestamp::now());
-            account.second_factor = factor;
-            account.second_factor_override = factor != SecondFactor::Totp;
-            store::accounts::put(tx, &account)?;
-            Ok::<_, store::Error>((
-                TestAccount::new(id.as_str(), PASSWORD, email, &secret),
-                org.id,
-            ))
+            let names = ("Kim", "Mustermensch", "crash.admin@blaugraben.example");
+            let admin = seed_active(tx, Role::OrgAdmin { org: org.id }, names, &hash)?;
+            if factor != SecondFactor::Totp {
+                let id = meine_versorgung::domain::ids::Nutzerkennung::parse(&admin.id)
+                    .expect("Nutzerkennung");
+                let mut account = store::accounts::get(tx, &id)?.expect("seeded");
+                account.second_factor = factor;
+                account.second_factor_override = true;
+                store::accounts::put(tx, &account)?;
+            }
+            Ok::<_, store::Error>((admin, org.id))
         })
         .expect("seed")
 }

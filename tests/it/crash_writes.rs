@@ -14,16 +14,12 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use jiff::Timestamp;
-use meine_versorgung::app::passwords::PasswordHasher;
-use meine_versorgung::domain::account::{Account, Role};
-use meine_versorgung::domain::totp;
+use meine_versorgung::domain::account::Role;
 use meine_versorgung::store::{self, Store};
 use rand::{RngCore, SeedableRng};
 
-use crate::support::accounts::TestAccount;
-use crate::support::login::PASSWORD;
-use crate::support::{Client, Form, TestServer};
+use crate::support::accounts::{TestAccount, password_hash, seed_active};
+use crate::support::{Client, Form};
 
 /// Persons per import file.
 const ROWS: usize = 20;
@@ -59,36 +55,15 @@ pub fn import_file(n: usize) -> String {
 
 /// Seeds a Kassen-Portaladministration account into `dir`.
 pub fn seed_kassen(dir: &Path) -> TestAccount {
-    let argon2 = TestServer::builder().config().argon2;
-    let hash = PasswordHasher::new(&argon2)
-        .expect("hasher")
-        .hash_blocking(PASSWORD)
-        .expect("hash");
-    let store = Store::open(dir).expect("open store");
-    store
-        .write(|tx| {
-            let role = Role::Kassen {
-                portal_admin: true,
-                sachbearbeitung: Vec::new(),
-            };
-            let id = store::accounts::issue_id(tx, &role, Timestamp::now())?;
-            let secret = totp::new_secret();
-            let email = "crash.kasse@versorgungskasse.example";
-            let mut account = Account::new(
-                id.clone(),
-                role,
-                "Kai".to_owned(),
-                "Kassenprobe".to_owned(),
-                email.to_owned(),
-                jiff::civil::Date::new(1979, 3, 1).ok(),
-                Timestamp::now(),
-            );
-            account.password_hash = Some(hash.clone());
-            account.totp_secret = Some(secret.clone());
-            account.activated_at = Some(Timestamp::now());
-            store::accounts::put(tx, &account)?;
-            Ok::<_, store::Error>(TestAccount::new(id.as_str(), PASSWORD, email, &secret))
-        })
+    let hash = password_hash();
+    let role = Role::Kassen {
+        portal_admin: true,
+        sachbearbeitung: Vec::new(),
+    };
+    let names = ("Kai", "Kassenprobe", "crash.kasse@versorgungskasse.example");
+    Store::open(dir)
+        .expect("open store")
+        .write(|tx| seed_active(tx, role, names, &hash))
         .expect("seed")
 }
 

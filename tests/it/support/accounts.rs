@@ -329,6 +329,41 @@ pub fn organisation(name: &str, number: &str) -> Organisation {
     }
 }
 
+/// The hash of [`PASSWORD`] with the test configuration's argon2 settings.
+pub fn password_hash() -> String {
+    let argon2 = super::TestServer::builder().config().argon2;
+    PasswordHasher::new(&argon2)
+        .expect("hasher")
+        .hash_blocking(PASSWORD)
+        .expect("hash")
+}
+
+/// Stores an active account of `role` (password hash `hash`, authenticator
+/// set up) in `tx`; returns who can sign in as it.
+pub fn seed_active(
+    tx: &store::WriteTx,
+    role: Role,
+    (first, last, email): (&str, &str, &str),
+    hash: &str,
+) -> Result<TestAccount, store::Error> {
+    let id = store::accounts::issue_id(tx, &role, Timestamp::now())?;
+    let secret = totp::new_secret();
+    let mut account = Account::new(
+        id.clone(),
+        role,
+        first.to_owned(),
+        last.to_owned(),
+        email.to_owned(),
+        jiff::civil::Date::new(1980, 5, 17).ok(),
+        Timestamp::now(),
+    );
+    account.password_hash = Some(hash.to_owned());
+    account.totp_secret = Some(secret.clone());
+    account.activated_at = Some(Timestamp::now());
+    store::accounts::put(tx, &account)?;
+    Ok(TestAccount::new(id.as_str(), PASSWORD, email, &secret))
+}
+
 /// Seeds an organisation with one active administrator (password
 /// [`PASSWORD`], authenticator set up) into the data directory of
 /// `builder`, then starts the server.
