@@ -116,6 +116,55 @@ pub fn load(
     key_hash: &str,
     now: Timestamp,
 ) -> Result<Lookup, Error> {
+    match examine(store, activity, sec, key_hash, now)? {
+        Examined::Settled(lookup) => Ok(lookup),
+        Examined::MustEnd { idle } => {
+            // Rare (once per ended session): end it for good right away.
+            store.write(|tx| store::sessions::delete(tx, key_hash))?;
+            Ok(Lookup::Ended { idle })
+        }
+        Examined::MustPersist(loaded) => {
+            activity.persist(store)?;
+            Ok(Lookup::Live(loaded))
+        }
+    }
+}
+
+/// Like [`load`], but never writes: `None` when answering needs a write
+/// (ending an expired session, or persisting a full activity map), so the
+/// caller runs [`load`] where a write may wait for the disk. Almost every
+/// request is answered here, with one read transaction.
+pub fn load_without_writing(
+    store: &Store,
+    activity: &SessionActivity,
+    sec: &SecurityConfig,
+    key_hash: &str,
+    now: Timestamp,
+) -> Result<Option<Lookup>, Error> {
+    Ok(match examine(store, activity, sec, key_hash, now)? {
+        Examined::Settled(lookup) => Some(lookup),
+        Examined::MustEnd { .. } | Examined::MustPersist(_) => None,
+    })
+}
+
+/// What reading a session found, before any write.
+enum Examined {
+    Settled(Lookup),
+    /// Expired or unusable: the session must be deleted.
+    MustEnd {
+        idle: bool,
+    },
+    /// Live, but the activity map is full and must be persisted.
+    MustPersist(Box<Loaded>),
+}
+
+fn examine(
+    store: &Store,
+    activity: &SessionActivity,
+    sec: &SecurityConfig,
+    key_hash: &str,
+    now: Timestamp,
+) -> Result<Examined, Error> {
     let found = store.read(|tx| {
         let Some(session) = store::sessions::get(tx, key_hash)? else {
             return Ok::<_, store::Error>(None);
@@ -130,7 +179,7 @@ pub fn load(
     })?;
     let Some((mut session, account, functions)) = found else {
         activity.forget(key_hash);
-        return Ok(Lookup::None);
+        return Ok(Examined::Settled(Lookup::None));
     };
     if let Some(seen) = activity.remembered(key_hash) {
         session.last_seen = session.last_seen.max(seen);
@@ -139,21 +188,22 @@ pub fn load(
     let usable = account.as_ref().is_some_and(|a| !a.admin_locked);
     if !live || !usable {
         activity.forget(key_hash);
-        // Rare (once per ended session): end it for good right away.
-        store.write(|tx| store::sessions::delete(tx, key_hash))?;
         let idle = session.stage == Stage::Full && session.idle_expired(now, sec.session_idle);
-        return Ok(Lookup::Ended { idle });
+        return Ok(Examined::MustEnd { idle });
     }
     let Some(account) = account else {
-        return Ok(Lookup::None);
+        return Ok(Examined::Settled(Lookup::None));
     };
-    if activity.touch(key_hash, now) {
-        activity.persist(store)?;
-    }
+    let full = activity.touch(key_hash, now);
     session.last_seen = now;
-    Ok(Lookup::Live(Box::new(Loaded {
+    let loaded = Box::new(Loaded {
         session,
         account,
         functions,
-    })))
+    });
+    Ok(if full {
+        Examined::MustPersist(loaded)
+    } else {
+        Examined::Settled(Lookup::Live(loaded))
+    })
 }

@@ -45,9 +45,7 @@ async fn index(State(state): State<AppState>, user: OrgUser, Query(p): Query<Par
     require(&user, PortalFunction::Beamtenformulare)?;
     let before = p.get("vor").and_then(|v| v.parse().ok());
     let org = user.org.id;
-    let page = state
-        .blocking(move |st| forms::of_org(&st.store, org, before))
-        .await?;
+    let page = state.inline(move |st| forms::of_org(&st.store, org, before))?;
     Ok(frame::render(&user.authed.ctx, &state, "Formulare", v::index(&page, None)).into_response())
 }
 
@@ -71,8 +69,7 @@ async fn render_form(
 ) -> WebResult {
     let org = user.org.id;
     let persons = state
-        .blocking(move |st| crate::app::persons::choices(&st.store, org, Art::Beamter, CHOICES))
-        .await?;
+        .inline(move |st| crate::app::persons::choices(&st.store, org, Art::Beamter, CHOICES))?;
     let body = v::form(&v::FormPage {
         csrf: &user.authed.ctx.csrf,
         kind,
@@ -187,9 +184,7 @@ async fn report(
     require(&user, PortalFunction::Beamtenformulare)?;
     let id = report_id(&id)?;
     let org = user.org.id;
-    let r = state
-        .blocking(move |st| forms::get(&st.store, id, Some(org)))
-        .await?;
+    let r = state.inline(move |st| forms::get(&st.store, id, Some(org)))?;
     let notice = (p.get("hinweis").map(String::as_str) == Some("abgesandt")).then_some(
         "Die Meldung wurde abgesandt. Die Quittungsnachricht mit der Referenz und dem PDF liegt im Postfach.",
     );

@@ -71,7 +71,6 @@ impl FromRequestParts<AppState> for OrgUser {
 
 async fn load_org(state: &AppState, id: u64) -> Result<Organisation, AppError> {
     state
-        .blocking(move |st| crate::app::orgs::get(&st.store, id))
-        .await
+        .inline(move |st| crate::app::orgs::get(&st.store, id))
         .map_err(AppError::from)
 }

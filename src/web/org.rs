@@ -44,8 +44,7 @@ fn actor(admin: &OrgAdmin) -> Actor {
 
 async fn load_org(state: &AppState, id: u64) -> Result<Organisation, AppError> {
     state
-        .blocking(move |st| crate::app::orgs::get(&st.store, id).map(Some))
-        .await?
+        .inline(move |st| crate::app::orgs::get(&st.store, id).map(Some))?
         .or_not_found()
 }
 
@@ -63,12 +62,10 @@ async fn newest(
 ) -> Result<Vec<v::HomeRow>, AppError> {
     use crate::app::messages::{access, list};
     let account = account.clone();
-    let rows = state
-        .blocking(move |st| {
-            let readable = access::mailboxes_of(&st.store, &account)?;
-            list::newest(&st.store, &readable, incoming_only, 10)
-        })
-        .await?;
+    let rows = state.inline(move |st| {
+        let readable = access::mailboxes_of(&st.store, &account)?;
+        list::newest(&st.store, &readable, incoming_only, 10)
+    })?;
     Ok(rows
         .into_iter()
         .map(|(mb, r)| v::HomeRow {
@@ -120,9 +117,7 @@ async fn mailboxes(
     } else {
         v::MEMBERS_SHOWN
     };
-    let rows = state
-        .blocking(move |st| users::mailbox_overview(&st.store, &org, &f2, shown))
-        .await?;
+    let rows = state.inline(move |st| users::mailbox_overview(&st.store, &org, &f2, shown))?;
     let body = v::mailboxes(&v::MailboxesPage {
         org: &admin.org,
         rows: &rows,
@@ -151,9 +146,8 @@ async fn mailbox_row(state: &AppState, admin: &OrgAdmin, m: GroupMailbox) -> Web
         mailbox: Some(m),
         member: String::new(),
     };
-    let rows = state
-        .blocking(move |st| users::mailbox_overview(&st.store, &org, &only, usize::MAX))
-        .await?;
+    let rows =
+        state.inline(move |st| users::mailbox_overview(&st.store, &org, &only, usize::MAX))?;
     rows.into_iter().find(|r| r.mailbox == m).or_not_found()
 }
 

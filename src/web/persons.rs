@@ -70,9 +70,7 @@ async fn list(State(state): State<AppState>, user: OrgUser, Query(p): Query<Para
     let first = after.is_none();
     let org = user.org.id;
     let f2 = filter.clone();
-    let page = state
-        .blocking(move |st| persons::list(&st.store, org, &f2, after.as_deref()))
-        .await?;
+    let page = state.inline(move |st| persons::list(&st.store, org, &f2, after.as_deref()))?;
     Ok(frame::render(
         &user.authed.ctx,
         &state,
@@ -88,9 +86,7 @@ async fn load(
     pnr: String,
 ) -> WebResult<crate::domain::persons::Person> {
     let org = user.org.id;
-    Ok(state
-        .blocking(move |st| persons::get(&st.store, org, &pnr))
-        .await?)
+    Ok(state.inline(move |st| persons::get(&st.store, org, &pnr))?)
 }
 
 async fn details(

@@ -162,7 +162,12 @@ impl FromRequestParts<AppState> for Ctx {
         let mut session = None;
         if let Some(c) = jar.get(SESSION_COOKIE) {
             let key_hash = secret::token_hash(c.value());
-            let (found, idle) = state.blocking(move |st| load_session(st, key_hash)).await?;
+            // One read where the request runs; only a session that must be
+            // ended (or a full activity map) goes to the blocking pool.
+            let (found, idle) = match state.inline(|st| peek_session(st, &key_hash))? {
+                Some(answer) => answer,
+                None => state.blocking(move |st| load_session(st, key_hash)).await?,
+            };
             session = found;
             idle_expired = idle;
         }
@@ -185,15 +190,33 @@ fn load_session(
     state: &AppState,
     key_hash: String,
 ) -> Result<(Option<LoadedSession>, bool), AppError> {
-    let now = state.now();
     let lookup = crate::app::sessions::load(
         &state.store,
         &state.activity,
         &state.config.security,
         &key_hash,
-        now,
+        state.now(),
     )?;
-    Ok(match lookup {
+    Ok(answer(lookup, key_hash))
+}
+
+/// [`load_session`] without writing; `None` when it would have to write.
+fn peek_session(
+    state: &AppState,
+    key_hash: &str,
+) -> Result<Option<(Option<LoadedSession>, bool)>, AppError> {
+    let lookup = crate::app::sessions::load_without_writing(
+        &state.store,
+        &state.activity,
+        &state.config.security,
+        key_hash,
+        state.now(),
+    )?;
+    Ok(lookup.map(|l| answer(l, key_hash.to_owned())))
+}
+
+fn answer(lookup: Lookup, key_hash: String) -> (Option<LoadedSession>, bool) {
+    match lookup {
         Lookup::Live(loaded) => (
             Some(LoadedSession {
                 key_hash,
@@ -205,7 +228,7 @@ fn load_session(
         ),
         Lookup::None => (None, false),
         Lookup::Ended { idle } => (None, idle),
-    })
+    }
 }
 
 /// A fully signed-in person. Anyone else is sent to the login page.

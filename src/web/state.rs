@@ -71,7 +71,18 @@ impl AppState {
         }
     }
 
-    /// Runs blocking work (store access, password hashing) off the async threads.
+    /// Runs a short store read where the request runs, without handing it
+    /// to the blocking pool. Use it only for reads that take microseconds
+    /// (a page's indexed lookups): a hand-off to the pool and back costs
+    /// two thread switches, about half of such a page's CPU. Writes (they
+    /// wait for the disk), password hashing, scans and streams go through
+    /// [`AppState::blocking`].
+    pub fn inline<T, E>(&self, f: impl FnOnce(&AppState) -> Result<T, E>) -> Result<T, E> {
+        f(self)
+    }
+
+    /// Runs blocking work (store writes, password hashing, long reads) off
+    /// the async threads.
     pub async fn blocking<T, E>(
         &self,
         f: impl FnOnce(&AppState) -> Result<T, E> + Send + 'static,

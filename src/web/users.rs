@@ -221,9 +221,7 @@ async fn list(
     let org = admin.org.id;
     let now = state.now();
     let f2 = filter.clone();
-    let found = state
-        .blocking(move |st| users::list(&st.store, org, &f2, &at, now))
-        .await?;
+    let found = state.inline(move |st| users::list(&st.store, org, &f2, &at, now))?;
     let paging = Paging::new(found.page, found.total);
     let shown = &found.users;
     let body = v::list(&ListPage {
@@ -244,9 +242,7 @@ async fn target(
     id: String,
 ) -> Result<crate::domain::account::Account, super::error::AppError> {
     let org = admin.org.id;
-    Ok(state
-        .blocking(move |st| users::get(&st.store, org, &id))
-        .await?)
+    Ok(state.inline(move |st| users::get(&st.store, org, &id))?)
 }
 
 #[derive(Deserialize, Default)]

@@ -47,13 +47,11 @@ async fn entries(
     cursor: Cursor,
 ) -> Result<AuditPage, AppError> {
     let f = f.clone();
-    Ok(state
-        .blocking(move |st| audit_log::page(&st.store, &f, scope, cursor))
-        .await?)
+    Ok(state.inline(move |st| audit_log::page(&st.store, &f, scope, cursor))?)
 }
 
 async fn orgs(state: &AppState) -> Result<Vec<Organisation>, AppError> {
-    Ok(state.blocking(|st| orgs::all(&st.store)).await?)
+    Ok(state.inline(|st| orgs::all(&st.store))?)
 }
 
 pub async fn page(

@@ -131,9 +131,7 @@ pub async fn home(state: &AppState, ctx: &Ctx, account: &Account) -> Result<Mark
     let Role::Kassen { portal_admin, .. } = account.role else {
         return Err(AppError::NotFound);
     };
-    let overview = state
-        .blocking(|st| crate::app::kassen_home::overview(&st.store, &st.config))
-        .await?;
+    let overview = state.inline(|st| crate::app::kassen_home::overview(&st.store, &st.config))?;
     Ok(frame::render(
         ctx,
         state,

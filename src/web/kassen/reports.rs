@@ -47,14 +47,12 @@ pub async fn list(
     let status = ReportStatus::from_key(param(&p, "status"));
     let before = param(&p, "vor").parse().ok();
     let org = param(&p, "mitglied").parse::<u64>().ok();
-    let (page, orgs) = state
-        .blocking(move |st| {
-            Ok::<_, AppError>((
-                forms::list(&st.store, status, org, before)?,
-                crate::app::orgs::all(&st.store)?,
-            ))
-        })
-        .await?;
+    let (page, orgs) = state.inline(move |st| {
+        Ok::<_, AppError>((
+            forms::list(&st.store, status, org, before)?,
+            crate::app::orgs::all(&st.store)?,
+        ))
+    })?;
     let filter = v::Filter { status, org };
     Ok(render(
         &k.0,
@@ -76,13 +74,11 @@ pub async fn details(
     Query(p): Query<Params>,
 ) -> WebResult {
     let id = id_of(&id)?;
-    let (r, org) = state
-        .blocking(move |st| {
-            let r = forms::get(&st.store, id, None)?;
-            let org = crate::app::orgs::get(&st.store, r.org)?;
-            Ok::<_, AppError>((r, format!("{} ({})", org.name, org.number)))
-        })
-        .await?;
+    let (r, org) = state.inline(move |st| {
+        let r = forms::get(&st.store, id, None)?;
+        let org = crate::app::orgs::get(&st.store, r.org)?;
+        Ok::<_, AppError>((r, format!("{} ({})", org.name, org.number)))
+    })?;
     let notice = (param(&p, "hinweis") == "status").then_some("Der Status wurde geändert.");
     let title = format!("Formularmeldung {}", r.referenz);
     Ok(render(
