@@ -232,6 +232,7 @@ async fn run(opts: &Options) -> Result<Report, String> {
         rps: base.rps,
         p50_ms: base.p50_ms,
         p99_ms: base.p99_ms,
+        switches_per_req: base.switches_per_req,
     };
 
     if opts.messaging_only {

@@ -122,6 +122,12 @@ impl Server {
         cpu_time(self.pid).unwrap_or_default()
     }
 
+    /// Context switches (voluntary and involuntary) of all its threads so
+    /// far: each hand-off of work to another thread costs at least two.
+    pub fn context_switches(&self) -> u64 {
+        context_switches(self.pid)
+    }
+
     /// Resident set size in KiB.
     pub fn rss_kb(&self) -> u64 {
         rss_kb(self.pid).unwrap_or(0)
@@ -195,6 +201,25 @@ pub fn cpu_time(pid: u32) -> Option<Duration> {
     let stime: u64 = fields.get(12)?.parse().ok()?;
     let ticks = clock_ticks_per_second();
     Some(Duration::from_micros((utime + stime) * 1_000_000 / ticks))
+}
+
+/// The sum of `voluntary_ctxt_switches` and `nonvoluntary_ctxt_switches`
+/// over the threads of `pid` (threads that ended are not counted).
+pub fn context_switches(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .flat_map(|status| {
+            status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches:"))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum()
 }
 
 /// VmRSS of `pid` in KiB.

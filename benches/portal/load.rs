@@ -39,6 +39,8 @@ pub struct Measured {
     pub p99_ms: f64,
     pub rps: f64,
     pub cpu_us_per_req: f64,
+    /// The server's context switches per request (all threads).
+    pub switches_per_req: f64,
 }
 
 /// Drives `GET url` with `load.concurrency` clients sharing `client`
@@ -96,12 +98,16 @@ where
     )
     .await;
     let cpu_before = server.cpu();
+    let switches_before = server.context_switches();
     let started = Instant::now();
     let (mut latencies, errors) =
         run(request, load.concurrency, load.duration, load.max_requests).await;
     let elapsed = started.elapsed();
     let cpu = server.cpu().saturating_sub(cpu_before);
-    summarize(&mut latencies, errors, elapsed, cpu)
+    let switches = server.context_switches().saturating_sub(switches_before);
+    let mut m = summarize(&mut latencies, errors, elapsed, cpu);
+    m.switches_per_req = switches as f64 / (m.requests + m.errors).max(1) as f64;
+    m
 }
 
 pub fn summarize(
@@ -131,6 +137,7 @@ pub fn summarize(
         } else {
             cpu.as_secs_f64() * 1e6 / total as f64
         },
+        switches_per_req: 0.0,
     }
 }
 

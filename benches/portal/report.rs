@@ -13,6 +13,7 @@ pub struct Baseline {
     pub rps: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    pub switches_per_req: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -26,6 +27,8 @@ pub struct Row {
     pub p99_ms: f64,
     pub rps: f64,
     pub cpu_us_per_req: f64,
+    /// The server's context switches per request (thread hand-offs).
+    pub switches_per_req: f64,
     pub ratio_to_baseline: f64,
     pub requests: usize,
     pub errors: usize,
@@ -163,6 +166,7 @@ impl Report {
             p99_ms: round(m.p99_ms, 3),
             rps: round(m.rps, 1),
             cpu_us_per_req: round(m.cpu_us_per_req, 1),
+            switches_per_req: round(m.switches_per_req, 2),
             ratio_to_baseline: round(ratio, 2),
             requests: m.requests,
             errors: m.errors,
@@ -180,11 +184,12 @@ impl Report {
         }
         println!("machine: {}", self.machine);
         println!(
-            "baseline (hyper hello-world): {:.1} µs CPU/req, {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms",
+            "baseline (hyper hello-world): {:.1} µs CPU/req, {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms, {:.2} context switches/req",
             self.baseline.cpu_us_per_req,
             self.baseline.rps,
             self.baseline.p50_ms,
-            self.baseline.p99_ms
+            self.baseline.p99_ms,
+            self.baseline.switches_per_req
         );
         println!("{}", header());
         for row in &self.results {
@@ -385,15 +390,23 @@ impl Report {
 
 pub fn header() -> String {
     format!(
-        "{:<16} {:>8} {:>9} {:>9} {:>9} {:>11} {:>8} {:>7}",
-        "scenario", "size", "p50 ms", "p99 ms", "req/s", "CPU µs/req", "×base", "errors"
+        "{:<16} {:>8} {:>9} {:>9} {:>9} {:>11} {:>8} {:>7} {:>7}",
+        "scenario", "size", "p50 ms", "p99 ms", "req/s", "CPU µs/req", "×base", "cs/req", "errors"
     )
 }
 
 fn format_row(r: &Row) -> String {
     format!(
-        "{:<16} {:>8} {:>9.3} {:>9.3} {:>9.0} {:>11.1} {:>8.1} {:>7}",
-        r.name, r.size, r.p50_ms, r.p99_ms, r.rps, r.cpu_us_per_req, r.ratio_to_baseline, r.errors
+        "{:<16} {:>8} {:>9.3} {:>9.3} {:>9.0} {:>11.1} {:>8.1} {:>7.2} {:>7}",
+        r.name,
+        r.size,
+        r.p50_ms,
+        r.p99_ms,
+        r.rps,
+        r.cpu_us_per_req,
+        r.ratio_to_baseline,
+        r.switches_per_req,
+        r.errors
     )
 }
 
