@@ -157,6 +157,20 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Kills the server with SIGKILL (no shutdown: the next start finds
+    /// the store as after a crash).
+    pub fn kill(mut self) -> Result<(), String> {
+        self.child
+            .kill()
+            .map_err(|e| format!("cannot kill server: {e}"))?;
+        self.child
+            .wait()
+            .map(|_| ())
+            .map_err(|e| format!("cannot reap server: {e}"))
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {

@@ -37,7 +37,7 @@ use super::seed::{BATCH, Login, account, organisation};
 
 /// Bump when what is seeded changes: a cached store of another version is
 /// seeded again.
-pub const SEED_VERSION: u32 = 1;
+pub const SEED_VERSION: u32 = 2;
 
 /// Message ids of a mailbox kept for the "open a message" scenario.
 const SAMPLE_IDS: usize = 2_000;
@@ -52,8 +52,16 @@ pub struct MailboxSeed {
     pub referenz: String,
     /// Betreff, Text and attachment bytes seeded.
     pub payload_bytes: u64,
-    /// Growth of the store file while seeding this mailbox.
+    /// Growth of the disk space of the store file (`st_blocks × 512`)
+    /// while seeding this mailbox.
     pub store_bytes: u64,
+    /// Growth of the pages in use (redb's statistics) while seeding it.
+    #[serde(default)]
+    pub live_bytes: u64,
+    /// The oldest message: the only one whose Text holds both words of
+    /// [`RARE_QUERY`] (each word alone is in many newer messages).
+    #[serde(default)]
+    pub rare_id: u64,
     pub attachments: usize,
     pub seconds: f64,
 }
@@ -76,6 +84,40 @@ pub struct MsgSeeded {
     /// Pages = stored + metadata + fragmented bytes (redb's TableStats).
     #[serde(default)]
     pub tables: Vec<(String, u64, u64)>,
+}
+
+/// Two words that meet only in the oldest message of each mailbox: the
+/// search must walk past every newer message holding one of them.
+pub const RARE_QUERY: &str = "Zaunkönig Kreuzotter";
+
+/// The Text of message `i` of a mailbox, with the words of [`RARE_QUERY`]
+/// added: both in message 0, each alone in about 1 % of the others.
+fn with_rare_words(i: usize, text: String) -> String {
+    match i {
+        0 => format!("{text} Zaunkönig und Kreuzotter"),
+        i if i % 97 == 0 => format!("{text} Zaunkönig"),
+        i if i % 89 == 0 => format!("{text} Kreuzotter"),
+        _ => text,
+    }
+}
+
+/// Disk space the store file occupies (`st_blocks × 512`), which is what
+/// a sparse or preallocated file really costs, unlike its length.
+fn disk_bytes(store: &Store) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(store.path())
+        .map(|m| m.blocks() * 512)
+        .unwrap_or(0)
+}
+
+/// Bytes of the pages in use, from redb's statistics.
+fn live_bytes(store: &Store) -> Result<u64, String> {
+    store
+        .write(|tx| {
+            let s = tx.stats().map_err(|e| store::Error::Db(e.into()))?;
+            Ok::<_, store::Error>(s.allocated_pages() * s.page_size() as u64)
+        })
+        .map_err(|e| e.to_string())
 }
 
 /// The Name filter of the persons list (one of [`SURNAMES`]).
@@ -275,7 +317,9 @@ fn seed_mailbox(
     // Spread over a year: well inside the retention period (730 days).
     let spread = (365 * 86_400 * 1_000 / size.max(1)) as i64;
     let every = (size / SAMPLE_IDS).max(1);
-    let before = store.file_size();
+    let before = disk_bytes(store);
+    let live_before = live_bytes(store)?;
+    let mut rare_id = 0;
     let (mut payload, mut attachments) = (0u64, 0usize);
     let mut sample_ids = Vec::new();
     let mut recent: Vec<String> = Vec::new();
@@ -301,7 +345,7 @@ fn seed_mailbox(
                     let referenz = (!recent.is_empty() && rng.random_bool(0.25))
                         .then(|| recent[rng.random_range(0..recent.len())].clone());
                     let subject = corpus::subject(rng);
-                    let text = corpus::text(rng);
+                    let text = with_rare_words(i, corpus::text(rng));
                     payload += (subject.len() + text.len()) as u64;
                     let mut files = Vec::new();
                     if rng.random_range(0..50) == 0 {
@@ -339,6 +383,9 @@ fn seed_mailbox(
                             }
                         }
                     }
+                    if i == 0 {
+                        rare_id = m.id;
+                    }
                     if i % every == 0 && sample_ids.len() < SAMPLE_IDS {
                         sample_ids.push(m.id);
                     }
@@ -370,7 +417,9 @@ fn seed_mailbox(
         sample_ids,
         referenz,
         payload_bytes: payload,
-        store_bytes: store.file_size().saturating_sub(before),
+        store_bytes: disk_bytes(store).saturating_sub(before),
+        live_bytes: live_bytes(store)?.saturating_sub(live_before),
+        rare_id,
         attachments,
         seconds: 0.0,
     })

@@ -88,10 +88,25 @@ pub struct Storage {
     pub attachments: usize,
     /// Betreff, Text and attachment bytes.
     pub payload_bytes: u64,
-    /// Growth of the store file while seeding them.
+    /// Growth of the disk space the database file occupies (`st_blocks ×
+    /// 512`) while seeding them.
     pub store_bytes: u64,
     pub ratio: f64,
+    /// Growth of the pages in use (redb's allocated pages × page size).
+    pub live_bytes: u64,
+    pub live_ratio: f64,
     pub seed_seconds: f64,
+}
+
+/// Start times of the whole seeded messaging store.
+#[derive(Debug, Serialize, Default)]
+pub struct StoreStarts {
+    pub messages: usize,
+    /// Until `/healthz` answers, after a clean stop (SIGTERM).
+    pub clean_ms: f64,
+    /// Until `/healthz` answers, after the previous process was killed
+    /// (SIGKILL) while idle.
+    pub after_kill_ms: f64,
 }
 
 /// RSS while `transfers` 10 MB uploads or downloads run at once.
@@ -143,6 +158,7 @@ pub struct Report {
     pub storm: Storm,
     pub bytes_per_record: Bytes,
     pub storage: Vec<Storage>,
+    pub store_starts: StoreStarts,
     pub transfers: Transfers,
     pub imports: Vec<Import>,
 }
@@ -245,13 +261,22 @@ impl Report {
     fn print_messaging(&self) {
         for s in &self.storage {
             println!(
-                "store: {} messages ({} attachments): {:.1} MB payload, store +{:.1} MB ({:.2}×), seeded in {:.0} s",
+                "store: {} messages ({} attachments): {:.1} MB payload, store +{:.1} MB on disk ({:.2}×), +{:.1} MB live pages ({:.2}×), seeded in {:.0} s",
                 s.messages,
                 s.attachments,
                 s.payload_bytes as f64 / 1e6,
                 s.store_bytes as f64 / 1e6,
                 s.ratio,
+                s.live_bytes as f64 / 1e6,
+                s.live_ratio,
                 s.seed_seconds
+            );
+        }
+        let st = &self.store_starts;
+        if st.messages > 0 {
+            println!(
+                "start of the messaging store ({} messages): {:.0} ms after a clean stop, {:.0} ms after SIGKILL",
+                st.messages, st.clean_ms, st.after_kill_ms
             );
         }
         let t = &self.transfers;

@@ -102,4 +102,16 @@ pub fn print(r: &Report) {
             s.messages
         );
     }
+    if let Some(s) = r
+        .storage
+        .iter()
+        .max_by(|a, b| a.live_ratio.total_cmp(&b.live_ratio))
+    {
+        println!(
+            "  {} live pages ≤ 1.5× payload (worst {:.2}× at {} messages)",
+            verdict(s.live_ratio <= 1.5),
+            s.live_ratio,
+            s.messages
+        );
+    }
 }
