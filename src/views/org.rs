@@ -304,33 +304,46 @@ pub fn group_edit(
     }
 }
 
+/// What "Postfach-Konfiguration" shows.
+pub struct MailboxConfig<'a> {
+    pub csrf: &'a str,
+    pub target: ReceiptTarget,
+    pub notice: Option<&'a str>,
+    /// Why "Gruppenpostfächer" cannot be chosen, when it cannot.
+    pub group_refused: Option<&'a str>,
+    /// The refusal of a submitted choice.
+    pub error: Option<&'a str>,
+}
+
 /// "Postfach-Konfiguration" (handbook §7).
-pub fn mailbox_config(csrf: &str, target: ReceiptTarget, notice: Option<&str>) -> Markup {
-    let radio = |value: &str, label: &str, hint: &str, checked: bool| {
+pub fn mailbox_config(c: &MailboxConfig<'_>) -> Markup {
+    let radio = |value: &str, label: &str, hint: &str, checked: bool, disabled: bool| {
         let id = format!("f-quittungen-{value}");
         let hint_id = format!("{id}-hinweis");
         html! {
             div class="check" {
-                input type="radio" id=(id) name="quittungen" value=(value) checked[checked] aria-describedby=(hint_id);
+                input type="radio" id=(id) name="quittungen" value=(value) checked[checked] disabled[disabled] aria-describedby=(hint_id);
                 label for=(id) { (label) }
             }
             p class="hint" id=(hint_id) { (hint) }
         }
     };
+    let target = c.target;
     html! {
         h1 { "Postfach-Konfiguration" }
-        @if let Some(n) = notice { (alert(AlertKind::Success, None, n)) }
+        @if let Some(n) = c.notice { (alert(AlertKind::Success, None, n)) }
+        @if let Some(e) = c.error { (alert(AlertKind::Error, Some("Die Postfach-Konfiguration wurde nicht gespeichert."), e)) }
         p { "Hier können Sie steuern, ob Quittungsnachrichten zu abgesandten Formularen in persönliche oder Gruppenpostfächer eingestellt werden." }
         form method="post" action=(path::CONFIG) {
-            (csrf_field(csrf))
+            (csrf_field(c.csrf))
             fieldset {
                 legend { "Quittungsnachrichten" }
                 (radio("persoenlich", "persönliches Postfach",
                     "Wenn Sie die Einstellung „persönliches Postfach“ wählen, gehen die Quittungsnachrichten als Systemmeldung im persönlichen Postfach der Nutzer ein.",
-                    target == ReceiptTarget::Personal))
+                    target == ReceiptTarget::Personal, false))
                 (radio("gruppe", "Gruppenpostfächer",
-                    "Wenn Sie die Einstellung „Gruppenpostfächer“ wählen, gehen die Quittungsnachrichten im entsprechenden Gruppenpostfach ein. Die Nutzer benötigen eine Zuordnung zum entsprechenden Gruppenpostfach, um diese lesen zu können.",
-                    target == ReceiptTarget::Group))
+                    c.group_refused.unwrap_or("Wenn Sie die Einstellung „Gruppenpostfächer“ wählen, gehen die Quittungsnachrichten im entsprechenden Gruppenpostfach ein. Die Nutzer benötigen eine Zuordnung zum entsprechenden Gruppenpostfach, um diese lesen zu können."),
+                    target == ReceiptTarget::Group, c.group_refused.is_some()))
             }
             p { "Die Postfach-Konfiguration bewirkt kein Verschieben bestehender Quittungsnachrichten. Diese verbleiben im jeweiligen Postfach." }
             p class="info" { "Hinweis: " (RECEIPT_HINT) }

@@ -104,3 +104,31 @@ pub fn counterpart(tx: &impl ReadAccess, m: &Message, mailbox: &Mailbox) -> Resu
         None => String::new(),
     })
 }
+
+/// Who wrote `m`, as shown to readers of `viewer`: a person of an
+/// organisation by name and Nutzerkennung; a Kassen clerk as
+/// "Versorgungskasse, Sachbearbeitung <Bereich>" (the Kassen themselves
+/// also see the clerk's name); a receipt as the system's message.
+pub fn author_label(tx: &impl ReadAccess, m: &Message, viewer: &Mailbox) -> Result<String, Error> {
+    let Some(id) = &m.author else {
+        return Ok("Versorgungskasse (Systemnachricht)".to_owned());
+    };
+    let account = store::accounts::get(tx, id)?;
+    let named = match &account {
+        Some(a) => format!("{} ({})", a.full_name(), id.as_str()),
+        None => id.as_str().to_owned(),
+    };
+    let clerk = match &account {
+        Some(a) => matches!(a.role, Role::Kassen { .. }),
+        None => Mailbox::from_key(&m.from).is_some_and(|f| matches!(f, Mailbox::Kassen(_))),
+    };
+    if !clerk {
+        return Ok(named);
+    }
+    let kasse = format!("Versorgungskasse, Sachbearbeitung {}", m.bereich.label());
+    Ok(if matches!(viewer, Mailbox::Kassen(_)) {
+        format!("{kasse}: {named}")
+    } else {
+        kasse
+    })
+}
