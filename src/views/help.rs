@@ -35,7 +35,7 @@ pub fn faq(entries: &[FaqEntry], retention_days: u32) -> Markup {
                 }
             }
         }
-        section class="faq-entry" id="loeschfrist" aria-labelledby="loeschfrist-frage" {
+        section class="faq-retention" id="loeschfrist" aria-labelledby="loeschfrist-frage" {
             h2 id="loeschfrist-frage" { "Wann werden Nachrichten gelöscht?" }
             p { (crate::domain::message::retention_notice(retention_days)) }
             p { "Archivierte und als wichtig markierte Nachrichten werden von der gesetzlichen Löschfrist ausgenommen." }

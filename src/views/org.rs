@@ -4,7 +4,7 @@
 
 use maud::{Markup, html};
 
-use super::components::{AlertKind, Field, alert, csrf_field, empty_row, required_note, select};
+use super::components::{AlertKind, Field, alert, csrf_field, empty_row, select};
 use crate::app::users::{MailboxFilter, MailboxRow};
 use crate::domain::account::Account;
 use crate::domain::org::{Bereich, GroupMailbox, Organisation, ReceiptTarget};
@@ -279,17 +279,26 @@ pub fn group_edit(
         @if failed { (alert(AlertKind::Error, None, "Bitte korrigieren Sie die markierten Angaben.")) }
         form method="post" action=(path::group_edit(mailbox)) novalidate {
             (csrf_field(csrf))
-            (required_note())
+            // Enter in an address field saves (the first submit button is
+            // the default one), instead of adding or removing a row.
+            button type="submit" name="aktion" value="speichern" class="visually-hidden" tabindex="-1" aria-hidden="true" { "Speichern" }
+            // No field is required: without an address nobody is notified.
+            p class="hint" id="f-email-hinweis" { "Alle Felder sind optional. An jede hinterlegte E-Mail-Adresse geht eine Benachrichtigung über neue Nachrichten im Gruppenpostfach; ohne Adresse wird niemand benachrichtigt. Leere Felder werden beim Speichern ignoriert." }
             @for (i, value) in values.iter().enumerate() {
                 @let name = format!("email_{i}");
                 @let error = errors.get(i).and_then(Option::as_deref);
                 @let id = format!("f-{name}");
                 @let err_id = format!("{id}-fehler");
-                div class={ "field" @if error.is_some() { " field-error" } } {
-                    label for=(id) { "E-Mail-Adresse" span class="req" aria-hidden="true" { "*" } }
-                    input id=(id) name=(name) type="email" value=(value) autocomplete="off"
-                        aria-invalid=[error.map(|_| "true")]
-                        aria-describedby=[error.map(|_| err_id.as_str())];
+                div class={ "field field-row" @if error.is_some() { " field-error" } } {
+                    label for=(id) { "E-Mail-Adresse" }
+                    div class="field-with-action" {
+                        input id=(id) name=(name) type="email" value=(value) autocomplete="off"
+                            aria-invalid=[error.map(|_| "true")]
+                            aria-describedby={ "f-email-hinweis" @if error.is_some() { " " (err_id) } };
+                        button type="submit" name="aktion" value={ "entfernen-" (i) } class="button-secondary" formnovalidate {
+                            "Entfernen" span class="visually-hidden" { " (E-Mail-Adresse " (i + 1) ")" }
+                        }
+                    }
                     @if let Some(e) = error { p class="error" id=(err_id) { (e) } }
                 }
             }

@@ -210,6 +210,22 @@ async fn group_edit_submit(
     let m = enabled_mailbox(&admin, &key)?;
     let mut values = entered_emails(&form);
     let ctx = &admin.authed.ctx;
+    if let Some(i) = form
+        .get("aktion")
+        .strip_prefix("entfernen-")
+        .and_then(|i| i.parse::<usize>().ok())
+    {
+        // "Entfernen": the same form without that row (saved with
+        // "Speichern"); one empty field stays.
+        if i < values.len() {
+            values.remove(i);
+        }
+        if values.is_empty() {
+            values.push(String::new());
+        }
+        let body = v::group_edit(&ctx.csrf, m, &values, &[]);
+        return Ok(frame::render(ctx, &state, "Gruppendetails", body).into_response());
+    }
     if form.get("aktion") == "hinzufuegen" {
         // "+ E-Mail-Adresse hinzufügen": the same form with one more field.
         if values.len() < MAX_GROUP_EMAILS {

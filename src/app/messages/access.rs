@@ -111,7 +111,12 @@ pub fn counterpart(tx: &impl ReadAccess, m: &Message, mailbox: &Mailbox) -> Resu
 /// also see the clerk's name); a receipt as the system's message.
 pub fn author_label(tx: &impl ReadAccess, m: &Message, viewer: &Mailbox) -> Result<String, Error> {
     let Some(id) = &m.author else {
-        return Ok("Versorgungskasse (Systemnachricht)".to_owned());
+        // Messages stored before authors were recorded have none.
+        return Ok(match Mailbox::from_key(&m.from) {
+            Some(Mailbox::Kassen(b)) => format!("Versorgungskasse, Sachbearbeitung {}", b.label()),
+            Some(_) => "nicht erfasst".to_owned(),
+            None => "Versorgungskasse (Systemnachricht)".to_owned(),
+        });
     };
     let account = store::accounts::get(tx, id)?;
     let named = match &account {
@@ -131,4 +136,25 @@ pub fn author_label(tx: &impl ReadAccess, m: &Message, viewer: &Mailbox) -> Resu
     } else {
         kasse
     })
+}
+
+/// Where `account` reads the first message of the conversation `referenz`
+/// (a form's Quittungsnachricht): the mailbox and the message id, when it
+/// lies in one of the account's mailboxes.
+pub fn find_readable(
+    store: &Store,
+    account: &Account,
+    referenz: &str,
+) -> Result<Option<(Mailbox, u64)>, Error> {
+    let readable = mailboxes_of(store, account)?;
+    Ok(store.read(|tx| {
+        for id in repo::conversation(tx, referenz)? {
+            for mb in &readable {
+                if repo::entry(tx, &mb.key(), id)?.is_some() {
+                    return Ok::<_, store::Error>(Some((mb.clone(), id)));
+                }
+            }
+        }
+        Ok(None)
+    })?)
 }
