@@ -538,3 +538,100 @@ async fn gruppendetails_rows_can_be_removed_and_no_field_claims_to_be_required()
         .await
         .assert_contains("Es sind keine E-Mail-Adressen für diese Gruppe hinterlegt.");
 }
+
+/// The Kassen homes show their queues, and "Absenden" leads to the receipt.
+#[tokio::test]
+async fn kassen_homes_show_their_queues_and_the_report_links_its_receipt() {
+    use crate::support::persons::{self, beamter};
+    let (server, people) = persons::start(TestServer::builder(), |a, _| {
+        vec![beamter(a, "4711", "Muster", "Moritz")]
+    })
+    .await;
+    let user = signed_in(&server, &people.full).await;
+    // A message to the Kasse Beamtenversorgung, from the personal mailbox.
+    write(
+        &user,
+        "persoenlich",
+        "Rückfrage Dienstzeiten",
+        "Beamtenversorgung",
+        "Dienstzeiten und Lebenslauf",
+        "Bitte prüfen Sie die Dienstzeiten.",
+        &[],
+    )
+    .await;
+    // A form: "Absenden" shows the report with a link to its receipt.
+    let list = user.get("/formulare").await;
+    let href = list.html().link_hrefs("Beurlaubung ohne Dienstbezüge")[0].clone();
+    let summary = user
+        .get(&href)
+        .await
+        .form_with_button("Weiter")
+        .select("Anspruchsberechtigte:r", "Muster, Moritz (4711)")
+        .fill("Von", "01.03.2024")
+        .fill("Bis", "31.08.2024")
+        .submit(&user)
+        .await;
+    let sent = summary.form_with_button("Absenden").submit(&user).await;
+    let report = user.follow(&sent).await;
+    report.assert_contains("Die Meldung wurde abgesandt.");
+    let receipt = report.html().link_hrefs("Zur Quittungsnachricht");
+    assert_eq!(receipt.len(), 1, "{}", report.text());
+    assert!(receipt[0].starts_with("/postfach/persoenlich/nachricht/"));
+    let message = user.get(&receipt[0]).await;
+    message.assert_status(200);
+    message.assert_contains("Quittung");
+    message.assert_contains("Versorgungskasse (Systemnachricht)");
+
+    // The clerk of Beamtenversorgung: one unread message, one report
+    // "eingegangen", each linking to the filtered list.
+    let clerk = signed_in(&server, &people.sb_bv).await;
+    let home = clerk.get("/").await;
+    let queue = home.select_texts("main ul.queue li");
+    assert!(
+        queue.contains(&"Kassenpostfach Beamtenversorgung: 1 ungelesene Nachricht".to_owned()),
+        "{queue:?}"
+    );
+    assert!(
+        queue.contains(&"eingegangen: 1 Meldung".to_owned()),
+        "{queue:?}"
+    );
+    assert!(
+        queue.contains(&"erledigt: keine Meldungen".to_owned()),
+        "{queue:?}"
+    );
+    let unread = home.html().link_hrefs("Kassenpostfach Beamtenversorgung");
+    assert_eq!(
+        unread,
+        ["/postfach/kasse-beamtenversorgung?lesestatus=ungelesen"]
+    );
+    assert_eq!(
+        subjects(&clerk.get(&unread[0]).await),
+        ["Rückfrage Dienstzeiten"]
+    );
+    let reports = home.html().link_hrefs("eingegangen");
+    assert_eq!(reports, ["/kassen/formularmeldungen?status=eingegangen"]);
+    clerk
+        .get(&reports[0])
+        .await
+        .assert_contains("Beurlaubung ohne Dienstbezüge");
+    // The clerk of Beihilfe: its own queue only, no Formularmeldungen.
+    let bh = signed_in(&server, &people.sb_bh).await;
+    let queue = bh.get("/").await.select_texts("main ul.queue li");
+    assert_eq!(
+        queue,
+        ["Kassenpostfach Beihilfe: keine ungelesenen Nachrichten"]
+    );
+    // The Portaladministration sees every Bereich and the reports.
+    let kassen = signed_in(&server, &people.kassen).await;
+    let home = kassen.get("/").await;
+    let queue = home.select_texts("main ul.queue li");
+    assert!(
+        queue.contains(&"Kassenpostfach Beamtenversorgung: 1 ungelesene Nachricht".to_owned()),
+        "{queue:?}"
+    );
+    assert!(
+        queue.contains(&"eingegangen: 1 Meldung".to_owned()),
+        "{queue:?}"
+    );
+    home.assert_contains("Nachrichten werden nach 24 Monaten gelöscht");
+}
