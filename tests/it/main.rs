@@ -9,6 +9,7 @@ mod backup;
 mod browser;
 mod browser_areas;
 mod browser_conversation;
+mod browser_daily;
 mod clients;
 mod config;
 mod crash;
