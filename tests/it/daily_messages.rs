@@ -602,7 +602,9 @@ async fn kassen_homes_show_their_queues_and_the_report_links_its_receipt() {
     let unread = home.html().link_hrefs("Kassenpostfach Beamtenversorgung");
     assert_eq!(
         unread,
-        ["/postfach/kasse-beamtenversorgung?lesestatus=ungelesen"]
+        [
+            "/postfach/kasse-beamtenversorgung?postfach=eingehend&postfach=archiviert&lesestatus=ungelesen"
+        ]
     );
     assert_eq!(
         subjects(&clerk.get(&unread[0]).await),
@@ -634,4 +636,8 @@ async fn kassen_homes_show_their_queues_and_the_report_links_its_receipt() {
         "{queue:?}"
     );
     home.assert_contains("Nachrichten werden nach 24 Monaten gelöscht");
+    kassen
+        .get("/kassen/faq")
+        .await
+        .assert_contains("retention.message_days = 730");
 }

@@ -51,8 +51,9 @@ pub fn home(
 /// per status, each linking to the filtered list.
 fn queues(q: &Queues) -> Markup {
     let unread_href = |b: Bereich| {
+        // Archived messages count too (the counter includes them).
         format!(
-            "{}?lesestatus=ungelesen",
+            "{}?postfach=eingehend&postfach=archiviert&lesestatus=ungelesen",
             crate::paths::messages::mailbox(&format!("kasse-{}", b.key()))
         )
     };
