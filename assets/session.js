@@ -21,7 +21,7 @@
  * 4. A clerk's recipient (`fieldset[data-recipient]`): choosing a Mitglied
  *    fills "Gruppenpostfach" at once with that Mitglied's enabled mailboxes
  *    (`data-postfaecher` of the chosen option, labels from the template
- *    #gruppenpostfaecher-alle) and hides the "Mitglied wählen" button the
+ *    #gruppenpostfaecher-alle) and removes the "Mitglied wählen" button the
  *    form needs without script.
  *
  * Plain ES2017, no libraries; loaded with `defer` (CSP script-src 'self').
@@ -90,9 +90,11 @@
     if (!org || !group || !all || !all.content) {
       return;
     }
+    // Removed, not only hidden: as the form's first submit button it would
+    // otherwise take the Enter key in a text field (implicit submission).
     const button = box.querySelector('.choose-org');
     if (button) {
-      button.hidden = true;
+      button.parentNode.removeChild(button);
     }
     const update = function () {
       const chosen = org.options[org.selectedIndex];

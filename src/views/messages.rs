@@ -395,7 +395,7 @@ pub fn compose(
                 input id="f-anhang" type="file" name="anhang" multiple accept=".pdf,.jpg,.jpeg,.png,.csv,application/pdf,image/jpeg,image/png,text/csv"
                     aria-describedby="f-anhang-hinweis" aria-invalid=[error_for(errors, "anhang").map(|_| "true")];
                 @if let Some(e) = error_for(errors, "anhang") { p class="error" { (e) } }
-                @if failed { p class="hint" id="f-anhang-erneut" { "Ausgewählte Anhänge werden nach einer abgelehnten Sendung nicht übernommen. " (again) } }
+                @if failed || !chosen.is_empty() { p class="hint" id="f-anhang-erneut" { "Ausgewählte Anhänge werden nur mit „Senden“ übernommen. " (again) } }
             }
             div class="actions" {
                 a class="button-link" href=(cancel) { "Abbrechen" }
@@ -406,7 +406,7 @@ pub fn compose(
 }
 
 /// The button that shows the chosen Mitglied's group mailboxes without
-/// script (the form comes back with them); the script hides it.
+/// script (the form comes back with them); the script removes it.
 pub const CHOOSE_ORG: &str = "Mitglied wählen";
 
 /// A clerk's recipient of a new conversation: Mitglied, then one of its
