@@ -11,11 +11,18 @@
  *    server then answers with the login page and "Inaktivität festgestellt".
  *    Tabs of the same portal share their last activity through localStorage,
  *    so working in one tab does not log out another.
- * 2. Character counter: `<textarea data-counter="ID" maxlength="N">` keeps the
- *    element #ID at "count / N".
+ * 2. Character counter: `<textarea data-counter="ID" maxlength="N">` (or an
+ *    `<input>`) keeps the element #ID at "count / N". It counts as the
+ *    server does (domain::message::text_len): characters, a line break as
+ *    one whether the browser sends it as LF or CRLF.
  * 3. `select[data-narrow-by="ID"]` (Thema list per Bereich): only the option
  *    group of the Bereich chosen in #ID stays; without script the
  *    server-rendered option groups work as they are.
+ * 4. A clerk's recipient (`fieldset[data-recipient]`): choosing a Mitglied
+ *    fills "Gruppenpostfach" at once with that Mitglied's enabled mailboxes
+ *    (`data-postfaecher` of the chosen option, labels from the template
+ *    #gruppenpostfaecher-alle) and removes the "Mitglied wählen" button the
+ *    form needs without script.
  *
  * Plain ES2017, no libraries; loaded with `defer` (CSP script-src 'self').
  */
@@ -25,7 +32,7 @@
   // ------------------------------------------------------ character counter
 
   function initCounters() {
-    const areas = document.querySelectorAll('textarea[data-counter]');
+    const areas = document.querySelectorAll('textarea[data-counter], input[data-counter]');
     Array.prototype.forEach.call(areas, function (area) {
       const out = document.getElementById(area.getAttribute('data-counter'));
       if (!out) {
@@ -33,7 +40,8 @@
       }
       const max = parseInt(area.getAttribute('maxlength'), 10);
       const update = function () {
-        const count = area.value.length;
+        // Code points, not UTF-16 units; CRLF as one (as the server counts).
+        const count = Array.from(area.value.replace(/\r\n/g, '\n')).length;
         out.textContent = max > 0 ? count + ' / ' + max : String(count);
       };
       area.addEventListener('input', update);
@@ -67,6 +75,45 @@
       by.addEventListener('change', update);
       update();
     });
+  }
+
+  // ------------------------------------ group mailboxes of the Mitglied
+
+  function initRecipient() {
+    const box = document.querySelector('fieldset[data-recipient]');
+    if (!box) {
+      return;
+    }
+    const org = document.getElementById('f-mitglied');
+    const group = document.getElementById('f-gruppenpostfach');
+    const all = document.getElementById('gruppenpostfaecher-alle');
+    if (!org || !group || !all || !all.content) {
+      return;
+    }
+    // Removed, not only hidden: as the form's first submit button it would
+    // otherwise take the Enter key in a text field (implicit submission).
+    const button = box.querySelector('.choose-org');
+    if (button) {
+      button.parentNode.removeChild(button);
+    }
+    const update = function () {
+      const chosen = org.options[org.selectedIndex];
+      const keys = ((chosen && chosen.getAttribute('data-postfaecher')) || '')
+        .split(' ')
+        .filter(function (k) { return k !== ''; });
+      const previous = group.value;
+      while (group.options.length > 1) {
+        group.remove(1);
+      }
+      Array.prototype.forEach.call(all.content.querySelectorAll('option'), function (o) {
+        if (keys.indexOf(o.value) >= 0) {
+          group.appendChild(o.cloneNode(true));
+        }
+      });
+      group.value = keys.indexOf(previous) >= 0 ? previous : '';
+    };
+    org.addEventListener('change', update);
+    update();
   }
 
   // ---------------------------------------------------- inactivity warning
@@ -297,5 +344,6 @@
 
   initCounters();
   initNarrowing();
+  initRecipient();
   initSession();
 })();

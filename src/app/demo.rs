@@ -74,7 +74,7 @@ enum Kind {
 /// A documented demo account.
 pub struct DemoPerson {
     pub id: &'static str,
-    first: &'static str,
+    pub(crate) first: &'static str,
     last: &'static str,
     kind: Kind,
     pub state: DemoState,

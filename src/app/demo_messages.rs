@@ -1,7 +1,9 @@
 //! Demo conversations of `serve --demo`: Referenzen, replies, marks and
 //! attachments in several mailboxes of Blaugraben and Mäuserast, in a
 //! personal mailbox and in the Kassenpostfach (Beamtenversorgung and
-//! Beihilfe, which the demo clerk "Bernd Beihilfer" handles).
+//! Beihilfe, which the demo clerk "Bernd Beihilfer" handles; unread
+//! messages wait in both, shown on the Kassen home). "Entgeltmeldungen
+//! 2025" is archived and important in Blaugraben's Administration.
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -32,6 +34,16 @@ fn attachment(
 struct Demo<'a> {
     tx: &'a WriteTx,
     now: Timestamp,
+    /// Who writes from which mailbox (the message view names the author).
+    authors: Vec<(Mailbox, Nutzerkennung)>,
+}
+
+/// The Nutzerkennung of the demo person with first name `first`.
+fn demo_id(first: &str) -> Option<Nutzerkennung> {
+    super::demo::PEOPLE
+        .iter()
+        .find(|p| p.first == first)
+        .and_then(|p| Nutzerkennung::parse(p.id))
 }
 
 impl Demo<'_> {
@@ -49,6 +61,12 @@ impl Demo<'_> {
         attachments: Vec<Attachment>,
     ) -> Result<String, store::Error> {
         let at = self.now - SignedDuration::from_hours(24 * days_ago);
+        let author = from.as_ref().and_then(|f| {
+            self.authors
+                .iter()
+                .find(|(mb, _)| mb == f)
+                .map(|(_, id)| id.clone())
+        });
         let m = store_message(
             self.tx,
             NewMessage {
@@ -59,7 +77,7 @@ impl Demo<'_> {
                 text: text.to_owned(),
                 bereich,
                 thema: thema.to_owned(),
-                author: None,
+                author,
                 attachments,
             },
             at,
@@ -99,7 +117,6 @@ pub fn load(
     max: &Nutzerkennung,
     now: Timestamp,
 ) -> Result<(), store::Error> {
-    let d = Demo { tx, now };
     let admin_b = Mailbox::Group(blaugraben, GroupMailbox::Administration);
     let bv_b = Mailbox::Group(blaugraben, GroupMailbox::Beamtenversorgung);
     let beihilfe_b = Mailbox::Group(blaugraben, GroupMailbox::Beihilfe);
@@ -108,6 +125,20 @@ pub fn load(
     let k_bv = Mailbox::Kassen(Bereich::Beamtenversorgung);
     let k_bh = Mailbox::Kassen(Bereich::Beihilfe);
     let k_zv = Mailbox::Kassen(Bereich::Zusatzversorgung);
+    let authors = [
+        (&admin_b, "Kim"),
+        (&bv_b, "Max"),
+        (&beihilfe_b, "Max"),
+        (&admin_m, "Mia"),
+        (&bv_m, "Moritz"),
+        (&k_bv, "Bernd"),
+        (&k_bh, "Bernd"),
+        (&k_zv, "Erika"),
+    ]
+    .into_iter()
+    .filter_map(|(mb, first)| demo_id(first).map(|id| (mb.clone(), id)))
+    .collect();
+    let d = Demo { tx, now, authors };
 
     // Blaugraben, Administration ↔ Beamtenversorgung.
     let a = d.send(
@@ -131,7 +162,11 @@ pub fn load(
         "Sehr geehrte Damen und Herren,\n\nanbei erhalten Sie die Liste der Entgeltmeldungen für 2025.\n\nMit freundlichen Grüßen\nKim Mustermensch",
         vec![attachment(tx, "Entgeltmeldungen_2025.csv", "text/csv", DEMO_CSV)?],
     )?;
-    d.mark(&b, &admin_b, |m| m.archived = true)?;
+    // Archived and important: kept from deletion (handbook §8.4).
+    d.mark(&b, &admin_b, |m| {
+        m.archived = true;
+        m.important = true;
+    })?;
 
     // Blaugraben, Beamtenversorgung (Max Mustermensch) ↔ Kasse.
     let c = d.send(
@@ -145,6 +180,13 @@ pub fn load(
         "AW: Meldung einer Beförderung", Bereich::Beamtenversorgung, "Meldungen und Formulare",
         "Guten Tag Herr Mustermensch,\n\nvielen Dank, die Beförderung ist erfasst.\n\nMit freundlichen Grüßen\nIhre Versorgungskasse",
         vec![],
+    )?;
+    // Work waiting in the Kassenpostfach Beihilfe (the Kassen home shows it).
+    d.send(
+        4, Some(beihilfe_b.clone()), k_bh.clone(), None,
+        "Beihilfeantrag Frau Beispiel", Bereich::Beihilfe, "Beihilfeanträge",
+        "Guten Tag,\n\nanbei der Beihilfeantrag von Frau Erika Beispiel (Personalnummer 100234) mit den Belegen.\n\nFreundliche Grüße\nMax Mustermensch",
+        vec![attachment(tx, "Beihilfeantrag_100234.pdf", "application/pdf", DEMO_PDF)?],
     )?;
     d.send(
         3, Some(k_bh.clone()), beihilfe_b, None,

@@ -2,7 +2,51 @@
 
 use super::Error;
 use crate::config::Config;
+use crate::domain::forms::ReportStatus;
+use crate::domain::message::Mailbox;
+use crate::domain::org::Bereich;
 use crate::store::{self, Store};
+
+/// The work waiting for a Kassen account: unread messages per Kassenpostfach
+/// and Formularmeldungen per status (stored counters, no scans).
+pub struct Queues {
+    /// (Bereich, unread messages, whether the account serves it and may
+    /// open the Kassenpostfach).
+    pub unread: Vec<(Bereich, u64, bool)>,
+    /// Per status, when the account may read the Formularmeldungen.
+    pub reports: Option<Vec<(ReportStatus, u64)>>,
+}
+
+/// The queues of an account that serves `serves` (its Sachbearbeitung);
+/// a Portaladministration sees every Bereich's count, linked only where it
+/// serves it.
+pub fn queues(
+    store: &Store,
+    serves: &[Bereich],
+    portal_admin: bool,
+    reads_reports: bool,
+) -> Result<Queues, Error> {
+    let mut unread = Vec::new();
+    for b in Bereich::ALL {
+        let own = serves.contains(&b);
+        if own || portal_admin {
+            let n = super::messages::unread_count(store, &Mailbox::Kassen(b))?;
+            unread.push((b, n, own));
+        }
+    }
+    let reports = if reads_reports {
+        let counts = store.read(|tx| {
+            ReportStatus::ALL
+                .into_iter()
+                .map(|s| Ok((s, store::reports::count(tx, Some(s))?)))
+                .collect::<Result<Vec<_>, store::Error>>()
+        })?;
+        Some(counts)
+    } else {
+        None
+    };
+    Ok(Queues { unread, reports })
+}
 
 pub struct Overview {
     pub orgs: u64,

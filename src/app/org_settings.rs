@@ -118,7 +118,9 @@ pub fn receipt_label(t: ReceiptTarget) -> &'static str {
 }
 
 /// "Postfach-Konfiguration": where new receipt messages go. Existing
-/// receipts stay where they are.
+/// receipts stay where they are. Only for organisations with the
+/// Beamtenformulare function; "Gruppenpostfächer" only when the
+/// Beamtenversorgung group mailbox is enabled.
 pub fn set_receipt_target(
     store: &Store,
     org: OrgId,
@@ -128,6 +130,16 @@ pub fn set_receipt_target(
 ) -> Result<(), Error> {
     store.write(|tx| {
         let mut organisation = load_org(tx, org)?;
+        // Checked again here: the Kassen may have changed the
+        // organisation's functions or mailboxes since the page was shown.
+        if !crate::domain::permissions::has_mailbox_config(&organisation.enabled_functions) {
+            return Err(Error::NotFound);
+        }
+        if target == ReceiptTarget::Group
+            && let Some(why) = crate::domain::permissions::group_receipts_refusal(&organisation)
+        {
+            return Err(Error::Invalid(vec![("quittungen", why.to_owned())]));
+        }
         if organisation.receipt_target == target {
             return Ok(());
         }

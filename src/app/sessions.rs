@@ -92,7 +92,8 @@ pub struct Loaded {
     pub session: Session,
     pub account: Account,
     /// A Nutzer:in's portal functions within the organisation's current
-    /// restrictions (read in the same snapshot as the session).
+    /// restrictions; an administrator's: the organisation's enabled
+    /// functions (read in the same snapshot as the session).
     pub functions: Option<Vec<crate::domain::org::PortalFunction>>,
 }
 
@@ -173,6 +174,11 @@ fn examine(
         let functions = match account.as_ref().map(|a| &a.role) {
             Some(Role::OrgUser { org, grants }) => store::orgs::get(tx, *org)?
                 .map(|o| crate::domain::permissions::effective(&o, grants).functions),
+            // An administrator's navigation follows the organisation's
+            // enabled functions (handbook §1.7).
+            Some(Role::OrgAdmin { org }) => {
+                store::orgs::get(tx, *org)?.map(|o| o.enabled_functions)
+            }
             _ => None,
         };
         Ok(Some((session, account, functions)))

@@ -9,6 +9,8 @@ use super::org::{Bereich, GroupMailbox, OrgId};
 
 /// Most characters of a message text.
 pub const MAX_TEXT: usize = 10_000;
+/// Most characters of a Betreff (`app::Check::required`'s limit).
+pub const MAX_SUBJECT: usize = 200;
 /// Most attachments per message.
 pub const MAX_ATTACHMENTS: usize = 10;
 /// Most bytes of all attachments of one message together.
@@ -44,6 +46,47 @@ pub fn themen(b: Bereich) -> &'static [&'static str] {
 /// Whether `thema` belongs to `bereich`.
 pub fn is_thema(bereich: Bereich, thema: &str) -> bool {
     themen(bereich).contains(&thema)
+}
+
+/// The Thema of the system's receipts; nobody chooses it for a new message.
+pub const RECEIPT_THEMA: &str = "Quittung";
+
+/// The Themen a person may choose for a new message: all but the receipts'.
+pub fn writable_themen(b: Bereich) -> impl Iterator<Item = &'static str> {
+    themen(b).iter().copied().filter(|t| *t != RECEIPT_THEMA)
+}
+
+/// The deletion period of messages in words, from
+/// `retention.message_days`: whole months where the days make whole
+/// months (730 → "24 Monaten"), days otherwise.
+pub fn retention_period(days: u32) -> String {
+    let months = u64::from(days) * 12;
+    if days > 0 && months % 365 == 0 {
+        match months / 365 {
+            1 => "einem Monat".to_owned(),
+            n => format!("{n} Monaten"),
+        }
+    } else if days == 1 {
+        "einem Tag".to_owned()
+    } else {
+        format!("{days} Tagen")
+    }
+}
+
+/// The sentence on the mailbox page and in the FAQ (handbook §8.4).
+pub fn retention_notice(days: u32) -> String {
+    format!(
+        "Nachrichten werden nach {} gelöscht, außer archivierte und wichtige.",
+        retention_period(days)
+    )
+}
+
+/// The length of a text as its writer sees it: characters (not bytes or
+/// UTF-16 units), a line break counting as one whether sent as LF or CRLF.
+/// The counter script (assets/session.js) counts the same way.
+pub fn text_len(text: &str) -> usize {
+    let chars = text.chars().count();
+    chars - text.matches("\r\n").count()
 }
 
 /// A mailbox, as a stable key used in the store: `p:<Nutzerkennung>` for a
@@ -279,6 +322,34 @@ mod tests {
         assert_eq!(check_type("a.csv", b"a\0b"), None);
         assert_eq!(check_type("a.exe", exe), None);
         assert_eq!(check_type("a.png", pdf), None);
+    }
+
+    #[test]
+    fn a_line_break_counts_once() {
+        assert_eq!(text_len("ab\r\ncd"), 5);
+        assert_eq!(text_len("ab\ncd"), 5);
+        assert_eq!(text_len("ä€😀"), 3);
+        let hundred_lines = vec!["x".repeat(99); 100].join("\r\n");
+        assert_eq!(text_len(&hundred_lines), 99 * 100 + 99);
+    }
+
+    #[test]
+    fn the_deletion_period_reads_in_months_where_it_can() {
+        assert_eq!(
+            retention_notice(730),
+            "Nachrichten werden nach 24 Monaten gelöscht, außer archivierte und wichtige."
+        );
+        assert_eq!(retention_period(365), "12 Monaten");
+        assert_eq!(retention_period(90), "90 Tagen");
+        assert_eq!(retention_period(1), "einem Tag");
+    }
+
+    #[test]
+    fn the_receipt_thema_is_not_writable() {
+        for b in Bereich::ALL {
+            assert!(is_thema(b, RECEIPT_THEMA));
+            assert!(writable_themen(b).all(|t| t != RECEIPT_THEMA));
+        }
     }
 
     #[test]

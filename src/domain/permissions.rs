@@ -7,6 +7,23 @@ use super::org::{GroupMailbox, Organisation, PortalFunction};
 /// Info text on the dependencies, shown next to the permission checkboxes.
 pub const DEPENDENCY_INFO: &str = "Gruppenpostfächer setzen die Postfachfunktionalität voraus. Die Anzeige und Bearbeitung von Personen-/Kontaktdaten setzt die Anzeige von Anspruchsberechtigten voraus. Die Meldung von Änderungen mittels Beamtenformularen setzt die Anzeige von Anspruchsberechtigten und die Postfachfunktionalität (für Quittungsnachrichten) voraus.";
 
+/// Whether an organisation sees "Postfach-Konfiguration" (handbook §7):
+/// receipts exist only for the Beamtenformulare, so the setting is offered
+/// only where the organisation has that function (§1.7). `enabled` are the
+/// organisation's enabled functions.
+pub fn has_mailbox_config(enabled: &[PortalFunction]) -> bool {
+    enabled.contains(&PortalFunction::Beamtenformulare)
+}
+
+/// Why receipts cannot go to the group mailboxes, when they cannot: the
+/// receipts of the current forms go to Beamtenversorgung (handbook §7).
+pub fn group_receipts_refusal(org: &Organisation) -> Option<&'static str> {
+    (!org
+        .enabled_mailboxes
+        .contains(&GroupMailbox::Beamtenversorgung))
+    .then_some("Die Einstellung „Gruppenpostfächer“ ist nicht möglich: Das Gruppenpostfach Beamtenversorgung, in das die Quittungsnachrichten eingehen, ist für Ihre Organisation nicht freigegeben.")
+}
+
 /// Checks requested grants against the organisation's restrictions and the
 /// dependencies. Returns the grants in canonical order, or German messages
 /// for the fields `postfaecher` / `funktionen`.

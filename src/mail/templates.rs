@@ -185,12 +185,12 @@ pub fn email_tan(full_name: &str, tan: &str, valid_minutes: u64) -> Template {
 }
 
 /// Notification about a new message in a group mailbox: names the mailbox only.
-pub fn mailbox_notification(mailbox: &str, portal_url: &str) -> Template {
+pub fn mailbox_notification(organisation: &str, mailbox: &str, portal_url: &str) -> Template {
     let mut t = compose(
         "Meine Versorgung: Neue Nachricht im Gruppenpostfach",
         "Guten Tag,",
         &[format!(
-            "im Gruppenpostfach {mailbox} des Portals „Meine Versorgung“ ist eine neue Nachricht eingegangen. Bitte melden Sie sich im Portal an, um sie zu lesen."
+            "im Gruppenpostfach {mailbox} der Organisation {organisation} ist im Portal „Meine Versorgung“ eine neue Nachricht eingegangen. Bitte melden Sie sich im Portal an, um sie zu lesen."
         )],
         Some(("Zum Portal", portal_url)),
     );

@@ -343,7 +343,34 @@ pub fn textarea_counted(
             label for=(id) { (label) @if required { span class="req" aria-hidden="true" { "*" } } }
             textarea id=(id) name=(name) rows="8" maxlength=(max) data-counter=(counter_id) required[required]
                 aria-invalid=[error.map(|_| "true")] aria-describedby=(described) { (value) }
-            span class="counter" id=(counter_id) { (value.encode_utf16().count()) " / " (max) }
+            span class="counter" id=(counter_id) { (crate::domain::message::text_len(value)) " / " (max) }
+            @if let Some(err) = error { p class="error" id=(err_id) { (err) } }
+        }
+    }
+}
+
+/// A required single-line text field limited to `max` characters, with
+/// the same counter as [`textarea_counted`] (e.g. "Betreff").
+pub fn input_counted(
+    label: &str,
+    name: &str,
+    value: &str,
+    error: Option<&str>,
+    max: usize,
+) -> Markup {
+    let id = format!("f-{name}");
+    let err_id = format!("{id}-fehler");
+    let counter_id = format!("{id}-zaehler");
+    let described = match error {
+        Some(_) => format!("{counter_id} {err_id}"),
+        None => counter_id.clone(),
+    };
+    html! {
+        div class={ "field" @if error.is_some() { " field-error" } } {
+            label for=(id) { (label) span class="req" aria-hidden="true" { "*" } }
+            input id=(id) name=(name) type="text" value=(value) maxlength=(max) data-counter=(counter_id) required
+                aria-invalid=[error.map(|_| "true")] aria-describedby=(described);
+            span class="counter" id=(counter_id) { (crate::domain::message::text_len(value)) " / " (max) }
             @if let Some(err) = error { p class="error" id=(err_id) { (err) } }
         }
     }

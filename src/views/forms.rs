@@ -170,11 +170,18 @@ pub fn report_facts(r: &Report, org_name: Option<&str>) -> Markup {
     }
 }
 
-pub fn report(r: &Report, notice: Option<&str>) -> Markup {
+/// A sent report; `receipt` links to its Quittungsnachricht where the
+/// person can read it (otherwise the page says where it went).
+pub fn report(r: &Report, notice: Option<&str>, receipt: Option<&str>) -> Markup {
     html! {
         h1 { "Meldung: " (r.kind.label()) }
         @if let Some(n) = notice { (alert(AlertKind::Success, None, n)) }
         (report_facts(r, None))
+        @if let Some(href) = receipt {
+            p { a href=(href) { "Zur Quittungsnachricht" } " (Referenz " (r.referenz) ")" }
+        } @else {
+            p class="hint" { "Die Quittungsnachricht liegt in einem Postfach, auf das Sie keinen Zugriff haben (Postfach-Konfiguration Ihrer Organisation)." }
+        }
         div class="actions" {
             a class="button" href=(path::report_pdf(r.id)) { "PDF herunterladen" }
             a class="button button-secondary" href=(path::FORMS) { "Zurück zu den Formularen" }

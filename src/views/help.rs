@@ -11,7 +11,9 @@ use crate::views::components::{
 
 pub const FAQ_TITLE: &str = "FAQ – Häufig gestellte Fragen";
 
-pub fn faq(entries: &[FaqEntry]) -> Markup {
+/// The FAQ; after the Kassen's entries, the deletion period of messages
+/// from the configuration (`retention.message_days`).
+pub fn faq(entries: &[FaqEntry], retention_days: u32) -> Markup {
     html! {
         h1 { (FAQ_TITLE) }
         p { "Hier finden Sie Antworten auf häufig gestellte Fragen zum Portal „Meine Versorgung“. Angemeldet können Sie die Fragen und Antworten auch über die Suchleiste in der Kopfleiste durchsuchen." }
@@ -32,6 +34,11 @@ pub fn faq(entries: &[FaqEntry]) -> Markup {
                     (paragraphs(&e.answer))
                 }
             }
+        }
+        section class="faq-retention" id="loeschfrist" aria-labelledby="loeschfrist-frage" {
+            h2 id="loeschfrist-frage" { "Wann werden Nachrichten gelöscht?" }
+            p { (crate::domain::message::retention_notice(retention_days)) }
+            p { "Archivierte und als wichtig markierte Nachrichten werden von der gesetzlichen Löschfrist ausgenommen." }
         }
         p { "Ihre Frage ist nicht dabei? Dann wenden Sie sich bitte über das " a href="/support" { "Supportformular" } " an uns." }
     }

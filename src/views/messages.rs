@@ -6,17 +6,48 @@ use maud::{Markup, html};
 use crate::app::messages::compose::Draft;
 use crate::app::messages::list::{Filter, Folder, MailboxPage};
 use crate::domain::PAGE_SIZE;
-use crate::domain::message::{self, MAX_TEXT, Message};
+use crate::domain::message::{self, MAX_SUBJECT, MAX_TEXT, Message};
 use crate::domain::org::{Bereich, GroupMailbox, Organisation};
 use crate::paths::messages as path;
 use crate::store::messages::Entry;
 use crate::views::components::{
-    AlertKind, Field, alert, checkbox, csrf_field, datetime, empty_row, error_for, paragraphs,
-    required_note, select, textarea_counted,
+    AlertKind, Field, alert, checkbox, csrf_field, datetime, empty_row, error_for, input_counted,
+    paragraphs, required_note, select, textarea_counted,
 };
 
-/// A mailbox of the signed-in person: (label, slug).
-pub type Tab = (String, String);
+/// A mailbox of the signed-in person: (label, slug, unread messages).
+pub type Tab = (String, String, u64);
+
+/// "1 Nachricht", "3 Nachrichten"; with `unread`: "1 ungelesene
+/// Nachricht", "keine ungelesenen Nachrichten".
+pub fn message_count(n: u64, unread: bool) -> String {
+    match (n, unread) {
+        (0, true) => "keine ungelesenen Nachrichten".to_owned(),
+        (0, false) => "keine Nachrichten".to_owned(),
+        (1, true) => "1 ungelesene Nachricht".to_owned(),
+        (1, false) => "1 Nachricht".to_owned(),
+        (n, true) => format!("{n} ungelesene Nachrichten"),
+        (n, false) => format!("{n} Nachrichten"),
+    }
+}
+
+/// The unread count after a mailbox's name: a badge, read out in words.
+fn unread_badge(n: u64) -> Markup {
+    html! {
+        @if n > 0 {
+            " " span class="badge badge-count" aria-hidden="true" { (n) }
+            span class="visually-hidden" { " (" (message_count(n, true)) ")" }
+        }
+    }
+}
+
+/// What the mailbox page says about the mailbox itself.
+pub struct Notes {
+    /// `retention.message_days`.
+    pub retention_days: u32,
+    /// A group mailbox: its members share read/unread.
+    pub shared: bool,
+}
 
 fn query_string(pairs: &[(&str, String)]) -> String {
     if pairs.is_empty() {
@@ -34,8 +65,11 @@ pub fn index(tabs: &[Tab]) -> Markup {
             p class="empty" { "Ihnen ist kein Postfach zugeordnet." }
         } @else {
             ul class="link-list" {
-                @for (label, slug) in tabs {
-                    li { a href=(path::mailbox(slug)) { "Postfach: " (label) } }
+                @for (label, slug, unread) in tabs {
+                    li {
+                        a href=(path::mailbox(slug)) { "Postfach: " (label) }
+                        " – " (message_count(*unread, true))
+                    }
                 }
             }
         }
@@ -47,9 +81,9 @@ fn tabs_nav(tabs: &[Tab], current: &str) -> Markup {
         @if tabs.len() > 1 {
             nav class="tabs" aria-label="Postfächer" {
                 ul {
-                    @for (label, slug) in tabs {
+                    @for (label, slug, unread) in tabs {
                         li {
-                            a href=(path::mailbox(slug)) aria-current=[(slug == current).then_some("page")] { (label) }
+                            a href=(path::mailbox(slug)) aria-current=[(slug == current).then_some("page")] { (label) (unread_badge(*unread)) }
                         }
                     }
                 }
@@ -59,13 +93,22 @@ fn tabs_nav(tabs: &[Tab], current: &str) -> Markup {
 }
 
 /// Thema as one select with an option group per Bereich (works without
-/// script; the script narrows it to the chosen Bereich).
+/// script; the script narrows it to the chosen Bereich). The form for a
+/// new message (`required`) leaves out the receipts' Thema "Quittung";
+/// the filter offers it.
 fn thema_select(
     selected: &str,
     required: bool,
     error: Option<&str>,
     only: Option<Bereich>,
 ) -> Markup {
+    let themen = |b: Bereich| -> Vec<&'static str> {
+        if required {
+            message::writable_themen(b).collect()
+        } else {
+            message::themen(b).to_vec()
+        }
+    };
     let err_id = "f-thema-fehler";
     html! {
         div class={ "field" @if error.is_some() { " field-error" } } {
@@ -75,8 +118,8 @@ fn thema_select(
                 option value="" { "Bitte wählen" }
                 @for b in Bereich::ALL.into_iter().filter(|b| only.is_none_or(|o| o == *b)) {
                     optgroup label=(b.label()) data-bereich=(b.key()) {
-                        @for t in message::themen(b) {
-                            option value=(t) selected[*t == selected] { (t) }
+                        @for t in themen(b) {
+                            option value=(t) selected[t == selected] { (t) }
                         }
                     }
                 }
@@ -104,6 +147,7 @@ pub fn mailbox(
     filter: &Filter,
     page: &MailboxPage,
     notice: Option<&str>,
+    notes: &Notes,
 ) -> Markup {
     let base = path::mailbox(slug);
     let with = |f: &Filter| format!("{base}{}", query_string(&f.to_query()));
@@ -148,6 +192,7 @@ pub fn mailbox(
         h1 { "Postfach: " (label) }
         p class="lead" { "Ihre Kommunikation mit der Versorgungskasse" }
         (tabs_nav(tabs, slug))
+        (mailbox_notes(notes))
         @if let Some(n) = notice { (alert(AlertKind::Success, None, n)) }
         div class="toolbar" {
             @if filter.is_active() {
@@ -214,6 +259,17 @@ pub fn mailbox(
     }
 }
 
+fn mailbox_notes(notes: &Notes) -> Markup {
+    html! {
+        div class="mailbox-notes" {
+            p class="hint" { (message::retention_notice(notes.retention_days)) }
+            @if notes.shared {
+                p class="hint" { "Dieses Gruppenpostfach teilen sich alle zugeordneten Nutzer:innen: Öffnet jemand eine Nachricht, ist sie für alle gelesen; „Als ungelesen markieren“ gilt ebenso für alle." }
+            }
+        }
+    }
+}
+
 fn quick_only(f: &Filter) -> bool {
     let d = Filter::default();
     f.subject.is_empty()
@@ -273,28 +329,41 @@ pub fn compose(
     errors: &[(&'static str, String)],
     refused: Option<&str>,
     kassen: Option<&KassenChoices<'_>>,
-    reply_to: Option<&Message>,
+    reply_to: Option<(&Message, &str)>,
+    chosen: &[String],
 ) -> Markup {
     let action = match reply_to {
-        Some(m) => path::reply(slug, m.id),
+        Some((m, _)) => path::reply(slug, m.id),
         None => path::compose(slug),
     };
     let cancel = match reply_to {
-        Some(m) => path::message(slug, m.id),
+        Some((m, _)) => path::message(slug, m.id),
         None => path::mailbox(slug),
     };
+    // A browser cannot keep a file choice across a new page: say so, and
+    // name the files that were chosen.
+    let again = if chosen.is_empty() {
+        "Bitte wählen Sie eventuelle Anhänge erneut aus.".to_owned()
+    } else {
+        format!(
+            "Bitte wählen Sie eventuelle Anhänge erneut aus. Nicht übernommen: {}.",
+            chosen.join(", ")
+        )
+    };
+    let failed = refused.is_some() || !errors.is_empty();
     html! {
         h1 { "Postfach: " (label) }
         h2 { @if reply_to.is_some() { "Antworten" } @else { "Nachricht schreiben" } }
         @if let Some(r) = refused {
-            (alert(AlertKind::Error, Some("Nachricht nicht gesendet"), &format!("{r} Es wurde nichts gespeichert. Bitte wählen Sie eventuelle Anhänge erneut aus.")))
+            (alert(AlertKind::Error, Some("Nachricht nicht gesendet"), &format!("{r} Es wurde nichts gespeichert. {again}")))
         } @else if !errors.is_empty() {
-            (alert(AlertKind::Error, Some("Bitte prüfen Sie Ihre Eingaben."), "Die Nachricht wurde nicht gesendet; es wurde nichts gespeichert. Bitte wählen Sie eventuelle Anhänge erneut aus."))
+            (alert(AlertKind::Error, Some("Bitte prüfen Sie Ihre Eingaben."), &format!("Die Nachricht wurde nicht gesendet; es wurde nichts gespeichert. {again}")))
         }
+        @if let Some((m, author)) = reply_to { (quoted(m, author)) }
         form method="post" action=(action) enctype="multipart/form-data" novalidate {
             (csrf_field(csrf))
             (required_note())
-            @if let Some(m) = reply_to {
+            @if let Some((m, _)) = reply_to {
                 dl class="facts" {
                     dt { "Referenz" } dd { (m.referenz) }
                     dt { "Bereich" } dd { (m.bereich.label()) }
@@ -302,19 +371,9 @@ pub fn compose(
                 }
             }
             @if let Some(k) = kassen.filter(|_| reply_to.is_none()) {
-                fieldset {
-                    legend { "Empfänger" }
-                    (select("Mitglied", "mitglied", &std::iter::once((String::new(), "Bitte wählen".to_owned()))
-                        .chain(k.orgs.iter().map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.number)))).collect::<Vec<_>>(),
-                        &d.org, false, error_for(errors, "mitglied")))
-                    (select("Gruppenpostfach", "gruppenpostfach", &GroupMailbox::ALL.iter().map(|g| (g.key().to_owned(), g.label().to_owned())).collect::<Vec<_>>(),
-                        &d.group, false, error_for(errors, "gruppenpostfach")))
-                    (Field::text("Nutzerkennung", "nutzer", &d.user)
-                        .hint("Optional: für eine Nachricht in das persönliche Postfach einer Nutzer:in statt in ein Gruppenpostfach.")
-                        .error(error_for(errors, "nutzer")).render())
-                }
+                (recipient(k, d, errors))
             }
-            (Field::text("Betreff", "betreff", &d.subject).required().error(error_for(errors, "betreff")).render())
+            (input_counted("Betreff", "betreff", &d.subject, error_for(errors, "betreff"), MAX_SUBJECT))
             @if reply_to.is_none() {
                 @if let Some(k) = kassen {
                     input type="hidden" name="bereich" value=(k.bereich.key());
@@ -336,6 +395,7 @@ pub fn compose(
                 input id="f-anhang" type="file" name="anhang" multiple accept=".pdf,.jpg,.jpeg,.png,.csv,application/pdf,image/jpeg,image/png,text/csv"
                     aria-describedby="f-anhang-hinweis" aria-invalid=[error_for(errors, "anhang").map(|_| "true")];
                 @if let Some(e) = error_for(errors, "anhang") { p class="error" { (e) } }
+                @if failed || !chosen.is_empty() { p class="hint" id="f-anhang-erneut" { "Ausgewählte Anhänge werden nur mit „Senden“ übernommen. " (again) } }
             }
             div class="actions" {
                 a class="button-link" href=(cancel) { "Abbrechen" }
@@ -345,6 +405,102 @@ pub fn compose(
     }
 }
 
+/// The button that shows the chosen Mitglied's group mailboxes without
+/// script (the form comes back with them); the script removes it.
+pub const CHOOSE_ORG: &str = "Mitglied wählen";
+
+/// A clerk's recipient of a new conversation: Mitglied, then one of its
+/// enabled group mailboxes (the select starts on "Bitte wählen" and offers
+/// only the chosen Mitglied's mailboxes: without script after "Mitglied
+/// wählen", with script at once, from the `data-postfaecher` of the chosen
+/// option and the `<template>` of all mailboxes), or a Nutzerkennung.
+fn recipient(k: &KassenChoices<'_>, d: &Draft, errors: &[(&'static str, String)]) -> Markup {
+    let chosen = k.orgs.iter().find(|o| o.id.to_string() == d.org);
+    let offered: Vec<GroupMailbox> = chosen.map_or_else(Vec::new, |o| {
+        GroupMailbox::ALL
+            .into_iter()
+            .filter(|g| o.enabled_mailboxes.contains(g))
+            .collect()
+    });
+    let keys = |o: &Organisation| {
+        GroupMailbox::ALL
+            .into_iter()
+            .filter(|g| o.enabled_mailboxes.contains(g))
+            .map(GroupMailbox::key)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let org_error = error_for(errors, "mitglied");
+    let group_error = error_for(errors, "gruppenpostfach");
+    html! {
+        fieldset class="recipient" data-recipient="" {
+            legend { "Empfänger" }
+            div class={ "field" @if org_error.is_some() { " field-error" } } {
+                label for="f-mitglied" { "Mitglied" }
+                select id="f-mitglied" name="mitglied"
+                    aria-invalid=[org_error.map(|_| "true")] aria-describedby=[org_error.map(|_| "f-mitglied-fehler")] {
+                    option value="" { "Bitte wählen" }
+                    @for o in k.orgs {
+                        option value=(o.id) data-postfaecher=(keys(o)) selected[o.id.to_string() == d.org] { (o.name) " (" (o.number) ")" }
+                    }
+                }
+                @if let Some(e) = org_error { p class="error" id="f-mitglied-fehler" { (e) } }
+            }
+            p class="choose-org" {
+                button type="submit" name="aktion" value="mitglied" class="button-secondary" formnovalidate { (CHOOSE_ORG) }
+            }
+            div class={ "field" @if group_error.is_some() { " field-error" } } {
+                label for="f-gruppenpostfach" { "Gruppenpostfach" }
+                select id="f-gruppenpostfach" name="gruppenpostfach" aria-describedby={ "f-gruppenpostfach-hinweis" @if group_error.is_some() { " f-gruppenpostfach-fehler" } }
+                    aria-invalid=[group_error.map(|_| "true")] {
+                    option value="" { "Bitte wählen" }
+                    @for g in &offered {
+                        option value=(g.key()) selected[g.key() == d.group] { (g.label()) }
+                    }
+                }
+                p class="hint" id="f-gruppenpostfach-hinweis" {
+                    @if chosen.is_some() {
+                        "Angeboten werden die für das Mitglied freigegebenen Gruppenpostfächer."
+                    } @else {
+                        "Bitte wählen Sie zuerst ein Mitglied; angeboten werden dann dessen freigegebene Gruppenpostfächer."
+                    }
+                }
+                @if let Some(e) = group_error { p class="error" id="f-gruppenpostfach-fehler" { (e) } }
+                template id="gruppenpostfaecher-alle" {
+                    @for g in GroupMailbox::ALL {
+                        option value=(g.key()) { (g.label()) }
+                    }
+                }
+            }
+            (Field::text("Nutzerkennung", "nutzer", &d.user)
+                .hint("Optional: für eine Nachricht in das persönliche Postfach einer Nutzer:in statt in ein Gruppenpostfach.")
+                .error(error_for(errors, "nutzer")).render())
+        }
+    }
+}
+
+/// The message being answered, shown above the reply form as mail
+/// clients do.
+fn quoted(m: &Message, author: &str) -> Markup {
+    html! {
+        section class="quoted-message" aria-labelledby="zitat-titel" {
+            h3 id="zitat-titel" { "Ihre Antwort bezieht sich auf" }
+            dl class="facts" {
+                dt { "Betreff" } dd { (m.subject) }
+                dt { "Datum" } dd { (datetime(m.created_at)) }
+                dt { "Verfasst von" } dd { (author) }
+            }
+            blockquote class="message-text" { (paragraphs(&m.text)) }
+        }
+    }
+}
+
+/// Names around a message: the other mailbox and the person who wrote it.
+pub struct Sides<'a> {
+    pub counterpart: &'a str,
+    pub author: &'a str,
+}
+
 /// The message view.
 pub fn view(
     label: &str,
@@ -352,9 +508,10 @@ pub fn view(
     csrf: &str,
     m: &Message,
     e: &Entry,
-    counterpart: &str,
+    sides: &Sides<'_>,
     notice: Option<&str>,
 ) -> Markup {
+    let counterpart = sides.counterpart;
     let action = |key: &str, text: &str| {
         html! {
             li {
@@ -373,6 +530,7 @@ pub fn view(
         dl class="facts" {
             dt { "Datum" } dd { (datetime(m.created_at)) }
             dt { @if outgoing { "An" } @else { "Von" } } dd { (counterpart) }
+            dt { "Verfasst von" } dd { (sides.author) }
             dt { "Referenz" } dd { a href={ (path::mailbox(slug)) "?referenz=" (m.referenz) } { (m.referenz) } }
             dt { "Bereich" } dd { (m.bereich.label()) }
             dt { "Thema" } dd { (m.thema) }

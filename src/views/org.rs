@@ -4,7 +4,7 @@
 
 use maud::{Markup, html};
 
-use super::components::{AlertKind, Field, alert, csrf_field, empty_row, required_note, select};
+use super::components::{AlertKind, Field, alert, csrf_field, empty_row, select};
 use crate::app::users::{MailboxFilter, MailboxRow};
 use crate::domain::account::Account;
 use crate::domain::org::{Bereich, GroupMailbox, Organisation, ReceiptTarget};
@@ -279,17 +279,26 @@ pub fn group_edit(
         @if failed { (alert(AlertKind::Error, None, "Bitte korrigieren Sie die markierten Angaben.")) }
         form method="post" action=(path::group_edit(mailbox)) novalidate {
             (csrf_field(csrf))
-            (required_note())
+            // Enter in an address field saves (the first submit button is
+            // the default one), instead of adding or removing a row.
+            button type="submit" name="aktion" value="speichern" class="visually-hidden" tabindex="-1" aria-hidden="true" { "Speichern" }
+            // No field is required: without an address nobody is notified.
+            p class="hint" id="f-email-hinweis" { "Alle Felder sind optional. An jede hinterlegte E-Mail-Adresse geht eine Benachrichtigung über neue Nachrichten im Gruppenpostfach; ohne Adresse wird niemand benachrichtigt. Leere Felder werden beim Speichern ignoriert." }
             @for (i, value) in values.iter().enumerate() {
                 @let name = format!("email_{i}");
                 @let error = errors.get(i).and_then(Option::as_deref);
                 @let id = format!("f-{name}");
                 @let err_id = format!("{id}-fehler");
-                div class={ "field" @if error.is_some() { " field-error" } } {
-                    label for=(id) { "E-Mail-Adresse" span class="req" aria-hidden="true" { "*" } }
-                    input id=(id) name=(name) type="email" value=(value) autocomplete="off"
-                        aria-invalid=[error.map(|_| "true")]
-                        aria-describedby=[error.map(|_| err_id.as_str())];
+                div class={ "field field-row" @if error.is_some() { " field-error" } } {
+                    label for=(id) { "E-Mail-Adresse" }
+                    div class="field-with-action" {
+                        input id=(id) name=(name) type="email" value=(value) autocomplete="off"
+                            aria-invalid=[error.map(|_| "true")]
+                            aria-describedby={ "f-email-hinweis" @if error.is_some() { " " (err_id) } };
+                        button type="submit" name="aktion" value={ "entfernen-" (i) } class="button-secondary" formnovalidate {
+                            "Entfernen" span class="visually-hidden" { " (E-Mail-Adresse " (i + 1) ")" }
+                        }
+                    }
                     @if let Some(e) = error { p class="error" id=(err_id) { (e) } }
                 }
             }
@@ -304,33 +313,46 @@ pub fn group_edit(
     }
 }
 
+/// What "Postfach-Konfiguration" shows.
+pub struct MailboxConfig<'a> {
+    pub csrf: &'a str,
+    pub target: ReceiptTarget,
+    pub notice: Option<&'a str>,
+    /// Why "Gruppenpostfächer" cannot be chosen, when it cannot.
+    pub group_refused: Option<&'a str>,
+    /// The refusal of a submitted choice.
+    pub error: Option<&'a str>,
+}
+
 /// "Postfach-Konfiguration" (handbook §7).
-pub fn mailbox_config(csrf: &str, target: ReceiptTarget, notice: Option<&str>) -> Markup {
-    let radio = |value: &str, label: &str, hint: &str, checked: bool| {
+pub fn mailbox_config(c: &MailboxConfig<'_>) -> Markup {
+    let radio = |value: &str, label: &str, hint: &str, checked: bool, disabled: bool| {
         let id = format!("f-quittungen-{value}");
         let hint_id = format!("{id}-hinweis");
         html! {
             div class="check" {
-                input type="radio" id=(id) name="quittungen" value=(value) checked[checked] aria-describedby=(hint_id);
+                input type="radio" id=(id) name="quittungen" value=(value) checked[checked] disabled[disabled] aria-describedby=(hint_id);
                 label for=(id) { (label) }
             }
             p class="hint" id=(hint_id) { (hint) }
         }
     };
+    let target = c.target;
     html! {
         h1 { "Postfach-Konfiguration" }
-        @if let Some(n) = notice { (alert(AlertKind::Success, None, n)) }
+        @if let Some(n) = c.notice { (alert(AlertKind::Success, None, n)) }
+        @if let Some(e) = c.error { (alert(AlertKind::Error, Some("Die Postfach-Konfiguration wurde nicht gespeichert."), e)) }
         p { "Hier können Sie steuern, ob Quittungsnachrichten zu abgesandten Formularen in persönliche oder Gruppenpostfächer eingestellt werden." }
         form method="post" action=(path::CONFIG) {
-            (csrf_field(csrf))
+            (csrf_field(c.csrf))
             fieldset {
                 legend { "Quittungsnachrichten" }
                 (radio("persoenlich", "persönliches Postfach",
                     "Wenn Sie die Einstellung „persönliches Postfach“ wählen, gehen die Quittungsnachrichten als Systemmeldung im persönlichen Postfach der Nutzer ein.",
-                    target == ReceiptTarget::Personal))
+                    target == ReceiptTarget::Personal, false))
                 (radio("gruppe", "Gruppenpostfächer",
-                    "Wenn Sie die Einstellung „Gruppenpostfächer“ wählen, gehen die Quittungsnachrichten im entsprechenden Gruppenpostfach ein. Die Nutzer benötigen eine Zuordnung zum entsprechenden Gruppenpostfach, um diese lesen zu können.",
-                    target == ReceiptTarget::Group))
+                    c.group_refused.unwrap_or("Wenn Sie die Einstellung „Gruppenpostfächer“ wählen, gehen die Quittungsnachrichten im entsprechenden Gruppenpostfach ein. Die Nutzer benötigen eine Zuordnung zum entsprechenden Gruppenpostfach, um diese lesen zu können."),
+                    target == ReceiptTarget::Group, c.group_refused.is_some()))
             }
             p { "Die Postfach-Konfiguration bewirkt kein Verschieben bestehender Quittungsnachrichten. Diese verbleiben im jeweiligen Postfach." }
             p class="info" { "Hinweis: " (RECEIPT_HINT) }

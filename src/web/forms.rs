@@ -184,11 +184,31 @@ async fn report(
     require(&user, PortalFunction::Beamtenformulare)?;
     let id = report_id(&id)?;
     let org = user.org.id;
-    let r = state.inline(move |st| forms::get(&st.store, id, Some(org)))?;
+    let account = user.authed.account.clone();
+    let (r, receipt) = state
+        .inline(move |st| {
+            let r = forms::get(&st.store, id, Some(org))?;
+            // The Quittungsnachricht, where this person can read it.
+            let receipt = crate::app::messages::access::find_readable(
+                &st.store,
+                &account,
+                &r.referenz,
+            )?
+            .map(|(mb, mid)| {
+                crate::paths::messages::message(&crate::app::messages::access::slug(&mb), mid)
+            });
+            Ok::<_, AppError>((r, receipt))
+        })?;
     let notice = (p.get("hinweis").map(String::as_str) == Some("abgesandt")).then_some(
         "Die Meldung wurde abgesandt. Die Quittungsnachricht mit der Referenz und dem PDF liegt im Postfach.",
     );
-    Ok(frame::render(&user.authed.ctx, &state, "Meldung", v::report(&r, notice)).into_response())
+    Ok(frame::render(
+        &user.authed.ctx,
+        &state,
+        "Meldung",
+        v::report(&r, notice, receipt.as_deref()),
+    )
+    .into_response())
 }
 
 /// The PDF of a report as a download.

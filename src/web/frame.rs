@@ -11,7 +11,8 @@ use crate::views::{self, NavItem, Page, UserMenu};
 
 /// The navigation of an account's role. Only pages that exist are listed.
 /// `functions` are a Nutzer:in's portal functions within the organisation's
-/// current restrictions (the account's grants when not known).
+/// current restrictions (the account's grants when not known), or an
+/// administrator's organisation's enabled functions.
 pub fn nav_for(account: &Account, functions: Option<&[PortalFunction]>) -> Vec<NavItem> {
     let item = |label: &'static str, href: &str| NavItem {
         label,
@@ -42,13 +43,18 @@ pub fn nav_for(account: &Account, functions: Option<&[PortalFunction]>) -> Vec<N
             }
             nav
         }
-        Role::OrgAdmin { .. } => vec![
-            item("Nutzer:in anlegen", paths::USERS_NEW),
-            item("Nutzer:in verwalten", paths::USERS),
-            item("Übersicht: Gruppenpostfächer", paths::GROUP_MAILBOXES),
-            item("Postfach-Konfiguration", paths::MAILBOX_CONFIG),
-            item("Gruppenpostfächer", paths::messages::INDEX),
-        ],
+        Role::OrgAdmin { .. } => {
+            let mut nav = vec![
+                item("Nutzer:in anlegen", paths::USERS_NEW),
+                item("Nutzer:in verwalten", paths::USERS),
+                item("Übersicht: Gruppenpostfächer", paths::GROUP_MAILBOXES),
+            ];
+            if functions.is_none_or(crate::domain::permissions::has_mailbox_config) {
+                nav.push(item("Postfach-Konfiguration", paths::MAILBOX_CONFIG));
+            }
+            nav.push(item("Gruppenpostfächer", paths::messages::INDEX));
+            nav
+        }
         Role::OrgUser { grants, .. } => {
             use crate::domain::org::PortalFunction as F;
             let holds = |f: F| functions.unwrap_or(&grants.functions).contains(&f);

@@ -44,7 +44,13 @@ pub fn routes() -> Router<AppState> {
 
 async fn faq_page(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     let entries = state.blocking(|st| faq::list(&st.store)).await?;
-    Ok(frame::render(&ctx, &state, v::FAQ_TITLE, v::faq(&entries)).into_response())
+    Ok(frame::render(
+        &ctx,
+        &state,
+        v::FAQ_TITLE,
+        v::faq(&entries, state.config.retention.message_days),
+    )
+    .into_response())
 }
 
 fn form_page(

@@ -62,29 +62,32 @@ async fn resolve(
     Ok((readable, mb))
 }
 
-fn tabs(readable: &[Mailbox]) -> Vec<v::Tab> {
+/// The tabs of the readable mailboxes with their unread counts.
+fn tabs(st: &AppState, readable: &[Mailbox]) -> Result<Vec<v::Tab>, Error> {
     readable
         .iter()
-        .map(|m| (m.label(), access::slug(m)))
+        .map(|m| {
+            let unread = crate::app::messages::unread_count(&st.store, m)?;
+            Ok((m.label(), access::slug(m), unread))
+        })
         .collect()
 }
 
 async fn index(State(state): State<AppState>, authed: Authed) -> WebResult {
     let account = authed.account.clone();
-    let readable = state.inline(move |st| access::mailboxes_of(&st.store, &account))?;
+    let (readable, tabs) = state
+        .inline(move |st| {
+            let readable = access::mailboxes_of(&st.store, &account)?;
+            let tabs = tabs(st, &readable)?;
+            Ok::<_, AppError>((readable, tabs))
+        })?;
     if readable.is_empty() {
         return Err(AppError::NotFound);
     }
     if readable.len() == 1 {
         return Ok(Redirect::to(&path::mailbox(&access::slug(&readable[0]))).into_response());
     }
-    Ok(frame::render(
-        &authed.ctx,
-        &state,
-        "Postfächer",
-        v::index(&tabs(&readable)),
-    )
-    .into_response())
+    Ok(frame::render(&authed.ctx, &state, "Postfächer", v::index(&tabs)).into_response())
 }
 
 fn pairs(q: Option<String>) -> Vec<(String, String)> {
@@ -130,18 +133,24 @@ async fn mailbox(
     // most visited page: a hand-off to the blocking pool would cost about
     // half of its CPU in thread switches).
     let (account, f2, s2) = (authed.account.clone(), filter.clone(), slug.clone());
-    let (readable, mb, page) = state.inline(move |st| {
-        let readable = access::mailboxes_of(&st.store, &account)?;
-        let mb = access::resolve(&readable, &s2)?;
-        let page = list::page(&st.store, &mb, &f2, at)?;
-        Ok::<_, AppError>((readable, mb, page))
-    })?;
+    let (tabs, mb, page) = state
+        .inline(move |st| {
+            let readable = access::mailboxes_of(&st.store, &account)?;
+            let mb = access::resolve(&readable, &s2)?;
+            let page = list::page(&st.store, &mb, &f2, at)?;
+            let tabs = tabs(st, &readable)?;
+            Ok::<_, AppError>((tabs, mb, page))
+        })?;
     let label = mb.label();
+    let notes = v::Notes {
+        retention_days: state.config.retention.message_days,
+        shared: matches!(mb, Mailbox::Group(..)),
+    };
     Ok(frame::render(
         &authed.ctx,
         &state,
         &format!("Postfach: {label}"),
-        v::mailbox(&label, &slug, &tabs(&readable), &filter, &page, notice(&p)),
+        v::mailbox(&label, &slug, &tabs, &filter, &page, notice(&p), &notes),
     )
     .into_response())
 }
@@ -172,7 +181,8 @@ async fn render_compose(
     d: &Draft,
     errors: &[(&'static str, String)],
     refused: Option<&str>,
-    reply_to: Option<&Message>,
+    reply_to: Option<(&Message, &str)>,
+    chosen: &[String],
 ) -> WebResult {
     let orgs = kassen_orgs(state, mb).await?;
     let choices = match mb {
@@ -207,6 +217,7 @@ async fn render_compose(
                 refused,
                 choices.as_ref(),
                 reply_to,
+                chosen,
             ),
         ),
     )
@@ -223,7 +234,13 @@ async fn compose_page(
     if let Mailbox::Kassen(b) = &mb {
         d.bereich = b.key().to_owned();
     }
-    render_compose(&state, &authed, &slug, &mb, &d, &[], None, None).await
+    render_compose(&state, &authed, &slug, &mb, &d, &[], None, None, &[]).await
+}
+
+/// The names of the files read before a send was refused: the page names
+/// them, since a browser cannot keep a file choice across a new page.
+fn chosen_names(up: &upload::Upload) -> Vec<String> {
+    up.files.iter().map(|f| f.name.clone()).collect()
 }
 
 fn draft_of(up: &upload::Upload) -> Draft {
@@ -262,6 +279,22 @@ async fn compose_submit(
         // A clerk writes in the Bereich of this Kassenpostfach only.
         d.bereich = b.key().to_owned();
     }
+    if up.get("aktion") == "mitglied" {
+        // "Mitglied wählen" (without script): the same form, offering the
+        // chosen Mitglied's group mailboxes.
+        return render_compose(
+            &state,
+            &authed,
+            &slug,
+            &mb,
+            &d,
+            &[],
+            None,
+            None,
+            &chosen_names(&up),
+        )
+        .await;
+    }
     let mut check = Check::default();
     let bereich = compose::validate(&d, &mut check);
     let (to, d2, check) = {
@@ -294,6 +327,7 @@ async fn compose_submit(
             &errors,
             up.refused.as_deref(),
             None,
+            &chosen_names(&up),
         )
         .await;
     }
@@ -324,11 +358,16 @@ async fn compose_submit(
     Ok(Redirect::to(&format!("{}?hinweis=gesendet", path::message(&slug, m.id))).into_response())
 }
 
-async fn load(
-    state: &AppState,
-    mb: &Mailbox,
-    id: &str,
-) -> Result<(Message, Entry, String), AppError> {
+/// A message of `mb` with its entry there, the other side's name and its
+/// author's (see [`access::author_label`]).
+struct Loaded {
+    m: Message,
+    e: Entry,
+    other: String,
+    author: String,
+}
+
+async fn load(state: &AppState, mb: &Mailbox, id: &str) -> Result<Loaded, AppError> {
     let id: u64 = id.parse().map_err(|_| AppError::NotFound)?;
     let mb = mb.clone();
     state
@@ -336,7 +375,13 @@ async fn load(
             st.store.read(|tx| {
                 let (m, e) = access::message_in(tx, &mb, id)?;
                 let other = access::counterpart(tx, &m, &mb)?;
-                Ok::<_, Error>((m, e, other))
+                let author = access::author_label(tx, &m, &mb)?;
+                Ok::<_, Error>(Loaded {
+                    m,
+                    e,
+                    other,
+                    author,
+                })
             })
         })
         .map_err(AppError::from)
@@ -349,7 +394,12 @@ async fn view(
     RawQuery(q): RawQuery,
 ) -> WebResult {
     let (_, mb) = resolve(&state, &authed, &slug).await?;
-    let (m, mut e, other) = load(&state, &mb, &id).await?;
+    let Loaded {
+        m,
+        mut e,
+        other,
+        author,
+    } = load(&state, &mb, &id).await?;
     if e.marks.unread {
         // Opening a message marks it read (in this mailbox only).
         let (mb2, mid) = (mb.clone(), m.id);
@@ -369,7 +419,10 @@ async fn view(
             &authed.ctx.csrf,
             &m,
             &e,
-            &other,
+            &v::Sides {
+                counterpart: &other,
+                author: &author,
+            },
             notice(&p),
         ),
     )
@@ -382,7 +435,7 @@ async fn reply_page(
     Path((slug, id)): Path<(String, String)>,
 ) -> WebResult {
     let (_, mb) = resolve(&state, &authed, &slug).await?;
-    let (m, _, _) = load(&state, &mb, &id).await?;
+    let Loaded { m, author, .. } = load(&state, &mb, &id).await?;
     let subject = if m.subject.starts_with("AW: ") {
         m.subject.clone()
     } else {
@@ -394,7 +447,18 @@ async fn reply_page(
         thema: m.thema.clone(),
         ..Draft::default()
     };
-    render_compose(&state, &authed, &slug, &mb, &d, &[], None, Some(&m)).await
+    render_compose(
+        &state,
+        &authed,
+        &slug,
+        &mb,
+        &d,
+        &[],
+        None,
+        Some((&m, &author)),
+        &[],
+    )
+    .await
 }
 
 async fn reply_submit(
@@ -404,7 +468,7 @@ async fn reply_submit(
     req: Request,
 ) -> WebResult {
     let (_, mb) = resolve(&state, &authed, &slug).await?;
-    let (m, _, _) = load(&state, &mb, &id).await?;
+    let Loaded { m, author, .. } = load(&state, &mb, &id).await?;
     let mp = multipart(&state, req).await?;
     let up = upload::read(mp, &state.config.data_dir, &authed.ctx.csrf).await?;
     let mut d = draft_of(&up);
@@ -412,7 +476,7 @@ async fn reply_submit(
     d.bereich = m.bereich.key().to_owned();
     d.thema = m.thema.clone();
     let mut check = Check::default();
-    compose::validate(&d, &mut check);
+    compose::validate_reply(&d, &mut check);
     let errors = check.into_problems();
     if !errors.is_empty() || up.refused.is_some() {
         return render_compose(
@@ -423,7 +487,8 @@ async fn reply_submit(
             &d,
             &errors,
             up.refused.as_deref(),
-            Some(&m),
+            Some((&m, &author)),
+            &chosen_names(&up),
         )
         .await;
     }
@@ -511,7 +576,7 @@ async fn attachment(
     Path((slug, id, nr)): Path<(String, String, String)>,
 ) -> WebResult {
     let (_, mb) = resolve(&state, &authed, &slug).await?;
-    let (m, _, _) = load(&state, &mb, &id).await?;
+    let Loaded { m, .. } = load(&state, &mb, &id).await?;
     let nr: usize = nr.parse().map_err(|_| AppError::NotFound)?;
     let a = nr
         .checked_sub(1)

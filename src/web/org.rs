@@ -204,6 +204,22 @@ async fn group_edit_submit(
     let m = enabled_mailbox(&admin, &key)?;
     let mut values = entered_emails(&form);
     let ctx = &admin.authed.ctx;
+    if let Some(i) = form
+        .get("aktion")
+        .strip_prefix("entfernen-")
+        .and_then(|i| i.parse::<usize>().ok())
+    {
+        // "Entfernen": the same form without that row (saved with
+        // "Speichern"); one empty field stays.
+        if i < values.len() {
+            values.remove(i);
+        }
+        if values.is_empty() {
+            values.push(String::new());
+        }
+        let body = v::group_edit(&ctx.csrf, m, &values, &[]);
+        return Ok(frame::render(ctx, &state, "Gruppendetails", body).into_response());
+    }
     if form.get("aktion") == "hinzufuegen" {
         // "+ E-Mail-Adresse hinzufügen": the same form with one more field.
         if values.len() < MAX_GROUP_EMAILS {
@@ -230,16 +246,35 @@ async fn group_edit_submit(
     Ok(Redirect::to(&format!("{}?hinweis=gespeichert", path::group(m))).into_response())
 }
 
+/// "Postfach-Konfiguration" exists only for organisations with the
+/// Beamtenformulare function (handbook §1.7); others get 404.
+fn config_available(admin: &OrgAdmin) -> Result<(), AppError> {
+    crate::domain::permissions::has_mailbox_config(&admin.org.enabled_functions)
+        .then_some(())
+        .or_not_found()
+}
+
+fn config_body(admin: &OrgAdmin, notice: Option<&str>, error: Option<&str>) -> maud::Markup {
+    v::mailbox_config(&v::MailboxConfig {
+        csrf: &admin.authed.ctx.csrf,
+        target: admin.org.receipt_target,
+        notice,
+        group_refused: crate::domain::permissions::group_receipts_refusal(&admin.org),
+        error,
+    })
+}
+
 async fn config_page(
     State(state): State<AppState>,
     admin: OrgAdmin,
     Query(q): Query<NoticeQuery>,
 ) -> WebResult {
+    config_available(&admin)?;
     let notice = q
         .hinweis
         .is_some_and(|h| h == "gespeichert")
         .then_some("Die Postfach-Konfiguration wurde gespeichert.");
-    let body = v::mailbox_config(&admin.authed.ctx.csrf, admin.org.receipt_target, notice);
+    let body = config_body(&admin, notice, None);
     Ok(frame::render(&admin.authed.ctx, &state, "Postfach-Konfiguration", body).into_response())
 }
 
@@ -248,25 +283,31 @@ async fn config_submit(
     admin: OrgAdmin,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
+    config_available(&admin)?;
+    let refuse = |error: &str| {
+        let body = config_body(&admin, None, Some(error));
+        let ctx = &admin.authed.ctx;
+        Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            frame::render(ctx, &state, "Postfach-Konfiguration", body),
+        )
+            .into_response())
+    };
     let target = match form.get("quittungen") {
         "persoenlich" => ReceiptTarget::Personal,
         "gruppe" => ReceiptTarget::Group,
-        _ => {
-            let ctx = &admin.authed.ctx;
-            let body = v::mailbox_config(&ctx.csrf, admin.org.receipt_target, None);
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                frame::render(ctx, &state, "Postfach-Konfiguration", body),
-            )
-                .into_response());
-        }
+        _ => return refuse("Bitte wählen Sie eine Einstellung aus."),
     };
     let actor = actor(&admin);
     let org = admin.org.id;
-    state
-        .blocking(move |st| {
+    let saved = state
+        .attempt(move |st| {
             org_settings::set_receipt_target(&st.store, org, target, &actor, st.now())
         })
         .await?;
+    if let Err(errors) = saved {
+        let text: Vec<String> = errors.into_iter().map(|(_, e)| e).collect();
+        return refuse(&text.join(" "));
+    }
     Ok(Redirect::to(&format!("{}?hinweis=gespeichert", path::CONFIG)).into_response())
 }

@@ -119,7 +119,8 @@ pub struct LoadedSession {
     pub session: Session,
     pub account: Account,
     /// A Nutzer:in's portal functions within the organisation's current
-    /// restrictions (for the navigation); `None` for other roles.
+    /// restrictions, an administrator's organisation's enabled functions
+    /// (for the navigation); `None` for the Kassen.
     pub functions: Option<Vec<crate::domain::org::PortalFunction>>,
 }
 

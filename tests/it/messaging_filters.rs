@@ -313,11 +313,17 @@ async fn the_kassen_start_conversations_with_group_and_personal_mailboxes() {
     let clerk = signed_in(&w.server, &w.clerk_beihilfe).await;
     let page = clerk.get("/postfach/kasse-beihilfe/schreiben").await;
     page.assert_status(200);
+    // Without script: "Mitglied wählen" offers the Mitglied's mailboxes.
+    let chosen = page
+        .form_with_button("Mitglied wählen")
+        .select("Mitglied", "Grünwald (12345)")
+        .submit(&clerk)
+        .await;
+    chosen.assert_status(200);
     let res = send(
         &clerk,
-        &page,
+        &chosen,
         &[
-            ("Mitglied", "Grünwald (12345)"),
             ("Gruppenpostfach", "Administration"),
             ("Betreff", "Hinweis zur Abrechnung"),
             ("Thema", "Abrechnung"),

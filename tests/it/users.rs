@@ -1001,7 +1001,7 @@ async fn group_mailboxes_get_addresses_and_receipts_are_configured() {
     bad.assert_contains("Bitte geben Sie eine gültige E-Mail-Adresse ein");
     assert_eq!(
         bad.html().select_attrs("#f-email_1", "aria-describedby"),
-        vec!["f-email_1-fehler".to_owned()]
+        vec!["f-email-hinweis f-email_1-fehler".to_owned()]
     );
     // Valid, with an empty field and a duplicate: both dropped.
     let saved = bad

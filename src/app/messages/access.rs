@@ -104,3 +104,57 @@ pub fn counterpart(tx: &impl ReadAccess, m: &Message, mailbox: &Mailbox) -> Resu
         None => String::new(),
     })
 }
+
+/// Who wrote `m`, as shown to readers of `viewer`: a person of an
+/// organisation by name and Nutzerkennung; a Kassen clerk as
+/// "Versorgungskasse, Sachbearbeitung <Bereich>" (the Kassen themselves
+/// also see the clerk's name); a receipt as the system's message.
+pub fn author_label(tx: &impl ReadAccess, m: &Message, viewer: &Mailbox) -> Result<String, Error> {
+    let Some(id) = &m.author else {
+        // Messages stored before authors were recorded have none.
+        return Ok(match Mailbox::from_key(&m.from) {
+            Some(Mailbox::Kassen(b)) => format!("Versorgungskasse, Sachbearbeitung {}", b.label()),
+            Some(_) => "nicht erfasst".to_owned(),
+            None => "Versorgungskasse (Systemnachricht)".to_owned(),
+        });
+    };
+    let account = store::accounts::get(tx, id)?;
+    let named = match &account {
+        Some(a) => format!("{} ({})", a.full_name(), id.as_str()),
+        None => id.as_str().to_owned(),
+    };
+    let clerk = match &account {
+        Some(a) => matches!(a.role, Role::Kassen { .. }),
+        None => Mailbox::from_key(&m.from).is_some_and(|f| matches!(f, Mailbox::Kassen(_))),
+    };
+    if !clerk {
+        return Ok(named);
+    }
+    let kasse = format!("Versorgungskasse, Sachbearbeitung {}", m.bereich.label());
+    Ok(if matches!(viewer, Mailbox::Kassen(_)) {
+        format!("{kasse}: {named}")
+    } else {
+        kasse
+    })
+}
+
+/// Where `account` reads the first message of the conversation `referenz`
+/// (a form's Quittungsnachricht): the mailbox and the message id, when it
+/// lies in one of the account's mailboxes.
+pub fn find_readable(
+    store: &Store,
+    account: &Account,
+    referenz: &str,
+) -> Result<Option<(Mailbox, u64)>, Error> {
+    let readable = mailboxes_of(store, account)?;
+    Ok(store.read(|tx| {
+        for id in repo::conversation(tx, referenz)? {
+            for mb in &readable {
+                if repo::entry(tx, &mb.key(), id)?.is_some() {
+                    return Ok::<_, store::Error>(Some((mb.clone(), id)));
+                }
+            }
+        }
+        Ok(None)
+    })?)
+}

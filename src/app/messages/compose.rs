@@ -40,8 +40,22 @@ pub struct Staged {
     pub len: u64,
 }
 
-/// Checks Betreff, Bereich, Thema and Text; returns the Bereich.
+/// Checks Betreff, Bereich, Thema and Text of a new message; returns the
+/// Bereich. The receipts' Thema "Quittung" is the system's only.
 pub fn validate(d: &Draft, check: &mut Check) -> Option<Bereich> {
+    let bereich = validate_reply(d, check);
+    if bereich.is_some() && d.thema == message::RECEIPT_THEMA {
+        check.fail(
+            "thema",
+            "Das Thema „Quittung“ ist Quittungsnachrichten des Systems vorbehalten. Bitte wählen Sie ein anderes Thema aus.",
+        );
+    }
+    bereich
+}
+
+/// Checks a reply, which keeps its conversation's Bereich and Thema (also
+/// "Quittung", when answering a receipt); returns the Bereich.
+pub fn validate_reply(d: &Draft, check: &mut Check) -> Option<Bereich> {
     check.required("betreff", &d.subject, "einen Betreff");
     let bereich = Bereich::from_key(&d.bereich);
     match bereich {
@@ -55,7 +69,7 @@ pub fn validate(d: &Draft, check: &mut Check) -> Option<Bereich> {
     let text = d.text.trim();
     if text.is_empty() {
         check.fail("text", "Bitte geben Sie einen Text ein.");
-    } else if d.text.chars().count() > message::MAX_TEXT {
+    } else if message::text_len(&d.text) > message::MAX_TEXT {
         check.fail(
             "text",
             format!(

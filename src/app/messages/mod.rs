@@ -8,6 +8,9 @@ pub mod filter;
 pub mod list;
 pub mod marks;
 pub mod retention;
+mod unread;
+
+pub use unread::unread_count;
 
 use jiff::Timestamp;
 
@@ -182,7 +185,8 @@ pub fn store_message(tx: &WriteTx, n: NewMessage, now: Timestamp) -> Result<Mess
 }
 
 /// One e-mail per notification address of the group mailbox, naming the
-/// mailbox only and linking to the portal.
+/// organisation and the mailbox (never Betreff or Text: the mail leaves the
+/// portal unencrypted) and linking to the portal.
 fn notify(
     tx: &WriteTx,
     mailer: &Mailer,
@@ -195,11 +199,12 @@ fn notify(
         return Ok(());
     };
     let url = format!("{}/", public_url.trim_end_matches('/'));
+    let organisation = format!("{} ({})", o.name, o.number);
     for addr in o.group_emails.get(&g).into_iter().flatten() {
         mailer.enqueue(
             tx,
             addr,
-            templates::mailbox_notification(g.label(), &url),
+            templates::mailbox_notification(&organisation, g.label(), &url),
             now,
         )?;
     }

@@ -9,12 +9,18 @@ use crate::views::components::{
     textarea_counted,
 };
 
-pub fn list(entries: &[FaqEntry], csrf: &str, notice: Option<&str>) -> Markup {
+/// "FAQ verwalten"; `retention_days` is `retention.message_days`, which the
+/// FAQ page states after the entries.
+pub fn list(entries: &[FaqEntry], csrf: &str, notice: Option<&str>, retention_days: u32) -> Markup {
     let last = entries.len();
     html! {
         h1 { "FAQ verwalten" }
         @if let Some(n) = notice { (alert(AlertKind::Success, None, n)) }
         p { "Die Einträge erscheinen in dieser Reihenfolge auf der " a href="/faq" { "FAQ-Seite" } " (für alle Besucher:innen, auch ohne Anmeldung) und in der Suche." }
+        p class="info" {
+            "Nach den Einträgen nennt die FAQ-Seite die Löschfrist aus der Konfiguration (retention.message_days = " (retention_days) "): „"
+            (crate::domain::message::retention_notice(retention_days)) "“ Dieselbe Angabe steht auf jeder Postfachseite."
+        }
         p { a class="button" href="/kassen/faq/neu" { "FAQ-Eintrag anlegen" } }
         div class="table-wrap" {
             table {

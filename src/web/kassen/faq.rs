@@ -51,7 +51,12 @@ pub async fn list(
         &k.0,
         &state,
         "FAQ verwalten",
-        v::list(&entries, &k.0.ctx.csrf, notice(&p)),
+        v::list(
+            &entries,
+            &k.0.ctx.csrf,
+            notice(&p),
+            state.config.retention.message_days,
+        ),
     )
     .into_response())
 }

@@ -128,14 +128,35 @@ fn render(authed: &Authed, state: &AppState, title: &str, body: Markup) -> Marku
 
 /// The Kassen home page (any `K` account).
 pub async fn home(state: &AppState, ctx: &Ctx, account: &Account) -> Result<Markup, AppError> {
-    let Role::Kassen { portal_admin, .. } = account.role else {
+    let Role::Kassen {
+        portal_admin,
+        sachbearbeitung,
+    } = account.role.clone()
+    else {
         return Err(AppError::NotFound);
     };
-    let overview = state.inline(|st| crate::app::kassen_home::overview(&st.store, &st.config))?;
+    let reads_reports = reports::may_read(&account.role);
+    let (overview, queues) = state
+        .inline(move |st| {
+            let overview = crate::app::kassen_home::overview(&st.store, &st.config)?;
+            let queues = crate::app::kassen_home::queues(
+                &st.store,
+                &sachbearbeitung,
+                portal_admin,
+                reads_reports,
+            )?;
+            Ok::<_, AppError>((overview, queues))
+        })?;
     Ok(frame::render(
         ctx,
         state,
         "Startseite",
-        crate::views::kassen::home(&account.full_name(), portal_admin, &overview),
+        crate::views::kassen::home(
+            &account.full_name(),
+            portal_admin,
+            &overview,
+            &queues,
+            state.config.retention.message_days,
+        ),
     ))
 }

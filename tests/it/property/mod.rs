@@ -233,8 +233,20 @@ impl World {
                 let a = self
                     .post(self.viewer(admin(*o)), "/postfach-konfiguration", &fields)
                     .await;
-                if !self.model.org(*o).admin_alive {
+                let org = self.model.org(*o);
+                if !org.admin_alive {
                     return expect_login(&a, "move receipts");
+                }
+                // Only with the Beamtenformulare function (handbook §1.7);
+                // "Gruppenpostfächer" only with the group mailbox
+                // Beamtenversorgung (issue 20).
+                if !org.functions.contains(&F::Beamtenformulare) {
+                    assert_eq!(a.status, 404, "move receipts without forms");
+                    return;
+                }
+                if *group && !org.mailboxes.contains(&GroupMailbox::Beamtenversorgung) {
+                    assert_eq!(a.status, 422, "receipts to a disabled mailbox");
+                    return;
                 }
                 assert_eq!(a.status, 303, "move receipts: {}", a.location);
                 self.model.orgs[ix(*o)].receipts_to_group = *group;
