@@ -203,6 +203,7 @@ pub fn load(store: &Store, mailer: &Mailer, public_url: &str) -> Result<(), Erro
                     kind: FormKind::Beschaeftigungsumfang,
                     input: &input,
                     client: None,
+                    token: None,
                 },
                 Timestamp::now(),
             )?;

@@ -69,7 +69,7 @@ fn result(dry: bool, o: &Outcome) -> Markup {
             (alert(AlertKind::Error, Some("Fehler in der Datei"), &format!(
                 "{} Fehler gefunden. Es wurde nichts importiert.", o.errors.len()
             )))
-            div class="table-wrap" {
+            div class="table-wrap" tabindex="0" role="region" aria-label="Fehler je Zeile" {
                 table {
                     caption { "Fehler je Zeile" }
                     thead { tr { th scope="col" { "Zeile" } th scope="col" { "Spalte" } th scope="col" { "Fehler" } } }
