@@ -367,6 +367,7 @@ mod tests {
             bereich: None,
             lebenslauf: Vec::new(),
             contact_changed: None,
+            imported_contact: None,
         };
         {
             let store = crate::store::Store::open(dir.path()).unwrap();

@@ -13,6 +13,7 @@ mod clients;
 mod config;
 mod crash;
 mod crash_writes;
+mod daily_import;
 mod daily_use;
 mod demo;
 mod disk_full;
