@@ -175,6 +175,38 @@ async fn messaging_and_functional_pages_pass_the_accessibility_audit() {
         )
         .await;
     audit.visit(&b, "/kassen/datenimport", "Datenimport").await;
+    // Issue 20, points 1 and 20: the demo file as Excel saves it, in a
+    // Probelauf: converted, one conflict listed, the form keeps its choices.
+    b.select("Mitglied", "Blaugraben (78970)").await;
+    b.select("Art der Datei", "Anspruchsberechtigte").await;
+    b.attach(
+        "CSV-Datei",
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/demo/anspruchsberechtigte-blaugraben-windows-1252.csv"
+        )),
+    )
+    .await;
+    b.press("Probelauf").await;
+    let text = b.text().await;
+    for expected in [
+        "Datei war in Windows-1252 kodiert und wurde umgewandelt",
+        "1 Abweichung in Kontaktdaten: Werte der Organisation behalten.",
+        "Am Markt 9",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
+    let kept = b
+        .js(
+            "return [document.getElementById('f-mitglied').selectedOptions[0].text, \
+             document.getElementById('f-kontaktdaten-behalten').checked];",
+            vec![],
+        )
+        .await;
+    assert_eq!(kept, serde_json::json!(["Blaugraben (78970)", true]));
+    audit
+        .page(&b, "Datenimport, Probelauf with a conflict")
+        .await;
     audit
         .visit(&b, "/kassen/formularmeldungen", "Formularmeldungen")
         .await;
