@@ -248,3 +248,68 @@ async fn the_demo_files_show_a_conflict_in_the_probelauf() {
     }
     handle.shutdown().await;
 }
+
+/// The command line decides conflicts with `--kontaktdaten` and prints them.
+#[test]
+fn cli_import_lists_conflicts_and_takes_the_chosen_values() {
+    use meine_versorgung::store::{self, Store};
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .write(|tx| {
+                let mut org = crate::support::accounts::organisation("Blaugraben", "78970");
+                org.id = store::next_id(tx, "org")?;
+                store::orgs::put(tx, &org)?;
+                let mut p = beamter(org.id, "4711", "Muster", "Moritz");
+                p.imported_contact = Some(p.contact.clone());
+                p.contact.strasse = "Neue Straße 2".into();
+                p.contact_changed = Some((jiff::Timestamp::now(), "S20106542291".into()));
+                store::persons::put(tx, &p)
+            })
+            .unwrap();
+    }
+    let file = dir.path().join("persons.csv");
+    std::fs::write(&file, moritz("Alte Straße 1", "0301 1234")).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_meine-versorgung"))
+            .env("MV_DATA_DIR", dir.path())
+            .args(["import-persons", "--mitglied", "78970"])
+            .args(args)
+            .arg(&file)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = run(&["--probelauf"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("1 Abweichung in Kontaktdaten (Werte der Organisation behalten):"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "Muster, Moritz (4711), Straße: Portal „Neue Straße 2“, Datei „Alte Straße 1“"
+        ),
+        "{out}"
+    );
+    let (ok, _, err) = run(&["--kontaktdaten", "irgendwas"]);
+    assert!(!ok && err.contains("--kontaktdaten"), "{err}");
+    let (ok, out, err) = run(&["--kontaktdaten", "uebernehmen"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Import abgeschlossen: 1 Zeile, 0 neu, 1 aktualisiert."),
+        "{out}"
+    );
+    let store = Store::open(dir.path()).unwrap();
+    let p = store
+        .read(|tx| store::persons::get(tx, 1, "4711"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.contact.strasse, "Alte Straße 1");
+    assert_eq!(p.contact_changed, None);
+}
