@@ -81,6 +81,11 @@ enum Command {
         /// Probelauf: check every row, import nothing.
         #[arg(long)]
         probelauf: bool,
+        /// Contact fields the organisation changed since the last import:
+        /// behalten (keep the organisation's values) or uebernehmen (take
+        /// the file's).
+        #[arg(long, default_value = "behalten")]
+        kontaktdaten: String,
         /// The CSV file.
         file: PathBuf,
     },
@@ -129,8 +134,13 @@ fn main() -> ExitCode {
             mitglied,
             art,
             probelauf,
+            kontaktdaten,
             file,
         } => with_config(config, |cfg| {
+            use meine_versorgung::domain::persons::ContactPolicy;
+            let policy = ContactPolicy::from_key(&kontaktdaten).ok_or_else(|| {
+                format!("--kontaktdaten must be behalten or uebernehmen, not {kontaktdaten}")
+            })?;
             let kind = meine_versorgung::domain::person_csv::FileKind::from_key(&art).ok_or_else(
                 || format!("--art must be anspruchsberechtigte or lebenslaeufe, not {art}"),
             )?;
@@ -140,6 +150,7 @@ fn main() -> ExitCode {
                 kind,
                 &file,
                 probelauf,
+                policy,
             )
         }),
         Command::Restore { config, from } => with_config(config, |cfg| {

@@ -542,6 +542,7 @@ fn person(org: u64, i: usize) -> Person {
         bereich: Some(Bereich::Beamtenversorgung),
         lebenslauf,
         contact_changed: None,
+        imported_contact: None,
     }
 }
 

@@ -21,9 +21,9 @@ pub fn create_now(
         Ok((path, summary)) => (
             "backup.created",
             format!(
-                "Datensicherung erstellt: {} ({} Datensätze)",
+                "Datensicherung erstellt: {} ({})",
                 path.display(),
-                summary.records()
+                crate::domain::counted(summary.records(), "Datensatz", "Datensätze")
             ),
         ),
         Err(e) => {

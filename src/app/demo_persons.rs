@@ -1,7 +1,10 @@
 //! Demo data of the functional use: entitled persons of Blaugraben (civil
 //! servants with Lebensläufe, pensioners, a survivor) and one submitted
 //! form with its receipt in Max Mustermensch's mailbox. Loaded after the
-//! accounts of `demo::load`, once.
+//! accounts of `demo::load`, once. The persons count as imported from
+//! `demo/anspruchsberechtigte-blaugraben.csv`; afterwards Max Mustermensch
+//! corrected Moritz Muster's street, so a Probelauf of that file shows one
+//! "Abweichung in Kontaktdaten".
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -18,6 +21,9 @@ use crate::store::{self, Store};
 /// Mitgliedsnummer of Blaugraben and the demo user who submits the form.
 const ORG_NUMBER: &str = "78970";
 const SUBMITTER: &str = "S20106542291";
+/// The person whose street the organisation corrected after the import,
+/// and the corrected street (the demo file still has "Am Markt 7").
+const CORRECTED: (&str, &str) = ("100102", "Am Markt 9");
 
 fn date(y: i16, m: i8, d: i8) -> Date {
     Date::new(y, m, d).unwrap_or_default()
@@ -58,6 +64,7 @@ fn persons(org: u64) -> Vec<Person> {
         bereich: Some(Bereich::Beamtenversorgung),
         lebenslauf,
         contact_changed: None,
+        imported_contact: None,
     };
     vec![
         p(
@@ -179,7 +186,12 @@ pub fn load(store: &Store, mailer: &Mailer, public_url: &str) -> Result<(), Erro
         if submitter.is_none() || store::persons::count(tx, org, None)? > 0 {
             return Ok(false);
         }
-        for p in persons(org) {
+        for mut p in persons(org) {
+            p.imported_contact = Some(p.contact.clone());
+            if p.personalnummer == CORRECTED.0 {
+                p.contact.strasse = CORRECTED.1.to_owned();
+                p.contact_changed = Some((Timestamp::now(), SUBMITTER.to_owned()));
+            }
             store::persons::put(tx, &p)?;
         }
         if let Some(submitter) = submitter {
@@ -203,6 +215,7 @@ pub fn load(store: &Store, mailer: &Mailer, public_url: &str) -> Result<(), Erro
                     kind: FormKind::Beschaeftigungsumfang,
                     input: &input,
                     client: None,
+                    token: None,
                 },
                 Timestamp::now(),
             )?;

@@ -70,6 +70,17 @@ pub struct Submission<'a> {
     pub input: &'a FormInput,
     /// Client address for the audit log.
     pub client: Option<String>,
+    /// The one-time submission token of the summary page: a second
+    /// "Absenden" with the same token creates nothing and returns the
+    /// report of the first.
+    pub token: Option<String>,
+}
+
+/// What "Absenden" did.
+pub struct Submitted {
+    pub report: Report,
+    /// The token had been used: `report` is the one sent before.
+    pub repeated: bool,
 }
 
 /// "Absenden": stores the report with its PDF and delivers the
@@ -83,8 +94,27 @@ pub fn submit(
     submitter: &Account,
     sub: &Submission<'_>,
     now: Timestamp,
-) -> Result<Report, Error> {
-    store.write(|tx| submit_in(tx, mailer, public_url, submitter, sub, now))
+) -> Result<Submitted, Error> {
+    store.write(|tx| {
+        let org = submitter.org().ok_or(Error::NotFound)?;
+        if let Some(token) = sub.token.as_deref()
+            && let Some(id) = store::reports::by_token(tx, token)?
+            && let Some(report) = store::reports::get(tx, id)?.filter(|r| r.org == org)
+        {
+            return Ok(Submitted {
+                report,
+                repeated: true,
+            });
+        }
+        let report = submit_in(tx, mailer, public_url, submitter, sub, now)?;
+        if let Some(token) = sub.token.as_deref() {
+            store::reports::remember_token(tx, token, report.id)?;
+        }
+        Ok(Submitted {
+            report,
+            repeated: false,
+        })
+    })
 }
 
 /// [`submit`] inside the caller's transaction (also used by the demo).
@@ -103,6 +133,9 @@ pub fn submit_in(
         let person = person_of(tx, org_id, input)?;
         let values = checked(kind, &person, input)?;
         let id = store::reports::next_id(tx)?;
+        // The receipt's Referenz is handed out first, so the PDF, its file
+        // name, the receipt and the report all carry the same one.
+        let referenz = super::messages::new_referenz(tx, now)?;
         let (to, receipt) = match org.receipt_target {
             ReceiptTarget::Personal => (
                 MailboxRef::Personal(submitter.id.clone()),
@@ -113,7 +146,7 @@ pub fn submit_in(
                 ReceiptPlace::GroupBeamtenversorgung,
             ),
         };
-        let mut report = Report {
+        let report = Report {
             id,
             org: org_id,
             kind,
@@ -124,13 +157,16 @@ pub fn submit_in(
             submitter_name: submitter.full_name(),
             submitted_at: now,
             status: ReportStatus::Eingegangen,
-            referenz: format!("Meldung {id}"),
+            referenz,
             pdf_blob: 0,
             receipt,
             history: Vec::new(),
         };
         let pdf = super::report_pdf::render(&report, &format!("{} ({})", org.name, org.number))?;
-        report.pdf_blob = store::blobs::put(tx, &pdf)?;
+        let report = Report {
+            pdf_blob: store::blobs::put(tx, &pdf)?,
+            ..report
+        };
         let subject = report.receipt_subject();
         let text = format!(
             "Ihre Meldung „{}“ für {} (Personalnummer {}) ist am {} bei der Versorgungskasse eingegangen.\n\nDie Meldung liegt dieser Nachricht als PDF bei.",
@@ -140,7 +176,7 @@ pub fn submit_in(
             crate::views::components::datetime(now),
         );
         let file = report.pdf_name();
-        report.referenz = deliver_system_message(
+        deliver_system_message(
             tx,
             mailer,
             public_url,
@@ -151,6 +187,7 @@ pub fn submit_in(
                 bereich: Bereich::Beamtenversorgung,
                 thema: "Quittung",
                 attachment: Some((&file, "application/pdf", &pdf)),
+                referenz: Some(&report.referenz),
             },
             now,
         )?;

@@ -103,8 +103,9 @@ pub fn run(store: &Store, config: &Config, now: Timestamp) -> Result<Removed, Er
                     "System",
                     "messages.retention",
                     format!(
-                        "{} Nachrichten älter als {} Tage gelöscht",
-                        removed.messages, config.retention.message_days
+                        "{} älter als {} gelöscht",
+                        crate::domain::counted(removed.messages as u64, "Nachricht", "Nachrichten"),
+                        crate::domain::counted(config.retention.message_days, "Tag", "Tage")
                     ),
                 ),
             )
@@ -120,8 +121,13 @@ pub fn run(store: &Store, config: &Config, now: Timestamp) -> Result<Removed, Er
                     "System",
                     "audit.retention",
                     format!(
-                        "{} Protokolleinträge älter als {} Tage gelöscht",
-                        removed.audit, config.retention.audit_days
+                        "{} älter als {} gelöscht",
+                        crate::domain::counted(
+                            removed.audit as u64,
+                            "Protokolleintrag",
+                            "Protokolleinträge"
+                        ),
+                        crate::domain::counted(config.retention.audit_days, "Tag", "Tage")
                     ),
                 ),
             )

@@ -1,14 +1,17 @@
 //! The Datenimport of entitled persons and Lebensläufe (UI and CLI): every
 //! row is checked first; "Probelauf" only reports, "Importieren" writes all
-//! rows in one transaction or nothing.
+//! rows in one transaction or nothing. Windows-1252 files are converted
+//! first; contact fields the organisation changed since the last import are
+//! kept or overwritten as the Kassen choose, and every change of an
+//! existing person is audited with old and new values.
 
 use jiff::Timestamp;
 
 use super::{Actor, Error};
 use crate::domain::audit::AuditEntry;
 use crate::domain::org::OrgId;
-use crate::domain::person_csv::{self, FileKind, RowError};
-use crate::domain::persons::{Art, Person};
+use crate::domain::person_csv::{self, Encoding, FileKind, RowError};
+use crate::domain::persons::{self, Art, ContactPolicy, Person, format_date};
 use crate::store::{self, Store};
 
 /// What an import found and did.
@@ -24,6 +27,24 @@ pub struct Outcome {
     pub updated: usize,
     /// Whether the data was written.
     pub imported: bool,
+    /// The file was Windows-1252 and was converted.
+    pub converted: bool,
+    /// Contact fields the organisation changed since the last import whose
+    /// file value differs (Anspruchsberechtigte).
+    pub conflicts: Vec<Conflict>,
+    /// What was (or would be) done with them.
+    pub policy: ContactPolicy,
+}
+
+/// One "Abweichung in Kontaktdaten": person, field, portal and file value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub personalnummer: String,
+    /// "Name, Vorname".
+    pub person: String,
+    pub field: &'static str,
+    pub portal: String,
+    pub file: String,
 }
 
 /// Progress callback: (rows done, rows in all).
@@ -36,6 +57,8 @@ pub struct Request<'a> {
     pub bytes: &'a [u8],
     /// "Probelauf": check only.
     pub dry_run: bool,
+    /// What to do with contact fields the organisation changed.
+    pub contact: ContactPolicy,
 }
 
 /// Checks (and unless `dry_run`, imports) the file of `req`.
@@ -46,15 +69,35 @@ pub fn run(
     now: Timestamp,
     progress: Progress<'_>,
 ) -> Result<Outcome, Error> {
-    let (org, kind, bytes, dry_run) = (req.org, req.kind, req.bytes, req.dry_run);
+    let (org, kind, dry_run) = (req.org, req.kind, req.dry_run);
     let organisation = store
         .read(|tx| store::orgs::get(tx, org))?
         .ok_or(Error::NotFound)?;
+    let Some((text, encoding)) = person_csv::decode(req.bytes) else {
+        return Ok(Outcome {
+            errors: vec![RowError {
+                line: 1,
+                column: String::new(),
+                message: person_csv::UNDECIDABLE.to_owned(),
+            }],
+            policy: req.contact,
+            ..Outcome::default()
+        });
+    };
+    let bytes = text.as_bytes();
     let result = match kind {
-        FileKind::Persons => import_persons(store, org, bytes, dry_run, progress)?,
+        FileKind::Persons => {
+            let audit = AuditCtx {
+                actor: actor.clone(),
+                now,
+            };
+            import_persons(store, org, bytes, req, audit, progress)?
+        }
         FileKind::Periods => import_periods(store, org, bytes, dry_run, progress)?,
     };
-    let (outcome, write) = result;
+    let (mut outcome, write) = result;
+    outcome.converted = encoding == Encoding::Windows1252;
+    outcome.policy = req.contact;
     if outcome.errors.is_empty()
         && let Some(write) = write
     {
@@ -71,12 +114,28 @@ pub fn run(
                     actor.id.as_str(),
                     action,
                     format!(
-                        "Datenimport {what} für {} ({}): {} Zeilen, {} neu, {} aktualisiert",
+                        "Datenimport {what} für {} ({}): {}{}{}",
                         organisation.name,
                         organisation.number,
-                        outcome.rows,
-                        outcome.created,
-                        outcome.updated
+                        figures(&outcome),
+                        if outcome.conflicts.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                "; {}: {}",
+                                crate::domain::counted(
+                                    outcome.conflicts.len() as u64,
+                                    "Abweichung in Kontaktdaten",
+                                    "Abweichungen in Kontaktdaten"
+                                ),
+                                outcome.policy.label()
+                            )
+                        },
+                        if outcome.converted {
+                            "; Datei in Windows-1252 umgewandelt"
+                        } else {
+                            ""
+                        }
                     ),
                 )
                 .target(format!("Mitglied {}", organisation.number))
@@ -91,6 +150,22 @@ pub fn run(
         });
     }
     Ok(outcome)
+}
+
+/// "3 Zeilen, 1 neu, 2 aktualisiert".
+pub fn figures(o: &Outcome) -> String {
+    format!(
+        "{}, {} neu, {} aktualisiert",
+        crate::domain::counted(o.rows as u64, "Zeile", "Zeilen"),
+        o.created,
+        o.updated
+    )
+}
+
+/// Who imports, and when (for the audit entries of changed persons).
+struct AuditCtx {
+    actor: Actor,
+    now: Timestamp,
 }
 
 /// Number of data lines (not the header) with a problem.
@@ -109,9 +184,11 @@ fn import_persons(
     store: &Store,
     org: OrgId,
     bytes: &[u8],
-    dry_run: bool,
+    req: &Request<'_>,
+    audit: AuditCtx,
     progress: Progress<'_>,
 ) -> Result<(Outcome, Option<Writer>), Error> {
+    let (dry_run, policy) = (req.dry_run, req.contact);
     let (rows, errors) = person_csv::parse_persons(bytes);
     let total = rows.len() + bad_data_lines(&errors);
     let mut outcome = Outcome {
@@ -119,11 +196,22 @@ fn import_persons(
         errors,
         ..Outcome::default()
     };
-    // Which Personalnummern exist already (for the figures of the Probelauf).
+    // Which Personalnummern exist already, and where the organisation's
+    // contact data differ (the figures and conflicts of the Probelauf).
     store.read(|tx| {
         for (i, r) in rows.iter().enumerate() {
-            if store::persons::get(tx, org, &r.personalnummer)?.is_some() {
+            if let Some(p) = store::persons::get(tx, org, &r.personalnummer)? {
                 outcome.updated += 1;
+                let (_, conflicts) = persons::merge_imported_contact(&p, &r.contact, policy);
+                outcome
+                    .conflicts
+                    .extend(conflicts.into_iter().map(|c| Conflict {
+                        personalnummer: p.personalnummer.clone(),
+                        person: p.display_name(),
+                        field: c.field,
+                        portal: c.portal,
+                        file: c.file,
+                    }));
             } else {
                 outcome.created += 1;
             }
@@ -144,26 +232,96 @@ fn import_persons(
                 (Some(p), Art::Beamter) => p.lebenslauf.clone(),
                 _ => Vec::new(),
             };
-            let contact_changed = existing.and_then(|p| p.contact_changed);
-            store::persons::put(
-                tx,
-                &Person {
-                    org,
-                    personalnummer: r.personalnummer,
-                    art: r.art,
-                    name: r.name,
-                    vorname: r.vorname,
-                    geburtsdatum: r.geburtsdatum,
-                    contact: r.contact,
-                    bereich: r.bereich,
-                    lebenslauf,
-                    contact_changed,
-                },
-            )?;
+            let (contact, contact_changed) = match &existing {
+                None => (r.contact.clone(), None),
+                Some(p) => {
+                    let (merged, _) = persons::merge_imported_contact(p, &r.contact, policy);
+                    // Once the portal shows the file's contact data again,
+                    // the last change in the portal no longer describes it.
+                    let changed = if merged == r.contact {
+                        None
+                    } else {
+                        p.contact_changed.clone()
+                    };
+                    (merged, changed)
+                }
+            };
+            let person = Person {
+                org,
+                personalnummer: r.personalnummer,
+                art: r.art,
+                name: r.name,
+                vorname: r.vorname,
+                geburtsdatum: r.geburtsdatum,
+                imported_contact: Some(r.contact),
+                contact,
+                bereich: r.bereich,
+                lebenslauf,
+                contact_changed,
+            };
+            if let Some(old) = &existing {
+                audit_changes(tx, &audit, old, &person)?;
+            }
+            store::persons::put(tx, &person)?;
         }
         Ok(())
     });
     Ok((outcome, Some(write)))
+}
+
+/// Audits what an import changed in an existing person, with old and new
+/// values (nothing when nothing changed).
+fn audit_changes(
+    tx: &store::WriteTx,
+    audit: &AuditCtx,
+    old: &Person,
+    new: &Person,
+) -> Result<(), Error> {
+    let bereich = |p: &Person| p.bereich.map_or("", |b| b.label()).to_owned();
+    let mut changes: Vec<(&str, String, String)> = [
+        (
+            "Art",
+            old.art.label().to_owned(),
+            new.art.label().to_owned(),
+        ),
+        ("Name", old.name.clone(), new.name.clone()),
+        ("Vorname", old.vorname.clone(), new.vorname.clone()),
+        (
+            "Geburtsdatum",
+            format_date(old.geburtsdatum),
+            format_date(new.geburtsdatum),
+        ),
+        ("Geschäftsbereich", bereich(old), bereich(new)),
+    ]
+    .into_iter()
+    .filter(|(_, a, b)| a != b)
+    .collect();
+    changes.extend(persons::contact_changes(&old.contact, &new.contact));
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let detail = changes
+        .iter()
+        .map(|(label, old, new)| format!("{label}: „{old}“ → „{new}“"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    store::audit::append(
+        tx,
+        &AuditEntry::new(
+            audit.now,
+            audit.actor.id.as_str(),
+            "person.import_changed",
+            format!(
+                "Datenimport: Daten von {} (Personalnummer {}) geändert: {detail}",
+                old.display_name(),
+                old.personalnummer
+            ),
+        )
+        .target(format!("Personalnummer {}", old.personalnummer))
+        .org(Some(old.org))
+        .client(audit.actor.client.clone()),
+    )?;
+    Ok(())
 }
 
 fn import_periods(
@@ -221,9 +379,8 @@ fn import_periods(
     let outcome = Outcome {
         rows: rows.len() + bad_lines,
         errors,
-        created: 0,
         updated: by_person.len(),
-        imported: false,
+        ..Outcome::default()
     };
     if dry_run || !outcome.errors.is_empty() {
         return Ok((outcome, None));
@@ -251,6 +408,7 @@ pub fn run_cli(
     kind: FileKind,
     file: &std::path::Path,
     dry_run: bool,
+    contact: ContactPolicy,
 ) -> Result<String, String> {
     use std::io::Write;
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
@@ -275,6 +433,7 @@ pub fn run_cli(
             kind,
             bytes: &bytes,
             dry_run,
+            contact,
         },
         &actor,
         Timestamp::now(),
@@ -301,13 +460,31 @@ pub fn run_cli(
         }
         return Err(text);
     }
-    let figures = format!(
-        "{} Zeilen, {} neu, {} aktualisiert",
-        outcome.rows, outcome.created, outcome.updated
-    );
-    Ok(if outcome.imported {
+    let figures = figures(&outcome);
+    let mut text = if outcome.imported {
         format!("Import abgeschlossen: {figures}.")
     } else {
         format!("Probelauf ohne Fehler: {figures}; es wurde nichts importiert.")
-    })
+    };
+    if outcome.converted {
+        text.push_str("\nDatei war in Windows-1252 kodiert und wurde umgewandelt.");
+    }
+    if !outcome.conflicts.is_empty() {
+        text.push_str(&format!(
+            "\n{} ({}):",
+            crate::domain::counted(
+                outcome.conflicts.len() as u64,
+                "Abweichung in Kontaktdaten",
+                "Abweichungen in Kontaktdaten"
+            ),
+            outcome.policy.label()
+        ));
+        for c in &outcome.conflicts {
+            text.push_str(&format!(
+                "\n{} ({}), {}: Portal „{}“, Datei „{}“",
+                c.person, c.personalnummer, c.field, c.portal, c.file
+            ));
+        }
+    }
+    Ok(text)
 }

@@ -15,7 +15,7 @@ use crate::store::{self, Store};
 pub struct Filter {
     /// Beginning of the Name (case-insensitive).
     pub name: String,
-    /// Exact Personalnummer.
+    /// Beginning of the Personalnummer.
     pub personalnummer: String,
     pub art: Option<Art>,
 }
@@ -26,21 +26,39 @@ impl Filter {
     }
 }
 
+/// How many persons match: exact, or "more than" at the counting cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    pub count: u64,
+    /// The count stopped early (at [`COUNT_CAP`] or its read budget), so
+    /// `count` is a lower bound.
+    pub more: bool,
+}
+
 /// One page of the list.
 pub struct ListPage {
     pub persons: Vec<Person>,
     /// Where the next page starts, if there is one.
     pub next: Option<String>,
-    /// Total matching persons when a stored counter knows it (no Name or
-    /// Personalnummer filter).
-    pub total: Option<u64>,
+    /// Total matching persons: from the stored counters without a Name or
+    /// Personalnummer filter, otherwise counted on the index (bounded).
+    pub total: Total,
 }
 
-/// Index entries a page may read at most (the Art filter skips entries).
+/// Records a Personalnummer-filtered page may read at most (the Name and
+/// Art filters then skip records).
 const SCAN_BUDGET: usize = 5_000;
 
-/// The page after `after` (a sort key from a previous page) of `org`'s
-/// persons matching `filter`, in name order.
+/// Most matches counted for a filtered total (beyond it the page says
+/// "mindestens 10000").
+pub const COUNT_CAP: u64 = 10_000;
+
+/// Records the count of a Personalnummer-filtered list reads at most.
+const COUNT_BUDGET: usize = 50_000;
+
+/// The page after `after` (from a previous page) of `org`'s persons
+/// matching `filter`: in name order, or in Personalnummer order when a
+/// Personalnummer prefix is given.
 pub fn list(
     store: &Store,
     org: OrgId,
@@ -48,25 +66,48 @@ pub fn list(
     after: Option<&str>,
 ) -> Result<ListPage, Error> {
     let per_page = crate::domain::PAGE_SIZE;
+    let prefix = filter.name.trim().to_lowercase();
+    let pnr = filter.personalnummer.trim();
     store.read(|tx| {
-        let pnr = filter.personalnummer.trim();
         if !pnr.is_empty() {
-            let found = store::persons::get(tx, org, pnr)?.filter(|p| {
-                filter.art.is_none_or(|a| a == p.art)
-                    && p.name
-                        .to_lowercase()
-                        .starts_with(&filter.name.trim().to_lowercase())
-            });
-            let total = Some(u64::from(found.is_some()));
+            let keep = |p: &Person| {
+                filter.art.is_none_or(|a| a == p.art) && p.name.to_lowercase().starts_with(&prefix)
+            };
+            let (persons, next) =
+                store::persons::scan_numbers(tx, org, pnr, after, per_page, SCAN_BUDGET, &keep)?;
+            // A full page may be the last one: only offer "next" when more exist.
+            let next = match next {
+                Some(n) => {
+                    let (probe, more) = store::persons::scan_numbers(
+                        tx,
+                        org,
+                        pnr,
+                        Some(&n),
+                        1,
+                        SCAN_BUDGET,
+                        &keep,
+                    )?;
+                    (!probe.is_empty() || more.is_some()).then_some(n)
+                }
+                None => None,
+            };
+            let (count, more) = store::persons::scan_numbers(
+                tx,
+                org,
+                pnr,
+                None,
+                usize::try_from(COUNT_CAP).unwrap_or(usize::MAX),
+                COUNT_BUDGET,
+                &keep,
+            )
+            .map(|(found, more)| (found.len() as u64, more.is_some()))?;
             return Ok(ListPage {
-                persons: found.into_iter().collect(),
-                next: None,
-                total,
+                persons,
+                next,
+                total: Total { count, more },
             });
         }
-        let prefix = filter.name.trim().to_lowercase();
-        let scan =
-            store::persons::scan(tx, org, &prefix, filter.art, after, per_page, SCAN_BUDGET)?;
+        let scan = store::persons::scan(tx, org, &prefix, filter.art, after, per_page)?;
         let mut persons = Vec::with_capacity(scan.keys.len());
         for key in &scan.keys {
             if let Some(p) = store::persons::get(tx, org, store::persons::personalnummer_of(key))? {
@@ -74,16 +115,19 @@ pub fn list(
             }
         }
         let total = if prefix.is_empty() {
-            Some(store::persons::count(tx, org, filter.art)?)
+            Total {
+                count: store::persons::count(tx, org, filter.art)?,
+                more: false,
+            }
         } else {
-            None
+            let (count, more) =
+                store::persons::count_prefix(tx, org, &prefix, filter.art, COUNT_CAP)?;
+            Total { count, more }
         };
-        // A full page may be the last one: only offer "next" when more exist.
         let next = match scan.next {
             Some(n) => {
-                let probe =
-                    store::persons::scan(tx, org, &prefix, filter.art, Some(&n), 1, SCAN_BUDGET)?;
-                (!probe.keys.is_empty() || probe.next.is_some()).then_some(n)
+                let probe = store::persons::scan(tx, org, &prefix, filter.art, Some(&n), 1)?;
+                (!probe.keys.is_empty()).then_some(n)
             }
             None => None,
         };
@@ -102,12 +146,36 @@ pub fn get(store: &Store, org: OrgId, personalnummer: &str) -> Result<Person, Er
         .ok_or(Error::NotFound)
 }
 
+/// A person of `org` with the name of whoever changed the contact data
+/// last ("Max Mustermensch (S2010…)"; the Nutzerkennung alone when the
+/// account cannot be found).
+pub fn details(
+    store: &Store,
+    org: OrgId,
+    personalnummer: &str,
+) -> Result<(Person, Option<String>), Error> {
+    store.read(|tx| {
+        let person = store::persons::get(tx, org, personalnummer)?.ok_or(Error::NotFound)?;
+        let by = match &person.contact_changed {
+            None => None,
+            Some((_, id)) => {
+                let account = match crate::domain::ids::Nutzerkennung::parse(id) {
+                    Some(k) => store::accounts::get(tx, &k)?,
+                    None => None,
+                };
+                Some(account.map_or_else(|| id.clone(), |a| format!("{} ({id})", a.full_name())))
+            }
+        };
+        Ok((person, by))
+    })
+}
+
 /// Persons of Art `art` for a select, in name order, at most `limit`.
 pub fn choices(store: &Store, org: OrgId, art: Art, limit: usize) -> Result<Vec<Person>, Error> {
     Ok(store.read(|tx| store::persons::list(tx, org, Some(art), limit))?)
 }
 
-/// "Personen- und Kontaktdaten bearbeiten": validates and stores the
+/// "Kontaktdaten bearbeiten": validates and stores the
 /// contact data; every changed value goes to the audit log with old and new
 /// value. Returns the number of changed fields.
 pub fn update_contact(

@@ -117,6 +117,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("feedback.reopened", "Rückmeldung wieder geöffnet"),
     ("person.contact_changed", "Kontaktdaten geändert"),
     ("person.imported", "Anspruchsberechtigte importiert"),
+    ("person.import_changed", "Daten durch Datenimport geändert"),
     ("person.periods_imported", "Lebensläufe importiert"),
     ("report.submitted", "Formular abgesandt"),
     (

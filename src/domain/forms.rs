@@ -377,6 +377,7 @@ mod tests {
                 umfang: 100,
             }],
             contact_changed: None,
+            imported_contact: None,
         }
     }
 

@@ -23,3 +23,24 @@ pub use jiff::Timestamp;
 
 /// Rows per page of every paged list (handbook: "Elemente pro Seite: 20").
 pub const PAGE_SIZE: usize = 20;
+
+/// A number with its noun in German singular or plural: `counted(1,
+/// "Meldung", "Meldungen")` is "1 Meldung", every other number takes the
+/// plural ("0 Meldungen", "2 Meldungen").
+pub fn counted(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn singular_only_for_one() {
+        assert_eq!(super::counted(1u64, "Meldung", "Meldungen"), "1 Meldung");
+        assert_eq!(super::counted(0u64, "Meldung", "Meldungen"), "0 Meldungen");
+        assert_eq!(
+            super::counted(21u64, "Meldung", "Meldungen"),
+            "21 Meldungen"
+        );
+    }
+}

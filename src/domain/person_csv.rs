@@ -1,5 +1,6 @@
-//! The CSV layouts of the Datenimport (SPEC §10): UTF-8 with or without BOM,
-//! `;` as separator, a header row (line 1), dates as `TT.MM.JJJJ`.
+//! The CSV layouts of the Datenimport (SPEC §10): UTF-8 with or without BOM
+//! (or Windows-1252, converted first: see [`decode`]), `;` as separator, a
+//! header row (line 1), dates as `TT.MM.JJJJ`.
 //! Parsing checks every row and reports each problem with its line and
 //! column; it never stops at the first error.
 
@@ -90,6 +91,54 @@ pub struct PeriodRow {
     pub line: u64,
     pub personalnummer: String,
     pub period: Period,
+}
+
+/// How a file was encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8, with or without BOM.
+    Utf8,
+    /// Windows-1252, Excel's usual "CSV (Trennzeichen-getrennt)".
+    Windows1252,
+}
+
+/// The message for a file in neither UTF-8 nor Windows-1252.
+pub const UNDECIDABLE: &str = "Die Kodierung der Datei ist nicht zu erkennen (weder UTF-8 noch Windows-1252). Bitte speichern Sie die Datei in Excel als „CSV UTF-8 (durch Trennzeichen getrennt)“ und laden Sie sie erneut hoch.";
+
+/// Windows-1252's characters for the bytes 0x80–0x9F (0 where undefined);
+/// every byte from 0xA0 is the Unicode code point of the same number.
+const CP1252_80_9F: [u16; 32] = [
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039,
+    0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC,
+    0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+];
+
+/// The file as UTF-8 text: UTF-8 (BOM removed) as it is, otherwise
+/// converted from Windows-1252. `None` when neither fits: a NUL byte (e.g.
+/// UTF-16), a UTF-16 BOM, a byte Windows-1252 does not define, or a mix
+/// (valid UTF-8 umlauts next to invalid bytes: converting would garble the
+/// valid ones).
+pub fn decode(bytes: &[u8]) -> Option<(std::borrow::Cow<'_, str>, Encoding)> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") || body.contains(&0) {
+        return None;
+    }
+    if let Ok(text) = std::str::from_utf8(body) {
+        return Some((text.into(), Encoding::Utf8));
+    }
+    if body.utf8_chunks().any(|c| !c.valid().is_ascii()) {
+        return None;
+    }
+    let mut out = String::with_capacity(body.len() + body.len() / 8);
+    for &b in body {
+        let ch = match b {
+            0x80..=0x9F => char::from_u32(u32::from(CP1252_80_9F[usize::from(b - 0x80)]))
+                .filter(|c| *c != '\0')?,
+            _ => char::from(b),
+        };
+        out.push(ch);
+    }
+    Some((out.into(), Encoding::Windows1252))
 }
 
 fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
@@ -403,6 +452,33 @@ mod tests {
         assert_eq!(
             found,
             vec![(3, "Art"), (3, "Geburtsdatum"), (4, "Personalnummer")]
+        );
+    }
+
+    #[test]
+    fn windows_1252_is_converted_and_undecidable_files_refused() {
+        let utf8 = "Straße;„Grüße“ – 5 €\n";
+        let cp1252: Vec<u8> = b"Stra\xDFe;\x84Gr\xFC\xDFe\x93 \x96 5 \x80\n".to_vec();
+        let (text, enc) = decode(&cp1252).unwrap();
+        assert_eq!((text.as_ref(), enc), (utf8, Encoding::Windows1252));
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(utf8.as_bytes());
+        let (text, enc) = decode(&bom).unwrap();
+        assert_eq!((text.as_ref(), enc), (utf8, Encoding::Utf8));
+        // Undefined in Windows-1252, UTF-16, NUL bytes.
+        assert!(decode(b"abc\x81def").is_none());
+        assert!(decode(b"\xFF\xFEa\0b\0").is_none());
+        assert!(decode(b"a\0b").is_none());
+        // UTF-8 umlauts next to a Windows-1252 one: undecidable.
+        assert!(
+            decode(
+                "Grüße;"
+                    .bytes()
+                    .chain([0xFC])
+                    .collect::<Vec<_>>()
+                    .as_slice()
+            )
+            .is_none()
         );
     }
 

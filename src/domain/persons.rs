@@ -99,6 +99,11 @@ pub struct Person {
     /// Last change of the contact data through the portal: when and by whom.
     #[serde(default)]
     pub contact_changed: Option<(jiff::Timestamp, String)>,
+    /// The contact data as the last Datenimport delivered it: a field that
+    /// differs from it was changed by the organisation since (`None` for
+    /// persons stored before this was kept; see [`merge_imported_contact`]).
+    #[serde(default)]
+    pub imported_contact: Option<Contact>,
 }
 
 impl Person {
@@ -216,6 +221,102 @@ pub fn check_contact(c: &Contact) -> Result<Contact, Vec<(&'static str, String)>
     }
 }
 
+/// What a Datenimport does with a contact field the organisation changed
+/// since the last import when the file has another value ("Abweichungen
+/// in Kontaktdaten").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ContactPolicy {
+    /// Keep the organisation's value (the default).
+    #[default]
+    KeepPortal,
+    /// Take the file's value.
+    TakeFile,
+}
+
+impl ContactPolicy {
+    pub const ALL: [ContactPolicy; 2] = [ContactPolicy::KeepPortal, ContactPolicy::TakeFile];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ContactPolicy::KeepPortal => "behalten",
+            ContactPolicy::TakeFile => "uebernehmen",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ContactPolicy::KeepPortal => "Werte der Organisation behalten",
+            ContactPolicy::TakeFile => "Werte aus der Datei übernehmen",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<ContactPolicy> {
+        Self::ALL.into_iter().find(|p| p.key() == key)
+    }
+}
+
+/// A contact field the organisation changed since the last import whose
+/// value in the file is another one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactConflict {
+    pub field: &'static str,
+    pub portal: String,
+    pub file: String,
+}
+
+const CONTACT_LABELS: [&str; 5] = ["Straße", "PLZ", "Ort", "Telefon", "E-Mail-Adresse"];
+
+fn contact_values(c: &Contact) -> [&String; 5] {
+    [&c.strasse, &c.plz, &c.ort, &c.telefon, &c.email]
+}
+
+fn contact_values_mut(c: &mut Contact) -> [&mut String; 5] {
+    [
+        &mut c.strasse,
+        &mut c.plz,
+        &mut c.ort,
+        &mut c.telefon,
+        &mut c.email,
+    ]
+}
+
+/// The contact data a Datenimport stores for `person` when the file says
+/// `file`, and the conflicts: fields the organisation changed since the
+/// last import (they differ from `imported_contact`; without it, every
+/// field once the contact data was changed in the portal) whose file value
+/// differs. A conflicting field keeps the portal's value under
+/// [`ContactPolicy::KeepPortal`]; every other field takes the file's.
+pub fn merge_imported_contact(
+    person: &Person,
+    file: &Contact,
+    policy: ContactPolicy,
+) -> (Contact, Vec<ContactConflict>) {
+    let baseline = match (&person.imported_contact, &person.contact_changed) {
+        (Some(b), _) => Some(b),
+        (None, None) => Some(&person.contact),
+        (None, Some(_)) => None,
+    };
+    let portal = contact_values(&person.contact);
+    let base = baseline.map(contact_values);
+    let in_file = contact_values(file);
+    let mut conflicts = Vec::new();
+    let mut merged = file.clone();
+    for (i, field) in contact_values_mut(&mut merged).into_iter().enumerate() {
+        let changed_in_portal = base.is_none_or(|b| b[i] != portal[i]);
+        if changed_in_portal && portal[i] != in_file[i] {
+            conflicts.push(ContactConflict {
+                field: CONTACT_LABELS[i],
+                portal: portal[i].clone(),
+                file: in_file[i].clone(),
+            });
+            if policy == ContactPolicy::KeepPortal {
+                field.clone_from(portal[i]);
+            }
+        }
+    }
+    (merged, conflicts)
+}
+
 /// The changes between two contact records as (label, old, new).
 pub fn contact_changes(old: &Contact, new: &Contact) -> Vec<(&'static str, String, String)> {
     [
@@ -245,6 +346,72 @@ mod tests {
             format_date(Date::new(2020, 2, 1).unwrap_or_default()),
             "01.02.2020"
         );
+    }
+
+    #[test]
+    fn an_import_keeps_or_takes_only_what_the_organisation_changed() {
+        let imported = Contact {
+            strasse: "Alt 1".into(),
+            plz: "11111".into(),
+            ort: "Alt".into(),
+            telefon: "1".into(),
+            email: String::new(),
+        };
+        let person = Person {
+            org: 1,
+            personalnummer: "1".into(),
+            art: Art::Beamter,
+            name: "N".into(),
+            vorname: "V".into(),
+            geburtsdatum: Date::new(1970, 1, 1).unwrap_or_default(),
+            // The organisation corrected the street.
+            contact: Contact {
+                strasse: "Neu 2".into(),
+                ..imported.clone()
+            },
+            bereich: None,
+            lebenslauf: Vec::new(),
+            contact_changed: Some((jiff::Timestamp::UNIX_EPOCH, "S1".into())),
+            imported_contact: Some(imported.clone()),
+        };
+        // The file still has the old street and a new phone number.
+        let file = Contact {
+            telefon: "2".into(),
+            ..imported.clone()
+        };
+        let (kept, conflicts) = merge_imported_contact(&person, &file, ContactPolicy::KeepPortal);
+        assert_eq!(
+            conflicts,
+            vec![ContactConflict {
+                field: "Straße",
+                portal: "Neu 2".into(),
+                file: "Alt 1".into()
+            }]
+        );
+        assert_eq!(
+            (kept.strasse.as_str(), kept.telefon.as_str()),
+            ("Neu 2", "2")
+        );
+        let (taken, _) = merge_imported_contact(&person, &file, ContactPolicy::TakeFile);
+        assert_eq!(taken, file);
+        // Without a baseline, a person changed in the portal counts every
+        // differing field as the organisation's.
+        let legacy = Person {
+            imported_contact: None,
+            ..person.clone()
+        };
+        let (_, conflicts) = merge_imported_contact(&legacy, &file, ContactPolicy::KeepPortal);
+        assert_eq!(conflicts.len(), 2);
+        let untouched = Person {
+            imported_contact: None,
+            contact_changed: None,
+            contact: imported.clone(),
+            ..person
+        };
+        let (merged, conflicts) =
+            merge_imported_contact(&untouched, &file, ContactPolicy::KeepPortal);
+        assert!(conflicts.is_empty());
+        assert_eq!(merged, file);
     }
 
     #[test]

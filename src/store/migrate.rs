@@ -188,6 +188,45 @@ fn mail_storage_v4(tx: &redb::WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
+/// Creates the tables that are not part of a schema version when missing
+/// (see `tables`), and fills the Art index of entitled persons from the
+/// name index (whose value is the Art), all in one write transaction.
+/// Runs at every open after [`migrate`]; does nothing when both exist.
+pub fn ensure_open_tables(db: &Database) -> Result<(), Error> {
+    use redb::ReadableTable;
+    let exists = |e: Result<(), redb::TableError>| match e {
+        Ok(()) => Ok(true),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(false),
+        Err(e) => Err(Error::from(e)),
+    };
+    let (art, tokens) = {
+        let tx = db.begin_read()?;
+        (
+            exists(tx.open_table(tables::PERSONS_BY_ART).map(drop))?,
+            exists(tx.open_table(tables::REPORT_TOKENS).map(drop))?,
+        )
+    };
+    if art && tokens {
+        return Ok(());
+    }
+    let tx = super::begin_write(db)?;
+    tx.open_table(tables::REPORT_TOKENS)?;
+    if !art {
+        let by_name = tx.open_table(tables::PERSONS_BY_NAME)?;
+        let mut by_art = tx.open_table(tables::PERSONS_BY_ART)?;
+        let mut n = 0u64;
+        for entry in by_name.iter()? {
+            let (k, v) = entry?;
+            let (org, key) = k.value();
+            by_art.insert((org, v.value(), key), ())?;
+            n += 1;
+        }
+        tracing::info!(persons = n, "index of persons by Art built");
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 /// Sets the stored version (tests use it to simulate a newer store).
 pub fn force_version(db: &Database, version: u64) -> Result<(), Error> {
     let tx = super::begin_write(db)?;
@@ -309,6 +348,54 @@ mod tests {
         assert_eq!(tx.open_table(tables::PERSONS).unwrap().len().unwrap(), 0);
         assert_eq!(tx.open_table(tables::REPORTS).unwrap().len().unwrap(), 0);
         assert_eq!(stored_version(&db).unwrap(), Some(6));
+    }
+
+    /// A store without the Art index of persons (written before it existed,
+    /// or restored from a backup) gets it filled at its next open.
+    #[test]
+    fn the_art_index_is_built_at_open_when_missing() {
+        use crate::domain::persons::{Art, Contact, Person};
+        let dir = tempfile::tempdir().unwrap();
+        let person = |pnr: &str, name: &str, art| Person {
+            org: 1,
+            personalnummer: pnr.into(),
+            art,
+            name: name.into(),
+            vorname: "V".into(),
+            geburtsdatum: jiff::civil::Date::new(1970, 1, 1).unwrap(),
+            contact: Contact::default(),
+            bereich: None,
+            lebenslauf: Vec::new(),
+            contact_changed: None,
+            imported_contact: None,
+        };
+        {
+            let store = crate::store::Store::open(dir.path()).unwrap();
+            store
+                .write(|tx| {
+                    crate::store::persons::put(tx, &person("1", "Alpha", Art::Beamter))?;
+                    crate::store::persons::put(tx, &person("2", "Beta", Art::Hinterbliebener))?;
+                    crate::store::persons::put(tx, &person("3", "Gamma", Art::Beamter))
+                })
+                .unwrap();
+        }
+        {
+            let db = Database::create(dir.path().join(crate::store::DB_FILE)).unwrap();
+            let tx = db.begin_write().unwrap();
+            tx.delete_table(tables::PERSONS_BY_ART).unwrap();
+            tx.delete_table(tables::REPORT_TOKENS).unwrap();
+            tx.commit().unwrap();
+        }
+        let store = crate::store::Store::open(dir.path()).unwrap();
+        let scan = store
+            .read(|tx| crate::store::persons::scan(tx, 1, "", Some(Art::Beamter), None, 10))
+            .unwrap();
+        let pnrs: Vec<_> = scan
+            .keys
+            .iter()
+            .map(|k| crate::store::persons::personalnummer_of(k).to_owned())
+            .collect();
+        assert_eq!(pnrs, vec!["1", "3"]);
     }
 
     /// A version-2 store gets the (empty) FAQ and feedback tables.

@@ -144,6 +144,7 @@ impl Store {
             Err(e) => return Err(e.into()),
         };
         migrate::migrate(&db)?;
+        migrate::ensure_open_tables(&db)?;
         Ok(Store {
             db: Arc::new(db),
             path,

@@ -55,6 +55,20 @@ pub fn put(tx: &WriteTransaction, report: &Report) -> Result<(), Error> {
     Ok(())
 }
 
+/// The report a submission token created, if it was used.
+pub fn by_token(tx: &impl ReadAccess, token: &str) -> Result<Option<u64>, Error> {
+    Ok(tx
+        .open(tables::REPORT_TOKENS)?
+        .get(token)?
+        .map(|v| v.value()))
+}
+
+/// Records that `token` created report `id`.
+pub fn remember_token(tx: &WriteTransaction, token: &str, id: u64) -> Result<(), Error> {
+    tx.open_table(tables::REPORT_TOKENS)?.insert(token, id)?;
+    Ok(())
+}
+
 /// Number of reports with `status` (all when `None`), from stored counters.
 pub fn count(tx: &impl ReadAccess, status: Option<ReportStatus>) -> Result<u64, Error> {
     match status {

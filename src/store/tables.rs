@@ -197,6 +197,28 @@ pub const REPORTS_BY_STATUS: TableDefinition<(u8, u64), ()> =
 /// Added in schema version 6.
 pub const REPORTS_BY_ORG: TableDefinition<(u64, u64), u8> = TableDefinition::new("reports_by_org");
 
+// Tables created when missing at every open, without a schema step
+// (`migrate::ensure_open_tables`): a second branch adds schema version 7, so
+// these two do not claim a version number of their own. Neither holds data
+// that only lives there — the Art index is rebuilt from PERSONS_BY_NAME in
+// one write transaction when it is missing, and the submission tokens only
+// guard against a second "Absenden" — so they are not in
+// `for_each_table!` (backups leave them out; a restored store rebuilds the
+// index at its first open, and an older backup without them stays readable).
+
+/// Index of entitled persons by organisation, Art and name: `(organisation,
+/// Art code, lower(Name) 0x1F lower(Vorname) 0x1F Personalnummer)`, so the
+/// Art filter (with or without a Name prefix) is a range. Kept in step by
+/// `store::persons::put`; created and filled at open when missing.
+pub const PERSONS_BY_ART: TableDefinition<(u64, u8, &str), ()> =
+    TableDefinition::new("persons_by_art");
+
+/// One-time submission tokens of the Beamtenformulare: token (random, from
+/// the summary page) → id of the report it created, so a second "Absenden"
+/// of the same page shows the first report instead of a second one. One
+/// entry per report; created at open when missing.
+pub const REPORT_TOKENS: TableDefinition<&str, u64> = TableDefinition::new("report_tokens");
+
 /// Calls `$m!(NAME)` for every table, so that code handling all tables
 /// (creation, backup) cannot forget one.
 macro_rules! for_each_table {

@@ -7,6 +7,7 @@ use super::components::{
     AlertKind, Field, alert, csrf_field, datetime, empty_row, error_for, select, textarea,
 };
 use crate::app::forms::{FormInput, ReportPage};
+use crate::domain::counted;
 use crate::domain::forms::{FieldType, FormKind, Report};
 use crate::domain::persons::Person;
 use crate::paths::persons as path;
@@ -22,30 +23,39 @@ pub fn index(reports: &ReportPage, notice: Option<&str>) -> Markup {
             }
         }
         h2 { "Abgesandte Meldungen" }
-        (report_table(&reports.reports, |r| path::report(r.id)))
-        p class="pager-summary" { (reports.total) " Meldungen" }
+        (report_table(&reports.reports, |r| path::report(r.id), None))
+        p class="pager-summary" { (counted(reports.total, "Meldung", "Meldungen")) }
         @if let Some(n) = reports.next {
             p { a class="pager-link" href={ (path::FORMS) "?vor=" (n) } { "Ältere Meldungen" } }
         }
     }
 }
 
-/// The table of reports, shared with the Kassen' list.
-pub fn report_table(reports: &[Report], href: impl Fn(&Report) -> String) -> Markup {
+/// The table of reports, shared with the Kassen' list; `mitglied` names
+/// the organisation of a report for the column "Mitglied" (Kassen only).
+pub fn report_table(
+    reports: &[Report],
+    href: impl Fn(&Report) -> String,
+    mitglied: Option<&dyn Fn(&Report) -> String>,
+) -> Markup {
+    let columns = if mitglied.is_some() { 6 } else { 5 };
     html! {
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="Meldungen" {
             table {
                 caption class="visually-hidden" { "Meldungen" }
                 thead { tr {
-                    th scope="col" { "Datum" } th scope="col" { "Formular" } th scope="col" { "Anspruchsberechtigte:r" }
+                    th scope="col" { "Datum" } th scope="col" { "Formular" }
+                    @if mitglied.is_some() { th scope="col" { "Mitglied" } }
+                    th scope="col" { "Anspruchsberechtigte:r" }
                     th scope="col" { "Referenz" } th scope="col" { "Status" }
                 } }
                 tbody {
-                    @if reports.is_empty() { (empty_row(5)) }
+                    @if reports.is_empty() { (empty_row(columns)) }
                     @for r in reports {
                         tr class="clickable" {
                             td { (datetime(r.submitted_at)) }
                             td { a href=(href(r)) { (r.kind.label()) } }
+                            @if let Some(m) = mitglied { td { (m(r)) } }
                             td { (r.person_name) " (" (r.personalnummer) ")" }
                             td { (r.referenz) }
                             td { (r.status.label()) }
@@ -118,14 +128,26 @@ fn input_field(f: &crate::domain::forms::FieldSpec, value: &str, error: Option<&
     field.render()
 }
 
+/// Name of the hidden field with the one-time submission token.
+pub const TOKEN_FIELD: &str = "einreichung";
+
+/// What the summary page needs besides the values.
+pub struct SummaryPage<'a> {
+    pub csrf: &'a str,
+    /// One-time submission token: a second "Absenden" of this page shows
+    /// the report of the first.
+    pub token: &'a str,
+    pub kind: FormKind,
+}
+
 /// The summary after "Weiter": every value, "Absenden" or "Zurück".
 pub fn summary(
-    csrf: &str,
-    kind: FormKind,
+    page: &SummaryPage<'_>,
     person: &Person,
     values: &[(String, String)],
     input: &FormInput,
 ) -> Markup {
+    let kind = page.kind;
     html! {
         h1 { (kind.label()) ": Zusammenfassung" }
         p { "Bitte prüfen Sie Ihre Angaben und senden Sie die Meldung ab." }
@@ -136,7 +158,8 @@ pub fn summary(
             }
         }
         form method="post" action=(path::form_submit(kind.key())) {
-            (csrf_field(csrf))
+            (csrf_field(page.csrf))
+            input type="hidden" name=(TOKEN_FIELD) value=(page.token);
             input type="hidden" name="person" value=(input.personalnummer);
             @for (k, v) in &input.values {
                 input type="hidden" name=(k) value=(v);

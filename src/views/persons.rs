@@ -7,6 +7,7 @@ use super::components::{
     AlertKind, Field, alert, csrf_field, datetime, empty_row, error_for, select,
 };
 use crate::app::persons::{Filter, ListPage};
+use crate::domain::counted;
 use crate::domain::forms::FormKind;
 use crate::domain::persons::{Art, Contact, Person, format_date};
 use crate::paths::persons as path;
@@ -48,7 +49,7 @@ pub fn list(page: &ListPage, filter: &Filter, first: bool) -> Markup {
                 }
             }
         }
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="Anspruchsberechtigte" {
             table {
                 caption class="visually-hidden" { "Anspruchsberechtigte" }
                 thead { tr {
@@ -71,10 +72,8 @@ pub fn list(page: &ListPage, filter: &Filter, first: bool) -> Markup {
         }
         nav class="pager" aria-label="Seitennavigation" {
             span class="pager-summary" {
-                @match page.total {
-                    Some(n) => { (n) " Anspruchsberechtigte" }
-                    None => { (page.persons.len()) " Treffer auf dieser Seite" }
-                }
+                @if page.total.more { "mindestens " }
+                (counted(page.total.count, "Anspruchsberechtigte:r", "Anspruchsberechtigte"))
             }
             @if first {
                 span class="pager-link disabled" aria-hidden="true" { "Erste Seite" }
@@ -106,7 +105,13 @@ pub struct Abilities {
     pub report: bool,
 }
 
-pub fn details(p: &Person, can: &Abilities, notice: Option<&str>) -> Markup {
+/// `changed_by`: who changed the contact data last (name and Nutzerkennung).
+pub fn details(
+    p: &Person,
+    changed_by: Option<&str>,
+    can: &Abilities,
+    notice: Option<&str>,
+) -> Markup {
     html! {
         h1 { (p.display_name()) }
         @if let Some(n) = notice { (alert(AlertKind::Success, None, n)) }
@@ -127,15 +132,15 @@ pub fn details(p: &Person, can: &Abilities, notice: Option<&str>) -> Markup {
             dt { "Telefon" } dd { (or_dash(&p.contact.telefon)) }
             dt { "E-Mail-Adresse" } dd { (or_dash(&p.contact.email)) }
             @if let Some((at, by)) = &p.contact_changed {
-                dt { "Zuletzt geändert" } dd { (datetime(*at)) " von " (by) }
+                dt { "Zuletzt geändert" } dd { (datetime(*at)) " von " (changed_by.unwrap_or(by)) }
             }
         }
         @if can.edit {
-            p { a class="button" href=(path::edit(&p.personalnummer)) { "Personen- und Kontaktdaten bearbeiten" } }
+            p { a class="button" href=(path::edit(&p.personalnummer)) { "Kontaktdaten bearbeiten" } }
         }
         @if p.art == Art::Beamter {
             h2 { "Lebenslauf" }
-            div class="table-wrap" {
+            div class="table-wrap" tabindex="0" role="region" aria-label="Lebenslauf" {
                 table {
                     caption class="visually-hidden" { "Lebenslauf" }
                     thead { tr {
@@ -174,7 +179,7 @@ pub fn details(p: &Person, can: &Abilities, notice: Option<&str>) -> Markup {
 pub fn edit(csrf: &str, p: &Person, c: &Contact, errors: &[(&'static str, String)]) -> Markup {
     let e = |f| error_for(errors, f);
     html! {
-        h1 { "Personen- und Kontaktdaten bearbeiten" }
+        h1 { "Kontaktdaten bearbeiten" }
         p { (p.display_name()) ", Personalnummer " (p.personalnummer) }
         @if !errors.is_empty() {
             (alert(AlertKind::Error, None, "Bitte korrigieren Sie die markierten Angaben."))

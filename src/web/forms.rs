@@ -123,7 +123,17 @@ async fn form_next(
         .await?
     {
         Ok((person, values)) => {
-            let body = v::summary(&user.authed.ctx.csrf, kind, &person, &values, &input);
+            let token = crate::domain::secret::new_token();
+            let body = v::summary(
+                &v::SummaryPage {
+                    csrf: &user.authed.ctx.csrf,
+                    token: &token,
+                    kind,
+                },
+                &person,
+                &values,
+                &input,
+            );
             Ok(frame::render(&user.authed.ctx, &state, kind.label(), body).into_response())
         }
         Err(errors) => render_form(&state, &user, kind, &input, &errors).await,
@@ -142,6 +152,7 @@ async fn form_submit(
     let input = input_of(kind, &form);
     let account = user.authed.account.clone();
     let client = user.authed.ctx.client_text();
+    let token = Some(form.get(v::TOKEN_FIELD).trim().to_owned()).filter(|t| !t.is_empty());
     let i2 = input.clone();
     match state
         .attempt(move |st| {
@@ -154,16 +165,22 @@ async fn form_submit(
                     kind,
                     input: &i2,
                     client,
+                    token,
                 },
                 st.now(),
             )
         })
         .await?
     {
-        Ok(report) => {
-            state.mailer.wake();
+        Ok(sent) => {
+            let hint = if sent.repeated {
+                "bereits-abgesandt"
+            } else {
+                state.mailer.wake();
+                "abgesandt"
+            };
             Ok(
-                Redirect::to(&format!("{}?hinweis=abgesandt", path::report(report.id)))
+                Redirect::to(&format!("{}?hinweis={hint}", path::report(sent.report.id)))
                     .into_response(),
             )
         }
@@ -199,9 +216,15 @@ async fn report(
             });
             Ok::<_, AppError>((r, receipt))
         })?;
-    let notice = (p.get("hinweis").map(String::as_str) == Some("abgesandt")).then_some(
-        "Die Meldung wurde abgesandt. Die Quittungsnachricht mit der Referenz und dem PDF liegt im Postfach.",
-    );
+    let notice = match p.get("hinweis").map(String::as_str) {
+        Some("abgesandt") => Some(
+            "Die Meldung wurde abgesandt. Die Quittungsnachricht mit der Referenz und dem PDF liegt im Postfach.",
+        ),
+        Some("bereits-abgesandt") => {
+            Some("Diese Meldung wurde bereits abgesandt; sie wurde nicht noch einmal gesendet.")
+        }
+        _ => None,
+    };
     Ok(frame::render(
         &user.authed.ctx,
         &state,

@@ -96,19 +96,25 @@ async fn details(
     Query(p): Query<Params>,
 ) -> WebResult {
     require(&user, PortalFunction::AnspruchsberechtigteAnzeigen)?;
-    let person = load(&state, &user, pnr).await?;
+    let org = user.org.id;
+    let (person, changed_by) = state
+        .blocking(move |st| persons::details(&st.store, org, &pnr))
+        .await?;
     let can = v::Abilities {
         edit: holds(&user, PortalFunction::PersonendatenBearbeiten),
         report: holds(&user, PortalFunction::Beamtenformulare),
     };
-    let notice =
-        (param(&p, "hinweis") == "gespeichert").then_some("Die Kontaktdaten wurden gespeichert.");
+    let notice = match param(&p, "hinweis") {
+        "gespeichert" => Some("Die Kontaktdaten wurden gespeichert."),
+        "unveraendert" => Some("Sie haben nichts geändert; die Kontaktdaten sind unverändert."),
+        _ => None,
+    };
     let title = person.display_name();
     Ok(frame::render(
         &user.authed.ctx,
         &state,
         &title,
-        v::details(&person, &can, notice),
+        v::details(&person, changed_by.as_deref(), &can, notice),
     )
     .into_response())
 }
@@ -121,13 +127,7 @@ async fn edit_page(
     require(&user, PortalFunction::PersonendatenBearbeiten)?;
     let person = load(&state, &user, pnr).await?;
     let body = v::edit(&user.authed.ctx.csrf, &person, &person.contact, &[]);
-    Ok(frame::render(
-        &user.authed.ctx,
-        &state,
-        "Personen- und Kontaktdaten bearbeiten",
-        body,
-    )
-    .into_response())
+    Ok(frame::render(&user.authed.ctx, &state, "Kontaktdaten bearbeiten", body).into_response())
 }
 
 async fn edit_submit(
@@ -151,19 +151,19 @@ async fn edit_submit(
         .attempt(move |st| persons::update_contact(&st.store, org, &p2, &c2, &actor, st.now()))
         .await?
     {
-        Ok(_) => Ok(
-            Redirect::to(&format!("{}?hinweis=gespeichert", path::details(&pnr))).into_response(),
-        ),
+        Ok(changed) => {
+            let hint = if changed == 0 {
+                "unveraendert"
+            } else {
+                "gespeichert"
+            };
+            Ok(Redirect::to(&format!("{}?hinweis={hint}", path::details(&pnr))).into_response())
+        }
         Err(errors) => {
             let body = v::edit(&user.authed.ctx.csrf, &person, &contact, &errors);
             Ok((
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                frame::render(
-                    &user.authed.ctx,
-                    &state,
-                    "Personen- und Kontaktdaten bearbeiten",
-                    body,
-                ),
+                frame::render(&user.authed.ctx, &state, "Kontaktdaten bearbeiten", body),
             )
                 .into_response())
         }

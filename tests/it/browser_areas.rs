@@ -39,6 +39,16 @@ pub async fn first_href(b: &Browser, css: &str) -> Option<String> {
     b.js(&script, vec![]).await.as_str().map(str::to_owned)
 }
 
+/// Whether the table region named `label` is focusable and scrolls
+/// sideways (its table is wider than the region).
+pub async fn region_scrolls(b: &Browser, label: &str) -> bool {
+    let script = format!(
+        "const r = document.querySelector('[role=region][aria-label={label:?}]'); \
+         return !!r && r.tabIndex === 0 && r.scrollWidth > r.clientWidth;"
+    );
+    b.js(&script, vec![]).await.as_bool().unwrap_or(false)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messaging_and_functional_pages_pass_the_accessibility_audit() {
     let Some(tools) = browser::tools(
@@ -91,7 +101,8 @@ async fn messaging_and_functional_pages_pass_the_accessibility_audit() {
     b.no_validate().await;
     b.press("Senden").await;
     audit.page(&b, "Schreiben with errors").await;
-    b.goto("/anspruchsberechtigte").await;
+    // A civil servant, so that the details show the Lebenslauf table.
+    b.goto("/anspruchsberechtigte?art=beamter").await;
     let person = first_href(&b, "main table tbody a")
         .await
         .expect("a person");
@@ -109,6 +120,15 @@ async fn messaging_and_functional_pages_pass_the_accessibility_audit() {
         .expect("a form");
     audit.visit(&b, &form, "Formular").await;
     b.wd.set_window_size(320, 800).await.expect("narrow window");
+    // Issue 20, point 21: the Lebenslauf scrolls at 320 px; its region is
+    // reachable with the keyboard and named (axe scrollable-region-focusable).
+    audit
+        .visit(&b, &person, "Anspruchsberechtigte:r at 320 px")
+        .await;
+    assert!(
+        region_scrolls(&b, "Lebenslauf").await,
+        "the Lebenslauf scrolls at 320 px in a focusable region"
+    );
     for path in [
         mailbox.clone(),
         message.clone(),
@@ -155,12 +175,54 @@ async fn messaging_and_functional_pages_pass_the_accessibility_audit() {
         )
         .await;
     audit.visit(&b, "/kassen/datenimport", "Datenimport").await;
+    // Issue 20, points 1 and 20: the demo file as Excel saves it, in a
+    // Probelauf: converted, one conflict listed, the form keeps its choices.
+    b.select("Mitglied", "Blaugraben (78970)").await;
+    b.select("Art der Datei", "Anspruchsberechtigte").await;
+    b.attach(
+        "CSV-Datei",
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/demo/anspruchsberechtigte-blaugraben-windows-1252.csv"
+        )),
+    )
+    .await;
+    b.press("Probelauf").await;
+    let text = b.text().await;
+    for expected in [
+        "Datei war in Windows-1252 kodiert und wurde umgewandelt",
+        "1 Abweichung in Kontaktdaten: Werte der Organisation behalten.",
+        "Am Markt 9",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
+    let kept = b
+        .js(
+            "return [document.getElementById('f-mitglied').selectedOptions[0].text, \
+             document.getElementById('f-kontaktdaten-behalten').checked];",
+            vec![],
+        )
+        .await;
+    assert_eq!(kept, serde_json::json!(["Blaugraben (78970)", true]));
+    audit
+        .page(&b, "Datenimport, Probelauf with a conflict")
+        .await;
     audit
         .visit(&b, "/kassen/formularmeldungen", "Formularmeldungen")
         .await;
     if let Some(report) = first_href(&b, "main table tbody a").await {
         audit.visit(&b, &report, "Formularmeldung").await;
     }
+    // The Protokoll at desktop width and at 320 px, where its table scrolls.
+    audit.visit(&b, "/kassen/protokoll", "Protokoll").await;
+    b.wd.set_window_size(320, 800).await.expect("narrow window");
+    audit
+        .visit(&b, "/kassen/protokoll", "Protokoll at 320 px")
+        .await;
+    assert!(
+        region_scrolls(&b, "Protokoll").await,
+        "the Protokoll scrolls at 320 px in a focusable region"
+    );
     b.close().await;
     handle.shutdown().await;
     audit.assert_clean();

@@ -344,7 +344,8 @@ async fn the_kassen_see_reports_and_set_their_status() {
     list.assert_contains("Ausscheiden aus dem Dienst")
         .assert_contains("Muster, Moritz")
         .assert_contains("eingegangen")
-        .assert_contains("1 Meldungen");
+        .assert_contains("1 Meldung")
+        .assert_not_contains("1 Meldungen");
     let details = sb
         .get(&list.html().link_hrefs("Ausscheiden aus dem Dienst")[0])
         .await;

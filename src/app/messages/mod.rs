@@ -45,6 +45,9 @@ pub struct SystemMessage<'a> {
     pub thema: &'a str,
     /// (file name, MIME type, bytes)
     pub attachment: Option<(&'a str, &'a str, &'a [u8])>,
+    /// A Referenz handed out beforehand with [`new_referenz`] (a form
+    /// report names it in its PDF); `None` hands out a new one.
+    pub referenz: Option<&'a str>,
 }
 
 /// Delivers a message from the Kassen/the system into `to` as incoming (new
@@ -74,7 +77,7 @@ pub fn deliver_system_message(
         NewMessage {
             from: None,
             to: to.mailbox(),
-            referenz: None,
+            referenz: msg.referenz.map(str::to_owned),
             subject: msg.subject.to_owned(),
             text: msg.text.to_owned(),
             bereich: msg.bereich,
@@ -124,21 +127,23 @@ pub fn post(
     Ok(m)
 }
 
+/// Hands out the next Referenz of a new conversation ("2026-000014").
+pub fn new_referenz(tx: &WriteTx, now: Timestamp) -> Result<String, store::Error> {
+    let seq = store::next_id(tx, "referenz")?;
+    let year = now
+        .to_zoned_datetime(
+            jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or(jiff::tz::TimeZone::UTC),
+        )
+        .year();
+    Ok(message::referenz(year, seq))
+}
+
 /// Stores a message in both mailboxes without notifications (see [`post`];
 /// the demo data uses it directly).
 pub fn store_message(tx: &WriteTx, n: NewMessage, now: Timestamp) -> Result<Message, store::Error> {
     let referenz = match n.referenz {
         Some(r) => r,
-        None => {
-            let seq = store::next_id(tx, "referenz")?;
-            message::referenz(
-                now.to_zoned_datetime(
-                    jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or(jiff::tz::TimeZone::UTC),
-                )
-                .year(),
-                seq,
-            )
-        }
+        None => new_referenz(tx, now)?,
     };
     let m = Message {
         id: repo::next_id(tx)?,
@@ -242,6 +247,7 @@ mod tests {
             bereich: Bereich::Beamtenversorgung,
             thema: "Quittung",
             attachment: Some(("quittung.pdf", "application/pdf", b"%PDF-1.7 ...")),
+            referenz: None,
         };
         let (r1, r2) = store
             .write(|tx| {

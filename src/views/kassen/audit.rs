@@ -31,8 +31,14 @@ pub fn page(base: &str, page: &AuditPage, orgs: &[Organisation], f: &AuditFilter
     let newer = page.newer.map(|id| format!("{base}?{query}&nach={id}"));
     let older = page.older.map(|id| format!("{base}?{query}&vor={id}"));
     let summary = match page.total {
-        Some(n) => format!("{n} Einträge insgesamt"),
-        None => format!("{} Einträge auf dieser Seite", entries.len()),
+        Some(n) => format!(
+            "{} insgesamt",
+            crate::domain::counted(n, "Eintrag", "Einträge")
+        ),
+        None => format!(
+            "{} auf dieser Seite",
+            crate::domain::counted(entries.len() as u64, "Eintrag", "Einträge")
+        ),
     };
     let mut org_opts = vec![(String::new(), "Alle".to_owned())];
     org_opts.extend(
@@ -64,7 +70,7 @@ pub fn page(base: &str, page: &AuditPage, orgs: &[Organisation], f: &AuditFilter
                 a class="button button-secondary" href={ (base) ".csv?" (query) } { "Als CSV exportieren" }
             }
         }
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="Protokoll" {
             table {
                 caption class="visually-hidden" { "Protokoll" }
                 thead { tr {

@@ -3,6 +3,7 @@
 use maud::{Markup, html};
 
 use crate::app::forms::ReportPage;
+use crate::domain::counted;
 use crate::domain::forms::{Report, ReportStatus};
 use crate::domain::org::Organisation;
 use crate::paths::persons as path;
@@ -46,9 +47,14 @@ pub fn list(page: &ReportPage, filter: &Filter, orgs: &[Organisation]) -> Markup
                 }
             }
         }
-        (report_table(&page.reports, |r| path::kassen_report(r.id)))
+        @let mitglied = |r: &Report| {
+            orgs.iter()
+                .find(|o| o.id == r.org)
+                .map_or_else(String::new, |o| format!("{} ({})", o.name, o.number))
+        };
+        (report_table(&page.reports, |r| path::kassen_report(r.id), Some(&mitglied)))
         nav class="pager" aria-label="Seitennavigation" {
-            span class="pager-summary" { (page.total) " Meldungen" }
+            span class="pager-summary" { (counted(page.total, "Meldung", "Meldungen")) }
             @if let Some(n) = page.next {
                 a class="pager-link" href={ (path::KASSEN_REPORTS) "?status=" (st) "&mitglied=" (mg) "&vor=" (n) } { "Ältere Meldungen" }
             }

@@ -10,6 +10,7 @@ use super::render;
 use crate::app::Actor;
 use crate::app::person_import::{self, Outcome};
 use crate::domain::person_csv::FileKind;
+use crate::domain::persons::ContactPolicy;
 use crate::domain::secret;
 use crate::views::kassen::import as v;
 use crate::web::error::{AppError, WebResult};
@@ -27,25 +28,31 @@ pub async fn page(
     let orgs = state
         .blocking(|st| crate::app::orgs::all(&st.store))
         .await?;
-    // After "Importieren" (post/redirect/get): the figures.
+    // After "Importieren" (post/redirect/get): the figures and the choices.
     let figure = |name: &str| super::param(&p, name).parse::<usize>().ok();
+    let kind = FileKind::from_key(super::param(&p, "art")).unwrap_or(FileKind::Persons);
+    let policy = ContactPolicy::from_key(super::param(&p, "kontaktdaten")).unwrap_or_default();
     let done = match (figure("zeilen"), figure("neu"), figure("aktualisiert")) {
-        (Some(rows), Some(created), Some(updated)) => Some(Outcome {
+        (Some(rows), Some(created), Some(updated)) => Some(v::Done {
+            kind,
             rows,
             created,
             updated,
-            imported: true,
-            errors: Vec::new(),
+            conflicts: figure("abweichungen").unwrap_or(0),
+            policy,
+            converted: super::param(&p, "umgewandelt") == "1",
         }),
         _ => None,
     };
     let body = v::page(&v::ImportPage {
         csrf: &k.0.ctx.csrf,
         orgs: &orgs,
-        org: "",
-        kind: FileKind::Persons.key(),
+        org: super::param(&p, "mitglied"),
+        kind: kind.key(),
+        policy,
         errors: &[],
-        result: done.as_ref().map(|o| (false, o)),
+        result: None,
+        done: done.as_ref(),
     });
     Ok(render(&k.0, &state, "Datenimport", body).into_response())
 }
@@ -124,6 +131,7 @@ pub async fn submit(State(state): State<AppState>, k: KassenAdmin, mp: Multipart
         .filter(|id| orgs.iter().any(|o| o.id == *id));
     let kind = FileKind::from_key(up.get("art"));
     let dry_run = up.get("aktion") != "importieren";
+    let policy = ContactPolicy::from_key(up.get("kontaktdaten")).unwrap_or_default();
     let mut errors: Vec<(&'static str, String)> = Vec::new();
     if org.is_none() {
         errors.push(("mitglied", "Bitte wählen Sie ein Mitglied aus.".to_owned()));
@@ -154,6 +162,7 @@ pub async fn submit(State(state): State<AppState>, k: KassenAdmin, mp: Multipart
                             kind,
                             bytes: &bytes,
                             dry_run,
+                            contact: policy,
                         },
                         &actor,
                         st.now(),
@@ -164,14 +173,21 @@ pub async fn submit(State(state): State<AppState>, k: KassenAdmin, mp: Multipart
         );
     }
     if let Some(o) = outcome.as_ref().filter(|o| o.imported) {
-        return Ok(Redirect::to(&format!(
-            "{}?zeilen={}&neu={}&aktualisiert={}",
-            crate::paths::persons::KASSEN_IMPORT,
-            o.rows,
-            o.created,
-            o.updated
-        ))
-        .into_response());
+        let query = serde_urlencoded::to_string([
+            ("mitglied", up.get("mitglied").to_owned()),
+            ("art", kind.map_or("", FileKind::key).to_owned()),
+            ("kontaktdaten", policy.key().to_owned()),
+            ("zeilen", o.rows.to_string()),
+            ("neu", o.created.to_string()),
+            ("aktualisiert", o.updated.to_string()),
+            ("abweichungen", o.conflicts.len().to_string()),
+            ("umgewandelt", u8::from(o.converted).to_string()),
+        ])
+        .unwrap_or_default();
+        return Ok(
+            Redirect::to(&format!("{}?{query}", crate::paths::persons::KASSEN_IMPORT))
+                .into_response(),
+        );
     }
     let failed = !errors.is_empty() || outcome.as_ref().is_some_and(|o| !o.errors.is_empty());
     let body = v::page(&v::ImportPage {
@@ -179,8 +195,10 @@ pub async fn submit(State(state): State<AppState>, k: KassenAdmin, mp: Multipart
         orgs: &orgs,
         org: up.get("mitglied"),
         kind: kind.map_or("", FileKind::key),
+        policy,
         errors: &errors,
         result: outcome.as_ref().map(|o| (dry_run, o)),
+        done: None,
     });
     let status = if failed {
         StatusCode::UNPROCESSABLE_ENTITY

@@ -214,6 +214,7 @@ pub fn seed(
                 kind: FormKind::Beurlaubung,
                 input: &input,
                 client: None,
+                token: None,
             },
             now,
         )?;

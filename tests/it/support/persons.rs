@@ -68,6 +68,7 @@ pub fn beamter(org: u64, pnr: &str, name: &str, vorname: &str) -> Person {
             umfang: 100,
         }],
         contact_changed: None,
+        imported_contact: None,
     }
 }
 
