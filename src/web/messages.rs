@@ -261,8 +261,14 @@ async fn compose_submit(
     req: Request,
 ) -> WebResult {
     let (_, mb) = resolve(&state, &authed, &slug).await?;
+    let _slots = upload::begin(
+        &state,
+        authed.account.id.as_str(),
+        authed.ctx.client,
+        crate::domain::message::MAX_ATTACHMENT_BYTES,
+    )?;
     let mp = multipart(&state, req).await?;
-    let up = upload::read(mp, &state.config.data_dir, &authed.ctx.csrf).await?;
+    let up = upload::read(mp, &state, &authed.ctx.csrf).await?;
     let mut d = draft_of(&up);
     if let Mailbox::Kassen(b) = &mb {
         // A clerk writes in the Bereich of this Kassenpostfach only.
@@ -412,8 +418,14 @@ async fn reply_submit(
 ) -> WebResult {
     let (_, mb) = resolve(&state, &authed, &slug).await?;
     let (m, _, _) = load(&state, &mb, &id).await?;
+    let _slots = upload::begin(
+        &state,
+        authed.account.id.as_str(),
+        authed.ctx.client,
+        crate::domain::message::MAX_ATTACHMENT_BYTES,
+    )?;
     let mp = multipart(&state, req).await?;
-    let up = upload::read(mp, &state.config.data_dir, &authed.ctx.csrf).await?;
+    let up = upload::read(mp, &state, &authed.ctx.csrf).await?;
     let mut d = draft_of(&up);
     // A reply keeps the conversation's Bereich and Thema.
     d.bereich = m.bereich.key().to_owned();

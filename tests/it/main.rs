@@ -36,4 +36,5 @@ mod persons;
 mod property;
 mod security;
 mod setup;
+mod uploads;
 mod users;
