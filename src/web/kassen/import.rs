@@ -148,6 +148,12 @@ pub async fn submit(State(state): State<AppState>, k: KassenAdmin, mp: Multipart
             id: k.0.account.id.to_string(),
             client: k.0.ctx.client_text(),
         };
+        let key_hash =
+            k.0.ctx
+                .session
+                .as_ref()
+                .map(|s| s.key_hash.clone())
+                .unwrap_or_default();
         outcome = Some(
             state
                 .blocking(move |st| {
@@ -158,6 +164,11 @@ pub async fn submit(State(state): State<AppState>, k: KassenAdmin, mp: Multipart
                             kind,
                             bytes: &bytes,
                             dry_run,
+                            session: Some(crate::app::sessions::Recheck {
+                                key_hash: &key_hash,
+                                activity: &st.activity,
+                                security: &st.config.security,
+                            }),
                         },
                         &actor,
                         st.now(),
