@@ -92,6 +92,18 @@ pub struct HttpConfig {
     /// Open connections at most per listener (plain HTTP or TLS); further
     /// connections wait until one closes.
     pub max_connections: usize,
+    /// Open connections at most from one client address (per listener), so
+    /// that one client cannot take every slot of `max_connections`; a
+    /// connection beyond it is closed at once. Trusted proxies are exempt.
+    pub max_connections_per_address: usize,
+    /// Longest time for the whole body of an upload form (Schreiben,
+    /// Antworten, Datenimport); then 408 and the staged files are removed.
+    #[serde(with = "duration_text")]
+    pub upload_timeout: Duration,
+    /// Uploads running at the same time per account.
+    pub max_uploads_per_account: usize,
+    /// Uploads running at the same time per client address.
+    pub max_uploads_per_address: usize,
 }
 
 impl Default for HttpConfig {
@@ -102,6 +114,11 @@ impl Default for HttpConfig {
             metrics_addr: None,
             header_timeout: Duration::from_secs(15),
             max_connections: 1024,
+            max_connections_per_address: 64,
+            // 10 MB at about 300 kbit/s.
+            upload_timeout: Duration::from_secs(300),
+            max_uploads_per_account: 2,
+            max_uploads_per_address: 8,
         }
     }
 }
@@ -545,6 +562,7 @@ impl Config {
             ("security.email_tan_validity", s.email_tan_validity),
             ("security.reset_window", s.reset_window),
             ("http.header_timeout", self.http.header_timeout),
+            ("http.upload_timeout", self.http.upload_timeout),
             ("mail.smtp.timeout", self.mail.smtp.timeout),
             ("mail.retry_initial", self.mail.retry_initial),
         ] {
@@ -577,6 +595,18 @@ impl Config {
                 s.reset_address_limit as usize,
             ),
             ("http.max_connections", self.http.max_connections),
+            (
+                "http.max_connections_per_address",
+                self.http.max_connections_per_address,
+            ),
+            (
+                "http.max_uploads_per_account",
+                self.http.max_uploads_per_account,
+            ),
+            (
+                "http.max_uploads_per_address",
+                self.http.max_uploads_per_address,
+            ),
             (
                 "retention.mail_body_days",
                 self.retention.mail_body_days as usize,

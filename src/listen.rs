@@ -3,7 +3,7 @@
 //! plain-HTTP redirect to https. Each stops accepting when the shutdown
 //! signal comes and lets running requests finish.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +20,7 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::web::AppState;
+use crate::web::slots::{Slot, Slots};
 
 /// Longest time a client may take for the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -89,11 +90,24 @@ pub fn spawn_all(
 
 /// Limits of every connection: the time to send a complete request header
 /// and the number of open connections of one listener (each listener has
-/// its own, so a flood on one port cannot starve `/metrics` or the main port).
+/// its own, so a flood on one port cannot starve `/metrics` or the main port),
+/// and of one client address within it (so one client cannot take every
+/// slot: issue 19).
 #[derive(Clone)]
 pub struct ConnLimits {
     pub header_timeout: Duration,
     pub slots: Arc<Semaphore>,
+    /// `None` when `http.max_connections_per_address` is not below
+    /// `http.max_connections` (then it could never bite).
+    per_address: Option<Arc<Slots<IpAddr>>>,
+    /// Trusted proxies: every client behind them shares their address.
+    exempt: Arc<Vec<IpAddr>>,
+}
+
+/// What a connection holds of the per-address limit.
+enum Admitted {
+    Slot(#[allow(dead_code)] Slot<IpAddr>),
+    Unlimited,
 }
 
 impl ConnLimits {
@@ -101,7 +115,29 @@ impl ConnLimits {
         Self {
             header_timeout: http.header_timeout,
             slots: Arc::new(Semaphore::new(http.max_connections)),
+            per_address: (http.max_connections_per_address < http.max_connections)
+                .then(|| Slots::new(http.max_connections_per_address)),
+            exempt: Arc::new(http.trusted_proxies.clone()),
         }
+    }
+
+    /// A slot of `peer`'s address; `None` when it holds its share already.
+    fn admit(&self, peer: IpAddr) -> Option<Admitted> {
+        match &self.per_address {
+            Some(slots) if !self.exempt.contains(&peer) => slots.try_take(peer).map(Admitted::Slot),
+            _ => Some(Admitted::Unlimited),
+        }
+    }
+}
+
+/// Closes a connection beyond its address's share; a plain-HTTP client
+/// gets a short 503 first (best effort, never waiting on the client).
+fn refuse(tcp: TcpStream, plain: bool, what: &'static str, peer: SocketAddr) {
+    tracing::debug!(%peer, "{what}: connection refused, too many from this address");
+    if plain {
+        let _ = tcp.try_write(
+            b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
     }
 }
 
@@ -152,19 +188,26 @@ async fn accept_loop(
         tokio::select! {
             _ = stopped(&mut shutdown) => break,
             accepted = listener.accept() => match accepted {
-                Ok((tcp, peer)) => {
-                    let (tls, app, shutdown) = (tls.clone(), app.clone(), shutdown.clone());
-                    let header_timeout = limits.header_timeout;
-                    connections.spawn(async move {
-                        match tls {
-                            Some(acceptor) => {
-                                tls_connection(tcp, peer, acceptor, app, shutdown, header_timeout).await
-                            }
-                            None => serve_connection(tcp, peer, app, shutdown, header_timeout).await,
-                        }
+                Ok((tcp, peer)) => match limits.admit(peer.ip()) {
+                    None => {
+                        refuse(tcp, tls.is_none(), what, peer);
                         drop(slot);
-                    });
-                }
+                    }
+                    Some(admitted) => {
+                        let (tls, app, shutdown) = (tls.clone(), app.clone(), shutdown.clone());
+                        let header_timeout = limits.header_timeout;
+                        connections.spawn(async move {
+                            match tls {
+                                Some(acceptor) => {
+                                    tls_connection(tcp, peer, acceptor, app, shutdown, header_timeout).await
+                                }
+                                None => serve_connection(tcp, peer, app, shutdown, header_timeout).await,
+                            }
+                            drop(admitted);
+                            drop(slot);
+                        });
+                    }
+                },
                 Err(e) => {
                     // Usually a full file table (EMFILE): back off a little.
                     tracing::warn!(error = %e, "{what}: accept failed");

@@ -239,6 +239,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
             crate::web::help::SUBMISSION_LIMIT,
             crate::web::help::SUBMISSION_WINDOW,
         ),
+        uploads: crate::web::upload::UploadLimits::new(&config.http),
         config,
         store: store.clone(),
         mailer,

@@ -46,6 +46,10 @@ pub enum Error {
     /// The object does not exist or is not visible to the actor.
     #[error("not found")]
     NotFound,
+    /// The session a change was made for ended before its write
+    /// transaction (logout, lock, idle timeout while an upload ran).
+    #[error("session ended")]
+    SessionEnded,
     #[error("internal error: {0}")]
     Internal(String),
 }

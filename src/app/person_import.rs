@@ -59,6 +59,10 @@ pub struct Request<'a> {
     pub dry_run: bool,
     /// What to do with contact fields the organisation changed.
     pub contact: ContactPolicy,
+    /// The session the import runs for (the web upload), checked again
+    /// inside the write transaction: still live, and its account still the
+    /// actor and a Kassen-Portaladministration. `None` for the CLI.
+    pub session: Option<super::sessions::Recheck<'a>>,
 }
 
 /// Checks (and unless `dry_run`, imports) the file of `req`.
@@ -102,6 +106,12 @@ pub fn run(
         && let Some(write) = write
     {
         store.write(|tx| {
+            if let Some(session) = &req.session {
+                let account = session.account(tx, now)?;
+                if account.id.as_str() != actor.id || !account.is_kassen_admin() {
+                    return Err(Error::SessionEnded);
+                }
+            }
             write(tx)?;
             let (action, what) = match kind {
                 FileKind::Persons => ("person.imported", "Anspruchsberechtigte"),
@@ -434,6 +444,7 @@ pub fn run_cli(
             bytes: &bytes,
             dry_run,
             contact,
+            session: None,
         },
         &actor,
         Timestamp::now(),

@@ -18,7 +18,7 @@ use super::Error;
 use crate::config::SecurityConfig;
 use crate::domain::account::{Account, Role};
 use crate::domain::session::{Session, Stage};
-use crate::store::{self, Store};
+use crate::store::{self, ReadAccess, Store};
 
 /// Sessions remembered at most before a batch is written early; bounds the
 /// memory of the activity map.
@@ -84,6 +84,50 @@ impl SessionActivity {
             }
         }
         result
+    }
+}
+
+/// Inside the write transaction of a change made for the session
+/// `key_hash` (an upload's commit may come minutes after the request
+/// began): the session still exists, is fully signed in, neither idle nor
+/// past its lifetime at `now` (counting activity kept in memory), and its
+/// account exists and is not locked. Returns the account as it is now;
+/// `SessionEnded` otherwise.
+pub fn still_live(
+    tx: &impl ReadAccess,
+    activity: &SessionActivity,
+    sec: &SecurityConfig,
+    key_hash: &str,
+    now: Timestamp,
+) -> Result<Account, Error> {
+    let Some(mut session) = store::sessions::get(tx, key_hash)? else {
+        return Err(Error::SessionEnded);
+    };
+    if let Some(seen) = activity.remembered(key_hash) {
+        session.last_seen = session.last_seen.max(seen);
+    }
+    if session.stage != Stage::Full || !session.is_live(now, sec.session_idle, sec.session_lifetime)
+    {
+        return Err(Error::SessionEnded);
+    }
+    store::accounts::get(tx, &session.account)?
+        .filter(|a| !a.admin_locked)
+        .ok_or(Error::SessionEnded)
+}
+
+/// A session to check again inside a write transaction (see
+/// [`still_live`]).
+pub struct Recheck<'a> {
+    pub key_hash: &'a str,
+    pub activity: &'a SessionActivity,
+    pub security: &'a SecurityConfig,
+}
+
+impl Recheck<'_> {
+    /// The session's account as it is now; `SessionEnded` when the session
+    /// is no longer live.
+    pub fn account(&self, tx: &impl ReadAccess, now: Timestamp) -> Result<Account, Error> {
+        still_live(tx, self.activity, self.security, self.key_hash, now)
     }
 }
 

@@ -166,10 +166,18 @@ impl Store {
 
     /// [`Error::StorageFull`] when less than the reserve is free.
     fn check_space(&self) -> Result<(), Error> {
+        self.check_room(0)
+    }
+
+    /// [`Error::StorageFull`] when less than the reserve plus `extra` bytes
+    /// is free (e.g. before staging an upload of up to `extra` bytes
+    /// outside the database). No check while the reserve is 0 (off).
+    pub fn check_room(&self, extra: u64) -> Result<(), Error> {
         let reserve = self.reserve.load(std::sync::atomic::Ordering::Relaxed);
         if reserve == 0 {
             return Ok(());
         }
+        let reserve = reserve.saturating_add(extra);
         let dir = self.path.parent().unwrap_or(&self.path);
         match rustix::fs::statvfs(dir) {
             Ok(st) => {

@@ -18,6 +18,8 @@ pub enum AppError {
     Timeout,
     /// The data directory is full: nothing was stored.
     StorageFull,
+    /// The session ended while the request ran; nothing was stored.
+    SessionEnded,
     Internal(String),
 }
 
@@ -34,6 +36,7 @@ impl From<crate::app::Error> for AppError {
     fn from(e: crate::app::Error) -> Self {
         match e {
             crate::app::Error::NotFound => AppError::NotFound,
+            crate::app::Error::SessionEnded => AppError::SessionEnded,
             crate::app::Error::Store(e) => e.into(),
             other => AppError::Internal(other.to_string()),
         }
@@ -62,6 +65,10 @@ impl IntoResponse for AppError {
                     views::errors::storage_full(""),
                 )
                     .into_response()
+            }
+            AppError::SessionEnded => {
+                tracing::warn!("change refused: the session ended while the request ran");
+                axum::response::Redirect::to("/login").into_response()
             }
             AppError::TooManyRequests => (
                 StatusCode::TOO_MANY_REQUESTS,

@@ -255,6 +255,17 @@ fn draft_of(up: &upload::Upload) -> Draft {
     }
 }
 
+/// The key hash of the signed-in session, for the checks inside the write
+/// transaction.
+fn session_key(authed: &Authed) -> String {
+    authed
+        .ctx
+        .session
+        .as_ref()
+        .map(|s| s.key_hash.clone())
+        .unwrap_or_default()
+}
+
 /// The multipart body of an upload form, read only after the mailbox (and
 /// message) were authorised, so that nobody learns more than a 404 from a
 /// mailbox they may not use. A body that is no multipart form cannot carry
@@ -272,8 +283,14 @@ async fn compose_submit(
     req: Request,
 ) -> WebResult {
     let (_, mb) = resolve(&state, &authed, &slug).await?;
+    let _slots = upload::begin(
+        &state,
+        authed.account.id.as_str(),
+        authed.ctx.client,
+        crate::domain::message::MAX_ATTACHMENT_BYTES,
+    )?;
     let mp = multipart(&state, req).await?;
-    let up = upload::read(mp, &state.config.data_dir, &authed.ctx.csrf).await?;
+    let up = upload::read(mp, &state, &authed.ctx.csrf).await?;
     let mut d = draft_of(&up);
     if let Mailbox::Kassen(b) = &mb {
         // A clerk writes in the Bereich of this Kassenpostfach only.
@@ -335,14 +352,21 @@ async fn compose_submit(
         return Err(AppError::NotFound);
     };
     let author = authed.account.id.clone();
-    let now = state.now();
     let files = up.files.clone();
+    let key_hash = session_key(&authed);
     let m = state
         .blocking(move |st| {
+            let now = st.now();
             compose::send(
                 &st.store,
                 &st.mailer,
                 &st.public_url,
+                &compose::Sender {
+                    key_hash: &key_hash,
+                    activity: &st.activity,
+                    security: &st.config.security,
+                    reply_to: None,
+                },
                 &mb,
                 to,
                 None,
@@ -469,8 +493,14 @@ async fn reply_submit(
 ) -> WebResult {
     let (_, mb) = resolve(&state, &authed, &slug).await?;
     let Loaded { m, author, .. } = load(&state, &mb, &id).await?;
+    let _slots = upload::begin(
+        &state,
+        authed.account.id.as_str(),
+        authed.ctx.client,
+        crate::domain::message::MAX_ATTACHMENT_BYTES,
+    )?;
     let mp = multipart(&state, req).await?;
-    let up = upload::read(mp, &state.config.data_dir, &authed.ctx.csrf).await?;
+    let up = upload::read(mp, &state, &authed.ctx.csrf).await?;
     let mut d = draft_of(&up);
     // A reply keeps the conversation's Bereich and Thema.
     d.bereich = m.bereich.key().to_owned();
@@ -494,15 +524,22 @@ async fn reply_submit(
     }
     let to = compose::reply_target(&m, &mb);
     let author = authed.account.id.clone();
-    let now = state.now();
     let files = up.files.clone();
-    let (referenz, bereich) = (m.referenz.clone(), m.bereich);
+    let key_hash = session_key(&authed);
+    let (referenz, bereich, reply_to) = (m.referenz.clone(), m.bereich, m.id);
     let sent = state
         .blocking(move |st| {
+            let now = st.now();
             compose::send(
                 &st.store,
                 &st.mailer,
                 &st.public_url,
+                &compose::Sender {
+                    key_hash: &key_hash,
+                    activity: &st.activity,
+                    security: &st.config.security,
+                    reply_to: Some(reply_to),
+                },
                 &mb,
                 to,
                 Some(referenz),

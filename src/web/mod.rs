@@ -22,6 +22,7 @@ pub mod results;
 mod route_table;
 pub mod session;
 pub mod setup;
+pub mod slots;
 pub mod state;
 pub mod stream;
 pub mod throttle;

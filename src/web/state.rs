@@ -52,6 +52,8 @@ pub struct Inner {
     pub clock: Clock,
     /// Session activity not yet persisted (see `app::sessions`).
     pub activity: crate::app::sessions::SessionActivity,
+    /// Uploads running now per account and per client address.
+    pub uploads: crate::web::upload::UploadLimits,
 }
 
 impl AppState {

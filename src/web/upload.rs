@@ -4,13 +4,23 @@
 //! a refused upload is cut off as soon as a limit is crossed and no write
 //! transaction waits on the network. The temp files are removed when the
 //! [`Upload`] is dropped.
+//!
+//! An upload is bounded (issue 19): [`begin`] takes one of the few upload
+//! slots of the account and of the client address (else 429) and checks
+//! that the free-space reserve plus 10 MB is free (else 507) before a byte
+//! is staged; [`read`] must finish within `http.upload_timeout` (else 408,
+//! and the staged files are removed with the dropped [`Upload`]).
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::extract::Multipart;
 use tokio::io::AsyncWriteExt;
 
 use super::error::AppError;
+use super::slots::{Slot, Slots};
+use super::state::AppState;
 use crate::app::messages::compose::Staged;
 use crate::domain::message::{self, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
 use crate::domain::secret;
@@ -19,6 +29,75 @@ use crate::domain::secret;
 const FIELD_LIMIT: usize = 64 * 1024;
 /// Bytes looked at to recognise a file's type.
 const HEAD: usize = 8192;
+
+/// The concurrent uploads per account and per client address.
+pub struct UploadLimits {
+    by_account: Arc<Slots<String>>,
+    by_address: Arc<Slots<IpAddr>>,
+}
+
+impl UploadLimits {
+    pub fn new(http: &crate::config::HttpConfig) -> Self {
+        Self {
+            by_account: Slots::new(http.max_uploads_per_account),
+            by_address: Slots::new(http.max_uploads_per_address),
+        }
+    }
+}
+
+/// The slots one running upload holds; given back when dropped.
+pub struct UploadGuard {
+    _account: Slot<String>,
+    _address: Option<Slot<IpAddr>>,
+}
+
+/// Admits an upload of `account` from `client`: one slot of each (else
+/// `TooManyRequests`) and room for `max_bytes` above the free-space
+/// reserve (else `StorageFull`). Call before the body is read; keep the
+/// guard until the request is answered.
+pub fn begin(
+    state: &AppState,
+    account: &str,
+    client: Option<IpAddr>,
+    max_bytes: u64,
+) -> Result<UploadGuard, AppError> {
+    let limits = &state.uploads;
+    let Some(by_account) = limits.by_account.try_take(account.to_owned()) else {
+        tracing::warn!(%account, "upload refused: too many uploads of this account at once");
+        return Err(AppError::TooManyRequests);
+    };
+    let by_address = match client {
+        Some(ip) => match limits.by_address.try_take(ip) {
+            Some(slot) => Some(slot),
+            None => {
+                tracing::warn!(%ip, "upload refused: too many uploads from this address at once");
+                return Err(AppError::TooManyRequests);
+            }
+        },
+        None => None,
+    };
+    state.store.check_room(max_bytes)?;
+    Ok(UploadGuard {
+        _account: by_account,
+        _address: by_address,
+    })
+}
+
+/// Runs `read` (the reading of an upload's body) within
+/// `http.upload_timeout`; `Timeout` (408) when it does not finish in time.
+/// Dropping the unfinished future drops what it staged.
+pub async fn within_deadline<T>(
+    state: &AppState,
+    read: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    match tokio::time::timeout(state.config.http.upload_timeout, read).await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::warn!("upload not complete within http.upload_timeout: 408");
+            Err(AppError::Timeout)
+        }
+    }
+}
 
 /// The form as read.
 pub struct Upload {
@@ -55,9 +134,13 @@ fn too_large_or_bad(e: axum::extract::multipart::MultipartError) -> AppError {
     }
 }
 
-/// Reads the form; the `csrf` field must come before any file and match
-/// `expected`.
-pub async fn read(mut mp: Multipart, data_dir: &Path, expected: &str) -> Result<Upload, AppError> {
+/// Reads the form within `http.upload_timeout`; the `csrf` field must
+/// come before any file and match `expected`.
+pub async fn read(mp: Multipart, state: &AppState, expected: &str) -> Result<Upload, AppError> {
+    within_deadline(state, read_body(mp, &state.config.data_dir, expected)).await
+}
+
+async fn read_body(mut mp: Multipart, data_dir: &Path, expected: &str) -> Result<Upload, AppError> {
     let tmp = data_dir.join("tmp");
     tokio::fs::create_dir_all(&tmp)
         .await

@@ -12,7 +12,7 @@ use crate::support::accounts::sign_in;
 use crate::support::{DataDir, TestServer};
 
 /// Mounts a tmpfs of `mib` MiB on `dir`; false when not allowed.
-fn mount_tmpfs(dir: &std::path::Path, mib: u64) -> bool {
+pub fn mount_tmpfs(dir: &std::path::Path, mib: u64) -> bool {
     Command::new("mount")
         .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
         .arg(dir)
@@ -25,7 +25,7 @@ fn umount(dir: &std::path::Path) {
 }
 
 /// Unmounts when dropped, also when the test fails.
-struct Mounted(std::path::PathBuf);
+pub struct Mounted(pub std::path::PathBuf);
 
 impl Drop for Mounted {
     fn drop(&mut self) {
@@ -33,7 +33,7 @@ impl Drop for Mounted {
     }
 }
 
-fn free_bytes(dir: &std::path::Path) -> u64 {
+pub fn free_bytes(dir: &std::path::Path) -> u64 {
     let st = rustix::fs::statvfs(dir).expect("statvfs");
     st.f_bavail * st.f_frsize
 }

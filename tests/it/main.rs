@@ -40,4 +40,6 @@ mod persons;
 mod property;
 mod security;
 mod setup;
+mod upload_checks;
+mod uploads;
 mod users;

@@ -11,7 +11,7 @@ const PERIOD_HEADER: &str =
     "Personalnummer;Von;Bis;Dienststelle;Amtsbezeichnung;Besoldungsgruppe;Beschäftigungsumfang";
 
 /// A file of `n` persons; `bad` lines (file line numbers, header = 1) are broken.
-fn persons_csv(n: usize, bad: &[usize]) -> String {
+pub fn persons_csv(n: usize, bad: &[usize]) -> String {
     let mut out = format!("\u{feff}{HEADER}\n");
     for i in 0..n {
         let line = i + 2;

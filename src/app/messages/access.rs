@@ -38,6 +38,29 @@ pub fn mailboxes(account: &Account, org: Option<&Organisation>) -> Vec<Mailbox> 
     }
 }
 
+/// Inside the write transaction of Schreiben or Antworten: `account` (as
+/// it is now) still reads `mailbox` under its organisation's current
+/// functions and restrictions and its current grants, and a reply's
+/// message `reply_to` still lies in that mailbox. `NotFound` otherwise.
+pub fn still_reads(
+    tx: &impl ReadAccess,
+    account: &Account,
+    mailbox: &Mailbox,
+    reply_to: Option<u64>,
+) -> Result<(), Error> {
+    let org = match account.org() {
+        Some(id) => store::orgs::get(tx, id)?,
+        None => None,
+    };
+    if !mailboxes(account, org.as_ref()).contains(mailbox) {
+        return Err(Error::NotFound);
+    }
+    if let Some(id) = reply_to {
+        message_in(tx, mailbox, id)?;
+    }
+    Ok(())
+}
+
 /// The mailboxes of `account`, loading its organisation.
 pub fn mailboxes_of(store: &Store, account: &Account) -> Result<Vec<Mailbox>, Error> {
     let org = match account.org() {

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 
 use super::{MailboxRef, NewMessage};
+use crate::app::sessions::{self, SessionActivity};
 use crate::app::{Check, Error};
+use crate::config::SecurityConfig;
 use crate::domain::ids::Nutzerkennung;
 use crate::domain::message::{self, Attachment, Mailbox, Message};
 use crate::domain::org::Bereich;
@@ -165,13 +167,42 @@ pub fn kassen_recipient(
     }
 }
 
+/// Who sends, checked again inside the write transaction (the upload
+/// before it may have taken minutes): the session `key_hash` still live,
+/// its account still `author`, still reading the sending mailbox, and for
+/// a reply the message `reply_to` still in it.
+pub struct Sender<'a> {
+    pub key_hash: &'a str,
+    pub activity: &'a SessionActivity,
+    pub security: &'a SecurityConfig,
+    pub reply_to: Option<u64>,
+}
+
+impl Sender<'_> {
+    fn recheck(
+        &self,
+        tx: &store::WriteTx,
+        author: &Nutzerkennung,
+        from: &Mailbox,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        let account = sessions::still_live(tx, self.activity, self.security, self.key_hash, now)?;
+        if account.id != *author {
+            return Err(Error::SessionEnded);
+        }
+        super::access::still_reads(tx, &account, from, self.reply_to)
+    }
+}
+
 /// Stores a message from `from` to `to` with the staged attachments and
-/// queues its notifications; one write transaction. Wakes the mailer.
+/// queues its notifications; one write transaction, which first checks
+/// `sender` again. Wakes the mailer.
 #[allow(clippy::too_many_arguments)]
 pub fn send(
     store: &Store,
     mailer: &Mailer,
     public_url: &str,
+    sender: &Sender<'_>,
     from: &Mailbox,
     to: Mailbox,
     referenz: Option<String>,
@@ -182,6 +213,7 @@ pub fn send(
     now: Timestamp,
 ) -> Result<Message, Error> {
     let m = store.write(|tx| {
+        sender.recheck(tx, author, from, now)?;
         let mut attachments = Vec::new();
         for f in files {
             attachments.push(store_file(tx, f)?);

@@ -19,6 +19,9 @@ use crate::web::state::AppState;
 
 /// Largest CSV file (a 100k-row file stays well below).
 const FILE_LIMIT: usize = 11 * 1024 * 1024;
+/// Request body limit of the route: the file plus the text fields and the
+/// multipart framing (without it axum's 2 MB default would apply).
+pub const BODY_LIMIT: usize = FILE_LIMIT + 64 * 1024;
 
 pub async fn page(
     State(state): State<AppState>,
@@ -120,7 +123,8 @@ async fn read(mut mp: Multipart, expected: &str) -> Result<Upload, AppError> {
 }
 
 pub async fn submit(State(state): State<AppState>, k: KassenAdmin, mp: Multipart) -> WebResult {
-    let up = read(mp, &k.0.ctx.csrf).await?;
+    let _slots = crate::web::upload::begin(&state, k.0.account.id.as_str(), k.0.ctx.client, 0)?;
+    let up = crate::web::upload::within_deadline(&state, read(mp, &k.0.ctx.csrf)).await?;
     let orgs = state
         .blocking(|st| crate::app::orgs::all(&st.store))
         .await?;
@@ -152,6 +156,12 @@ pub async fn submit(State(state): State<AppState>, k: KassenAdmin, mp: Multipart
             id: k.0.account.id.to_string(),
             client: k.0.ctx.client_text(),
         };
+        let key_hash =
+            k.0.ctx
+                .session
+                .as_ref()
+                .map(|s| s.key_hash.clone())
+                .unwrap_or_default();
         outcome = Some(
             state
                 .blocking(move |st| {
@@ -163,6 +173,11 @@ pub async fn submit(State(state): State<AppState>, k: KassenAdmin, mp: Multipart
                             bytes: &bytes,
                             dry_run,
                             contact: policy,
+                            session: Some(crate::app::sessions::Recheck {
+                                key_hash: &key_hash,
+                                activity: &st.activity,
+                                security: &st.config.security,
+                            }),
                         },
                         &actor,
                         st.now(),

@@ -83,7 +83,9 @@ pub fn routes() -> Router<AppState> {
         .route("/kassen/faq/{id}/{direction}", post(faq::move_entry))
         .route(
             paths::persons::KASSEN_IMPORT,
-            get(import::page).post(import::submit),
+            get(import::page)
+                .post(import::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(import::BODY_LIMIT)),
         )
         .route(paths::persons::KASSEN_REPORTS, get(reports::list))
         .route(paths::persons::KASSEN_REPORT, get(reports::details))

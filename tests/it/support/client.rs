@@ -9,6 +9,7 @@ use super::html::{Form, Html};
 pub struct Client {
     http: reqwest::Client,
     base: String,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 /// One extra request header.
@@ -17,8 +18,9 @@ pub type Header<'a> = (&'a str, &'a str);
 impl Client {
     /// A client for the server at `base` (`http://127.0.0.1:PORT`).
     pub fn new(base: &str) -> Client {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         let http = match reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
             .redirect(Policy::none())
             .timeout(std::time::Duration::from_secs(10))
             .build()
@@ -29,6 +31,7 @@ impl Client {
         Client {
             http,
             base: base.trim_end_matches('/').to_owned(),
+            jar,
         }
     }
 
@@ -38,7 +41,22 @@ impl Client {
         Client {
             http: self.http.clone(),
             base: base.trim_end_matches('/').to_owned(),
+            jar: self.jar.clone(),
         }
+    }
+
+    /// The `Cookie` header this browser sends to its server (for requests
+    /// written by hand on a raw connection).
+    pub fn cookie_header(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        let url = match reqwest::Url::parse(&self.base) {
+            Ok(u) => u,
+            Err(e) => panic!("base url {}: {e}", self.base),
+        };
+        self.jar
+            .cookies(&url)
+            .and_then(|v| v.to_str().ok().map(str::to_owned))
+            .unwrap_or_default()
     }
 
     /// `/path` → absolute URL; absolute URLs (links from e-mails) pass.
