@@ -16,7 +16,7 @@ pub fn list(entries: &[FaqEntry], csrf: &str, notice: Option<&str>) -> Markup {
         @if let Some(n) = notice { (alert(AlertKind::Success, None, n)) }
         p { "Die Einträge erscheinen in dieser Reihenfolge auf der " a href="/faq" { "FAQ-Seite" } " (für alle Besucher:innen, auch ohne Anmeldung) und in der Suche." }
         p { a class="button" href="/kassen/faq/neu" { "FAQ-Eintrag anlegen" } }
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="FAQ-Einträge" {
             table {
                 caption class="visually-hidden" { "FAQ-Einträge" }
                 thead { tr {
