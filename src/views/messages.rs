@@ -236,7 +236,7 @@ pub fn mailbox(
             " " (quick("nur Archiv", only(Folder::Archiviert), is_only(Folder::Archiviert)))
         }
         // Wide tables scroll in their own box, never the page (reflow).
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="Nachrichten" {
             table class="data messages" {
                 caption class="visually-hidden" { "Nachrichten" }
                 thead { tr { th scope="col" { "Datum" } th scope="col" { "Betreff" } th scope="col" { "Referenz" } th scope="col" { "Bereich" } th scope="col" { "Thema" } } }

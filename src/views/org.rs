@@ -40,7 +40,7 @@ pub struct HomeRow {
 
 fn home_table(rows: &[HomeRow]) -> Markup {
     html! {
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="Neueste Nachrichten" {
             table {
                 thead {
                     tr {
@@ -194,7 +194,7 @@ pub fn mailboxes(p: &MailboxesPage<'_>) -> Markup {
                 }
             }
         }
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="Gruppenpostfächer Ihrer Organisation" {
             table {
                 caption class="visually-hidden" { "Gruppenpostfächer Ihrer Organisation" }
                 thead {

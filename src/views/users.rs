@@ -340,7 +340,7 @@ pub fn list(p: &ListPage<'_>) -> Markup {
                 }
             }
         }
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="Nutzer:innen Ihrer Organisation" {
             table {
                 caption class="visually-hidden" { "Nutzer:innen Ihrer Organisation" }
                 thead {

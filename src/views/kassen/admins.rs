@@ -89,7 +89,7 @@ pub fn list(
                 @if active { a class="button button-secondary" href="/kassen/administratoren" { "Alle Filter löschen" } }
             }
         }
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="Administrator:innen" {
             table {
                 caption class="visually-hidden" { "Administrator:innen" }
                 thead { tr {

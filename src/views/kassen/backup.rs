@@ -39,7 +39,7 @@ pub fn page(
         }
         (action_button("/kassen/datensicherung", csrf, "Sicherung jetzt erstellen", ""))
         p class="hint" { "Eine Sicherung ist eine vollständige, geprüfte Kopie aller Daten (Konten, Mitglieder, Nachrichten, Protokoll, Postausgang). Wiederhergestellt wird sie bei gestopptem Server mit „meine-versorgung restore --from DATEI“." }
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="Sicherungen" {
             table {
                 caption class="visually-hidden" { "Sicherungen" }
                 thead { tr { th scope="col" { "Datei" } th scope="col" { "Erstellt" } th scope="col" { "Größe" } } }

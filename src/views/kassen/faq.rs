@@ -22,7 +22,7 @@ pub fn list(entries: &[FaqEntry], csrf: &str, notice: Option<&str>, retention_da
             (crate::domain::message::retention_notice(retention_days)) "“ Dieselbe Angabe steht auf jeder Postfachseite."
         }
         p { a class="button" href="/kassen/faq/neu" { "FAQ-Eintrag anlegen" } }
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="FAQ-Einträge" {
             table {
                 caption class="visually-hidden" { "FAQ-Einträge" }
                 thead { tr {

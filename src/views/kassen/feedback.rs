@@ -63,7 +63,7 @@ pub fn list(
                 }
             }
         }
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="Rückmeldungen" {
             table {
                 caption class="visually-hidden" { "Rückmeldungen" }
                 thead { tr {

@@ -28,7 +28,7 @@ pub fn list(
                 @if !query.is_empty() { a class="button button-secondary" href="/kassen/mitglieder" { "Alle Filter löschen" } }
             }
         }
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="Mitglieder" {
             table {
                 caption class="visually-hidden" { "Mitglieder" }
                 thead { tr {

@@ -40,7 +40,7 @@ pub fn list(
                 }
             }
         }
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="Postausgang" {
             table {
                 caption class="visually-hidden" { "Postausgang" }
                 thead { tr {

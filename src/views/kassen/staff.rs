@@ -16,7 +16,7 @@ pub fn list(staff: &[Account], now: jiff::Timestamp, notice: Option<&str>) -> Ma
         h1 { "Kassenpersonal" }
         @if let Some(n) = notice { (alert(AlertKind::Success, None, n)) }
         p { a class="button" href="/kassen/personal/neu" { "Kassenpersonal anlegen" } }
-        div class="table-wrap" {
+        div class="table-wrap" tabindex="0" role="region" aria-label="Kassenpersonal" {
             table {
                 caption class="visually-hidden" { "Kassenpersonal" }
                 thead { tr {
