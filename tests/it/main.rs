@@ -6,6 +6,7 @@ mod support;
 
 mod access;
 mod backup;
+mod backup_secrets;
 mod browser;
 mod browser_areas;
 mod browser_conversation;
