@@ -227,6 +227,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         clock: opts.clock.clone(),
         handover,
         interrupted,
+        unrecorded: Default::default(),
     };
 
     let state = AppState::new(Inner {

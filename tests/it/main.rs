@@ -28,6 +28,7 @@ mod hostile_areas;
 mod kassen;
 mod kassen_messages;
 mod mail;
+mod mail_record;
 mod matrix;
 mod messaging;
 mod messaging_filters;
