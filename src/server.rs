@@ -241,6 +241,10 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
             crate::web::help::SUBMISSION_WINDOW,
         ),
         uploads: crate::web::upload::UploadLimits::new(&config.http),
+        searches: crate::web::state::Throttle::new(
+            config.security.search_limit,
+            crate::web::help::SEARCH_WINDOW,
+        ),
         config,
         store: store.clone(),
         mailer,

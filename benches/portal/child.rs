@@ -50,6 +50,7 @@ impl Server {
             .env("MV_HTTP__MAX_CONNECTIONS_PER_ADDRESS", "100000")
             .env("MV_HTTP__MAX_UPLOADS_PER_ADDRESS", "100000")
             .env("MV_HTTP__MAX_UPLOADS_PER_ACCOUNT", "100000")
+            .env("MV_SECURITY__SEARCH_LIMIT", "100000000")
             .env("NO_COLOR", "1")
             .envs(env.iter().map(|(k, v)| (k, v)));
         Self::start(cmd, "/healthz")

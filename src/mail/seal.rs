@@ -52,7 +52,20 @@ impl SealKey {
     pub fn load_or_create(data_dir: &Path) -> std::io::Result<SealKey> {
         let path = data_dir.join(KEY_FILE);
         let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
+            Ok(b) => {
+                let wide = crate::modes::wide_bits(&path)?;
+                if wide != 0 {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::PermissionDenied,
+                        format!(
+                            "{} is accessible to group or others (mode {:o}); it must be 0600 (chmod 600)",
+                            path.display(),
+                            0o600 | wide
+                        ),
+                    ));
+                }
+                b
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(&path)?,
             Err(e) => return Err(e),
         };

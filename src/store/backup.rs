@@ -151,6 +151,7 @@ fn copy_snapshot(src: &redb::ReadTransaction, out: &Path) -> Result<Summary, Err
             detail: format!("the copy does not match the store: {detail}"),
         });
     }
+    crate::modes::owner_only(&tmp).map_err(io(&tmp))?;
     sync_file(&tmp)?;
     std::fs::rename(&tmp, out).map_err(io(out))?;
     inspect(out)

@@ -27,6 +27,7 @@ mod hostile;
 mod hostile_areas;
 mod kassen;
 mod kassen_messages;
+mod low_findings;
 mod mail;
 mod mail_record;
 mod matrix;

@@ -59,6 +59,10 @@ pub fn page(p: &ImportPage<'_>) -> Markup {
     }
 }
 
+/// Row errors listed at most: a file of bad rows gives a short page with
+/// a count of the rest (issue 19: 2 MB of bad rows made a 65 MB page).
+pub const SHOWN_ERRORS: usize = 200;
+
 fn result(dry: bool, o: &Outcome) -> Markup {
     let figures = format!(
         "{} Zeilen gelesen, {} neu, {} aktualisiert.",
@@ -74,11 +78,17 @@ fn result(dry: bool, o: &Outcome) -> Markup {
                     caption { "Fehler je Zeile" }
                     thead { tr { th scope="col" { "Zeile" } th scope="col" { "Spalte" } th scope="col" { "Fehler" } } }
                     tbody {
-                        @for e in &o.errors {
+                        @for e in o.errors.iter().take(SHOWN_ERRORS) {
                             tr { td { (e.line) } td { (e.column) } td { (e.message) } }
                         }
                     }
                 }
+            }
+            @if o.errors.len() > SHOWN_ERRORS {
+                p { (format!(
+                    "Angezeigt sind die ersten {SHOWN_ERRORS} Fehler; {} weitere Fehler sind nicht aufgeführt.",
+                    o.errors.len() - SHOWN_ERRORS
+                )) }
             }
         } @else if dry {
             (alert(AlertKind::Success, Some("Probelauf ohne Fehler"), &format!("{figures} Es wurde nichts importiert.")))
