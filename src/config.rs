@@ -241,6 +241,8 @@ pub struct SecurityConfig {
     pub reset_address_limit: u32,
     #[serde(with = "duration_text")]
     pub reset_window: Duration,
+    /// Searches ("/suche") one session may run per minute; more answer 429.
+    pub search_limit: u32,
 }
 
 impl Default for SecurityConfig {
@@ -259,6 +261,7 @@ impl Default for SecurityConfig {
             reset_limit: 3,
             reset_address_limit: 10,
             reset_window: Duration::from_secs(60 * 60),
+            search_limit: 30,
         }
     }
 }
@@ -594,6 +597,7 @@ impl Config {
                 "security.reset_address_limit",
                 s.reset_address_limit as usize,
             ),
+            ("security.search_limit", s.search_limit as usize),
             ("http.max_connections", self.http.max_connections),
             (
                 "http.max_connections_per_address",

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod listen;
 pub mod mail;
 pub mod metrics;
+pub mod modes;
 pub mod paths;
 pub mod preflight;
 pub mod server;

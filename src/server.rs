@@ -227,6 +227,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         clock: opts.clock.clone(),
         handover,
         interrupted,
+        unrecorded: Default::default(),
     };
 
     let state = AppState::new(Inner {
@@ -240,6 +241,10 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
             crate::web::help::SUBMISSION_WINDOW,
         ),
         uploads: crate::web::upload::UploadLimits::new(&config.http),
+        searches: crate::web::state::Throttle::new(
+            config.security.search_limit,
+            crate::web::help::SEARCH_WINDOW,
+        ),
         config,
         store: store.clone(),
         mailer,

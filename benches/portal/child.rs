@@ -45,6 +45,12 @@ impl Server {
             // Sessions must outlive a long run; argon2 keeps its defaults.
             .env("MV_SECURITY__SESSION_IDLE", "6h")
             .env("MV_BACKUP__SCHEDULE", "off")
+            // The load generator is one address standing for many clients:
+            // the per-address and per-account caps (issue 19) do not apply.
+            .env("MV_HTTP__MAX_CONNECTIONS_PER_ADDRESS", "100000")
+            .env("MV_HTTP__MAX_UPLOADS_PER_ADDRESS", "100000")
+            .env("MV_HTTP__MAX_UPLOADS_PER_ACCOUNT", "100000")
+            .env("MV_SECURITY__SEARCH_LIMIT", "100000000")
             .env("NO_COLOR", "1")
             .envs(env.iter().map(|(k, v)| (k, v)));
         Self::start(cmd, "/healthz")

@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
         let Ok(mp) = Multipart::from_request(request, &()).await else {
             return;
         };
-        let Ok(up) = upload::read(mp, data_dir(), "csrf-token").await else {
+        let Ok(up) = upload::read_body(mp, data_dir(), "csrf-token").await else {
             return;
         };
         assert!(up.files.len() <= MAX_ATTACHMENTS);

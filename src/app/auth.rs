@@ -211,7 +211,7 @@ pub fn login_password(
         if next == (Next::Tan { by_email: true }) {
             let tan = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
             session.email_tan = Some(EmailTan {
-                hash: secret::token_hash(&tan),
+                hash: mailer.tan_mac(&secret::token_hash(&token), &tan),
                 expires_at: now
                     .checked_add(span(sec.email_tan_validity))
                     .unwrap_or(Timestamp::MAX),
@@ -256,6 +256,7 @@ pub enum TanOutcome {
 /// while setting up the authenticator.
 pub fn confirm_tan(
     store: &Store,
+    mailer: &Mailer,
     sec: &SecurityConfig,
     session_hash: &str,
     code: &str,
@@ -306,12 +307,8 @@ pub fn confirm_tan(
             ) {
                 (SecondFactor::EmailTan, Some(tan)) => {
                     let code = code.trim();
-                    (tan.expires_at > now
-                        && secret::constant_time_eq(
-                            secret::token_hash(code).as_bytes(),
-                            tan.hash.as_bytes(),
-                        ))
-                    .then_some(())
+                    (tan.expires_at > now && mailer.tan_matches(session_hash, &tan.hash, code))
+                        .then_some(())
                 }
                 (SecondFactor::EmailTan, None) => None,
                 (SecondFactor::Totp, _) => {

@@ -305,6 +305,16 @@ pub fn check(
                     errors.push((f.name, format!("Höchstens {limit} Zeichen.")));
                 } else if f.name != "bemerkung" && raw.chars().any(char::is_control) {
                     errors.push((f.name, "Bitte ohne Zeilenumbrüche eingeben.".to_owned()));
+                } else if raw
+                    .chars()
+                    .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+                {
+                    // The multi-line Bemerkung keeps line breaks and tabs,
+                    // but no NUL, ESC, BEL … (as the message text).
+                    errors.push((
+                        f.name,
+                        "Der Text enthält unzulässige Steuerzeichen.".to_owned(),
+                    ));
                 }
                 raw
             }

@@ -42,12 +42,16 @@ impl HandoverMark {
     /// Opens (or creates) the mark file and reads the mark a previous
     /// process left.
     pub fn open(data_dir: &Path) -> io::Result<(Self, Option<Attempt>)> {
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(data_dir.join(FILE))?;
+        let path = data_dir.join(FILE);
+        let mut options = File::options();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(&path)?;
+        crate::modes::warn_if_wide(&path);
         let mut bytes = [0u8; 16];
         let left = match file.read_exact_at(&mut bytes, 0) {
             Ok(()) => decode(&bytes),

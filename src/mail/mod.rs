@@ -30,6 +30,23 @@ pub struct Mailer {
 }
 
 impl Mailer {
+    /// The stored form of an E-Mail-TAN (see [`SealKey::tan_mac`]).
+    pub fn tan_mac(&self, session_hash: &str, tan: &str) -> String {
+        self.key.tan_mac(session_hash, tan)
+    }
+
+    /// Whether `code` is the E-Mail-TAN stored as `stored` for the session
+    /// `session_hash`, in constant time. A value without the HMAC marker
+    /// is a plain SHA-256 written before the HMAC (valid for minutes only).
+    pub fn tan_matches(&self, session_hash: &str, stored: &str, code: &str) -> bool {
+        let expected = if stored.starts_with(seal::TAN_MAC_PREFIX) {
+            self.tan_mac(session_hash, code)
+        } else {
+            crate::domain::secret::token_hash(code)
+        };
+        crate::domain::secret::constant_time_eq(expected.as_bytes(), stored.as_bytes())
+    }
+
     /// `key` seals the live form of mails with a link or TAN (see `seal`).
     pub fn new(from: &str, key: Arc<SealKey>) -> Self {
         let (from_name, from_addr) =

@@ -17,6 +17,28 @@ pub const KEY_FILE: &str = "mail.key";
 pub struct SealKey {
     key: LessSafeKey,
     rng: SystemRandom,
+    /// HMAC key of E-Mail-TANs, derived from the key file (so it is never
+    /// in the database or a backup either).
+    tan_key: Vec<u8>,
+}
+
+/// Marks a TAN stored as [`SealKey::tan_mac`] (older rows hold a plain
+/// SHA-256 of the TAN; they are valid for minutes only).
+pub const TAN_MAC_PREFIX: &str = "hmac1:";
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+fn mac(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    use hmac::Mac;
+    // HMAC takes keys of any length; `new_from_slice` cannot fail.
+    let mut m = match HmacSha256::new_from_slice(key) {
+        Ok(m) => m,
+        Err(_) => return Vec::new(),
+    };
+    for p in parts {
+        m.update(p);
+    }
+    m.finalize().into_bytes().to_vec()
 }
 
 impl std::fmt::Debug for SealKey {
@@ -30,7 +52,20 @@ impl SealKey {
     pub fn load_or_create(data_dir: &Path) -> std::io::Result<SealKey> {
         let path = data_dir.join(KEY_FILE);
         let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
+            Ok(b) => {
+                let wide = crate::modes::wide_bits(&path)?;
+                if wide != 0 {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::PermissionDenied,
+                        format!(
+                            "{} is accessible to group or others (mode {:o}); it must be 0600 (chmod 600)",
+                            path.display(),
+                            0o600 | wide
+                        ),
+                    ));
+                }
+                b
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(&path)?,
             Err(e) => return Err(e),
         };
@@ -43,7 +78,22 @@ impl SealKey {
         Ok(SealKey {
             key: LessSafeKey::new(unbound),
             rng: SystemRandom::new(),
+            tan_key: mac(&bytes, &[b"meine-versorgung e-mail-tan v1"]),
         })
+    }
+
+    /// What is stored of the E-Mail-TAN `tan` of the session `session_hash`:
+    /// an HMAC under a key derived from the key file, bound to the session.
+    /// Without the key file, a backup's value cannot be tried against the
+    /// million possible TANs.
+    pub fn tan_mac(&self, session_hash: &str, tan: &str) -> String {
+        format!(
+            "{TAN_MAC_PREFIX}{}",
+            hex::encode(mac(
+                &self.tan_key,
+                &[session_hash.as_bytes(), b":", tan.as_bytes()]
+            ))
+        )
     }
 
     /// Seals `plain` for the mail `id`.

@@ -18,6 +18,8 @@ pub const EXPIRED: &str = "Nicht versendet: Die Gültigkeit war abgelaufen.";
 
 /// How long the worker sleeps when nothing is due (it wakes earlier on new mail).
 const IDLE_POLL: Duration = Duration::from_secs(60);
+/// How soon an outcome that could not be recorded is tried again.
+const RECORD_RETRY: Duration = Duration::from_secs(5);
 
 pub struct Worker {
     pub store: Store,
@@ -30,6 +32,12 @@ pub struct Worker {
     /// The attempt a previous process marked as handed over (see
     /// `handover`): if its outcome is not recorded, it is not repeated.
     pub interrupted: Option<Attempt>,
+    /// Outcomes the store refused to record (e.g. the disk below its
+    /// reserve), by mail id. Only the record is retried: a mail in here is
+    /// never sent again (issue 19: a delivered mail went out every minute
+    /// while the disk was full). Lost at a restart, where the hand-over
+    /// mark still keeps the last delivered one from going out twice.
+    pub unrecorded: std::sync::Mutex<std::collections::BTreeMap<u64, OutgoingMail>>,
 }
 
 impl Worker {
@@ -63,8 +71,31 @@ impl Worker {
         tracing::debug!("mail worker stopped");
     }
 
+    /// Records the outcomes that could not be recorded before; returns
+    /// the ids of those still unrecorded.
+    async fn record_unrecorded(&self) -> std::collections::BTreeSet<u64> {
+        let waiting: Vec<OutgoingMail> = match self.unrecorded.lock() {
+            Ok(map) => map.values().cloned().collect(),
+            Err(_) => Vec::new(),
+        };
+        for mail in waiting {
+            let id = mail.id;
+            if self.store_outcome(mail).await.is_ok() {
+                tracing::info!(mail_id = id, "mail outcome recorded after all");
+                if let Ok(mut map) = self.unrecorded.lock() {
+                    map.remove(&id);
+                }
+            }
+        }
+        match self.unrecorded.lock() {
+            Ok(map) => map.keys().copied().collect(),
+            Err(_) => Default::default(),
+        }
+    }
+
     /// Delivers every due mail; returns when the next one is due.
     async fn deliver_due(&self) -> Result<Option<Timestamp>, store::Error> {
+        let unrecorded = self.record_unrecorded().await;
         let store = self.store.clone();
         let pending = tokio::task::spawn_blocking(move || store.read(store::mail_queue::pending))
             .await
@@ -76,6 +107,10 @@ impl Worker {
         let now = self.clock.now();
         let mut next_due: Option<Timestamp> = None;
         for mail in pending {
+            if unrecorded.contains(&mail.id) {
+                // Its outcome waits to be recorded: not sent again.
+                continue;
+            }
             if mail.next_attempt_at > now {
                 next_due =
                     Some(next_due.map_or(mail.next_attempt_at, |n| n.min(mail.next_attempt_at)));
@@ -123,6 +158,11 @@ impl Worker {
             {
                 next_due = Some(next_due.map_or(retry_at, |n| n.min(retry_at)));
             }
+        }
+        if self.unrecorded.lock().is_ok_and(|m| !m.is_empty()) {
+            let retry_at = self.clock.now()
+                + SignedDuration::try_from(RECORD_RETRY).unwrap_or(SignedDuration::from_secs(5));
+            next_due = Some(next_due.map_or(retry_at, |n| n.min(retry_at)));
         }
         Ok(next_due)
     }
@@ -219,12 +259,27 @@ impl Worker {
         self.save(mail).await;
     }
 
-    /// Stores the mail's new state; a mail no longer queued loses its live
-    /// (sealed) form.
+    /// Stores the mail's new state; when the store refuses, the outcome is
+    /// kept to be recorded later (and the mail is not sent again).
     async fn save(&self, mail: OutgoingMail) -> Option<OutgoingMail> {
+        match self.store_outcome(mail.clone()).await {
+            Ok(()) => Some(mail),
+            Err(e) => {
+                tracing::error!(mail_id = mail.id, error = %e, "cannot record mail delivery; kept to record later, not sent again");
+                if let Ok(mut map) = self.unrecorded.lock() {
+                    map.insert(mail.id, mail);
+                }
+                None
+            }
+        }
+    }
+
+    /// Writes the mail's new state; a mail no longer queued loses its live
+    /// (sealed) form.
+    async fn store_outcome(&self, mail: OutgoingMail) -> Result<(), store::Error> {
         let store = self.store.clone();
-        let saved = mail.clone();
-        let result = tokio::task::spawn_blocking(move || {
+        let saved = mail;
+        tokio::task::spawn_blocking(move || {
             store.write(|tx| {
                 let mut saved = saved;
                 if saved.state != MailState::Queued {
@@ -243,14 +298,7 @@ impl Worker {
                 table: "mail_queue",
                 detail: e.to_string(),
             })
-        });
-        match result {
-            Ok(()) => Some(mail),
-            Err(e) => {
-                tracing::error!(mail_id = mail.id, error = %e, "cannot record mail delivery");
-                None
-            }
-        }
+        })
     }
 }
 

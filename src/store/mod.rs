@@ -130,8 +130,10 @@ impl Store {
             source,
         })?;
         let path = data_dir.join(DB_FILE);
-        if path.exists() {
+        let existed = path.exists();
+        if existed {
             refuse_newer_schema(&path, data_dir)?;
+            crate::modes::warn_if_wide(&path);
         }
         let db = match Database::builder()
             .set_cache_size(usize::try_from(cache_size).unwrap_or(usize::MAX))
@@ -143,6 +145,12 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         };
+        if !existed {
+            crate::modes::owner_only(&path).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+        }
         migrate::migrate(&db)?;
         migrate::ensure_open_tables(&db)?;
         Ok(Store {

@@ -238,6 +238,7 @@ async fn tan_submit(
         .blocking(move |st| {
             auth::confirm_tan(
                 &st.store,
+                &st.mailer,
                 &st.config.security,
                 &hash,
                 &code,

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 
-use super::error::WebResult;
+use super::error::{AppError, WebResult};
 use super::frame;
 use super::paths;
 use super::session::{Authed, CsrfForm, Ctx};
@@ -163,12 +163,24 @@ async fn thanks(State(state): State<AppState>, ctx: Ctx, kind: FeedbackKind) -> 
     Ok(frame::render(&ctx, &state, "Vielen Dank", v::thanks(kind)).into_response())
 }
 
+/// The window of `security.search_limit` (searches per session; more
+/// answer 429: a search that finds nothing readable can cost a second of
+/// CPU).
+pub const SEARCH_WINDOW: Duration = Duration::from_secs(60);
+
 async fn search_page(
     State(state): State<AppState>,
     authed: Authed,
     Query(p): Query<HashMap<String, String>>,
 ) -> WebResult {
     let query = search::normalise_query(p.get("q").map(String::as_str).unwrap_or(""));
+    if !query.is_empty() {
+        let session = authed.ctx.session.as_ref().map(|s| s.key_hash.clone());
+        if state.searches.try_reserve(session).is_none() {
+            tracing::warn!("search refused: too many searches of this session");
+            return Err(AppError::TooManyRequests);
+        }
+    }
     let account = authed.account.clone();
     let q2 = query.clone();
     let hits = state

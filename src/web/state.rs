@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
 use crate::store::Store;
-use crate::web::throttle::{AddressThrottle, Throttle};
+pub use crate::web::throttle::{AddressThrottle, Throttle};
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -52,6 +52,8 @@ pub struct Inner {
     pub clock: Clock,
     /// Session activity not yet persisted (see `app::sessions`).
     pub activity: crate::app::sessions::SessionActivity,
+    /// Searches per session (by session key hash), see `web::help`.
+    pub searches: Throttle<String>,
     /// Uploads running now per account and per client address.
     pub uploads: crate::web::upload::UploadLimits,
 }

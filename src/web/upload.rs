@@ -140,7 +140,13 @@ pub async fn read(mp: Multipart, state: &AppState, expected: &str) -> Result<Upl
     within_deadline(state, read_body(mp, &state.config.data_dir, expected)).await
 }
 
-async fn read_body(mut mp: Multipart, data_dir: &Path, expected: &str) -> Result<Upload, AppError> {
+/// [`read`] without the deadline, staging under `<data_dir>/tmp` (the
+/// fuzz target `multipart` drives it directly).
+pub async fn read_body(
+    mut mp: Multipart,
+    data_dir: &Path,
+    expected: &str,
+) -> Result<Upload, AppError> {
     let tmp = data_dir.join("tmp");
     tokio::fs::create_dir_all(&tmp)
         .await

@@ -89,8 +89,10 @@ async fn clients_trickling_a_body_into_every_slot_do_not_starve_a_normal_user() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_slow_clients_leave_normal_pages_coming() {
     let n = env_or("MV_SLOW_CLIENTS", 100);
+    // One address stands for many clients here: no per-address cap.
     let server = TestServer::builder()
         .env("MV_HTTP__HEADER_TIMEOUT", "2s")
+        .env("MV_HTTP__MAX_CONNECTIONS_PER_ADDRESS", "100000")
         .start()
         .await;
     let mut held = Vec::new();
@@ -176,7 +178,12 @@ async fn many_concurrent_sessions_each_see_only_their_own_account() {
     let n = env_or("MV_SESSIONS", 60);
     let dir = DataDir::new();
     let sessions = seed_sessions(&dir, n);
-    let server = TestServer::builder().data_dir(&dir).start().await;
+    // One address stands for many clients here: no per-address cap.
+    let server = TestServer::builder()
+        .data_dir(&dir)
+        .env("MV_HTTP__MAX_CONNECTIONS_PER_ADDRESS", "100000")
+        .start()
+        .await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(0)

@@ -6,6 +6,7 @@ mod support;
 
 mod access;
 mod backup;
+mod backup_secrets;
 mod browser;
 mod browser_areas;
 mod browser_conversation;
@@ -30,7 +31,9 @@ mod hostile;
 mod hostile_areas;
 mod kassen;
 mod kassen_messages;
+mod low_findings;
 mod mail;
+mod mail_record;
 mod matrix;
 mod messaging;
 mod messaging_filters;

@@ -132,6 +132,10 @@ fn done(d: &Done, what: &str) -> Markup {
     alert(AlertKind::Success, Some("Import abgeschlossen"), &text)
 }
 
+/// Row errors listed at most: a file of bad rows gives a short page with
+/// a count of the rest (issue 19: 2 MB of bad rows made a 65 MB page).
+pub const SHOWN_ERRORS: usize = 200;
+
 fn result(dry: bool, o: &Outcome, what: &str) -> Markup {
     let read = format!(
         "{} gelesen, {} neu, {} aktualisiert",
@@ -150,11 +154,17 @@ fn result(dry: bool, o: &Outcome, what: &str) -> Markup {
                     caption { "Fehler je Zeile" }
                     thead { tr { th scope="col" { "Zeile" } th scope="col" { "Spalte" } th scope="col" { "Fehler" } } }
                     tbody {
-                        @for e in &o.errors {
+                        @for e in o.errors.iter().take(SHOWN_ERRORS) {
                             tr { td { (e.line) } td { (e.column) } td { (e.message) } }
                         }
                     }
                 }
+            }
+            @if o.errors.len() > SHOWN_ERRORS {
+                p { (format!(
+                    "Angezeigt sind die ersten {SHOWN_ERRORS} Fehler; {} weitere Fehler sind nicht aufgeführt.",
+                    o.errors.len() - SHOWN_ERRORS
+                )) }
             }
         } @else if dry {
             (alert(AlertKind::Success, Some("Probelauf ohne Fehler"), &format!("{what}: {read}. Es wurde nichts importiert.")))
