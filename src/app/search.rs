@@ -104,8 +104,17 @@ fn search_messages(
     if readable.is_empty() {
         return Ok(Vec::new());
     }
-    let keys: Vec<String> = readable.iter().map(|m| m.key()).collect();
     store.read(|tx| {
+        // The readable mailboxes that ever received a message, by id.
+        let mut known = Vec::new();
+        let mut keys = Vec::new();
+        for mb in &readable {
+            if let Some(id) = store::messages::id_of(tx, &mb.key())? {
+                known.push(mb.clone());
+                keys.push(id);
+            }
+        }
+        let readable = known;
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut decoded = 0usize;
@@ -127,7 +136,15 @@ fn search_messages(
                 let Some(m) = store::messages::get(tx, id)? else {
                     return Ok(true);
                 };
-                let hay = format!("{} {} {}", m.subject, m.text, m.referenz).to_lowercase();
+                let names: Vec<&str> = m.attachments.iter().map(|a| a.name.as_str()).collect();
+                let hay = format!(
+                    "{} {} {} {}",
+                    m.subject,
+                    m.text,
+                    m.referenz,
+                    names.join(" ")
+                )
+                .to_lowercase();
                 if words.iter().all(|w| hay.contains(w.as_str())) {
                     from_term += 1;
                     out.push(SearchHit::Message {

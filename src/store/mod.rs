@@ -15,8 +15,10 @@ pub mod faq;
 pub mod feedback;
 pub mod links;
 pub mod mail_queue;
+pub mod mailboxes;
 pub mod messages;
 pub mod migrate;
+mod migrate_v7;
 pub mod orgs;
 pub mod persons;
 pub mod reports;
@@ -133,7 +135,7 @@ impl Store {
         if path.exists() {
             refuse_newer_schema(&path, data_dir)?;
         }
-        let db = match Database::builder()
+        let mut db = match Database::builder()
             .set_cache_size(usize::try_from(cache_size).unwrap_or(usize::MAX))
             .create(&path)
         {
@@ -143,7 +145,7 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         };
-        migrate::migrate(&db)?;
+        migrate::migrate(&mut db)?;
         Ok(Store {
             db: Arc::new(db),
             path,

@@ -6,7 +6,7 @@ use maud::{Markup, html};
 use crate::app::messages::compose::Draft;
 use crate::app::messages::list::{Filter, Folder, MailboxPage};
 use crate::domain::PAGE_SIZE;
-use crate::domain::message::{self, MAX_TEXT, Message};
+use crate::domain::message::{self, MAX_TEXT, Message, MessageHeader};
 use crate::domain::org::{Bereich, GroupMailbox, Organisation};
 use crate::paths::messages as path;
 use crate::store::messages::Entry;
@@ -234,7 +234,7 @@ fn pager_link(label: &str, aria: &str, enabled: bool, href: String) -> Markup {
     }
 }
 
-fn row(slug: &str, m: &Message, e: &Entry) -> Markup {
+fn row(slug: &str, m: &MessageHeader, e: &Entry) -> Markup {
     let href = path::message(slug, m.id);
     html! {
         tr class={ @if e.marks.unread { "unread" } } {

@@ -2,11 +2,11 @@
 //! how each is read from and written to the URL, how it is checked on the
 //! covering entry of a message, and which index answers it.
 
-use crate::domain::message::{self, Message};
+use crate::domain::message::{self, MessageHeader};
 use crate::domain::message_search::terms;
 use crate::domain::org::Bereich;
-use crate::store::messages::{Entry, FACET_ARCHIVE, FACET_IMPORTANT, FACET_INBOX};
-use crate::store::messages::{FACET_OUTBOX, FACET_UNREAD, facet_bereich, facet_thema};
+use crate::store::mailboxes::{Entry, FACET_ARCHIVE, FACET_IMPORTANT, FACET_INBOX};
+use crate::store::mailboxes::{FACET_OUTBOX, FACET_UNREAD, facet_bereich, facet_thema};
 
 /// The folders of the "Postfach" multi-select.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +39,7 @@ impl Folder {
         Self::ALL.into_iter().find(|f| f.key() == k)
     }
 
-    pub(super) fn facet(self) -> u8 {
+    pub(super) fn facet(self) -> u16 {
         match self {
             Folder::Archiviert => FACET_ARCHIVE,
             Folder::Ausgehend => FACET_OUTBOX,
@@ -102,7 +102,7 @@ impl Filter {
 
     /// Betreff: every word typed begins a word of the Betreff
     /// (case-insensitive), as the per-mailbox word index answers it.
-    pub(super) fn matches_message(&self, m: &Message) -> bool {
+    pub(super) fn matches_message(&self, m: &MessageHeader) -> bool {
         let wanted = terms(&self.subject);
         if wanted.is_empty() {
             let s = self.subject.trim().to_lowercase();
@@ -117,7 +117,7 @@ impl Filter {
     /// The facets to walk: the most selective index the filter names
     /// (disjoint facets, merged in time order); the rest is checked on
     /// the covering entry.
-    pub(super) fn driving(&self) -> Vec<u8> {
+    pub(super) fn driving(&self) -> Vec<u16> {
         if self.important {
             return vec![FACET_IMPORTANT];
         }
@@ -126,17 +126,16 @@ impl Filter {
         }
         let bereiche: Vec<(u8, Bereich)> = Bereich::ALL
             .into_iter()
-            .enumerate()
-            .filter(|(_, b)| self.bereich.is_none_or(|x| x == *b))
-            .map(|(i, b)| (i as u8, b))
+            .filter(|b| self.bereich.is_none_or(|x| x == *b))
+            .map(|b| (b.code(), b))
             .collect();
         let mut out = Vec::new();
         for f in &self.folders {
             let folder = f.facet();
             if !self.thema.is_empty() {
                 for (bi, b) in &bereiche {
-                    if let Some(t) = message::themen(*b).iter().position(|t| *t == self.thema) {
-                        out.push(facet_thema(folder, *bi, (t + 1).min(7) as u8));
+                    if message::is_thema(*b, &self.thema) {
+                        out.push(facet_thema(folder, *bi, message::thema_code(&self.thema)));
                     }
                 }
             } else if self.bereich.is_some() {

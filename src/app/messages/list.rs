@@ -6,9 +6,9 @@
 
 use crate::app::Error;
 use crate::domain::PAGE_SIZE;
-use crate::domain::message::{Mailbox, Message};
+use crate::domain::message::{Mailbox, MessageHeader};
 use crate::domain::message_search::terms;
-use crate::store::messages::{self as repo, Entry, FACET_INBOX, FACET_OUTBOX};
+use crate::store::messages::{self as repo, Entry, FACET_INBOX, FACET_OUTBOX, MailboxId};
 
 pub use super::filter::{Filter, Folder};
 use crate::store::{ReadAccess, Store};
@@ -28,10 +28,11 @@ pub enum PageAt {
     Last,
 }
 
-/// One row of the mailbox page.
+/// One row of the mailbox page: the message's header (never its Text)
+/// and its entry in the mailbox.
 #[derive(Debug, Clone)]
 pub struct Row {
-    pub message: Message,
+    pub message: MessageHeader,
     pub entry: Entry,
 }
 
@@ -63,14 +64,23 @@ fn page_in(
     filter: &Filter,
     at: PageAt,
 ) -> Result<MailboxPage, Error> {
-    let key = mailbox.key();
+    let Some(key) = repo::id_of(tx, &mailbox.key())? else {
+        // The mailbox never received a message.
+        return Ok(MailboxPage {
+            rows: Vec::new(),
+            total: 0,
+            at_least: false,
+            page: 1,
+        });
+    };
+    let key = &key;
     if !filter.referenz.trim().is_empty() {
-        return conversation_page(tx, &key, filter, at);
+        return conversation_page(tx, *key, filter, at);
     }
     if !terms(&filter.subject).is_empty() {
-        return subject_page(tx, &key, filter, at);
+        return subject_page(tx, *key, filter, at);
     }
-    let (total, at_least) = total(tx, &key, filter)?;
+    let (total, at_least) = total(tx, *key, filter)?;
     let last_page = total.div_ceil(PAGE_SIZE).max(1);
     let facets = filter.driving();
     let (newest_first, bound, want, page) = match at {
@@ -85,15 +95,12 @@ fn page_in(
     let mut rows = Vec::new();
     let mut decoded = 0usize;
     let read = repo::Reader::new(tx)?;
-    repo::walk(tx, &key, &facets, newest_first, bound, |id| {
-        let Some(e) = read.entry(&key, id)? else {
-            return Ok(true);
-        };
+    repo::walk(tx, *key, &facets, newest_first, bound, |id, e| {
         if !filter.matches_entry(&e) {
             return Ok(true);
         }
         decoded += 1;
-        let Some(m) = read.message(id)? else {
+        let Some(m) = read.header(id)? else {
             return Ok(true);
         };
         if filter.matches_message(&m) {
@@ -119,7 +126,7 @@ fn page_in(
 /// filter on the covering entry; with a Betreff filter, a walk of the
 /// driving index (bounded by [`SCAN_BUDGET`] decoded messages; true when
 /// the budget ended the count, which is then a lower bound).
-fn total(tx: &impl ReadAccess, key: &str, filter: &Filter) -> Result<(usize, bool), Error> {
+fn total(tx: &impl ReadAccess, key: MailboxId, filter: &Filter) -> Result<(usize, bool), Error> {
     if !filter.important && filter.read.is_none() && !filter.needs_message() {
         // Folders, Bereich and Thema only: the driving facets are disjoint
         // and hold exactly the matching entries — their counters add up
@@ -137,16 +144,10 @@ fn total(tx: &impl ReadAccess, key: &str, filter: &Filter) -> Result<(usize, boo
     let mut n = 0usize;
     let mut decoded = 0usize;
     let read = repo::Reader::new(tx)?;
-    repo::walk(tx, key, &filter.driving(), true, None, |id| {
-        let Some(e) = read.entry(key, id)? else {
-            return Ok(true);
-        };
+    repo::walk(tx, key, &filter.driving(), true, None, |id, e| {
         if filter.matches_entry(&e) {
             decoded += 1;
-            if read
-                .message(id)?
-                .is_some_and(|m| filter.matches_message(&m))
-            {
+            if read.header(id)?.is_some_and(|m| filter.matches_message(&m)) {
                 n += 1;
             }
         }
@@ -163,7 +164,7 @@ pub const SUBJECT_BUDGET: usize = 20_000;
 /// several words, on the messages), then paged by keyset.
 fn subject_page(
     tx: &impl ReadAccess,
-    key: &str,
+    key: MailboxId,
     filter: &Filter,
     at: PageAt,
 ) -> Result<MailboxPage, Error> {
@@ -173,7 +174,7 @@ fn subject_page(
 /// [`subject_page`] reading at most `budget` index entries.
 fn subject_page_within(
     tx: &impl ReadAccess,
-    key: &str,
+    key: MailboxId,
     filter: &Filter,
     at: PageAt,
     budget: usize,
@@ -197,17 +198,13 @@ fn subject_page_within(
     let mut matched = Vec::new();
     let read = repo::Reader::new(tx)?;
     for id in ids {
-        let Some(e) = read.entry(key, id)? else {
+        let Some(e) = repo::entry_in(tx, key, id)? else {
             continue;
         };
         if !filter.matches_entry(&e) {
             continue;
         }
-        if words.len() > 1
-            && !read
-                .message(id)?
-                .is_some_and(|m| filter.matches_message(&m))
-        {
+        if words.len() > 1 && !read.header(id)?.is_some_and(|m| filter.matches_message(&m)) {
             continue;
         }
         matched.push((id, e));
@@ -241,7 +238,7 @@ fn subject_page_within(
     };
     let mut rows = Vec::with_capacity(shown.len());
     for (id, entry) in shown {
-        if let Some(message) = read.message(id)? {
+        if let Some(message) = read.header(id)? {
             rows.push(Row { message, entry });
         }
     }
@@ -253,18 +250,26 @@ fn subject_page_within(
     })
 }
 
-/// A Referenz filter shows the whole conversation (as far as it lies in
-/// this mailbox), newest first, without the folder restriction.
+/// Most messages of matching conversations a Referenz filter looks at
+/// (a short beginning such as "2026" names every conversation of a year).
+pub const REFERENZ_BUDGET: usize = 5_000;
+
+/// A Referenz filter shows the conversations whose Referenz is the one
+/// typed or begins with it (as far as they lie in this mailbox), newest
+/// first, without the folder restriction.
 fn conversation_page(
     tx: &impl ReadAccess,
-    key: &str,
+    key: MailboxId,
     filter: &Filter,
     at: PageAt,
 ) -> Result<MailboxPage, Error> {
     let referenz = filter.referenz.trim();
     let mut rows = Vec::new();
-    for id in repo::conversation(tx, referenz)?.into_iter().rev() {
-        let Some(e) = repo::entry(tx, key, id)? else {
+    let read = repo::Reader::new(tx)?;
+    let (mut ids, at_least) = repo::conversations_with_prefix(tx, referenz, REFERENZ_BUDGET)?;
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    for id in ids {
+        let Some(e) = repo::entry_in(tx, key, id)? else {
             continue;
         };
         let relaxed = Filter {
@@ -274,7 +279,7 @@ fn conversation_page(
         if !relaxed.matches_entry(&e) {
             continue;
         }
-        if let Some(m) = repo::get(tx, id)?
+        if let Some(m) = read.header(id)?
             && relaxed.matches_message(&m)
         {
             rows.push(Row {
@@ -298,7 +303,7 @@ fn conversation_page(
     Ok(MailboxPage {
         rows,
         total,
-        at_least: false,
+        at_least,
         page,
     })
 }
@@ -312,20 +317,23 @@ pub fn newest(
 ) -> Result<Vec<(Mailbox, Row)>, Error> {
     store.read(|tx| {
         let mut all = Vec::new();
+        let read = repo::Reader::new(tx)?;
         for mb in mailboxes {
-            let key = mb.key();
-            let facets: &[u8] = if incoming_only {
+            let Some(key) = repo::id_of(tx, &mb.key())? else {
+                continue;
+            };
+            let facets: &[u16] = if incoming_only {
                 &[FACET_INBOX]
             } else {
                 &[FACET_INBOX, FACET_OUTBOX]
             };
             let mut ids = Vec::new();
-            repo::walk(tx, &key, facets, true, None, |id| {
-                ids.push(id);
+            repo::walk(tx, key, facets, true, None, |id, e| {
+                ids.push((id, e));
                 Ok(ids.len() < limit)
             })?;
-            for id in ids {
-                if let (Some(e), Some(m)) = (repo::entry(tx, &key, id)?, repo::get(tx, id)?) {
+            for (id, e) in ids {
+                if let Some(m) = read.header(id)? {
                     all.push((
                         mb.clone(),
                         Row {

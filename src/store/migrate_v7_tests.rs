@@ -1,0 +1,255 @@
+//! The migration 6 → 7 on a store written the way version 6 wrote it: the
+//! v6 writers below are frozen copies of version 6's `store::messages`
+//! (`insert`, `set_entry`, `index_subject`).
+#![allow(clippy::unwrap_used)]
+
+use redb::Database;
+
+use super::*;
+use crate::store::{Store, counters, messages as repo};
+
+/// Version 6's entry bits: marks, direction, Bereich position, Thema
+/// position (1-based, in version 6's list).
+fn v6_pack(marks: u8, outgoing: bool, bereich_pos: u8, thema_pos: u8) -> u16 {
+    u16::from(marks)
+        | (u16::from(outgoing) << 3)
+        | (u16::from(bereich_pos) << 4)
+        | (u16::from(thema_pos & 7) << 6)
+}
+
+/// Version 6's facets of an entry.
+fn v6_facets(marks: u8, outgoing: bool, b: u8, t: u8) -> Vec<u8> {
+    let folder = if marks & 4 != 0 {
+        2
+    } else if outgoing {
+        1
+    } else {
+        0
+    };
+    let mut f = vec![folder, 16 + folder * 4 + b];
+    if t > 0 {
+        f.push(64 + folder * 32 + b * 8 + t);
+    }
+    if marks & 2 != 0 {
+        f.push(3);
+    }
+    if marks & 1 != 0 {
+        f.push(4);
+    }
+    f
+}
+
+/// Version 6's `set_entry` (for a new entry).
+fn v6_set_entry(
+    tx: &WriteTransaction,
+    key: &str,
+    id: u64,
+    marks: u8,
+    outgoing: bool,
+    b: u8,
+    t: u8,
+) {
+    let mut index = tx.open_table(tables::LEGACY_MAILBOX_INDEX).unwrap();
+    for f in v6_facets(marks, outgoing, b, t) {
+        index.insert((key, f, id), ()).unwrap();
+        counters::add(tx, &format!("msg.{key}.{f}"), 1).unwrap();
+    }
+    let folder = v6_facets(marks, outgoing, b, t)[0];
+    counters::add(
+        tx,
+        &format!(
+            "msg.{key}.s.{folder}.{}.{}.{b}.{t}",
+            (marks >> 1) & 1,
+            marks & 1
+        ),
+        1,
+    )
+    .unwrap();
+    tx.open_table(tables::LEGACY_MAILBOX_ENTRIES)
+        .unwrap()
+        .insert((key, id), v6_pack(marks, outgoing, b, t))
+        .unwrap();
+}
+
+/// Version 6's `insert` and `index_subject` of a message from a group
+/// mailbox to a Kassenpostfach (or from the system).
+#[allow(clippy::too_many_arguments)]
+fn v6_message(
+    tx: &WriteTransaction,
+    id: u64,
+    from: &str,
+    to: &str,
+    subject: &str,
+    text: &str,
+    bereich: (&str, u8),
+    thema: (&str, u8),
+    attachment: Option<&str>,
+) {
+    let referenz = format!("2026-{id:06}");
+    let attachments: Vec<serde_json::Value> = attachment
+        .map(|n| serde_json::json!({"blob": 100 + id, "name": n, "mime": "application/pdf", "len": 5}))
+        .into_iter()
+        .collect();
+    let json = serde_json::json!({
+        "id": id,
+        "referenz": referenz,
+        "subject": subject,
+        "text": text,
+        "bereich": bereich.0,
+        "thema": thema.0,
+        "created_at": jiff::Timestamp::from_second(1_780_000_000 + id as i64).unwrap(),
+        "from": from,
+        "to": to,
+        "author": null,
+        "attachments": attachments,
+    });
+    tx.open_table(tables::LEGACY_MESSAGES)
+        .unwrap()
+        .insert(id, serde_json::to_vec(&json).unwrap().as_slice())
+        .unwrap();
+    tx.open_table(tables::MESSAGES_BY_REF)
+        .unwrap()
+        .insert((referenz.as_str(), id), ())
+        .unwrap();
+    let mut terms = crate::domain::message_search::terms(subject);
+    terms.extend(crate::domain::message_search::terms(text));
+    terms.push(referenz.clone());
+    let mut t = tx.open_table(tables::MESSAGE_TERMS).unwrap();
+    for term in &terms {
+        t.insert((term.as_str(), id), ()).unwrap();
+    }
+    drop(t);
+    let mut words = tx.open_table(tables::LEGACY_MAILBOX_SUBJECT_TERMS).unwrap();
+    for w in crate::domain::message_search::terms(subject) {
+        if from != "system" {
+            words.insert((from, w.as_str(), id), ()).unwrap();
+        }
+        words.insert((to, w.as_str(), id), ()).unwrap();
+    }
+    drop(words);
+    if from != "system" {
+        v6_set_entry(tx, from, id, 0, true, bereich.1, thema.1);
+    }
+    v6_set_entry(tx, to, id, 1, false, bereich.1, thema.1);
+}
+
+/// A schema-6 store with messages is migrated: headers and Texts apart,
+/// mailbox ids, entries with stable codes, facets and counters rebuilt,
+/// the old tables gone, and the mailbox pages show the same as before.
+#[test]
+fn a_version_6_message_store_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = Database::create(dir.path().join(crate::store::DB_FILE)).unwrap();
+        let tx = db.begin_write().unwrap();
+        tx.open_table(tables::ACCOUNTS).unwrap();
+        let group = "g:3:zusatzversorgung";
+        let kasse = "k:zusatzversorgung";
+        for id in 1..=30u64 {
+            v6_message(
+                &tx,
+                id,
+                group,
+                kasse,
+                &format!("Entgeltmeldung {id}"),
+                &"Sehr geehrte Damen und Herren ".repeat(20),
+                ("Zusatzversorgung", 2),
+                ("Entgeltmeldungen", 3),
+                (id == 7).then_some("Meldung_Mai.pdf"),
+            );
+        }
+        v6_message(
+            &tx,
+            31,
+            "system",
+            "g:3:beihilfe",
+            "Quittung",
+            "Ihre Meldung ist eingegangen.",
+            ("Beihilfe", 1),
+            ("Quittung", 4),
+            None,
+        );
+        // An entry marked important and archived in the Kassenpostfach.
+        {
+            tx.open_table(tables::LEGACY_MAILBOX_ENTRIES)
+                .unwrap()
+                .insert((kasse, 5), v6_pack(6, false, 2, 3))
+                .unwrap();
+        }
+        tx.open_table(tables::META)
+            .unwrap()
+            .insert("schema_version", 6)
+            .unwrap();
+        tx.commit().unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    store
+        .read(|tx| {
+            assert_eq!(stored_version_of(tx), Some(7));
+            for gone in [
+                "messages",
+                "mailbox_entries",
+                "mailbox_index",
+                "mailbox_subject_terms",
+            ] {
+                let def: redb::TableDefinition<u64, u64> = redb::TableDefinition::new(gone);
+                assert!(
+                    matches!(
+                        tx.open_table(def),
+                        Err(redb::TableError::TableDoesNotExist(_))
+                    ),
+                    "{gone}"
+                );
+            }
+            let m = repo::get(tx, 7)?.unwrap();
+            assert_eq!(m.subject, "Entgeltmeldung 7");
+            assert!(m.text.starts_with("Sehr geehrte"));
+            assert_eq!(m.bereich, Bereich::Zusatzversorgung);
+            assert_eq!(m.attachments[0].name, "Meldung_Mai.pdf");
+            let h = repo::header(tx, 7)?.unwrap();
+            assert_eq!((h.org, h.from.as_str()), (Some(3), "g:3:zusatzversorgung"));
+            assert_eq!(repo::header(tx, 31)?.unwrap().from, "system");
+            let kasse = repo::id_of(tx, "k:zusatzversorgung")?.unwrap();
+            let group = repo::id_of(tx, "g:3:zusatzversorgung")?.unwrap();
+            // Ids were handed out in key order.
+            assert!(repo::id_of(tx, "g:3:beihilfe")?.unwrap() < group && group < kasse);
+            let e = repo::entry_in(tx, kasse, 5)?.unwrap();
+            assert!(e.marks.important && e.marks.archived && !e.marks.unread);
+            assert_eq!(e.thema_name(), Some("Entgeltmeldungen"));
+            assert_eq!(repo::count(tx, kasse, repo::FACET_INBOX)?, 29);
+            assert_eq!(repo::count(tx, kasse, repo::FACET_ARCHIVE)?, 1);
+            assert_eq!(repo::count(tx, kasse, repo::FACET_IMPORTANT)?, 1);
+            assert_eq!(repo::unread(tx, "k:zusatzversorgung")?, 29);
+            assert_eq!(repo::unread(tx, "g:3:beihilfe")?, 1);
+            assert_eq!(repo::count(tx, group, repo::FACET_OUTBOX)?, 30);
+            let thema = repo::facet_thema(repo::FACET_INBOX, Bereich::Zusatzversorgung.code(), 9);
+            assert_eq!(repo::count(tx, kasse, thema)?, 29);
+            let mut newest = Vec::new();
+            repo::walk(tx, kasse, &[thema], true, None, |id, e| {
+                newest.push((id, e.thema));
+                Ok(newest.len() < 3)
+            })?;
+            assert_eq!(newest, vec![(30, 9), (29, 9), (28, 9)]);
+            assert_eq!(
+                repo::ids_with_subject_prefix(tx, group, "entgelt", 2)?,
+                vec![30, 29]
+            );
+            // Attachment names became search terms.
+            assert_eq!(repo::next_term(tx, "pdf", None)?.as_deref(), Some("pdf"));
+            // No counter under the old mailbox keys is left.
+            let mut old = 0;
+            counters::scan_prefix(tx, "msg.g:", |_, _| old += 1)?;
+            counters::scan_prefix(tx, "msg.k:", |_, _| old += 1)?;
+            assert_eq!(old, 0);
+            Ok::<_, Error>(())
+        })
+        .unwrap();
+}
+
+fn stored_version_of(tx: &redb::ReadTransaction) -> Option<u64> {
+    tx.open_table(tables::META)
+        .unwrap()
+        .get("schema_version")
+        .unwrap()
+        .map(|v| v.value())
+}
