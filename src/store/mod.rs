@@ -19,6 +19,7 @@ pub mod messages;
 pub mod migrate;
 pub mod orgs;
 pub mod persons;
+pub mod postings;
 pub mod reports;
 pub mod secrets;
 pub mod sessions;
