@@ -15,6 +15,7 @@ pub mod password;
 pub mod permissions;
 pub mod person_csv;
 pub mod persons;
+pub mod search_text;
 pub mod secret;
 pub mod session;
 pub mod totp;

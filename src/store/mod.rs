@@ -21,6 +21,7 @@ pub mod migrate;
 mod migrate_v7;
 pub mod orgs;
 pub mod persons;
+pub mod postings;
 pub mod reports;
 pub mod secrets;
 pub mod sessions;
