@@ -9,7 +9,6 @@ pub mod ids;
 pub mod link;
 pub mod mail;
 pub mod message;
-pub mod message_search;
 pub mod org;
 pub mod password;
 pub mod permissions;

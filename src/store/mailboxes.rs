@@ -290,10 +290,7 @@ pub fn remove_entry(tx: &WriteTransaction, key: &str, id: u64, subject: &str) ->
         counters::add(tx, &old.signature(mb), -1)?;
         tx.open_table(tables::MAILBOX_ENTRIES)?.remove((mb, id))?;
     }
-    let mut t = tx.open_table(tables::MAILBOX_SUBJECT_WORDS)?;
-    for term in crate::domain::message_search::terms(subject) {
-        t.remove((mb, term.as_str(), id))?;
-    }
+    super::search_index::unindex_subject(tx, mb, id, subject)?;
     tx.open_table(tables::FIRST_OPENED)?.remove((mb, id))?;
     Ok(())
 }
@@ -365,8 +362,8 @@ pub fn walk(
     }
 }
 
-/// Indexes the words of the message's Betreff in the mailbox `key` (for
-/// the Betreff filter); called when the message is put into the mailbox.
+/// Indexes the message's Betreff in the mailbox `key` (for the Betreff
+/// filter); called when the message is put into the mailbox.
 pub fn index_subject(
     tx: &WriteTransaction,
     key: &str,
@@ -374,67 +371,7 @@ pub fn index_subject(
     subject: &str,
 ) -> Result<(), Error> {
     let mb = id_or_create(tx, key)?;
-    let mut t = tx.open_table(tables::MAILBOX_SUBJECT_WORDS)?;
-    for term in crate::domain::message_search::terms(subject) {
-        t.insert((mb, term.as_str(), id), ())?;
-    }
-    Ok(())
-}
-
-/// Most distinct Betreff words beginning with the typed word that a
-/// Betreff filter looks at.
-pub const MAX_SUBJECT_TERMS: usize = 32;
-
-/// Ids of the messages in `mailbox` with a Betreff word starting with
-/// `prefix`: the newest `limit` of them, newest first (each word's ids are
-/// read from its newest end, so a mailbox with more matches than `limit`
-/// still shows its newest ones).
-pub fn ids_with_subject_prefix(
-    tx: &impl ReadAccess,
-    mailbox: MailboxId,
-    prefix: &str,
-    limit: usize,
-) -> Result<Vec<u64>, Error> {
-    let t = tx.open(tables::MAILBOX_SUBJECT_WORDS)?;
-    let mut out: Vec<u64> = Vec::new();
-    let mut last: Option<String> = None;
-    for _ in 0..MAX_SUBJECT_TERMS {
-        let range = match &last {
-            None => t.range((mailbox, prefix, 0)..)?,
-            Some(a) => t.range((mailbox, a.as_str(), u64::MAX)..)?,
-        };
-        let mut next = None;
-        for item in range {
-            let (k, _) = item?;
-            let (mb, term, _) = k.value();
-            if last.as_deref() == Some(term) {
-                continue;
-            }
-            if mb == mailbox && term.starts_with(prefix) {
-                next = Some(term.to_owned());
-            }
-            break;
-        }
-        let Some(term) = next else { break };
-        // Only ids newer than the current limit-th can still count.
-        let floor = if out.len() >= limit {
-            out.last().map_or(0, |x| x + 1)
-        } else {
-            0
-        };
-        for item in t
-            .range((mailbox, term.as_str(), floor)..=(mailbox, term.as_str(), u64::MAX))?
-            .rev()
-            .take(limit)
-        {
-            out.push(item?.0.value().2);
-        }
-        out.sort_unstable_by(|a, b| b.cmp(a));
-        out.dedup();
-        out.truncate(limit);
-        last = Some(term);
-    }
-    Ok(out)
+    super::search_index::index_subject(tx, mb, id, subject)
 }
 
 /// Who opened the message first in the mailbox `key`, if recorded.
@@ -482,35 +419,6 @@ pub fn record_first_opened(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    /// A Betreff word with more matches than the limit yields the newest.
-    #[test]
-    fn subject_prefixes_yield_the_newest_ids() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::Store::open(dir.path()).unwrap();
-        store
-            .write(|tx| {
-                let mut t = tx.open_table(tables::MAILBOX_SUBJECT_WORDS)?;
-                for id in 1..=100u64 {
-                    t.insert((1, "frist", id), ())?;
-                    if id % 10 == 5 {
-                        t.insert((1, "fristen", id), ())?;
-                    }
-                    t.insert((2, "frist", id + 1000), ())?;
-                    t.insert((1, "zins", id), ())?;
-                }
-                Ok::<_, Error>(())
-            })
-            .unwrap();
-        let ids = store
-            .read(|tx| ids_with_subject_prefix(tx, 1, "fri", 5))
-            .unwrap();
-        assert_eq!(ids, vec![100, 99, 98, 97, 96]);
-        let ids = store
-            .read(|tx| ids_with_subject_prefix(tx, 1, "fristen", 50))
-            .unwrap();
-        assert_eq!(ids, vec![95, 85, 75, 65, 55, 45, 35, 25, 15, 5]);
-    }
 
     /// The stored layout of an entry and its facets never changes.
     #[test]

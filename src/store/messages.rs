@@ -103,25 +103,7 @@ pub fn insert(tx: &WriteTransaction, m: &Message, org: Option<OrgId>) -> Result<
         .insert(m.id, compress(&m.text)?.as_slice())?;
     tx.open_table(tables::MESSAGES_BY_REF)?
         .insert((m.referenz.as_str(), m.id), ())?;
-    let mut terms = tx.open_table(tables::MESSAGE_TERMS)?;
-    for t in terms_of(m) {
-        terms.insert((t.as_str(), m.id), ())?;
-    }
-    Ok(())
-}
-
-/// The distinct search terms of a message (Betreff, Text, Referenz,
-/// attachment names).
-pub fn terms_of(m: &Message) -> Vec<String> {
-    let mut t = crate::domain::message_search::terms(&m.subject);
-    t.extend(crate::domain::message_search::terms(&m.text));
-    for a in &m.attachments {
-        t.extend(crate::domain::message_search::terms(&a.name));
-    }
-    t.push(m.referenz.to_lowercase());
-    t.sort();
-    t.dedup();
-    t
+    super::search_index::index_message(tx, m)
 }
 
 /// Headers read through tables opened once per snapshot (a page reads
@@ -243,73 +225,6 @@ pub fn conversations_with_prefix(
     Ok((out, false))
 }
 
-/// The first distinct search term beginning with `prefix` that sorts
-/// after `after` (or the first of all with `after = None`).
-pub fn next_term(
-    tx: &impl ReadAccess,
-    prefix: &str,
-    after: Option<&str>,
-) -> Result<Option<String>, Error> {
-    let t = tx.open(tables::MESSAGE_TERMS)?;
-    let range = match after {
-        Some(a) => t.range((a, u64::MAX)..)?,
-        None => t.range((prefix, 0)..)?,
-    };
-    for item in range {
-        let (k, _) = item?;
-        let (term, _) = k.value();
-        if Some(term) == after {
-            continue;
-        }
-        return Ok(term.starts_with(prefix).then(|| term.to_owned()));
-    }
-    Ok(None)
-}
-
-/// The ids carrying exactly `term` that lie in one of `mailboxes`, newest
-/// first, handed to `visit` (with the index of the mailbox) until it
-/// returns false. A leapfrog join of the term's postings with the
-/// mailboxes' entries by seeks: its cost follows the sparser side, so a
-/// small mailbox is not searched through the postings of a large one.
-/// At most `budget` seeks into the postings.
-pub fn join_term(
-    tx: &impl ReadAccess,
-    term: &str,
-    mailboxes: &[MailboxId],
-    budget: usize,
-    mut visit: impl FnMut(u64, usize) -> Result<bool, Error>,
-) -> Result<(), Error> {
-    let terms = tx.open(tables::MESSAGE_TERMS)?;
-    let entries = tx.open(tables::MAILBOX_ENTRIES)?;
-    // Inclusive upper bound of the next id to look at.
-    let mut bound = u64::MAX;
-    for _ in 0..budget {
-        let Some(item) = terms.range((term, 0)..=(term, bound))?.next_back() else {
-            return Ok(());
-        };
-        let posted = item?.0.value().1;
-        let mut best: Option<(u64, usize)> = None;
-        for (i, mb) in mailboxes.iter().enumerate() {
-            if let Some(item) = entries.range((*mb, 0)..=(*mb, posted))?.next_back() {
-                let id = item?.0.value().1;
-                if best.is_none_or(|(b, _)| id > b) {
-                    best = Some((id, i));
-                }
-            }
-        }
-        let Some((id, i)) = best else { return Ok(()) };
-        if id == posted {
-            if !visit(id, i)? || id == 0 {
-                return Ok(());
-            }
-            bound = id - 1;
-        } else {
-            bound = id;
-        }
-    }
-    Ok(())
-}
-
 /// Deletes a message with its entries, attachments, conversation link and
 /// search terms.
 pub fn delete(tx: &WriteTransaction, id: u64) -> Result<(), Error> {
@@ -323,10 +238,7 @@ pub fn delete(tx: &WriteTransaction, id: u64) -> Result<(), Error> {
     }
     tx.open_table(tables::MESSAGES_BY_REF)?
         .remove((m.referenz.as_str(), m.id))?;
-    let mut terms = tx.open_table(tables::MESSAGE_TERMS)?;
-    for t in terms_of(&m) {
-        terms.remove((t.as_str(), m.id))?;
-    }
+    super::search_index::unindex_message(tx, &m)?;
     tx.open_table(tables::MESSAGE_HEADERS)?.remove(m.id)?;
     tx.open_table(tables::MESSAGE_TEXTS)?.remove(m.id)?;
     Ok(())

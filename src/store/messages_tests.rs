@@ -2,60 +2,6 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::domain::message::{Direction, Marks};
-
-/// The join finds a small mailbox's messages under the postings of a
-/// large one, newest first, and nothing of other mailboxes.
-#[test]
-fn joining_a_term_with_mailboxes_follows_the_sparser_side() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = crate::store::Store::open(dir.path()).unwrap();
-    let e = Entry::new(Marks::default(), Direction::Incoming, Bereich::Beihilfe, "");
-    let (small, large) = store
-        .write(|tx| {
-            let mut terms = tx.open_table(tables::MESSAGE_TERMS)?;
-            for id in 1..=3000u64 {
-                terms.insert(("frist", id), ())?;
-                terms.insert(("fristen", id), ())?;
-            }
-            drop(terms);
-            for id in 1..=3000u64 {
-                let mb = if id % 1000 == 7 { "small" } else { "large" };
-                set_entry(tx, mb, id, e)?;
-            }
-            Ok::<_, Error>((id_of(tx, "small")?.unwrap(), id_of(tx, "large")?.unwrap()))
-        })
-        .unwrap();
-    let (found, seeks_ok) = store
-        .read(|tx| {
-            let mut found = Vec::new();
-            join_term(tx, "frist", &[small], 20, |id, i| {
-                found.push((id, i));
-                Ok(true)
-            })?;
-            let mut all = 0;
-            join_term(tx, "frist", &[large], 10_000, |_, _| {
-                all += 1;
-                Ok(true)
-            })?;
-            Ok::<_, Error>((found, all))
-        })
-        .unwrap();
-    assert_eq!(found, vec![(2007, 0), (1007, 0), (7, 0)]);
-    assert_eq!(seeks_ok, 2997);
-    let terms = store
-        .read(|tx| {
-            let a = next_term(tx, "fri", None)?;
-            let b = next_term(tx, "fri", a.as_deref())?;
-            let c = next_term(tx, "fri", b.as_deref())?;
-            Ok::<_, Error>((a, b, c))
-        })
-        .unwrap();
-    assert_eq!(
-        terms,
-        (Some("frist".to_owned()), Some("fristen".to_owned()), None)
-    );
-}
 
 /// A message is stored as a header and a compressed Text; the header
 /// alone carries what a row shows, and the whole message comes back.

@@ -120,7 +120,7 @@ fn create_message_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
     tx.open_table(tables::LEGACY_MAILBOX_ENTRIES)?;
     tx.open_table(tables::LEGACY_MAILBOX_INDEX)?;
     tx.open_table(tables::MESSAGES_BY_REF)?;
-    tx.open_table(tables::MESSAGE_TERMS)?;
+    tx.open_table(tables::LEGACY_MESSAGE_TERMS)?;
     tx.open_table(tables::LEGACY_MAILBOX_SUBJECT_TERMS)?;
     Ok(())
 }
@@ -315,7 +315,10 @@ mod tests {
             0
         );
         assert_eq!(
-            tx.open_table(tables::MESSAGE_TERMS).unwrap().len().unwrap(),
+            tx.open_table(tables::SEARCH_POSTINGS)
+                .unwrap()
+                .len()
+                .unwrap(),
             0
         );
     }

@@ -160,7 +160,7 @@ pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), Error> {
         let old = tx.open_table(tables::LEGACY_MESSAGES)?;
         let mut headers = tx.open_table(tables::MESSAGE_HEADERS)?;
         let mut texts = tx.open_table(tables::MESSAGE_TEXTS)?;
-        let mut terms = tx.open_table(tables::MESSAGE_TERMS)?;
+        let mut index = super::search_index::BulkIndex::default();
         let mut progress = Progress {
             total,
             done: 0,
@@ -192,12 +192,29 @@ pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), Error> {
                     len: a.len,
                 })
                 .collect();
-            // Attachment names are searchable since version 7.
-            for a in &attachments {
-                for t in crate::domain::message_search::terms(&a.name) {
-                    terms.insert((t.as_str(), m.id), ())?;
-                }
+            let to = mb(&m.to)?;
+            // The search index of version 7, built from the message itself.
+            let message = crate::domain::message::Message {
+                id: m.id,
+                referenz: m.referenz.clone(),
+                subject: m.subject.clone(),
+                text: String::new(),
+                bereich,
+                thema: String::new(),
+                created_at: m.created_at,
+                from: String::new(),
+                to: String::new(),
+                author: None,
+                attachments: attachments.clone(),
+            };
+            let mut message = message;
+            message.text = m.text.clone();
+            index.add_message(&message);
+            if from != super::mailboxes::SYSTEM_ID {
+                index.add_subject(from, m.id, &m.subject);
             }
+            index.add_subject(to, m.id, &m.subject);
+            index.flush_if_full(tx)?;
             let h = super::messages::StoredHeader {
                 referenz: m.referenz,
                 subject: m.subject,
@@ -205,7 +222,7 @@ pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), Error> {
                 thema: m.thema,
                 created_at: m.created_at,
                 from,
-                to: mb(&m.to)?,
+                to,
                 author: m.author,
                 attachments,
                 org,
@@ -218,22 +235,15 @@ pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), Error> {
             texts.insert(m.id, super::messages::compress(&m.text)?.as_slice())?;
             progress.tick();
         }
+        index.flush(tx)?;
     }
     entries_and_facets(tx, &ids)?;
-    {
-        let old = tx.open_table(tables::LEGACY_MAILBOX_SUBJECT_TERMS)?;
-        let mut words = tx.open_table(tables::MAILBOX_SUBJECT_WORDS)?;
-        for item in old.iter()? {
-            let (k, _) = item?;
-            let (key, term, id) = k.value();
-            words.insert((mb(key)?, term, id), ())?;
-        }
-    }
     tx.open_table(tables::FIRST_OPENED)?;
     tx.delete_table(tables::LEGACY_MESSAGES)?;
     tx.delete_table(tables::LEGACY_MAILBOX_ENTRIES)?;
     tx.delete_table(tables::LEGACY_MAILBOX_INDEX)?;
     tx.delete_table(tables::LEGACY_MAILBOX_SUBJECT_TERMS)?;
+    tx.delete_table(tables::LEGACY_MESSAGE_TERMS)?;
     tracing::info!("message store migrated to schema 7");
     Ok(())
 }

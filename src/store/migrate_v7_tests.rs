@@ -6,7 +6,19 @@
 use redb::Database;
 
 use super::*;
-use crate::store::{Store, counters, messages as repo};
+use crate::store::{Store, counters, messages as repo, search_index};
+
+/// Version 6's search terms: lower-case words of at least two characters.
+fn v6_terms(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 2)
+        .map(|w| w.to_lowercase().chars().take(64).collect())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
 
 /// Version 6's entry bits: marks, direction, Bereich position, Thema
 /// position (1-based, in version 6's list).
@@ -111,16 +123,16 @@ fn v6_message(
         .unwrap()
         .insert((referenz.as_str(), id), ())
         .unwrap();
-    let mut terms = crate::domain::message_search::terms(subject);
-    terms.extend(crate::domain::message_search::terms(text));
+    let mut terms = v6_terms(subject);
+    terms.extend(v6_terms(text));
     terms.push(referenz.clone());
-    let mut t = tx.open_table(tables::MESSAGE_TERMS).unwrap();
+    let mut t = tx.open_table(tables::LEGACY_MESSAGE_TERMS).unwrap();
     for term in &terms {
         t.insert((term.as_str(), id), ()).unwrap();
     }
     drop(t);
     let mut words = tx.open_table(tables::LEGACY_MAILBOX_SUBJECT_TERMS).unwrap();
-    for w in crate::domain::message_search::terms(subject) {
+    for w in v6_terms(subject) {
         if from != "system" {
             words.insert((from, w.as_str(), id), ()).unwrap();
         }
@@ -191,6 +203,7 @@ fn a_version_6_message_store_is_migrated() {
                 "mailbox_entries",
                 "mailbox_index",
                 "mailbox_subject_terms",
+                "message_terms",
             ] {
                 let def: redb::TableDefinition<u64, u64> = redb::TableDefinition::new(gone);
                 assert!(
@@ -230,12 +243,33 @@ fn a_version_6_message_store_is_migrated() {
                 Ok(newest.len() < 3)
             })?;
             assert_eq!(newest, vec![(30, 9), (29, 9), (28, 9)]);
-            assert_eq!(
-                repo::ids_with_subject_prefix(tx, group, "entgelt", 2)?,
-                vec![30, 29]
-            );
-            // Attachment names became search terms.
-            assert_eq!(repo::next_term(tx, "pdf", None)?.as_deref(), Some("pdf"));
+            // The Betreff postings of the group mailbox, with compound parts.
+            let words = crate::domain::search_text::query("meldung");
+            let mut scope = search_index::FacetSource::new(tx, group, vec![repo::FACET_OUTBOX])?;
+            let found =
+                search_index::subject(tx, group, &words, &mut scope, None, 2, 10_000, |_| {
+                    Ok(true)
+                })?;
+            assert_eq!((found.ids, found.more), (vec![30, 29], true));
+            // The header search: attachment names, the Text, the Referenz.
+            let search = |q: &str| {
+                let words = crate::domain::search_text::query(q);
+                let mut scope = search_index::MailboxSource::new(tx, vec![kasse])?;
+                search_index::search(
+                    tx,
+                    &words,
+                    &mut scope,
+                    crate::store::postings::TagSet::ALL,
+                    None,
+                    50,
+                    10_000,
+                    |_| Ok(true),
+                )
+                .map(|f| f.ids)
+            };
+            assert_eq!(search("mai meldung")?, vec![7]);
+            assert_eq!(search("2026-000007")?, vec![7]);
+            assert_eq!(search("herren geehrte")?.len(), 30);
             // No counter under the old mailbox keys is left.
             let mut old = 0;
             counters::scan_prefix(tx, "msg.g:", |_, _| old += 1)?;

@@ -23,6 +23,7 @@ pub mod orgs;
 pub mod persons;
 pub mod postings;
 pub mod reports;
+pub mod search_index;
 pub mod secrets;
 pub mod sessions;
 pub mod tables;

@@ -202,15 +202,27 @@ pub const FIRST_OPENED: TableDefinition<(u32, u64), (&str, i64)> =
 pub const MESSAGES_BY_REF: TableDefinition<(&str, u64), ()> =
     TableDefinition::new("messages_by_ref");
 
-/// Inverted index for the search: `(term, message id)` over Betreff,
-/// Text, Referenz and attachment names, written in the message's own
-/// transaction. Version 5 (attachment names since 7).
-pub const MESSAGE_TERMS: TableDefinition<(&str, u64), ()> = TableDefinition::new("message_terms");
+/// Legacy (schema versions 5–6): inverted index `(term, message id)`.
+/// Replaced by [`SEARCH_TERMS`] and [`SEARCH_POSTINGS`].
+pub const LEGACY_MESSAGE_TERMS: TableDefinition<(&str, u64), ()> =
+    TableDefinition::new("message_terms");
 
-/// The words of each message's Betreff per mailbox, for the Betreff filter
-/// of the mailbox page: `(mailbox id, term, message id)`. Version 7.
-pub const MAILBOX_SUBJECT_WORDS: TableDefinition<(u32, &str, u64), ()> =
-    TableDefinition::new("mailbox_subject_words");
+/// Search term dictionary: term → (term id, document count); the key ""
+/// holds (last term id handed out, 0). Terms of the header search are
+/// plain (`domain::search_text::index_terms`); a mailbox's Betreff terms
+/// are prefixed `s<mailbox id>` U+001F (see `store::search_index`).
+/// Version 7.
+pub const SEARCH_TERMS: TableDefinition<&str, crate::store::postings::DictValue> =
+    TableDefinition::new("search_terms");
+
+/// Posting lists: (term id, smallest message id of the block) → a block
+/// of up to 128 postings, delta + varint encoded with a tag per posting
+/// (the Bereich code in the header search; see `store::postings`).
+/// Version 7.
+pub const SEARCH_POSTINGS: TableDefinition<
+    crate::store::postings::PostingKey,
+    crate::store::postings::PostingValue,
+> = TableDefinition::new("search_postings");
 
 /// Entitled persons by `(organisation, Personalnummer)` →
 /// `domain::persons::Person` (JSON, Lebenslauf included). Added in schema
@@ -279,8 +291,8 @@ macro_rules! for_each_table {
         $m!(MAILBOX_FACETS);
         $m!(FIRST_OPENED);
         $m!(MESSAGES_BY_REF);
-        $m!(MESSAGE_TERMS);
-        $m!(MAILBOX_SUBJECT_WORDS);
+        $m!(SEARCH_TERMS);
+        $m!(SEARCH_POSTINGS);
         $m!(PERSONS);
         $m!(PERSONS_BY_NAME);
         $m!(REPORTS);

@@ -3,8 +3,8 @@
 //! covering entry of a message, and which index answers it.
 
 use crate::domain::message::{self, MessageHeader};
-use crate::domain::message_search::terms;
 use crate::domain::org::Bereich;
+use crate::domain::search_text;
 use crate::store::mailboxes::{Entry, FACET_ARCHIVE, FACET_IMPORTANT, FACET_INBOX};
 use crate::store::mailboxes::{FACET_OUTBOX, FACET_UNREAD, facet_bereich, facet_thema};
 
@@ -100,18 +100,17 @@ impl Filter {
         !self.subject.trim().is_empty()
     }
 
-    /// Betreff: every word typed begins a word of the Betreff
-    /// (case-insensitive), as the per-mailbox word index answers it.
+    /// Betreff: every word typed matches a word of the Betreff by the
+    /// German search semantics (`domain::search_text`), as the
+    /// per-mailbox Betreff postings answer it; a filter of one-letter
+    /// words only is a substring match.
     pub(super) fn matches_message(&self, m: &MessageHeader) -> bool {
-        let wanted = terms(&self.subject);
+        let wanted = search_text::query(&self.subject);
         if wanted.is_empty() {
-            let s = self.subject.trim().to_lowercase();
-            return s.is_empty() || m.subject.to_lowercase().contains(&s);
+            let s = search_text::fold(self.subject.trim());
+            return s.is_empty() || search_text::fold(&m.subject).contains(&s);
         }
-        let words = terms(&m.subject);
-        wanted
-            .iter()
-            .all(|w| words.iter().any(|x| x.starts_with(w.as_str())))
+        search_text::subject_matches(&wanted, &m.subject)
     }
 
     /// The facets to walk: the most selective index the filter names

@@ -7,7 +7,6 @@
 use crate::app::Error;
 use crate::domain::PAGE_SIZE;
 use crate::domain::message::{Mailbox, MessageHeader};
-use crate::domain::message_search::terms;
 use crate::store::messages::{self as repo, Entry, FACET_INBOX, FACET_OUTBOX, MailboxId};
 
 pub use super::filter::{Filter, Folder};
@@ -77,7 +76,7 @@ fn page_in(
     if !filter.referenz.trim().is_empty() {
         return conversation_page(tx, *key, filter, at);
     }
-    if !terms(&filter.subject).is_empty() {
+    if !crate::domain::search_text::query(&filter.subject).is_empty() {
         return subject_page(tx, *key, filter, at);
     }
     let (total, at_least) = total(tx, *key, filter)?;
@@ -156,89 +155,89 @@ fn total(tx: &impl ReadAccess, key: MailboxId, filter: &Filter) -> Result<(usize
     Ok((n, decoded >= SCAN_BUDGET))
 }
 
-/// Most Betreff index entries read for one page.
-pub const SUBJECT_BUDGET: usize = 20_000;
+/// Betreff matches counted for one page; beyond, the count says
+/// "mindestens".
+pub const SUBJECT_COUNT: usize = 1_000;
+/// Work (index blocks and entries read) of one Betreff evaluation.
+const SUBJECT_WORK: u64 = 200_000;
 
-/// A Betreff filter: the ids from the mailbox's Betreff word index (the
-/// longest word as a prefix), checked on the covering entries (and, with
-/// several words, on the messages), then paged by keyset.
+/// A Betreff filter: the mailbox's Betreff postings (German search
+/// semantics: case, umlauts, word beginnings, compound parts), every word
+/// ANDed, joined with the facets the rest of the filter names and checked
+/// on the covering entries — exact, newest first, never a Text decoded.
 fn subject_page(
     tx: &impl ReadAccess,
     key: MailboxId,
     filter: &Filter,
     at: PageAt,
 ) -> Result<MailboxPage, Error> {
-    subject_page_within(tx, key, filter, at, SUBJECT_BUDGET)
+    subject_page_within(tx, key, filter, at, SUBJECT_COUNT)
 }
 
-/// [`subject_page`] reading at most `budget` index entries.
+/// [`subject_page`] counting at most `count` matches.
 fn subject_page_within(
     tx: &impl ReadAccess,
     key: MailboxId,
     filter: &Filter,
     at: PageAt,
-    budget: usize,
+    count: usize,
 ) -> Result<MailboxPage, Error> {
-    let words = terms(&filter.subject);
-    // The most selective word drives: a short probe of each word's range.
-    const PROBE: usize = 256;
-    let mut driver = (usize::MAX, String::new());
-    for w in &words {
-        let n = repo::ids_with_subject_prefix(tx, key, w, PROBE)?.len();
-        if n < driver.0 {
-            driver = (n, w.clone());
-        }
-    }
-    let driver = driver.1;
-    let mut ids = repo::ids_with_subject_prefix(tx, key, &driver, budget)?;
-    // The newest `budget` ids of the word: older ones may match too.
-    let at_least = ids.len() >= budget;
-    ids.sort_unstable_by(|a, b| b.cmp(a));
-    ids.dedup();
-    let mut matched = Vec::new();
-    let read = repo::Reader::new(tx)?;
-    for id in ids {
-        let Some(e) = repo::entry_in(tx, key, id)? else {
-            continue;
-        };
-        if !filter.matches_entry(&e) {
-            continue;
-        }
-        if words.len() > 1 && !read.header(id)?.is_some_and(|m| filter.matches_message(&m)) {
-            continue;
-        }
-        matched.push((id, e));
-    }
+    use crate::store::search_index::{self, FacetSource};
+    let words = crate::domain::search_text::query(&filter.subject);
+    let facets = filter.driving();
+    let run = |below: Option<u64>, limit: usize| {
+        let mut scope = FacetSource::new(tx, key, facets.clone())?;
+        search_index::subject(
+            tx,
+            key,
+            &words,
+            &mut scope,
+            below,
+            limit,
+            SUBJECT_WORK,
+            |id| Ok(repo::entry_in(tx, key, id)?.is_some_and(|e| filter.matches_entry(&e))),
+        )
+    };
+    let all = run(None, count)?;
+    let matched = &all.ids;
     let total = matched.len();
+    let at_least = all.more;
     let last_page = total.div_ceil(PAGE_SIZE).max(1);
-    let (page, shown): (usize, Vec<(u64, Entry)>) = match at {
+    let oldest = matched.last().copied().unwrap_or(0);
+    let (page, shown): (usize, Vec<u64>) = match at {
         PageAt::First => (1, matched.iter().take(PAGE_SIZE).copied().collect()),
+        PageAt::After(n, bound) if at_least && bound <= oldest => {
+            (n.max(1), run(Some(bound), PAGE_SIZE)?.ids)
+        }
         PageAt::After(n, bound) => (
             n.clamp(1, last_page),
             matched
                 .iter()
-                .filter(|(id, _)| *id < bound)
+                .filter(|id| **id < bound)
                 .take(PAGE_SIZE)
                 .copied()
                 .collect(),
         ),
         PageAt::Before(n, bound) => {
-            let newer: Vec<_> = matched
-                .iter()
-                .filter(|(id, _)| *id > bound)
-                .copied()
-                .collect();
+            // Beyond the counted matches: the first n pages again.
+            let ids = if at_least && bound <= oldest {
+                run(None, n.saturating_mul(PAGE_SIZE))?.ids
+            } else {
+                matched.clone()
+            };
+            let newer: Vec<u64> = ids.iter().filter(|id| **id > bound).copied().collect();
             let start = newer.len().saturating_sub(PAGE_SIZE);
-            (n.clamp(1, last_page), newer[start..].to_vec())
+            (n.max(1), newer[start..].to_vec())
         }
         PageAt::Last => {
             let start = (last_page - 1) * PAGE_SIZE;
             (last_page, matched.iter().skip(start).copied().collect())
         }
     };
+    let read = repo::Reader::new(tx)?;
     let mut rows = Vec::with_capacity(shown.len());
-    for (id, entry) in shown {
-        if let Some(message) = read.header(id)? {
+    for id in shown {
+        if let (Some(message), Some(entry)) = (read.header(id)?, repo::entry_in(tx, key, id)?) {
             rows.push(Row { message, entry });
         }
     }
