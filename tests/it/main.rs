@@ -30,6 +30,7 @@ mod mail;
 mod matrix;
 mod messaging;
 mod messaging_filters;
+mod messaging_search;
 mod operations;
 mod outage;
 mod persons;
