@@ -120,6 +120,7 @@ pub fn mailbox(
     let is_only = |folder: Folder| filter.folders == [folder] && *filter == only(folder);
     let important = Filter {
         important: true,
+        folders: Folder::ALL.to_vec(),
         ..Filter::default()
     };
     let q = filter.to_query();
@@ -185,7 +186,7 @@ pub fn mailbox(
         }
         p class="quick-filters" {
             "Filter nach: "
-            (quick("als wichtig markiert", important, filter.important && *filter == Filter { important: true, ..Filter::default() }))
+            (quick("als wichtig markiert", important.clone(), *filter == important))
             " " (quick("nur Eingang", only(Folder::Eingehend), is_only(Folder::Eingehend)))
             " " (quick("nur Ausgang", only(Folder::Ausgehend), is_only(Folder::Ausgehend)))
             " " (quick("nur Archiv", only(Folder::Archiviert), is_only(Folder::Archiviert)))
@@ -221,7 +222,9 @@ fn quick_only(f: &Filter) -> bool {
         && f.thema.is_empty()
         && f.bereich.is_none()
         && f.read.is_none()
-        && (f.folders == d.folders || f.folders.len() == 1)
+        && (f.folders == d.folders
+            || f.folders.len() == 1
+            || (f.important && f.folders.len() == Folder::ALL.len()))
 }
 
 fn pager_link(label: &str, aria: &str, enabled: bool, href: String) -> Markup {

@@ -153,7 +153,13 @@ impl Filter {
     /// The filter as URL query pairs (only what differs from the default).
     pub fn to_query(&self) -> Vec<(&'static str, String)> {
         let mut q = Vec::new();
-        if self.folders != Filter::default().folders {
+        // "als wichtig markiert" covers every folder by default.
+        let default_folders = if self.important {
+            Folder::ALL.to_vec()
+        } else {
+            Filter::default().folders
+        };
+        if self.folders != default_folders {
             for f in &self.folders {
                 q.push(("postfach", f.key().to_owned()));
             }
@@ -206,6 +212,11 @@ impl Filter {
                 .unwrap_or_default()
         };
         f.important = get("wichtig") == "1";
+        if f.important && folders.is_empty() {
+            // Every important message, archived or not (the handbook keeps
+            // exactly these from deletion).
+            f.folders = Folder::ALL.to_vec();
+        }
         f.read = match get("lesestatus").as_str() {
             "ungelesen" => Some(false),
             "gelesen" => Some(true),
