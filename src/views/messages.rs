@@ -356,6 +356,7 @@ pub fn view(
     m: &Message,
     e: &Entry,
     counterpart: &str,
+    opened: Option<&crate::app::messages::marks::Opened>,
     notice: Option<&str>,
 ) -> Markup {
     let action = |key: &str, text: &str| {
@@ -379,6 +380,9 @@ pub fn view(
             dt { "Referenz" } dd { a href={ (path::mailbox(slug)) "?referenz=" (m.referenz) } { (m.referenz) } }
             dt { "Bereich" } dd { (m.bereich.label()) }
             dt { "Thema" } dd { (m.thema) }
+            @if let Some(o) = opened {
+                dt { "Zuerst geöffnet" } dd { (o.name) ", " (datetime(o.at)) }
+            }
             @if e.marks.important || e.marks.archived {
                 dt { "Markierung" }
                 dd {

@@ -357,14 +357,13 @@ async fn view(
 ) -> WebResult {
     let (_, mb) = resolve(&state, &authed, &slug).await?;
     let (m, mut e, other) = load(&state, &mb, &id).await?;
-    if e.marks.unread {
-        // Opening a message marks it read (in this mailbox only).
-        let (mb2, mid) = (mb.clone(), m.id);
-        state
-            .blocking(move |st| marks::apply(&st.store, &mb2, mid, MarkAction::Read))
-            .await?;
-        e.marks.unread = false;
-    }
+    // Opening a message marks it read (in this mailbox only) and, in a
+    // shared mailbox, records who opened it first.
+    let (mb2, mid, who, now) = (mb.clone(), m.id, authed.account.id.clone(), state.now());
+    let opened = state
+        .blocking(move |st| marks::open(&st.store, &mb2, mid, &who, now))
+        .await?;
+    e.marks.unread = false;
     let p = pairs(q);
     Ok(frame::render(
         &authed.ctx,
@@ -377,6 +376,7 @@ async fn view(
             &m,
             &e,
             &other,
+            opened.as_ref(),
             notice(&p),
         ),
     )

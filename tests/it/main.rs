@@ -31,6 +31,7 @@ mod matrix;
 mod messaging;
 mod messaging_filters;
 mod messaging_search;
+mod messaging_store;
 mod operations;
 mod outage;
 mod persons;
