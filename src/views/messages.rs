@@ -349,6 +349,7 @@ pub fn compose(
 }
 
 /// The message view.
+#[allow(clippy::too_many_arguments)]
 pub fn view(
     label: &str,
     slug: &str,
