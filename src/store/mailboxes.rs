@@ -275,9 +275,33 @@ pub fn set_entry(tx: &WriteTransaction, key: &str, id: u64, e: Entry) -> Result<
     Ok(())
 }
 
+/// Whether the mailbox `key` is a Kassenpostfach (indexed by Mitglied).
+fn is_kassen(key: &str) -> bool {
+    key.starts_with("k:")
+}
+
+/// Lists message `id` of the member organisation `org` in the
+/// Kassenpostfach `key` (for its Mitglied filter); other mailboxes are
+/// left alone.
+pub fn index_member(tx: &WriteTransaction, key: &str, org: u64, id: u64) -> Result<(), Error> {
+    if !is_kassen(key) {
+        return Ok(());
+    }
+    let mb = id_or_create(tx, key)?;
+    tx.open_table(tables::MAILBOX_MEMBERS)?
+        .insert((mb, org, id), ())?;
+    Ok(())
+}
+
 /// Removes the message's entry from the mailbox `key` (with its facets,
-/// counters, Betreff words and first-opened record).
-pub fn remove_entry(tx: &WriteTransaction, key: &str, id: u64, subject: &str) -> Result<(), Error> {
+/// counters, Betreff postings, Mitglied entry and first-opened record).
+pub fn remove_entry(
+    tx: &WriteTransaction,
+    key: &str,
+    id: u64,
+    subject: &str,
+    org: Option<u64>,
+) -> Result<(), Error> {
     let Some(mb) = id_of(tx, key)? else {
         return Ok(());
     };
@@ -291,6 +315,10 @@ pub fn remove_entry(tx: &WriteTransaction, key: &str, id: u64, subject: &str) ->
         tx.open_table(tables::MAILBOX_ENTRIES)?.remove((mb, id))?;
     }
     super::search_index::unindex_subject(tx, mb, id, subject)?;
+    if let Some(org) = org {
+        tx.open_table(tables::MAILBOX_MEMBERS)?
+            .remove((mb, org, id))?;
+    }
     tx.open_table(tables::FIRST_OPENED)?.remove((mb, id))?;
     Ok(())
 }

@@ -228,11 +228,13 @@ pub fn conversations_with_prefix(
 /// Deletes a message with its entries, attachments, conversation link and
 /// search terms.
 pub fn delete(tx: &WriteTransaction, id: u64) -> Result<(), Error> {
-    let Some(m) = get(tx, id)? else {
+    let Some(h) = header(tx, id)? else {
         return Ok(());
     };
-    remove_entry(tx, &m.from, m.id, &m.subject)?;
-    remove_entry(tx, &m.to, m.id, &m.subject)?;
+    let org = h.org;
+    let m = h.with_text(text(tx, id)?.unwrap_or_default());
+    remove_entry(tx, &m.from, m.id, &m.subject, org)?;
+    remove_entry(tx, &m.to, m.id, &m.subject, org)?;
     for a in &m.attachments {
         blobs::delete(tx, a.blob)?;
     }

@@ -161,6 +161,7 @@ pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), Error> {
         let mut headers = tx.open_table(tables::MESSAGE_HEADERS)?;
         let mut texts = tx.open_table(tables::MESSAGE_TEXTS)?;
         let mut index = super::search_index::BulkIndex::default();
+        let mut members: Vec<(MailboxId, u64, u64)> = Vec::new();
         let mut progress = Progress {
             total,
             done: 0,
@@ -214,6 +215,13 @@ pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), Error> {
                 index.add_subject(from, m.id, &m.subject);
             }
             index.add_subject(to, m.id, &m.subject);
+            if let Some(org) = org {
+                for (key, id) in [(&m.from, from), (&m.to, to)] {
+                    if key.starts_with("k:") {
+                        members.push((id, org, m.id));
+                    }
+                }
+            }
             index.flush_if_full(tx)?;
             let h = super::messages::StoredHeader {
                 referenz: m.referenz,
@@ -236,6 +244,11 @@ pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), Error> {
             progress.tick();
         }
         index.flush(tx)?;
+        members.sort_unstable();
+        let mut table = tx.open_table(tables::MAILBOX_MEMBERS)?;
+        for k in members {
+            table.insert(k, ())?;
+        }
     }
     entries_and_facets(tx, &ids)?;
     tx.open_table(tables::FIRST_OPENED)?;

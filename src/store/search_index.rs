@@ -217,6 +217,44 @@ impl<R: ReadAccess> Source for FacetSource<'_, R> {
     }
 }
 
+/// The messages of one Mitglied in a Kassenpostfach, as a join operand.
+pub struct MemberSource<'a, R: ReadAccess + 'a> {
+    table: R::Table<'a, (u32, u64, u64), ()>,
+    mailbox: MailboxId,
+    org: u64,
+}
+
+impl<'a, R: ReadAccess> MemberSource<'a, R> {
+    pub fn new(tx: &'a R, mailbox: MailboxId, org: u64) -> Result<Self, Error> {
+        Ok(Self {
+            table: tx.open(tables::MAILBOX_MEMBERS)?,
+            mailbox,
+            org,
+        })
+    }
+}
+
+impl<R: ReadAccess> Source for MemberSource<'_, R> {
+    fn seek(&mut self, x: u64, work: &mut u64) -> Result<Option<Posting>, Error> {
+        *work += 1;
+        let (mb, org) = (self.mailbox, self.org);
+        Ok(
+            match self.table.range((mb, org, 0)..=(mb, org, x))?.next_back() {
+                Some(item) => Some(Posting {
+                    id: item?.0.value().2,
+                    tag: 0,
+                }),
+                None => None,
+            },
+        )
+    }
+
+    fn estimate(&self) -> u64 {
+        // Unknown without a counter: a Mitglied is usually the sparse side.
+        0
+    }
+}
+
 /// The result of a query evaluation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
@@ -286,11 +324,36 @@ pub fn subject<R: ReadAccess>(
     budget: u64,
     accept: impl FnMut(u64) -> Result<bool, Error>,
 ) -> Result<Found, Error> {
-    evaluate(
+    subject_within(
+        tx,
+        mailbox,
+        words,
+        &mut [scope],
+        below,
+        limit,
+        budget,
+        accept,
+    )
+}
+
+/// [`subject`] with several scopes ANDed (e.g. the filter's facets and a
+/// Mitglied); with no words, the AND of the scopes alone.
+#[allow(clippy::too_many_arguments)]
+pub fn subject_within<R: ReadAccess>(
+    tx: &R,
+    mailbox: MailboxId,
+    words: &[QueryWord],
+    scopes: &mut [&mut dyn Source],
+    below: Option<u64>,
+    limit: usize,
+    budget: u64,
+    accept: impl FnMut(u64) -> Result<bool, Error>,
+) -> Result<Found, Error> {
+    evaluate_all(
         tx,
         words,
         &subject_ns(mailbox),
-        scope,
+        scopes,
         TagSet::ALL,
         below,
         limit,
@@ -309,6 +372,39 @@ fn evaluate<R: ReadAccess>(
     below: Option<u64>,
     limit: usize,
     budget: u64,
+    accept: impl FnMut(u64) -> Result<bool, Error>,
+) -> Result<Found, Error> {
+    if words.is_empty() {
+        return Ok(Found {
+            ids: Vec::new(),
+            next: None,
+            more: false,
+            too_general: false,
+        });
+    }
+    evaluate_all(
+        tx,
+        words,
+        namespace,
+        &mut [scope],
+        tags,
+        below,
+        limit,
+        budget,
+        accept,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn evaluate_all<R: ReadAccess>(
+    tx: &R,
+    words: &[QueryWord],
+    namespace: &str,
+    scopes: &mut [&mut dyn Source],
+    tags: TagSet,
+    below: Option<u64>,
+    limit: usize,
+    budget: u64,
     mut accept: impl FnMut(u64) -> Result<bool, Error>,
 ) -> Result<Found, Error> {
     let nothing = |too_general| Found {
@@ -317,16 +413,15 @@ fn evaluate<R: ReadAccess>(
         more: false,
         too_general,
     };
-    if words.is_empty() {
-        return Ok(nothing(false));
-    }
     let dict = tx.open(tables::SEARCH_TERMS)?;
     let post = tx.open(tables::SEARCH_POSTINGS)?;
     let Some(mut sources) = word_sources(&dict, &post, words, namespace, tags)? else {
         return Ok(nothing(true));
     };
     let mut all: Vec<&mut dyn Source> = sources.iter_mut().map(|s| s as &mut dyn Source).collect();
-    all.push(scope);
+    for s in scopes.iter_mut() {
+        all.push(&mut **s);
+    }
     let page = postings::evaluate(
         &mut all,
         &Request {

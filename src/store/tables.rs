@@ -193,6 +193,12 @@ pub const MAILBOX_ENTRIES: TableDefinition<(u32, u64), u16> = TableDefinition::n
 pub const MAILBOX_FACETS: TableDefinition<(u32, u16, u64), u16> =
     TableDefinition::new("mailbox_facets");
 
+/// The messages of each Kassenpostfach by Mitglied: `(mailbox id,
+/// organisation, message id)`, for the Kassenpostfach's Mitglied filter.
+/// Version 7.
+pub const MAILBOX_MEMBERS: TableDefinition<(u32, u64, u64), ()> =
+    TableDefinition::new("mailbox_members");
+
 /// Who opened a message of a shared (group or Kassen) mailbox first:
 /// `(mailbox id, message id)` → (Nutzerkennung, unix seconds). Version 7.
 pub const FIRST_OPENED: TableDefinition<(u32, u64), (&str, i64)> =
@@ -289,6 +295,7 @@ macro_rules! for_each_table {
         $m!(MESSAGE_TEXTS);
         $m!(MAILBOX_ENTRIES);
         $m!(MAILBOX_FACETS);
+        $m!(MAILBOX_MEMBERS);
         $m!(FIRST_OPENED);
         $m!(MESSAGES_BY_REF);
         $m!(SEARCH_TERMS);

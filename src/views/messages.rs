@@ -103,6 +103,7 @@ pub fn mailbox(
     tabs: &[Tab],
     filter: &Filter,
     page: &MailboxPage,
+    members: Option<&[(u64, String)]>,
     notice: Option<&str>,
 ) -> Markup {
     let base = path::mailbox(slug);
@@ -178,6 +179,11 @@ pub fn mailbox(
                     (Field::text("Referenz", "referenz", &filter.referenz).render())
                     (select("Bereich", "bereich", &bereich_options("Alle"), filter.bereich.map_or("", Bereich::key), false, None))
                     (thema_select(&filter.thema, false, None, None))
+                    @if let Some(members) = members {
+                        (select("Mitglied", "mitglied", &std::iter::once((String::new(), "Alle".to_owned()))
+                            .chain(members.iter().map(|(id, name)| (id.to_string(), name.clone()))).collect::<Vec<_>>(),
+                            &filter.mitglied.map(|m| m.to_string()).unwrap_or_default(), false, None))
+                    }
                     @if filter.important { input type="hidden" name="wichtig" value="1"; }
                     div class="actions" { button type="submit" class="primary" { "Filtern" } }
                 }
@@ -195,11 +201,14 @@ pub fn mailbox(
         div class="table-wrap" {
             table class="data messages" {
                 caption class="visually-hidden" { "Nachrichten" }
-                thead { tr { th scope="col" { "Datum" } th scope="col" { "Betreff" } th scope="col" { "Referenz" } th scope="col" { "Bereich" } th scope="col" { "Thema" } } }
+                thead { tr {
+                    th scope="col" { "Datum" } th scope="col" { "Betreff" } th scope="col" { "Referenz" } th scope="col" { "Bereich" } th scope="col" { "Thema" }
+                    @if members.is_some() { th scope="col" { "Mitglied" } }
+                } }
                 tbody {
-                    @if page.rows.is_empty() { (empty_row(5)) }
+                    @if page.rows.is_empty() { (empty_row(if members.is_some() { 6 } else { 5 })) }
                     @for r in &page.rows {
-                        (row(slug, &r.message, &r.entry))
+                        (row(slug, &r.message, &r.entry, members))
                     }
                 }
             }
@@ -222,6 +231,7 @@ fn quick_only(f: &Filter) -> bool {
         && f.thema.is_empty()
         && f.bereich.is_none()
         && f.read.is_none()
+        && f.mitglied.is_none()
         && (f.folders == d.folders
             || f.folders.len() == 1
             || (f.important && f.folders.len() == Folder::ALL.len()))
@@ -237,7 +247,7 @@ fn pager_link(label: &str, aria: &str, enabled: bool, href: String) -> Markup {
     }
 }
 
-fn row(slug: &str, m: &MessageHeader, e: &Entry) -> Markup {
+fn row(slug: &str, m: &MessageHeader, e: &Entry, members: Option<&[(u64, String)]>) -> Markup {
     let href = path::message(slug, m.id);
     html! {
         tr class={ @if e.marks.unread { "unread" } } {
@@ -256,6 +266,9 @@ fn row(slug: &str, m: &MessageHeader, e: &Entry) -> Markup {
             td { (m.referenz) }
             td { (m.bereich.label()) }
             td { (m.thema) }
+            @if let Some(members) = members {
+                td { (m.org.and_then(|o| members.iter().find(|(id, _)| *id == o)).map_or("", |(_, n)| n.as_str())) }
+            }
         }
     }
 }

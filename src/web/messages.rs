@@ -133,12 +133,13 @@ async fn mailbox(
     // The mailboxes and the page in one hand-over to the blocking pool
     // (the most visited page: a second hop costs a tenth of its CPU).
     let (account, f2, s2) = (authed.account.clone(), filter.clone(), slug.clone());
-    let (readable, mb, page) = state
+    let (readable, mb, page, members) = state
         .blocking(move |st| {
             let readable = access::mailboxes_of(&st.store, &account)?;
             let mb = access::resolve(&readable, &s2)?;
             let page = list::page(&st.store, &mb, &f2, at)?;
-            Ok::<_, AppError>((readable, mb, page))
+            let members = list::members(&st.store, &mb)?;
+            Ok::<_, AppError>((readable, mb, page, members))
         })
         .await?;
     let label = mb.label();
@@ -146,7 +147,15 @@ async fn mailbox(
         &authed.ctx,
         &state,
         &format!("Postfach: {label}"),
-        v::mailbox(&label, &slug, &tabs(&readable), &filter, &page, notice(&p)),
+        v::mailbox(
+            &label,
+            &slug,
+            &tabs(&readable),
+            &filter,
+            &page,
+            members.as_deref(),
+            notice(&p),
+        ),
     )
     .into_response())
 }

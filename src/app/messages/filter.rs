@@ -61,6 +61,8 @@ pub struct Filter {
     pub referenz: String,
     pub bereich: Option<Bereich>,
     pub thema: String,
+    /// "Mitglied" (Kassenpostfach): the member organisation.
+    pub mitglied: Option<u64>,
 }
 
 impl Default for Filter {
@@ -73,6 +75,7 @@ impl Default for Filter {
             referenz: String::new(),
             bereich: None,
             thema: String::new(),
+            mitglied: None,
         }
     }
 }
@@ -97,7 +100,7 @@ impl Filter {
     }
 
     pub(super) fn needs_message(&self) -> bool {
-        !self.subject.trim().is_empty()
+        !self.subject.trim().is_empty() || self.mitglied.is_some()
     }
 
     /// Betreff: every word typed matches a word of the Betreff by the
@@ -105,6 +108,9 @@ impl Filter {
     /// per-mailbox Betreff postings answer it; a filter of one-letter
     /// words only is a substring match.
     pub(super) fn matches_message(&self, m: &MessageHeader) -> bool {
+        if self.mitglied.is_some() && m.org != self.mitglied {
+            return false;
+        }
         let wanted = search_text::query(&self.subject);
         if wanted.is_empty() {
             let s = search_text::fold(self.subject.trim());
@@ -187,6 +193,9 @@ impl Filter {
         if let Some(b) = self.bereich {
             q.push(("bereich", b.key().to_owned()));
         }
+        if let Some(m) = self.mitglied {
+            q.push(("mitglied", m.to_string()));
+        }
         q
     }
 
@@ -225,6 +234,7 @@ impl Filter {
         f.subject = get("betreff").trim().to_owned();
         f.referenz = get("referenz").trim().to_owned();
         f.bereich = Bereich::from_key(&get("bereich"));
+        f.mitglied = get("mitglied").parse().ok();
         let thema = get("thema");
         f.thema = if Bereich::ALL
             .into_iter()
@@ -252,6 +262,7 @@ mod tests {
             referenz: "2026-000001".into(),
             bereich: Some(Bereich::Beihilfe),
             thema: "Abrechnung".into(),
+            mitglied: Some(7),
         };
         let pairs: Vec<(String, String)> = f
             .to_query()

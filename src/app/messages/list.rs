@@ -76,7 +76,7 @@ fn page_in(
     if !filter.referenz.trim().is_empty() {
         return conversation_page(tx, *key, filter, at);
     }
-    if !crate::domain::search_text::query(&filter.subject).is_empty() {
+    if !crate::domain::search_text::query(&filter.subject).is_empty() || filter.mitglied.is_some() {
         return subject_page(tx, *key, filter, at);
     }
     let (total, at_least) = total(tx, *key, filter)?;
@@ -161,10 +161,11 @@ pub const SUBJECT_COUNT: usize = 1_000;
 /// Work (index blocks and entries read) of one Betreff evaluation.
 const SUBJECT_WORK: u64 = 200_000;
 
-/// A Betreff filter: the mailbox's Betreff postings (German search
-/// semantics: case, umlauts, word beginnings, compound parts), every word
-/// ANDed, joined with the facets the rest of the filter names and checked
-/// on the covering entries — exact, newest first, never a Text decoded.
+/// A Betreff or Mitglied filter: the mailbox's Betreff postings (German
+/// search semantics: case, umlauts, word beginnings, compound parts),
+/// every word ANDed, joined with the Kassenpostfach's Mitglied index and
+/// the facets the rest of the filter names, checked on the covering
+/// entries — exact, newest first, never a Text decoded.
 fn subject_page(
     tx: &impl ReadAccess,
     key: MailboxId,
@@ -182,16 +183,24 @@ fn subject_page_within(
     at: PageAt,
     count: usize,
 ) -> Result<MailboxPage, Error> {
-    use crate::store::search_index::{self, FacetSource};
+    use crate::store::search_index::{self, FacetSource, MemberSource};
     let words = crate::domain::search_text::query(&filter.subject);
     let facets = filter.driving();
     let run = |below: Option<u64>, limit: usize| {
         let mut scope = FacetSource::new(tx, key, facets.clone())?;
-        search_index::subject(
+        let mut member = match filter.mitglied {
+            Some(org) => Some(MemberSource::new(tx, key, org)?),
+            None => None,
+        };
+        let mut scopes: Vec<&mut dyn crate::store::postings::Source> = vec![&mut scope];
+        if let Some(m) = member.as_mut() {
+            scopes.push(m);
+        }
+        search_index::subject_within(
             tx,
             key,
             &words,
-            &mut scope,
+            &mut scopes,
             below,
             limit,
             SUBJECT_WORK,
@@ -305,6 +314,22 @@ fn conversation_page(
         at_least,
         page,
     })
+}
+
+/// The Mitglieder of a Kassenpostfach's Bereich as (organisation id,
+/// "Name (Mitgliedsnummer)"), for its Mitglied column and filter; `None`
+/// for other mailboxes.
+pub fn members(store: &Store, mailbox: &Mailbox) -> Result<Option<Vec<(u64, String)>>, Error> {
+    let Mailbox::Kassen(b) = mailbox else {
+        return Ok(None);
+    };
+    let orgs = store.read(crate::store::orgs::all)?;
+    Ok(Some(
+        orgs.into_iter()
+            .filter(|o| o.bereiche.contains(b))
+            .map(|o| (o.id, format!("{} ({})", o.name, o.number)))
+            .collect(),
+    ))
 }
 
 /// The newest messages of several mailboxes (home pages), newest first.

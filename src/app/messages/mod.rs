@@ -179,6 +179,12 @@ pub fn store_message(tx: &WriteTx, n: NewMessage, now: Timestamp) -> Result<Mess
         ),
     )?;
     repo::index_subject(tx, &m.to, m.id, &m.subject)?;
+    if let Some(org) = org {
+        repo::index_member(tx, &m.to, org, m.id)?;
+        if n.from.is_some() {
+            repo::index_member(tx, &m.from, org, m.id)?;
+        }
+    }
     Ok(m)
 }
 
