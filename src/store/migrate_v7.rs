@@ -194,12 +194,13 @@ pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), Error> {
                 })
                 .collect();
             let to = mb(&m.to)?;
-            // The search index of version 7, built from the message itself.
+            // The search index of version 7, built from the message itself
+            // (the fields the index reads).
             let message = crate::domain::message::Message {
                 id: m.id,
                 referenz: m.referenz.clone(),
                 subject: m.subject.clone(),
-                text: String::new(),
+                text: m.text.clone(),
                 bereich,
                 thema: String::new(),
                 created_at: m.created_at,
@@ -208,8 +209,6 @@ pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), Error> {
                 author: None,
                 attachments: attachments.clone(),
             };
-            let mut message = message;
-            message.text = m.text.clone();
             index.add_message(&message);
             if from != super::mailboxes::SYSTEM_ID {
                 index.add_subject(from, m.id, &m.subject);

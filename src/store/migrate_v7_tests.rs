@@ -270,6 +270,20 @@ fn a_version_6_message_store_is_migrated() {
             assert_eq!(search("mai meldung")?, vec![7]);
             assert_eq!(search("2026-000007")?, vec![7]);
             assert_eq!(search("herren geehrte")?.len(), 30);
+            // The Kassenpostfach's Mitglied index.
+            let mut scope = search_index::FacetSource::new(tx, kasse, vec![repo::FACET_INBOX])?;
+            let mut member = search_index::MemberSource::new(tx, kasse, 3)?;
+            let found = search_index::subject_within(
+                tx,
+                kasse,
+                &[],
+                &mut [&mut scope, &mut member],
+                None,
+                100,
+                10_000,
+                |_| Ok(true),
+            )?;
+            assert_eq!(found.ids.len(), 29);
             // No counter under the old mailbox keys is left.
             let mut old = 0;
             counters::scan_prefix(tx, "msg.g:", |_, _| old += 1)?;
@@ -286,4 +300,58 @@ fn stored_version_of(tx: &redb::ReadTransaction) -> Option<u64> {
         .get("schema_version")
         .unwrap()
         .map(|v| v.value())
+}
+
+/// How long the migration takes (run by hand: `cargo test --lib
+/// migration_time -- --ignored --nocapture`; MIGRATION_MESSAGES sets the
+/// number of messages, default 20,000).
+#[test]
+#[ignore]
+fn migration_time() {
+    let n: u64 = std::env::var("MIGRATION_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = Database::create(dir.path().join(crate::store::DB_FILE)).unwrap();
+        for batch in 0..n.div_ceil(2_000) {
+            let tx = db.begin_write().unwrap();
+            tx.open_table(tables::ACCOUNTS).unwrap();
+            for id in batch * 2_000 + 1..=((batch + 1) * 2_000).min(n) {
+                v6_message(
+                    &tx,
+                    id,
+                    &format!("g:{}:beihilfe", id % 500),
+                    "k:beihilfe",
+                    &format!("Beihilfeantrag Nummer {id} zur Abrechnung"),
+                    &"Sehr geehrte Damen und Herren, anbei die Unterlagen zur Abrechnung \
+                      des Monats. Mit freundlichen Grüßen "
+                        .repeat(6),
+                    ("Beihilfe", 1),
+                    ("Abrechnung", 3),
+                    None,
+                );
+            }
+            tx.open_table(tables::META)
+                .unwrap()
+                .insert("schema_version", 6)
+                .unwrap();
+            tx.commit().unwrap();
+        }
+    }
+    let before = std::fs::metadata(dir.path().join(crate::store::DB_FILE))
+        .unwrap()
+        .len();
+    let t = std::time::Instant::now();
+    drop(Store::open(dir.path()).unwrap());
+    let after = std::fs::metadata(dir.path().join(crate::store::DB_FILE))
+        .unwrap()
+        .len();
+    println!(
+        "{n} messages migrated in {:.1} s; file {} MB -> {} MB",
+        t.elapsed().as_secs_f64(),
+        before / 1_000_000,
+        after / 1_000_000
+    );
 }
