@@ -277,10 +277,11 @@ fn table_sizes(store: &Store) -> Result<Vec<(String, u64, u64)>, String> {
     store
         .read(|tx| {
             Ok::<_, store::Error>(vec![
-                one(tx, t::MESSAGES)?,
-                one(tx, t::MESSAGE_TERMS)?,
-                one(tx, t::MAILBOX_SUBJECT_TERMS)?,
-                one(tx, t::MAILBOX_INDEX)?,
+                one(tx, t::MESSAGE_HEADERS)?,
+                one(tx, t::MESSAGE_TEXTS)?,
+                one(tx, t::SEARCH_TERMS)?,
+                one(tx, t::SEARCH_POSTINGS)?,
+                one(tx, t::MAILBOX_FACETS)?,
                 one(tx, t::MAILBOX_ENTRIES)?,
                 one(tx, t::MESSAGES_BY_REF)?,
                 one(tx, t::BLOB_CHUNKS)?,

@@ -1,11 +1,12 @@
-//! The search of the header ("Suchen..."): the FAQ, and Betreff and Text of
-//! the messages in every mailbox the user may read — from the inverted
-//! index of message terms, with the permission filter applied on the
-//! mailboxes each hit lies in.
+//! The search of the header ("Suchen..."): the FAQ, and Betreff, Referenz,
+//! attachment names and Text of the messages in every mailbox the user may
+//! read — from the block-encoded postings (`store::search_index`), joined
+//! with the readable mailboxes' entries, so results never leave them.
 
 use super::Error;
 use crate::domain::account::Account;
 use crate::domain::help::FaqEntry;
+use crate::domain::message::Mailbox;
 use crate::store::{self, Store};
 
 /// Longest query considered, in characters.
@@ -51,104 +52,155 @@ pub fn normalise_query(query: &str) -> String {
     short.trim_end().to_owned()
 }
 
-/// Everything `account` may see that contains `query` (case-insensitive),
-/// FAQ entries in their page order.
-pub fn search(store: &Store, account: &Account, query: &str) -> Result<Vec<SearchHit>, Error> {
-    let needle = normalise_query(query).to_lowercase();
-    if needle.is_empty() {
-        return Ok(Vec::new());
-    }
-    let faq = store.read(store::faq::all_in_order)?;
-    let mut hits: Vec<SearchHit> = faq
-        .into_iter()
-        .filter(|e| matches_faq(e, &needle))
-        .map(|e| SearchHit::Faq {
-            id: e.id,
-            excerpt: excerpt(&e.answer, 200),
-            question: e.question,
-        })
-        .collect();
-    hits.extend(search_messages(store, account, &needle)?);
-    Ok(hits)
+/// The results of a search: FAQ entries and one page of messages.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Results {
+    pub hits: Vec<SearchHit>,
+    /// Matching messages counted up to [`COUNT_LIMIT`].
+    pub messages: usize,
+    /// More than [`COUNT_LIMIT`] messages match ("mehr als 200 Treffer"),
+    /// or the count stopped at its work budget.
+    pub more_messages: bool,
+    /// Where the next page of messages starts (`nach`), if any is left.
+    pub next: Option<u64>,
+    /// A word of the query is too short to search exactly.
+    pub too_general: bool,
 }
 
-/// Most message hits shown.
-pub const MAX_MESSAGE_HITS: usize = 50;
-/// Most seeks into the postings for one query.
-const SEEK_BUDGET: usize = 20_000;
-/// Most messages decoded to check the other words of a query.
-const DECODE_BUDGET: usize = 2_000;
-/// Most distinct index terms beginning with the driving word that are
-/// looked at ("Beitrag" finds "Beiträge").
-const MAX_TERMS: usize = 32;
+/// Everything `account` may see that matches `query` (German search
+/// semantics, `domain::search_text`): FAQ entries in their page order, and
+/// the page of messages below the message id `below` (newest first).
+pub fn search(
+    store: &Store,
+    account: &Account,
+    query: &str,
+    below: Option<u64>,
+) -> Result<Results, Error> {
+    let needle = normalise_query(query).to_lowercase();
+    if needle.is_empty() {
+        return Ok(Results::default());
+    }
+    let mut out = Results::default();
+    if below.is_none() {
+        let faq = store.read(store::faq::all_in_order)?;
+        out.hits = faq
+            .into_iter()
+            .filter(|e| matches_faq(e, &needle))
+            .map(|e| SearchHit::Faq {
+                id: e.id,
+                excerpt: excerpt(&e.answer, 200),
+                question: e.question,
+            })
+            .collect();
+    }
+    search_messages(store, account, &needle, below, &mut out)?;
+    Ok(out)
+}
 
-/// Messages in the account's readable mailboxes whose Betreff or Text holds
-/// every word of `needle`, newest first. The longest word drives: for each
-/// index term it begins (the word itself first), a join of the term's
-/// postings with the readable mailboxes' entries (whose cost follows the
-/// sparser side: a small mailbox is not searched through the postings of
-/// other organisations' large ones) yields the newest candidates; the
-/// other words are checked on the candidates.
+/// Most message hits on one page.
+pub const MAX_MESSAGE_HITS: usize = 50;
+/// Matching messages counted exactly; beyond, "mehr als 200 Treffer".
+pub const COUNT_LIMIT: usize = 200;
+/// Work (index blocks and entries read) after which one evaluation stops
+/// and says where to go on; never ends a result silently.
+const WORK_BUDGET: u64 = 500_000;
+
+/// Messages in the account's readable mailboxes matching every word of
+/// `needle`: a join of each word's postings with the entries of the
+/// readable mailboxes (its cost follows the sparsest side, so a small
+/// mailbox is not searched through other organisations' postings). Only
+/// headers are read, never a Text.
 fn search_messages(
     store: &Store,
     account: &Account,
     needle: &str,
-) -> Result<Vec<SearchHit>, Error> {
+    below: Option<u64>,
+    out: &mut Results,
+) -> Result<(), Error> {
     use crate::app::messages::access;
-    use crate::domain::message_search::terms;
-    let words = terms(needle);
-    let Some(driver) = words.iter().max_by_key(|w| w.chars().count()).cloned() else {
-        return Ok(Vec::new());
-    };
-    let readable = access::mailboxes_of(store, account)?;
-    if readable.is_empty() {
-        return Ok(Vec::new());
+    use store::search_index::{self, MailboxSource};
+    let words = crate::domain::search_text::query(needle);
+    if words.is_empty() {
+        return Ok(());
     }
-    let keys: Vec<String> = readable.iter().map(|m| m.key()).collect();
+    let readable = access::mailboxes_of(store, account)?;
     store.read(|tx| {
-        let mut out = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        let mut decoded = 0usize;
-        let mut term = store::messages::next_term(tx, &driver, None)?;
-        let mut looked_at = 0;
-        while let Some(t) = term {
-            if looked_at >= MAX_TERMS || decoded >= DECODE_BUDGET {
-                break;
+        // The readable mailboxes that ever received a message, by id.
+        let mut known = Vec::new();
+        let mut ids = Vec::new();
+        for mb in &readable {
+            if let Some(id) = store::messages::id_of(tx, &mb.key())? {
+                known.push(mb.clone());
+                ids.push(id);
             }
-            looked_at += 1;
-            // The newest hits of this term; merged with the other terms'
-            // below, so each term needs at most a page of its own.
-            let mut from_term = 0usize;
-            store::messages::join_term(tx, &t, &keys, SEEK_BUDGET, |id, i| {
-                if !seen.insert(id) {
-                    return Ok(true);
-                }
-                decoded += 1;
-                let Some(m) = store::messages::get(tx, id)? else {
-                    return Ok(true);
-                };
-                let hay = format!("{} {} {}", m.subject, m.text, m.referenz).to_lowercase();
-                if words.iter().all(|w| hay.contains(w.as_str())) {
-                    from_term += 1;
-                    out.push(SearchHit::Message {
-                        mailbox: access::slug(&readable[i]),
-                        mailbox_label: readable[i].label(),
-                        id,
-                        excerpt: excerpt(&m.text, 200),
-                        subject: m.subject,
-                        referenz: m.referenz,
-                    });
-                }
-                Ok(from_term < MAX_MESSAGE_HITS && decoded < DECODE_BUDGET)
-            })?;
-            term = store::messages::next_term(tx, &driver, Some(&t))?;
         }
-        out.sort_by_key(|h| match h {
-            SearchHit::Message { id, .. } => std::cmp::Reverse(*id),
-            SearchHit::Faq { .. } => std::cmp::Reverse(0),
-        });
-        out.truncate(MAX_MESSAGE_HITS);
-        Ok(out)
+        if ids.is_empty() {
+            return Ok(());
+        }
+        // A Kassen clerk reads Kassenpostfächer only: postings of other
+        // Bereiche are skipped by their tag.
+        let tags = if known.iter().all(|m| matches!(m, Mailbox::Kassen(_))) {
+            let codes: Vec<u8> = known
+                .iter()
+                .filter_map(|m| match m {
+                    Mailbox::Kassen(b) => Some(b.code()),
+                    _ => None,
+                })
+                .collect();
+            store::postings::TagSet::of(&codes)
+        } else {
+            store::postings::TagSet::ALL
+        };
+        let mut scope = MailboxSource::new(tx, ids.clone())?;
+        let counted = search_index::search(
+            tx,
+            &words,
+            &mut scope,
+            tags,
+            None,
+            COUNT_LIMIT,
+            WORK_BUDGET,
+            |_| Ok(true),
+        )?;
+        out.too_general = counted.too_general;
+        out.messages = counted.ids.len();
+        out.more_messages = counted.more;
+        let mut scope = MailboxSource::new(tx, ids.clone())?;
+        let page = search_index::search(
+            tx,
+            &words,
+            &mut scope,
+            tags,
+            below,
+            MAX_MESSAGE_HITS,
+            WORK_BUDGET,
+            |_| Ok(true),
+        )?;
+        out.next = page.next;
+        let read = store::messages::Reader::new(tx)?;
+        for id in page.ids {
+            let Some(h) = read.header(id)? else { continue };
+            // The readable mailbox it lies in (the recipient's side first).
+            let mut at = None;
+            for (i, mb) in ids.iter().enumerate() {
+                if store::messages::entry_in(tx, *mb, id)?.is_some() {
+                    at = Some(i);
+                    if known[i].key() == h.to {
+                        break;
+                    }
+                }
+            }
+            let Some(i) = at else { continue };
+            out.hits.push(SearchHit::Message {
+                mailbox: access::slug(&known[i]),
+                mailbox_label: known[i].label(),
+                id,
+                excerpt: h.excerpt,
+                subject: h.subject,
+                referenz: h.referenz,
+            });
+        }
+        Ok::<_, Error>(())
     })
 }
 
@@ -156,16 +208,7 @@ fn matches_faq(e: &FaqEntry, needle: &str) -> bool {
     e.question.to_lowercase().contains(needle) || e.answer.to_lowercase().contains(needle)
 }
 
-/// The first `max` characters of `text` on one line, with "…" when cut.
-fn excerpt(text: &str, max: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        flat
-    } else {
-        let cut: String = flat.chars().take(max).collect();
-        format!("{}…", cut.trim_end())
-    }
-}
+use crate::domain::message::excerpt;
 
 #[cfg(test)]
 mod tests {

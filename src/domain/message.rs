@@ -43,6 +43,42 @@ pub fn themen(b: Bereich) -> &'static [&'static str] {
     }
 }
 
+/// The stable code of each Thema, stored in index entries (5 bits, 0 =
+/// unknown): one code per name across the Bereiche, never reused and
+/// independent of the order of [`themen`]; pinned by a golden test. A new
+/// Thema gets the next free code.
+const THEMA_CODES: [(&str, u8); 10] = [
+    ("Allgemeine Anfrage", 1),
+    ("Versorgungsauskunft", 2),
+    ("Dienstzeiten und Lebenslauf", 3),
+    ("Meldungen und Formulare", 4),
+    ("Quittung", 5),
+    ("Beihilfeanträge", 6),
+    ("Abrechnung", 7),
+    ("Anmeldung und Abmeldung", 8),
+    ("Entgeltmeldungen", 9),
+    ("Umlagen und Beiträge", 10),
+];
+
+/// Largest Thema code an index entry can hold.
+pub const MAX_THEMA_CODE: u8 = 31;
+
+/// The stored code of a Thema (0 when unknown).
+pub fn thema_code(thema: &str) -> u8 {
+    THEMA_CODES
+        .iter()
+        .find(|(t, _)| *t == thema)
+        .map_or(0, |(_, c)| *c)
+}
+
+/// The Thema of a stored code.
+pub fn thema_of_code(code: u8) -> Option<&'static str> {
+    THEMA_CODES
+        .iter()
+        .find(|(_, c)| *c == code)
+        .map(|(t, _)| *t)
+}
+
 /// Whether `thema` belongs to `bereich`.
 pub fn is_thema(bereich: Bereich, thema: &str) -> bool {
     themen(bereich).contains(&thema)
@@ -142,11 +178,32 @@ impl Mailbox {
     }
 }
 
+/// The `from` of a system message (it has no sender mailbox).
+pub const SYSTEM_SENDER: &str = "system";
+
 /// Where a message is in one mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Direction {
     Incoming,
     Outgoing,
+}
+
+impl Direction {
+    /// The stable code stored in index entries (1 bit).
+    pub fn code(self) -> u8 {
+        match self {
+            Direction::Incoming => 0,
+            Direction::Outgoing => 1,
+        }
+    }
+
+    pub fn from_code(code: u8) -> Self {
+        if code == 1 {
+            Direction::Outgoing
+        } else {
+            Direction::Incoming
+        }
+    }
 }
 
 /// One attachment: the bytes are a blob.
@@ -180,6 +237,88 @@ pub struct Message {
     pub author: Option<Nutzerkennung>,
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+}
+
+/// Most characters of the excerpt a header keeps of the Text.
+pub const EXCERPT_CHARS: usize = 200;
+
+/// Everything a list row or a search hit shows of a message, stored apart
+/// from the Text: reading it never decodes a Text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageHeader {
+    pub id: u64,
+    pub referenz: String,
+    pub subject: String,
+    pub bereich: Bereich,
+    pub thema: String,
+    pub created_at: Timestamp,
+    /// Mailbox key of the sender's side.
+    pub from: String,
+    /// Mailbox key of the recipient's side.
+    pub to: String,
+    pub author: Option<Nutzerkennung>,
+    pub attachments: Vec<Attachment>,
+    /// The member organisation of the conversation (the non-Kassen side),
+    /// for the Kassenpostfach's Mitglied column and filter.
+    pub org: Option<OrgId>,
+    /// The beginning of the Text on one line ([`excerpt`]).
+    pub excerpt: String,
+}
+
+impl MessageHeader {
+    /// The header of a message.
+    pub fn of(m: &Message, org: Option<OrgId>) -> Self {
+        Self {
+            id: m.id,
+            referenz: m.referenz.clone(),
+            subject: m.subject.clone(),
+            bereich: m.bereich,
+            thema: m.thema.clone(),
+            created_at: m.created_at,
+            from: m.from.clone(),
+            to: m.to.clone(),
+            author: m.author.clone(),
+            attachments: m.attachments.clone(),
+            org,
+            excerpt: excerpt(&m.text, EXCERPT_CHARS),
+        }
+    }
+
+    /// The whole message, given its Text.
+    pub fn with_text(self, text: String) -> Message {
+        Message {
+            id: self.id,
+            referenz: self.referenz,
+            subject: self.subject,
+            text,
+            bereich: self.bereich,
+            thema: self.thema,
+            created_at: self.created_at,
+            from: self.from,
+            to: self.to,
+            author: self.author,
+            attachments: self.attachments,
+        }
+    }
+}
+
+/// The first `max` characters of `text` on one line, with "…" when cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        let cut: String = flat.chars().take(max).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
+/// Who opened a message of a shared (group or Kassen) mailbox first, and
+/// when (handbook: the read status is shared there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstOpened {
+    pub by: Nutzerkennung,
+    pub at: Timestamp,
 }
 
 /// Marks of a message in one mailbox.
@@ -322,6 +461,71 @@ mod tests {
         assert_eq!(check_type("a.csv", b"a\0b"), None);
         assert_eq!(check_type("a.exe", exe), None);
         assert_eq!(check_type("a.png", pdf), None);
+    }
+
+    /// Stored codes never change: index entries written by older versions
+    /// must keep their meaning.
+    #[test]
+    fn stored_codes_are_pinned() {
+        let codes: Vec<(&str, u8)> = Bereich::ALL
+            .iter()
+            .flat_map(|b| themen(*b).iter())
+            .map(|t| (*t, thema_code(t)))
+            .collect();
+        for (t, c) in &codes {
+            assert!(*c > 0 && *c <= MAX_THEMA_CODE, "{t}");
+            assert_eq!(thema_of_code(*c), Some(*t));
+        }
+        assert_eq!(
+            THEMA_CODES,
+            [
+                ("Allgemeine Anfrage", 1),
+                ("Versorgungsauskunft", 2),
+                ("Dienstzeiten und Lebenslauf", 3),
+                ("Meldungen und Formulare", 4),
+                ("Quittung", 5),
+                ("Beihilfeanträge", 6),
+                ("Abrechnung", 7),
+                ("Anmeldung und Abmeldung", 8),
+                ("Entgeltmeldungen", 9),
+                ("Umlagen und Beiträge", 10),
+            ]
+        );
+        assert_eq!(thema_code("unbekannt"), 0);
+        assert_eq!(
+            (Direction::Incoming.code(), Direction::Outgoing.code()),
+            (0, 1)
+        );
+        assert_eq!(
+            Bereich::ALL.map(Bereich::code),
+            [0, 1, 2],
+            "Beamtenversorgung, Beihilfe, Zusatzversorgung"
+        );
+        let m = Marks {
+            unread: true,
+            important: false,
+            archived: false,
+        };
+        assert_eq!(m.bits(), 1);
+        assert!(Marks::from_bits(2).important);
+        assert!(Marks::from_bits(4).archived);
+        // Mailbox keys are stored strings.
+        assert_eq!(
+            GroupMailbox::ALL.map(|g| Mailbox::Group(1, g).key()),
+            [
+                "g:1:beihilfe",
+                "g:1:beamtenversorgung",
+                "g:1:finanzierung",
+                "g:1:mitglieder-recht",
+                "g:1:geschaeftsleitung",
+                "g:1:zusatzversorgung",
+                "g:1:administration"
+            ]
+        );
+        assert_eq!(
+            Bereich::ALL.map(|b| Mailbox::Kassen(b).key()),
+            ["k:beamtenversorgung", "k:beihilfe", "k:zusatzversorgung"]
+        );
     }
 
     #[test]

@@ -37,6 +37,20 @@ impl Bereich {
     pub fn from_key(key: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|b| b.key() == key)
     }
+
+    /// The stable code stored in index entries (2 bits), independent of
+    /// the display order of [`Bereich::ALL`]; pinned by a golden test.
+    pub fn code(self) -> u8 {
+        match self {
+            Bereich::Beamtenversorgung => 0,
+            Bereich::Beihilfe => 1,
+            Bereich::Zusatzversorgung => 2,
+        }
+    }
+
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.code() == code)
+    }
 }
 
 /// The group mailboxes of an organisation, in the handbook's order.

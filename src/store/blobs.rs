@@ -1,15 +1,49 @@
 //! Binary data (attachments, generated documents): stored as raw bytes in
 //! chunks of at most [`CHUNK_SIZE`], never through the JSON codec, and read
 //! back chunk by chunk so memory does not grow with the size of a file.
+//!
+//! redb keeps a value larger than a page in a leaf of a power-of-two run
+//! of 4 KiB pages. A chunk is therefore sized to fill such a run exactly
+//! (2^k pages less [`LEAF_OVERHEAD`]): the full chunks take 1 MiB runs, and
+//! the rest of a blob is split into descending power-of-two runs, so a
+//! 200 kB attachment takes 128 + 64 + 8 KiB and a few bytes, not 256 KiB.
 
 use redb::{ReadableTable, WriteTransaction};
 
 use super::{Error, ReadAccess, tables};
 
-/// Largest chunk stored in one record: just under 1 MiB, because redb
-/// stores a large value on pages of a power-of-two size, and a value of
-/// exactly 1 MiB plus its page header would take 2 MiB.
-pub const CHUNK_SIZE: usize = 1024 * 1024 - 4096;
+/// Bytes of a leaf page that a chunk cannot use: the page header, the
+/// value's offset and the key, with room to spare.
+pub const LEAF_OVERHEAD: usize = 64;
+
+/// redb's page size.
+const PAGE: usize = 4096;
+
+/// Largest chunk stored in one record: a 1 MiB run less the leaf's
+/// overhead (a value of exactly 1 MiB plus its page header would take
+/// 2 MiB).
+pub const CHUNK_SIZE: usize = 1024 * 1024 - LEAF_OVERHEAD;
+
+/// The chunk sizes the rest of a blob is split into: the largest run of
+/// 2^k pages (less the overhead) that the rest fills, then the next;
+/// what remains below one page is the last, small chunk.
+fn tail_sizes(mut rest: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    while rest > 0 {
+        let mut run = PAGE;
+        while run * 2 - LEAF_OVERHEAD <= rest && run * 2 <= CHUNK_SIZE + LEAF_OVERHEAD {
+            run *= 2;
+        }
+        let size = if run - LEAF_OVERHEAD <= rest {
+            run - LEAF_OVERHEAD
+        } else {
+            rest
+        };
+        out.push(size);
+        rest -= size;
+    }
+    out
+}
 
 /// Writes one blob in chunks inside a write transaction. Nothing is
 /// visible before the transaction commits; dropping the transaction
@@ -51,19 +85,21 @@ impl<'t> BlobWriter<'t> {
     }
 
     fn flush(&mut self) -> Result<(), Error> {
-        if self.buffer.is_empty() {
-            return Ok(());
+        let buffer = std::mem::take(&mut self.buffer);
+        let mut table = self.tx.open_table(tables::BLOB_CHUNKS)?;
+        let mut at = 0;
+        for size in tail_sizes(buffer.len()) {
+            table.insert((self.id, self.chunks), &buffer[at..at + size])?;
+            at += size;
+            self.chunks += 1;
         }
-        self.tx
-            .open_table(tables::BLOB_CHUNKS)?
-            .insert((self.id, self.chunks), self.buffer.as_slice())?;
-        self.len += self.buffer.len() as u64;
-        self.chunks += 1;
+        self.len += buffer.len() as u64;
+        self.buffer = buffer;
         self.buffer.clear();
         Ok(())
     }
 
-    /// Stores the last chunk and the blob's length; returns (id, length).
+    /// Stores the last chunks and the blob's length; returns (id, length).
     pub fn finish(mut self) -> Result<(u64, u64), Error> {
         self.flush()?;
         self.tx
@@ -156,7 +192,8 @@ mod tests {
                 Ok::<_, Error>((n, largest, back))
             })
             .unwrap();
-        assert_eq!(chunks, 11);
+        // Ten full chunks, then 12345 bytes as 8 KiB + 4 KiB runs and a rest.
+        assert_eq!(chunks, 13);
         assert!(largest <= CHUNK_SIZE);
         assert_eq!(back, data);
         assert_eq!(
@@ -171,5 +208,54 @@ mod tests {
         );
         store.write(|tx| delete(tx, id)).unwrap();
         assert_eq!(store.read(|tx| read_all(tx, id)).unwrap(), None);
+    }
+
+    #[test]
+    fn the_rest_of_a_blob_fills_power_of_two_runs() {
+        let o = LEAF_OVERHEAD;
+        assert_eq!(
+            tail_sizes(200 * 1024),
+            vec![128 * 1024 - o, 64 * 1024 - o, 8 * 1024 - o, 3 * o]
+        );
+        assert_eq!(tail_sizes(100), vec![100]);
+        assert_eq!(tail_sizes(CHUNK_SIZE), vec![CHUNK_SIZE]);
+        assert_eq!(tail_sizes(CHUNK_SIZE + 1), vec![CHUNK_SIZE, 1]);
+        assert!(tail_sizes(0).is_empty());
+    }
+
+    /// A 200 KiB attachment takes about 200 KiB of pages, not 256 KiB.
+    #[test]
+    fn a_200_kib_blob_wastes_no_power_of_two_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let pages = |store: &Store| {
+            store
+                .write(|tx| {
+                    Ok::<_, Error>(tx.stats().map_err(redb::Error::from)?.allocated_pages())
+                })
+                .unwrap()
+        };
+        let growth = |store: &Store, f: &dyn Fn(&WriteTransaction) -> Result<(), Error>| {
+            let before = pages(store);
+            store.write(f).unwrap();
+            (pages(store) - before) * 4096
+        };
+        // The pages any small write costs (copied leaves and branches).
+        growth(&store, &|tx| put(tx, b"x").map(drop));
+        let base = growth(&store, &|tx| put(tx, b"x").map(drop));
+        let data = vec![7u8; 200 * 1024];
+        let used = growth(&store, &|tx| put(tx, &data).map(drop)) - base;
+        // One chunk, as before: a 256 KiB run.
+        let single = growth(&store, &|tx| {
+            tx.open_table(tables::BLOB_CHUNKS)?
+                .insert((u64::MAX, 0), data.as_slice())?;
+            Ok(())
+        }) - base;
+        assert!(
+            used <= 208 * 1024 && single >= 248 * 1024,
+            "{} KiB for 200 KiB (one chunk: {} KiB)",
+            used / 1024,
+            single / 1024
+        );
     }
 }

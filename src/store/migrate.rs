@@ -6,7 +6,7 @@ use redb::{Database, ReadableDatabase};
 use super::{Error, tables};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u64 = 6;
+pub const SCHEMA_VERSION: u64 = 7;
 
 const VERSION_KEY: &str = "schema_version";
 
@@ -21,8 +21,10 @@ pub fn stored_version(db: &impl ReadableDatabase) -> Result<Option<u64>, Error> 
     Ok(table.get(VERSION_KEY)?.map(|v| v.value()))
 }
 
-/// Brings the store to [`SCHEMA_VERSION`].
-pub fn migrate(db: &Database) -> Result<(), Error> {
+/// Brings the store to [`SCHEMA_VERSION`]. After the message store's
+/// rewrite (6 → 7) the file is compacted, so that the old tables' pages
+/// are returned to the file system.
+pub fn migrate(db: &mut Database) -> Result<(), Error> {
     match stored_version(db)? {
         None => initialise(db),
         Some(v) if v > SCHEMA_VERSION => Err(Error::SchemaTooNew {
@@ -32,6 +34,14 @@ pub fn migrate(db: &Database) -> Result<(), Error> {
         Some(v) => {
             for from in v..SCHEMA_VERSION {
                 step(db, from)?;
+            }
+            if v <= 6 && SCHEMA_VERSION >= 7 {
+                tracing::info!("compacting the store after the migration");
+                db.compact().map_err(|e| Error::Corrupt {
+                    table: "compaction",
+                    detail: e.to_string(),
+                })?;
+                tracing::info!("store compacted");
             }
             Ok(())
         }
@@ -67,6 +77,7 @@ fn step(db: &Database, from: u64) -> Result<(), Error> {
         }
         4 => create_message_tables(&tx)?,
         5 => create_person_tables(&tx)?,
+        6 => super::migrate_v7::migrate(&tx)?,
         other => {
             return Err(Error::Corrupt {
                 table: "meta",
@@ -103,14 +114,14 @@ fn create_help_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
     Ok(())
 }
 
-/// 4 → 5: the messaging tables.
+/// 4 → 5: the messaging tables (of version 5; see `migrate_v7`).
 fn create_message_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
-    tx.open_table(tables::MESSAGES)?;
-    tx.open_table(tables::MAILBOX_ENTRIES)?;
-    tx.open_table(tables::MAILBOX_INDEX)?;
+    tx.open_table(tables::LEGACY_MESSAGES)?;
+    tx.open_table(tables::LEGACY_MAILBOX_ENTRIES)?;
+    tx.open_table(tables::LEGACY_MAILBOX_INDEX)?;
     tx.open_table(tables::MESSAGES_BY_REF)?;
-    tx.open_table(tables::MESSAGE_TERMS)?;
-    tx.open_table(tables::MAILBOX_SUBJECT_TERMS)?;
+    tx.open_table(tables::LEGACY_MESSAGE_TERMS)?;
+    tx.open_table(tables::LEGACY_MAILBOX_SUBJECT_TERMS)?;
     Ok(())
 }
 
@@ -304,7 +315,7 @@ mod tests {
     /// its queued mail ends up in the state index.
     #[test]
     fn version_1_is_migrated_to_the_current_version() {
-        let (_dir, db) = store_at(
+        let (_dir, mut db) = store_at(
             1,
             &[
                 (1, MailState::Sent, false, "a"),
@@ -312,7 +323,7 @@ mod tests {
                 (3, MailState::Failed, false, "c"),
             ],
         );
-        migrate(&db).unwrap();
+        migrate(&mut db).unwrap();
         assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
         let tx = db.begin_read().unwrap();
         let pending = crate::store::mail_queue::pending(&tx).unwrap();
@@ -324,17 +335,29 @@ mod tests {
     /// A version-4 store gets the (empty) messaging tables.
     #[test]
     fn version_4_gets_the_message_tables() {
-        let (_dir, db) = store_at(4, &[]);
-        migrate(&db).unwrap();
+        let (_dir, mut db) = store_at(4, &[]);
+        migrate(&mut db).unwrap();
         assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
         let tx = db.begin_read().unwrap();
-        assert_eq!(tx.open_table(tables::MESSAGES).unwrap().len().unwrap(), 0);
         assert_eq!(
-            tx.open_table(tables::MAILBOX_INDEX).unwrap().len().unwrap(),
+            tx.open_table(tables::MESSAGE_HEADERS)
+                .unwrap()
+                .len()
+                .unwrap(),
             0
         );
         assert_eq!(
-            tx.open_table(tables::MESSAGE_TERMS).unwrap().len().unwrap(),
+            tx.open_table(tables::MAILBOX_FACETS)
+                .unwrap()
+                .len()
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            tx.open_table(tables::SEARCH_POSTINGS)
+                .unwrap()
+                .len()
+                .unwrap(),
             0
         );
     }
@@ -342,12 +365,12 @@ mod tests {
     /// A version-5 store gets the (empty) tables of persons and reports.
     #[test]
     fn version_5_gets_the_person_tables() {
-        let (_dir, db) = store_at(5, &[]);
-        migrate(&db).unwrap();
+        let (_dir, mut db) = store_at(5, &[]);
+        migrate(&mut db).unwrap();
         let tx = db.begin_read().unwrap();
         assert_eq!(tx.open_table(tables::PERSONS).unwrap().len().unwrap(), 0);
         assert_eq!(tx.open_table(tables::REPORTS).unwrap().len().unwrap(), 0);
-        assert_eq!(stored_version(&db).unwrap(), Some(6));
+        assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
     }
 
     /// A store without the Art index of persons (written before it existed,
@@ -401,8 +424,8 @@ mod tests {
     /// A version-2 store gets the (empty) FAQ and feedback tables.
     #[test]
     fn version_2_gets_the_help_tables() {
-        let (_dir, db) = store_at(2, &[]);
-        migrate(&db).unwrap();
+        let (_dir, mut db) = store_at(2, &[]);
+        migrate(&mut db).unwrap();
         assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
         let tx = db.begin_read().unwrap();
         assert_eq!(tx.open_table(tables::FAQ).unwrap().len().unwrap(), 0);
@@ -420,7 +443,7 @@ mod tests {
         use crate::store::accounts::{Kind, count_in_org};
 
         let dir = tempfile::tempdir().unwrap();
-        let db = Database::create(dir.path().join("v3.redb")).unwrap();
+        let mut db = Database::create(dir.path().join("v3.redb")).unwrap();
         let id = Nutzerkennung::parse("S20106542291").unwrap();
         let now = jiff::Timestamp::from_second(1_700_000_000).unwrap();
         {
@@ -470,7 +493,7 @@ mod tests {
             }
             tx.commit().unwrap();
         }
-        migrate(&db).unwrap();
+        migrate(&mut db).unwrap();
         assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
         let tx = db.begin_read().unwrap();
         assert_eq!(count_in_org(&tx, 7, Kind::User).unwrap(), 1);
@@ -493,7 +516,7 @@ mod tests {
     /// until delivery).
     #[test]
     fn version_3_mail_gets_its_new_storage_without_live_links() {
-        let (_dir, db) = store_at(
+        let (_dir, mut db) = store_at(
             3,
             &[
                 (1, MailState::Sent, false, "plain"),
@@ -502,7 +525,7 @@ mod tests {
                 (4, MailState::Failed, false, "failed"),
             ],
         );
-        migrate(&db).unwrap();
+        migrate(&mut db).unwrap();
         assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
         let tx = db.begin_read().unwrap();
         let q = crate::store::mail_queue::get(&tx, 1).unwrap().unwrap();

@@ -15,11 +15,15 @@ pub mod faq;
 pub mod feedback;
 pub mod links;
 pub mod mail_queue;
+pub mod mailboxes;
 pub mod messages;
 pub mod migrate;
+mod migrate_v7;
 pub mod orgs;
 pub mod persons;
+pub mod postings;
 pub mod reports;
+pub mod search_index;
 pub mod secrets;
 pub mod sessions;
 pub mod tables;
@@ -135,7 +139,7 @@ impl Store {
             refuse_newer_schema(&path, data_dir)?;
             crate::modes::warn_if_wide(&path);
         }
-        let db = match Database::builder()
+        let mut db = match Database::builder()
             .set_cache_size(usize::try_from(cache_size).unwrap_or(usize::MAX))
             .create(&path)
         {
@@ -151,7 +155,7 @@ impl Store {
                 source,
             })?;
         }
-        migrate::migrate(&db)?;
+        migrate::migrate(&mut db)?;
         migrate::ensure_open_tables(&db)?;
         Ok(Store {
             db: Arc::new(db),

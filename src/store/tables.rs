@@ -140,35 +140,96 @@ pub const BLOBS: TableDefinition<u64, u64> = TableDefinition::new("blobs");
 /// bytes. Added in schema version 4.
 pub const BLOB_CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("blob_chunks");
 
-/// Messages by id (ascending = oldest first) → `domain::message::Message`
-/// (JSON); attachments are blobs. Added in schema version 5.
-pub const MESSAGES: TableDefinition<u64, &[u8]> = TableDefinition::new("messages");
+/// Legacy (schema versions 5–6): messages by id → the whole
+/// `domain::message::Message` as JSON. Replaced by [`MESSAGE_HEADERS`] and
+/// [`MESSAGE_TEXTS`]; read and deleted by the migration to version 7.
+pub const LEGACY_MESSAGES: TableDefinition<u64, &[u8]> = TableDefinition::new("messages");
 
-/// The messages of each mailbox: `(mailbox key, message id)` → entry bits
-/// (see `store::messages::Entry`: marks, direction, Bereich), the covering
-/// value the list filters run on. Version 5.
-pub const MAILBOX_ENTRIES: TableDefinition<(&str, u64), u16> =
+/// Legacy (schema versions 5–6): `(mailbox key, message id)` → entry bits
+/// with Bereich and Thema as positions. Replaced by [`MAILBOX_ENTRIES`].
+pub const LEGACY_MAILBOX_ENTRIES: TableDefinition<(&str, u64), u16> =
     TableDefinition::new("mailbox_entries");
 
-/// Index of each mailbox by facet: `(mailbox key, facet, message id)`, facet
-/// one of `store::messages::FACET_*` (Eingang, Ausgang, Archiv, wichtig,
-/// ungelesen). Ids ascend with time, so a reverse range is newest first.
-/// Version 5.
-pub const MAILBOX_INDEX: TableDefinition<(&str, u8, u64), ()> =
+/// Legacy (schema versions 5–6): `(mailbox key, facet, message id)`.
+/// Replaced by [`MAILBOX_FACETS`].
+pub const LEGACY_MAILBOX_INDEX: TableDefinition<(&str, u8, u64), ()> =
     TableDefinition::new("mailbox_index");
+
+/// Legacy (schema versions 5–6): `(mailbox key, Betreff word, message
+/// id)`. Replaced by [`MAILBOX_SUBJECT_WORDS`].
+pub const LEGACY_MAILBOX_SUBJECT_TERMS: TableDefinition<(&str, &str, u64), ()> =
+    TableDefinition::new("mailbox_subject_terms");
+
+/// Mailbox key (`domain::message::Mailbox::key`) → compact mailbox id
+/// (from 1; 0 stands for the system as a sender). Index keys name a
+/// mailbox by this id. Added in schema version 7.
+pub const MAILBOX_IDS: TableDefinition<&str, u32> = TableDefinition::new("mailbox_ids");
+
+/// Compact mailbox id → mailbox key (the reverse of [`MAILBOX_IDS`]).
+/// Version 7.
+pub const MAILBOX_KEYS: TableDefinition<u32, &str> = TableDefinition::new("mailbox_keys");
+
+/// Message headers by id (ascending = oldest first): everything a list
+/// row or search hit shows (Referenz, Betreff, time, mailboxes, author,
+/// Bereich, Thema, attachment names and sizes, Mitglied, an excerpt) as
+/// compact JSON (see `store::messages`), without the Text. Version 7.
+pub const MESSAGE_HEADERS: TableDefinition<u64, &[u8]> = TableDefinition::new("message_headers");
+
+/// The Text of each message by id, deflate-compressed on its own, read
+/// only by the message view. Version 7.
+pub const MESSAGE_TEXTS: TableDefinition<u64, &[u8]> = TableDefinition::new("message_texts");
+
+/// The messages of each mailbox: `(mailbox id, message id)` → entry bits
+/// (see `store::mailboxes::Entry`: marks, direction, Bereich and Thema
+/// codes). Version 7.
+pub const MAILBOX_ENTRIES: TableDefinition<(u32, u64), u16> = TableDefinition::new("mailbox_marks");
+
+/// Index of each mailbox by facet: `(mailbox id, facet, message id)` →
+/// entry bits, facet one of `store::mailboxes::FACET_*` (Eingang, Ausgang,
+/// Archiv, wichtig, ungelesen, folder × Bereich, folder × Bereich ×
+/// Thema). Ids ascend with time, so a reverse range is newest first; the
+/// entry bits in the value let a combined filter run on adjacent leaves.
+/// Version 7.
+pub const MAILBOX_FACETS: TableDefinition<(u32, u16, u64), u16> =
+    TableDefinition::new("mailbox_facets");
+
+/// The messages of each Kassenpostfach by Mitglied: `(mailbox id,
+/// organisation, message id)`, for the Kassenpostfach's Mitglied filter.
+/// Version 7.
+pub const MAILBOX_MEMBERS: TableDefinition<(u32, u64, u64), ()> =
+    TableDefinition::new("mailbox_members");
+
+/// Who opened a message of a shared (group or Kassen) mailbox first:
+/// `(mailbox id, message id)` → (Nutzerkennung, unix seconds). Version 7.
+pub const FIRST_OPENED: TableDefinition<(u32, u64), (&str, i64)> =
+    TableDefinition::new("first_opened");
 
 /// The messages of a conversation: `(Referenz, message id)`. Version 5.
 pub const MESSAGES_BY_REF: TableDefinition<(&str, u64), ()> =
     TableDefinition::new("messages_by_ref");
 
-/// Inverted index for the search: `(term, message id)` over Betreff and
-/// Text, written in the message's own transaction. Version 5.
-pub const MESSAGE_TERMS: TableDefinition<(&str, u64), ()> = TableDefinition::new("message_terms");
+/// Legacy (schema versions 5–6): inverted index `(term, message id)`.
+/// Replaced by [`SEARCH_TERMS`] and [`SEARCH_POSTINGS`].
+pub const LEGACY_MESSAGE_TERMS: TableDefinition<(&str, u64), ()> =
+    TableDefinition::new("message_terms");
 
-/// The words of each message's Betreff per mailbox, for the Betreff filter
-/// of the mailbox page: `(mailbox key, term, message id)`. Version 5.
-pub const MAILBOX_SUBJECT_TERMS: TableDefinition<(&str, &str, u64), ()> =
-    TableDefinition::new("mailbox_subject_terms");
+/// Search term dictionary: term → (term id, document count); the key ""
+/// holds (last term id handed out, 0). Terms of the header search are
+/// plain (`domain::search_text::index_terms`); a mailbox's Betreff terms
+/// are prefixed `s<mailbox id>` U+001F (see `store::search_index`).
+/// Version 7.
+pub const SEARCH_TERMS: TableDefinition<&str, crate::store::postings::DictValue> =
+    TableDefinition::new("search_terms");
+
+/// Posting lists: (term id, smallest message id of the block) → a block
+/// of up to 128 postings, delta + varint encoded with a tag per posting
+/// (the Bereich code in the header search; see `store::postings`).
+/// Version 7.
+pub const SEARCH_POSTINGS: TableDefinition<
+    crate::store::postings::PostingKey,
+    crate::store::postings::PostingValue,
+> = TableDefinition::new("search_postings");
+
 /// Entitled persons by `(organisation, Personalnummer)` →
 /// `domain::persons::Person` (JSON, Lebenslauf included). Added in schema
 /// version 6.
@@ -250,12 +311,17 @@ macro_rules! for_each_table {
         $m!(FEEDBACK_BY_STATE);
         $m!(BLOBS);
         $m!(BLOB_CHUNKS);
-        $m!(MESSAGES);
+        $m!(MAILBOX_IDS);
+        $m!(MAILBOX_KEYS);
+        $m!(MESSAGE_HEADERS);
+        $m!(MESSAGE_TEXTS);
         $m!(MAILBOX_ENTRIES);
-        $m!(MAILBOX_INDEX);
+        $m!(MAILBOX_FACETS);
+        $m!(MAILBOX_MEMBERS);
+        $m!(FIRST_OPENED);
         $m!(MESSAGES_BY_REF);
-        $m!(MESSAGE_TERMS);
-        $m!(MAILBOX_SUBJECT_TERMS);
+        $m!(SEARCH_TERMS);
+        $m!(SEARCH_POSTINGS);
         $m!(PERSONS);
         $m!(PERSONS_BY_NAME);
         $m!(REPORTS);

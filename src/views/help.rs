@@ -3,7 +3,7 @@
 use maud::{Markup, html};
 
 use crate::app::feedback::FeedbackInput;
-use crate::app::search::SearchHit;
+use crate::app::search::{COUNT_LIMIT, Results, SearchHit};
 use crate::domain::help::{FaqEntry, FeedbackKind, MAX_TEXT};
 use crate::views::components::{
     AlertKind, Field, alert, csrf_field, error_for, paragraphs, required_note, textarea_counted,
@@ -103,7 +103,8 @@ pub fn thanks(kind: FeedbackKind) -> Markup {
 }
 
 /// Results of `/suche?q=…`, grouped by kind.
-pub fn search_results(query: &str, hits: &[SearchHit]) -> Markup {
+pub fn search_results(query: &str, results: &Results) -> Markup {
+    let hits = &results.hits;
     let faq: Vec<_> = hits
         .iter()
         .filter(|h| matches!(h, SearchHit::Faq { .. }))
@@ -118,10 +119,15 @@ pub fn search_results(query: &str, hits: &[SearchHit]) -> Markup {
             p { "Bitte geben Sie einen Suchbegriff in das Suchfeld in der Kopfleiste ein." }
         } @else {
             h1 { "Suchergebnisse für „" (query) "“" }
-            @if hits.is_empty() {
+            @if results.too_general {
+                p role="status" { "Der Suchbegriff ist zu allgemein. Bitte geben Sie mehr Buchstaben ein." }
+            }
+            @if hits.is_empty() && results.messages == 0 {
                 p { "Zu Ihrer Suche wurden keine Treffer gefunden. Versuchen Sie es bitte mit einem anderen Begriff." }
+            } @else if results.more_messages {
+                p role="status" { "Mehr als " (faq.len() + COUNT_LIMIT) " Treffer" }
             } @else {
-                p role="status" { (hits.len()) " Treffer" }
+                p role="status" { (faq.len() + results.messages) " Treffer" }
             }
             @if !faq.is_empty() {
                 section aria-labelledby="treffer-faq" {
@@ -153,6 +159,11 @@ pub fn search_results(query: &str, hits: &[SearchHit]) -> Markup {
                             }
                         }
                     }
+                }
+            }
+            @if let Some(next) = results.next {
+                p {
+                    a href=(format!("{}?{}", crate::paths::SEARCH, serde_urlencoded::to_string([("q", query.to_owned()), ("nach", next.to_string())]).unwrap_or_default())) { "Weitere Treffer" }
                 }
             }
         }

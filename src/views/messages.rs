@@ -6,7 +6,7 @@ use maud::{Markup, html};
 use crate::app::messages::compose::Draft;
 use crate::app::messages::list::{Filter, Folder, MailboxPage};
 use crate::domain::PAGE_SIZE;
-use crate::domain::message::{self, MAX_SUBJECT, MAX_TEXT, Message};
+use crate::domain::message::{self, MAX_SUBJECT, MAX_TEXT, Message, MessageHeader};
 use crate::domain::org::{Bereich, GroupMailbox, Organisation};
 use crate::paths::messages as path;
 use crate::store::messages::Entry;
@@ -146,6 +146,7 @@ pub fn mailbox(
     tabs: &[Tab],
     filter: &Filter,
     page: &MailboxPage,
+    members: Option<&[(u64, String)]>,
     notice: Option<&str>,
     notes: &Notes,
 ) -> Markup {
@@ -164,6 +165,7 @@ pub fn mailbox(
     let is_only = |folder: Folder| filter.folders == [folder] && *filter == only(folder);
     let important = Filter {
         important: true,
+        folders: Folder::ALL.to_vec(),
         ..Filter::default()
     };
     let q = filter.to_query();
@@ -222,6 +224,11 @@ pub fn mailbox(
                     (Field::text("Referenz", "referenz", &filter.referenz).render())
                     (select("Bereich", "bereich", &bereich_options("Alle"), filter.bereich.map_or("", Bereich::key), false, None))
                     (thema_select(&filter.thema, false, None, None))
+                    @if let Some(members) = members {
+                        (select("Mitglied", "mitglied", &std::iter::once((String::new(), "Alle".to_owned()))
+                            .chain(members.iter().map(|(id, name)| (id.to_string(), name.clone()))).collect::<Vec<_>>(),
+                            &filter.mitglied.map(|m| m.to_string()).unwrap_or_default(), false, None))
+                    }
                     @if filter.important { input type="hidden" name="wichtig" value="1"; }
                     div class="actions" { button type="submit" class="primary" { "Filtern" } }
                 }
@@ -230,7 +237,7 @@ pub fn mailbox(
         }
         p class="quick-filters" {
             "Filter nach: "
-            (quick("als wichtig markiert", important, filter.important && *filter == Filter { important: true, ..Filter::default() }))
+            (quick("als wichtig markiert", important.clone(), *filter == important))
             " " (quick("nur Eingang", only(Folder::Eingehend), is_only(Folder::Eingehend)))
             " " (quick("nur Ausgang", only(Folder::Ausgehend), is_only(Folder::Ausgehend)))
             " " (quick("nur Archiv", only(Folder::Archiviert), is_only(Folder::Archiviert)))
@@ -239,11 +246,14 @@ pub fn mailbox(
         div class="table-wrap" tabindex="0" role="region" aria-label="Nachrichten" {
             table class="data messages" {
                 caption class="visually-hidden" { "Nachrichten" }
-                thead { tr { th scope="col" { "Datum" } th scope="col" { "Betreff" } th scope="col" { "Referenz" } th scope="col" { "Bereich" } th scope="col" { "Thema" } } }
+                thead { tr {
+                    th scope="col" { "Datum" } th scope="col" { "Betreff" } th scope="col" { "Referenz" } th scope="col" { "Bereich" } th scope="col" { "Thema" }
+                    @if members.is_some() { th scope="col" { "Mitglied" } }
+                } }
                 tbody {
-                    @if page.rows.is_empty() { (empty_row(5)) }
+                    @if page.rows.is_empty() { (empty_row(if members.is_some() { 6 } else { 5 })) }
                     @for r in &page.rows {
-                        (row(slug, &r.message, &r.entry))
+                        (row(slug, &r.message, &r.entry, members))
                     }
                 }
             }
@@ -277,7 +287,10 @@ fn quick_only(f: &Filter) -> bool {
         && f.thema.is_empty()
         && f.bereich.is_none()
         && f.read.is_none()
-        && (f.folders == d.folders || f.folders.len() == 1)
+        && f.mitglied.is_none()
+        && (f.folders == d.folders
+            || f.folders.len() == 1
+            || (f.important && f.folders.len() == Folder::ALL.len()))
 }
 
 fn pager_link(label: &str, aria: &str, enabled: bool, href: String) -> Markup {
@@ -290,7 +303,7 @@ fn pager_link(label: &str, aria: &str, enabled: bool, href: String) -> Markup {
     }
 }
 
-fn row(slug: &str, m: &Message, e: &Entry) -> Markup {
+fn row(slug: &str, m: &MessageHeader, e: &Entry, members: Option<&[(u64, String)]>) -> Markup {
     let href = path::message(slug, m.id);
     html! {
         tr class={ @if e.marks.unread { "unread" } } {
@@ -309,6 +322,9 @@ fn row(slug: &str, m: &Message, e: &Entry) -> Markup {
             td { (m.referenz) }
             td { (m.bereich.label()) }
             td { (m.thema) }
+            @if let Some(members) = members {
+                td { (m.org.and_then(|o| members.iter().find(|(id, _)| *id == o)).map_or("", |(_, n)| n.as_str())) }
+            }
         }
     }
 }
@@ -502,6 +518,7 @@ pub struct Sides<'a> {
 }
 
 /// The message view.
+#[allow(clippy::too_many_arguments)]
 pub fn view(
     label: &str,
     slug: &str,
@@ -509,6 +526,7 @@ pub fn view(
     m: &Message,
     e: &Entry,
     sides: &Sides<'_>,
+    opened: Option<&crate::app::messages::marks::Opened>,
     notice: Option<&str>,
 ) -> Markup {
     let counterpart = sides.counterpart;
@@ -534,6 +552,9 @@ pub fn view(
             dt { "Referenz" } dd { a href={ (path::mailbox(slug)) "?referenz=" (m.referenz) } { (m.referenz) } }
             dt { "Bereich" } dd { (m.bereich.label()) }
             dt { "Thema" } dd { (m.thema) }
+            @if let Some(o) = opened {
+                dt { "Zuerst geöffnet" } dd { (o.name) ", " (datetime(o.at)) }
+            }
             @if e.marks.important || e.marks.archived {
                 dt { "Markierung" }
                 dd {

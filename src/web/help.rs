@@ -183,8 +183,9 @@ async fn search_page(
     }
     let account = authed.account.clone();
     let q2 = query.clone();
-    let hits = state
-        .blocking(move |st| search::search(&st.store, &account, &q2))
+    let below = p.get("nach").and_then(|s| s.parse::<u64>().ok());
+    let results = state
+        .blocking(move |st| search::search(&st.store, &account, &q2, below))
         .await?;
     let title = if query.is_empty() {
         "Suche".to_owned()
@@ -195,7 +196,7 @@ async fn search_page(
         &authed.ctx,
         &state,
         &title,
-        v::search_results(&query, &hits),
+        v::search_results(&query, &results),
     )
     .into_response())
 }

@@ -133,14 +133,14 @@ async fn mailbox(
     // most visited page: a hand-off to the blocking pool would cost about
     // half of its CPU in thread switches).
     let (account, f2, s2) = (authed.account.clone(), filter.clone(), slug.clone());
-    let (tabs, mb, page) = state
-        .inline(move |st| {
-            let readable = access::mailboxes_of(&st.store, &account)?;
-            let mb = access::resolve(&readable, &s2)?;
-            let page = list::page(&st.store, &mb, &f2, at)?;
-            let tabs = tabs(st, &readable)?;
-            Ok::<_, AppError>((tabs, mb, page))
-        })?;
+    let (tabs, mb, page, members) = state.inline(move |st| {
+        let readable = access::mailboxes_of(&st.store, &account)?;
+        let mb = access::resolve(&readable, &s2)?;
+        let page = list::page(&st.store, &mb, &f2, at)?;
+        let members = list::members(&st.store, &mb)?;
+        let tabs = tabs(st, &readable)?;
+        Ok::<_, AppError>((tabs, mb, page, members))
+    })?;
     let label = mb.label();
     let notes = v::Notes {
         retention_days: state.config.retention.message_days,
@@ -150,7 +150,16 @@ async fn mailbox(
         &authed.ctx,
         &state,
         &format!("Postfach: {label}"),
-        v::mailbox(&label, &slug, &tabs, &filter, &page, notice(&p), &notes),
+        v::mailbox(
+            &label,
+            &slug,
+            &tabs,
+            &filter,
+            &page,
+            members.as_deref(),
+            notice(&p),
+            &notes,
+        ),
     )
     .into_response())
 }
@@ -424,14 +433,13 @@ async fn view(
         other,
         author,
     } = load(&state, &mb, &id).await?;
-    if e.marks.unread {
-        // Opening a message marks it read (in this mailbox only).
-        let (mb2, mid) = (mb.clone(), m.id);
-        state
-            .blocking(move |st| marks::apply(&st.store, &mb2, mid, MarkAction::Read))
-            .await?;
-        e.marks.unread = false;
-    }
+    // Opening a message marks it read (in this mailbox only) and, in a
+    // shared mailbox, records who opened it first.
+    let (mb2, mid, who, now) = (mb.clone(), m.id, authed.account.id.clone(), state.now());
+    let opened = state
+        .blocking(move |st| marks::open(&st.store, &mb2, mid, &who, now))
+        .await?;
+    e.marks.unread = false;
     let p = pairs(q);
     Ok(frame::render(
         &authed.ctx,
@@ -447,6 +455,7 @@ async fn view(
                 counterpart: &other,
                 author: &author,
             },
+            opened.as_ref(),
             notice(&p),
         ),
     )

@@ -37,6 +37,8 @@ mod mail_record;
 mod matrix;
 mod messaging;
 mod messaging_filters;
+mod messaging_search;
+mod messaging_store;
 mod operations;
 mod outage;
 mod persons;

@@ -135,6 +135,14 @@ async fn quick_filters_the_filter_menu_and_marks() {
         2,
         "archived ones leave the default view"
     );
+    // "als wichtig markiert" shows every important message, archived too.
+    let important = admin.get(&format!("{base}?wichtig=1")).await;
+    assert_eq!(subjects(&important), vec!["Beitragsabrechnung März"]);
+    let quick = default.html().link_hrefs("als wichtig markiert")[0].clone();
+    assert_eq!(
+        subjects(&admin.get(&quick).await),
+        vec!["Beitragsabrechnung März"]
+    );
     let archive = admin.get(&format!("{base}?postfach=archiviert")).await;
     assert_eq!(subjects(&archive), vec!["Beitragsabrechnung März"]);
     let with_archive = admin

@@ -2,11 +2,11 @@
 //! how each is read from and written to the URL, how it is checked on the
 //! covering entry of a message, and which index answers it.
 
-use crate::domain::message::{self, Message};
-use crate::domain::message_search::terms;
+use crate::domain::message::{self, MessageHeader};
 use crate::domain::org::Bereich;
-use crate::store::messages::{Entry, FACET_ARCHIVE, FACET_IMPORTANT, FACET_INBOX};
-use crate::store::messages::{FACET_OUTBOX, FACET_UNREAD, facet_bereich, facet_thema};
+use crate::domain::search_text;
+use crate::store::mailboxes::{Entry, FACET_ARCHIVE, FACET_IMPORTANT, FACET_INBOX};
+use crate::store::mailboxes::{FACET_OUTBOX, FACET_UNREAD, facet_bereich, facet_thema};
 
 /// The folders of the "Postfach" multi-select.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +39,7 @@ impl Folder {
         Self::ALL.into_iter().find(|f| f.key() == k)
     }
 
-    pub(super) fn facet(self) -> u8 {
+    pub(super) fn facet(self) -> u16 {
         match self {
             Folder::Archiviert => FACET_ARCHIVE,
             Folder::Ausgehend => FACET_OUTBOX,
@@ -61,6 +61,8 @@ pub struct Filter {
     pub referenz: String,
     pub bereich: Option<Bereich>,
     pub thema: String,
+    /// "Mitglied" (Kassenpostfach): the member organisation.
+    pub mitglied: Option<u64>,
 }
 
 impl Default for Filter {
@@ -73,6 +75,7 @@ impl Default for Filter {
             referenz: String::new(),
             bereich: None,
             thema: String::new(),
+            mitglied: None,
         }
     }
 }
@@ -97,27 +100,29 @@ impl Filter {
     }
 
     pub(super) fn needs_message(&self) -> bool {
-        !self.subject.trim().is_empty()
+        !self.subject.trim().is_empty() || self.mitglied.is_some()
     }
 
-    /// Betreff: every word typed begins a word of the Betreff
-    /// (case-insensitive), as the per-mailbox word index answers it.
-    pub(super) fn matches_message(&self, m: &Message) -> bool {
-        let wanted = terms(&self.subject);
-        if wanted.is_empty() {
-            let s = self.subject.trim().to_lowercase();
-            return s.is_empty() || m.subject.to_lowercase().contains(&s);
+    /// Betreff: every word typed matches a word of the Betreff by the
+    /// German search semantics (`domain::search_text`), as the
+    /// per-mailbox Betreff postings answer it; a filter of one-letter
+    /// words only is a substring match.
+    pub(super) fn matches_message(&self, m: &MessageHeader) -> bool {
+        if self.mitglied.is_some() && m.org != self.mitglied {
+            return false;
         }
-        let words = terms(&m.subject);
-        wanted
-            .iter()
-            .all(|w| words.iter().any(|x| x.starts_with(w.as_str())))
+        let wanted = search_text::query(&self.subject);
+        if wanted.is_empty() {
+            let s = search_text::fold(self.subject.trim());
+            return s.is_empty() || search_text::fold(&m.subject).contains(&s);
+        }
+        search_text::subject_matches(&wanted, &m.subject)
     }
 
     /// The facets to walk: the most selective index the filter names
     /// (disjoint facets, merged in time order); the rest is checked on
     /// the covering entry.
-    pub(super) fn driving(&self) -> Vec<u8> {
+    pub(super) fn driving(&self) -> Vec<u16> {
         if self.important {
             return vec![FACET_IMPORTANT];
         }
@@ -126,17 +131,16 @@ impl Filter {
         }
         let bereiche: Vec<(u8, Bereich)> = Bereich::ALL
             .into_iter()
-            .enumerate()
-            .filter(|(_, b)| self.bereich.is_none_or(|x| x == *b))
-            .map(|(i, b)| (i as u8, b))
+            .filter(|b| self.bereich.is_none_or(|x| x == *b))
+            .map(|b| (b.code(), b))
             .collect();
         let mut out = Vec::new();
         for f in &self.folders {
             let folder = f.facet();
             if !self.thema.is_empty() {
                 for (bi, b) in &bereiche {
-                    if let Some(t) = message::themen(*b).iter().position(|t| *t == self.thema) {
-                        out.push(facet_thema(folder, *bi, (t + 1).min(7) as u8));
+                    if message::is_thema(*b, &self.thema) {
+                        out.push(facet_thema(folder, *bi, message::thema_code(&self.thema)));
                     }
                 }
             } else if self.bereich.is_some() {
@@ -155,7 +159,13 @@ impl Filter {
     /// The filter as URL query pairs (only what differs from the default).
     pub fn to_query(&self) -> Vec<(&'static str, String)> {
         let mut q = Vec::new();
-        if self.folders != Filter::default().folders {
+        // "als wichtig markiert" covers every folder by default.
+        let default_folders = if self.important {
+            Folder::ALL.to_vec()
+        } else {
+            Filter::default().folders
+        };
+        if self.folders != default_folders {
             for f in &self.folders {
                 q.push(("postfach", f.key().to_owned()));
             }
@@ -183,6 +193,9 @@ impl Filter {
         if let Some(b) = self.bereich {
             q.push(("bereich", b.key().to_owned()));
         }
+        if let Some(m) = self.mitglied {
+            q.push(("mitglied", m.to_string()));
+        }
         q
     }
 
@@ -208,6 +221,11 @@ impl Filter {
                 .unwrap_or_default()
         };
         f.important = get("wichtig") == "1";
+        if f.important && folders.is_empty() {
+            // Every important message, archived or not (the handbook keeps
+            // exactly these from deletion).
+            f.folders = Folder::ALL.to_vec();
+        }
         f.read = match get("lesestatus").as_str() {
             "ungelesen" => Some(false),
             "gelesen" => Some(true),
@@ -216,6 +234,7 @@ impl Filter {
         f.subject = get("betreff").trim().to_owned();
         f.referenz = get("referenz").trim().to_owned();
         f.bereich = Bereich::from_key(&get("bereich"));
+        f.mitglied = get("mitglied").parse().ok();
         let thema = get("thema");
         f.thema = if Bereich::ALL
             .into_iter()
@@ -243,6 +262,7 @@ mod tests {
             referenz: "2026-000001".into(),
             bereich: Some(Bereich::Beihilfe),
             thema: "Abrechnung".into(),
+            mitglied: Some(7),
         };
         let pairs: Vec<(String, String)> = f
             .to_query()

@@ -6,9 +6,8 @@
 
 use crate::app::Error;
 use crate::domain::PAGE_SIZE;
-use crate::domain::message::{Mailbox, Message};
-use crate::domain::message_search::terms;
-use crate::store::messages::{self as repo, Entry, FACET_INBOX, FACET_OUTBOX};
+use crate::domain::message::{Mailbox, MessageHeader};
+use crate::store::messages::{self as repo, Entry, FACET_INBOX, FACET_OUTBOX, MailboxId};
 
 pub use super::filter::{Filter, Folder};
 use crate::store::{ReadAccess, Store};
@@ -28,10 +27,11 @@ pub enum PageAt {
     Last,
 }
 
-/// One row of the mailbox page.
+/// One row of the mailbox page: the message's header (never its Text)
+/// and its entry in the mailbox.
 #[derive(Debug, Clone)]
 pub struct Row {
-    pub message: Message,
+    pub message: MessageHeader,
     pub entry: Entry,
 }
 
@@ -63,14 +63,23 @@ fn page_in(
     filter: &Filter,
     at: PageAt,
 ) -> Result<MailboxPage, Error> {
-    let key = mailbox.key();
+    let Some(key) = repo::id_of(tx, &mailbox.key())? else {
+        // The mailbox never received a message.
+        return Ok(MailboxPage {
+            rows: Vec::new(),
+            total: 0,
+            at_least: false,
+            page: 1,
+        });
+    };
+    let key = &key;
     if !filter.referenz.trim().is_empty() {
-        return conversation_page(tx, &key, filter, at);
+        return conversation_page(tx, *key, filter, at);
     }
-    if !terms(&filter.subject).is_empty() {
-        return subject_page(tx, &key, filter, at);
+    if !crate::domain::search_text::query(&filter.subject).is_empty() || filter.mitglied.is_some() {
+        return subject_page(tx, *key, filter, at);
     }
-    let (total, at_least) = total(tx, &key, filter)?;
+    let (total, at_least) = total(tx, *key, filter)?;
     let last_page = total.div_ceil(PAGE_SIZE).max(1);
     let facets = filter.driving();
     let (newest_first, bound, want, page) = match at {
@@ -85,15 +94,12 @@ fn page_in(
     let mut rows = Vec::new();
     let mut decoded = 0usize;
     let read = repo::Reader::new(tx)?;
-    repo::walk(tx, &key, &facets, newest_first, bound, |id| {
-        let Some(e) = read.entry(&key, id)? else {
-            return Ok(true);
-        };
+    repo::walk(tx, *key, &facets, newest_first, bound, |id, e| {
         if !filter.matches_entry(&e) {
             return Ok(true);
         }
         decoded += 1;
-        let Some(m) = read.message(id)? else {
+        let Some(m) = read.header(id)? else {
             return Ok(true);
         };
         if filter.matches_message(&m) {
@@ -119,7 +125,7 @@ fn page_in(
 /// filter on the covering entry; with a Betreff filter, a walk of the
 /// driving index (bounded by [`SCAN_BUDGET`] decoded messages; true when
 /// the budget ended the count, which is then a lower bound).
-fn total(tx: &impl ReadAccess, key: &str, filter: &Filter) -> Result<(usize, bool), Error> {
+fn total(tx: &impl ReadAccess, key: MailboxId, filter: &Filter) -> Result<(usize, bool), Error> {
     if !filter.important && filter.read.is_none() && !filter.needs_message() {
         // Folders, Bereich and Thema only: the driving facets are disjoint
         // and hold exactly the matching entries — their counters add up
@@ -137,16 +143,10 @@ fn total(tx: &impl ReadAccess, key: &str, filter: &Filter) -> Result<(usize, boo
     let mut n = 0usize;
     let mut decoded = 0usize;
     let read = repo::Reader::new(tx)?;
-    repo::walk(tx, key, &filter.driving(), true, None, |id| {
-        let Some(e) = read.entry(key, id)? else {
-            return Ok(true);
-        };
+    repo::walk(tx, key, &filter.driving(), true, None, |id, e| {
         if filter.matches_entry(&e) {
             decoded += 1;
-            if read
-                .message(id)?
-                .is_some_and(|m| filter.matches_message(&m))
-            {
+            if read.header(id)?.is_some_and(|m| filter.matches_message(&m)) {
                 n += 1;
             }
         }
@@ -155,93 +155,98 @@ fn total(tx: &impl ReadAccess, key: &str, filter: &Filter) -> Result<(usize, boo
     Ok((n, decoded >= SCAN_BUDGET))
 }
 
-/// Most Betreff index entries read for one page.
-pub const SUBJECT_BUDGET: usize = 20_000;
+/// Betreff matches counted for one page; beyond, the count says
+/// "mindestens".
+pub const SUBJECT_COUNT: usize = 1_000;
+/// Work (index blocks and entries read) of one Betreff evaluation.
+const SUBJECT_WORK: u64 = 200_000;
 
-/// A Betreff filter: the ids from the mailbox's Betreff word index (the
-/// longest word as a prefix), checked on the covering entries (and, with
-/// several words, on the messages), then paged by keyset.
+/// A Betreff or Mitglied filter: the mailbox's Betreff postings (German
+/// search semantics: case, umlauts, word beginnings, compound parts),
+/// every word ANDed, joined with the Kassenpostfach's Mitglied index and
+/// the facets the rest of the filter names, checked on the covering
+/// entries — exact, newest first, never a Text decoded.
 fn subject_page(
     tx: &impl ReadAccess,
-    key: &str,
+    key: MailboxId,
     filter: &Filter,
     at: PageAt,
 ) -> Result<MailboxPage, Error> {
-    subject_page_within(tx, key, filter, at, SUBJECT_BUDGET)
+    subject_page_within(tx, key, filter, at, SUBJECT_COUNT)
 }
 
-/// [`subject_page`] reading at most `budget` index entries.
+/// [`subject_page`] counting at most `count` matches.
 fn subject_page_within(
     tx: &impl ReadAccess,
-    key: &str,
+    key: MailboxId,
     filter: &Filter,
     at: PageAt,
-    budget: usize,
+    count: usize,
 ) -> Result<MailboxPage, Error> {
-    let words = terms(&filter.subject);
-    // The most selective word drives: a short probe of each word's range.
-    const PROBE: usize = 256;
-    let mut driver = (usize::MAX, String::new());
-    for w in &words {
-        let n = repo::ids_with_subject_prefix(tx, key, w, PROBE)?.len();
-        if n < driver.0 {
-            driver = (n, w.clone());
-        }
-    }
-    let driver = driver.1;
-    let mut ids = repo::ids_with_subject_prefix(tx, key, &driver, budget)?;
-    // The newest `budget` ids of the word: older ones may match too.
-    let at_least = ids.len() >= budget;
-    ids.sort_unstable_by(|a, b| b.cmp(a));
-    ids.dedup();
-    let mut matched = Vec::new();
-    let read = repo::Reader::new(tx)?;
-    for id in ids {
-        let Some(e) = read.entry(key, id)? else {
-            continue;
+    use crate::store::search_index::{self, FacetSource, MemberSource};
+    let words = crate::domain::search_text::query(&filter.subject);
+    let facets = filter.driving();
+    let run = |below: Option<u64>, limit: usize| {
+        let mut scope = FacetSource::new(tx, key, facets.clone())?;
+        let mut member = match filter.mitglied {
+            Some(org) => Some(MemberSource::new(tx, key, org)?),
+            None => None,
         };
-        if !filter.matches_entry(&e) {
-            continue;
+        let mut scopes: Vec<&mut dyn crate::store::postings::Source> = vec![&mut scope];
+        if let Some(m) = member.as_mut() {
+            scopes.push(m);
         }
-        if words.len() > 1
-            && !read
-                .message(id)?
-                .is_some_and(|m| filter.matches_message(&m))
-        {
-            continue;
-        }
-        matched.push((id, e));
-    }
+        search_index::subject_within(
+            tx,
+            key,
+            &words,
+            &mut scopes,
+            below,
+            limit,
+            SUBJECT_WORK,
+            |id| Ok(repo::entry_in(tx, key, id)?.is_some_and(|e| filter.matches_entry(&e))),
+        )
+    };
+    let all = run(None, count)?;
+    let matched = &all.ids;
     let total = matched.len();
+    let at_least = all.more;
     let last_page = total.div_ceil(PAGE_SIZE).max(1);
-    let (page, shown): (usize, Vec<(u64, Entry)>) = match at {
+    let oldest = matched.last().copied().unwrap_or(0);
+    let (page, shown): (usize, Vec<u64>) = match at {
         PageAt::First => (1, matched.iter().take(PAGE_SIZE).copied().collect()),
+        PageAt::After(n, bound) if at_least && bound <= oldest => {
+            (n.max(1), run(Some(bound), PAGE_SIZE)?.ids)
+        }
         PageAt::After(n, bound) => (
             n.clamp(1, last_page),
             matched
                 .iter()
-                .filter(|(id, _)| *id < bound)
+                .filter(|id| **id < bound)
                 .take(PAGE_SIZE)
                 .copied()
                 .collect(),
         ),
         PageAt::Before(n, bound) => {
-            let newer: Vec<_> = matched
-                .iter()
-                .filter(|(id, _)| *id > bound)
-                .copied()
-                .collect();
+            // Beyond the counted matches: the first n pages again.
+            let ids = if at_least && bound <= oldest {
+                run(None, n.saturating_mul(PAGE_SIZE))?.ids
+            } else {
+                matched.clone()
+            };
+            let newer: Vec<u64> = ids.iter().filter(|id| **id > bound).copied().collect();
             let start = newer.len().saturating_sub(PAGE_SIZE);
-            (n.clamp(1, last_page), newer[start..].to_vec())
+            (n.max(1), newer[start..].to_vec())
         }
         PageAt::Last => {
             let start = (last_page - 1) * PAGE_SIZE;
             (last_page, matched.iter().skip(start).copied().collect())
         }
     };
+    let read = repo::Reader::new(tx)?;
     let mut rows = Vec::with_capacity(shown.len());
-    for (id, entry) in shown {
-        if let Some(message) = read.message(id)? {
+    for id in shown {
+        if let (Some(message), Some(entry)) = (read.header(id)?, repo::entry_in(tx, key, id)?) {
             rows.push(Row { message, entry });
         }
     }
@@ -253,18 +258,26 @@ fn subject_page_within(
     })
 }
 
-/// A Referenz filter shows the whole conversation (as far as it lies in
-/// this mailbox), newest first, without the folder restriction.
+/// Most messages of matching conversations a Referenz filter looks at
+/// (a short beginning such as "2026" names every conversation of a year).
+pub const REFERENZ_BUDGET: usize = 5_000;
+
+/// A Referenz filter shows the conversations whose Referenz is the one
+/// typed or begins with it (as far as they lie in this mailbox), newest
+/// first, without the folder restriction.
 fn conversation_page(
     tx: &impl ReadAccess,
-    key: &str,
+    key: MailboxId,
     filter: &Filter,
     at: PageAt,
 ) -> Result<MailboxPage, Error> {
     let referenz = filter.referenz.trim();
     let mut rows = Vec::new();
-    for id in repo::conversation(tx, referenz)?.into_iter().rev() {
-        let Some(e) = repo::entry(tx, key, id)? else {
+    let read = repo::Reader::new(tx)?;
+    let (mut ids, at_least) = repo::conversations_with_prefix(tx, referenz, REFERENZ_BUDGET)?;
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    for id in ids {
+        let Some(e) = repo::entry_in(tx, key, id)? else {
             continue;
         };
         let relaxed = Filter {
@@ -274,7 +287,7 @@ fn conversation_page(
         if !relaxed.matches_entry(&e) {
             continue;
         }
-        if let Some(m) = repo::get(tx, id)?
+        if let Some(m) = read.header(id)?
             && relaxed.matches_message(&m)
         {
             rows.push(Row {
@@ -298,9 +311,25 @@ fn conversation_page(
     Ok(MailboxPage {
         rows,
         total,
-        at_least: false,
+        at_least,
         page,
     })
+}
+
+/// The Mitglieder of a Kassenpostfach's Bereich as (organisation id,
+/// "Name (Mitgliedsnummer)"), for its Mitglied column and filter; `None`
+/// for other mailboxes.
+pub fn members(store: &Store, mailbox: &Mailbox) -> Result<Option<Vec<(u64, String)>>, Error> {
+    let Mailbox::Kassen(b) = mailbox else {
+        return Ok(None);
+    };
+    let orgs = store.read(crate::store::orgs::all)?;
+    Ok(Some(
+        orgs.into_iter()
+            .filter(|o| o.bereiche.contains(b))
+            .map(|o| (o.id, format!("{} ({})", o.name, o.number)))
+            .collect(),
+    ))
 }
 
 /// The newest messages of several mailboxes (home pages), newest first.
@@ -312,20 +341,23 @@ pub fn newest(
 ) -> Result<Vec<(Mailbox, Row)>, Error> {
     store.read(|tx| {
         let mut all = Vec::new();
+        let read = repo::Reader::new(tx)?;
         for mb in mailboxes {
-            let key = mb.key();
-            let facets: &[u8] = if incoming_only {
+            let Some(key) = repo::id_of(tx, &mb.key())? else {
+                continue;
+            };
+            let facets: &[u16] = if incoming_only {
                 &[FACET_INBOX]
             } else {
                 &[FACET_INBOX, FACET_OUTBOX]
             };
             let mut ids = Vec::new();
-            repo::walk(tx, &key, facets, true, None, |id| {
-                ids.push(id);
+            repo::walk(tx, key, facets, true, None, |id, e| {
+                ids.push((id, e));
                 Ok(ids.len() < limit)
             })?;
-            for id in ids {
-                if let (Some(e), Some(m)) = (repo::entry(tx, &key, id)?, repo::get(tx, id)?) {
+            for (id, e) in ids {
+                if let Some(m) = read.header(id)? {
                     all.push((
                         mb.clone(),
                         Row {

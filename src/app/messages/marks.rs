@@ -1,9 +1,12 @@
 //! "Weitere Aktionen": marks per mailbox, and opening a message (marks it
 //! read).
 
+use jiff::Timestamp;
+
 use crate::app::Error;
-use crate::domain::message::Mailbox;
-use crate::store::{Store, messages as repo};
+use crate::domain::ids::Nutzerkennung;
+use crate::domain::message::{Direction, FirstOpened, Mailbox};
+use crate::store::{self, Store, messages as repo};
 
 /// One action of "Weitere Aktionen".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,4 +62,71 @@ pub fn apply(store: &Store, mailbox: &Mailbox, id: u64, action: MarkAction) -> R
         repo::set_entry(tx, &key, id, e)?;
         Ok(())
     })
+}
+
+/// Who opened a message of a shared mailbox first: the record and the
+/// person's display name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    pub name: String,
+    pub at: Timestamp,
+}
+
+/// Opening the message `id` in `mailbox` by `who`: marks it read (in this
+/// mailbox only) and, in a shared (group or Kassen) mailbox, records who
+/// opened the incoming message first — one write, and only when something
+/// changes. Returns the first opening, if recorded.
+pub fn open(
+    store: &Store,
+    mailbox: &Mailbox,
+    id: u64,
+    who: &Nutzerkennung,
+    now: Timestamp,
+) -> Result<Option<Opened>, Error> {
+    let key = mailbox.key();
+    let shared = !matches!(mailbox, Mailbox::Personal(_));
+    let (entry, first) = store.read(|tx| {
+        Ok::<_, Error>((
+            repo::entry(tx, &key, id)?,
+            repo::first_opened(tx, &key, id)?,
+        ))
+    })?;
+    let entry = entry.ok_or(Error::NotFound)?;
+    let record = shared && entry.direction == Direction::Incoming && first.is_none();
+    let first = if entry.marks.unread || record {
+        store.write(|tx| {
+            // Re-read inside the write: another request may have changed it.
+            let Some(mut e) = repo::entry(tx, &key, id)? else {
+                return Err(Error::NotFound);
+            };
+            if e.marks.unread {
+                e.marks.unread = false;
+                repo::set_entry(tx, &key, id, e)?;
+            }
+            if record {
+                repo::record_first_opened(
+                    tx,
+                    &key,
+                    id,
+                    &FirstOpened {
+                        by: who.clone(),
+                        at: now,
+                    },
+                )?;
+            }
+            Ok(repo::first_opened(tx, &key, id)?)
+        })?
+    } else {
+        first
+    };
+    let Some(first) = first.filter(|_| shared) else {
+        return Ok(None);
+    };
+    let name = store
+        .read(|tx| store::accounts::get(tx, &first.by))?
+        .map_or_else(
+            || first.by.as_str().to_owned(),
+            |a| format!("{} ({})", a.full_name(), first.by.as_str()),
+        );
+    Ok(Some(Opened { name, at: first.at }))
 }

@@ -107,7 +107,7 @@ pub struct NewMessage {
 }
 
 /// The `from` of a system message.
-pub const SYSTEM: &str = "system";
+pub const SYSTEM: &str = message::SYSTEM_SENDER;
 
 /// Stores a message in the sender's mailbox (outgoing, read) and the
 /// recipient's (incoming, unread), with its conversation link and search
@@ -161,9 +161,10 @@ pub fn store_message(tx: &WriteTx, n: NewMessage, now: Timestamp) -> Result<Mess
         author: n.author,
         attachments: n.attachments,
     };
-    repo::insert(tx, &m)?;
+    let org = member_org(tx, n.from.as_ref())?.or(member_org(tx, Some(&n.to))?);
+    repo::insert(tx, &m, org)?;
     if n.from.is_some() {
-        repo::index_subject(tx, &m.from, &m)?;
+        repo::index_subject(tx, &m.from, m.id, &m.subject)?;
         repo::set_entry(
             tx,
             &m.from,
@@ -185,8 +186,30 @@ pub fn store_message(tx: &WriteTx, n: NewMessage, now: Timestamp) -> Result<Mess
             &m.thema,
         ),
     )?;
-    repo::index_subject(tx, &m.to, &m)?;
+    repo::index_subject(tx, &m.to, m.id, &m.subject)?;
+    if let Some(org) = org {
+        repo::index_member(tx, &m.to, org, m.id)?;
+        if n.from.is_some() {
+            repo::index_member(tx, &m.from, org, m.id)?;
+        }
+    }
     Ok(m)
+}
+
+/// The member organisation a mailbox belongs to (none for the Kassen and
+/// the system): the Mitglied of a conversation.
+fn member_org(tx: &WriteTx, mb: Option<&Mailbox>) -> Result<Option<OrgId>, store::Error> {
+    Ok(match mb {
+        Some(Mailbox::Group(org, _)) => Some(*org),
+        Some(Mailbox::Personal(id)) => store::accounts::get(tx, id)?.and_then(|a| a.org()),
+        _ => None,
+    })
+}
+
+/// The unread messages of `mailbox`, from its stored counter (no scan):
+/// for the mailbox tabs and the Kassen home.
+pub fn unread_count(store: &store::Store, mailbox: &Mailbox) -> Result<u64, crate::app::Error> {
+    Ok(store.read(|tx| repo::unread(tx, &mailbox.key()))?)
 }
 
 /// One e-mail per notification address of the group mailbox, naming the
@@ -261,9 +284,15 @@ mod tests {
         let key = to.mailbox().key();
         store
             .read(|tx| {
-                assert_eq!(repo::count(tx, &key, repo::FACET_INBOX)?, 2);
-                assert_eq!(repo::count(tx, &key, repo::FACET_UNREAD)?, 2);
-                let ids = repo::scan_facet(tx, &key, repo::FACET_INBOX, u64::MAX, 20)?;
+                let mb = repo::id_of(tx, &key)?.unwrap();
+                assert_eq!(repo::count(tx, mb, repo::FACET_INBOX)?, 2);
+                assert_eq!(repo::count(tx, mb, repo::FACET_UNREAD)?, 2);
+                assert_eq!(repo::unread(tx, &key)?, 2);
+                let mut ids = Vec::new();
+                repo::walk(tx, mb, &[repo::FACET_INBOX], true, None, |id, _| {
+                    ids.push(id);
+                    Ok(true)
+                })?;
                 assert_eq!(ids.len(), 2);
                 let m = repo::get(tx, ids[0])?.unwrap();
                 assert_eq!(m.referenz, r2);

@@ -23,9 +23,7 @@ pub fn purge(store: &Store, days: u32, now: Timestamp) -> Result<usize, Error> {
         if !ids.is_empty() {
             store.write(|tx| {
                 for id in &ids {
-                    if let Some(m) = repo::get(tx, *id)? {
-                        repo::delete(tx, &m)?;
-                    }
+                    repo::delete(tx, *id)?;
                 }
                 Ok::<_, Error>(())
             })?;
@@ -47,11 +45,12 @@ fn candidates(
     cutoff: Timestamp,
 ) -> Result<(Vec<u64>, u64, bool), Error> {
     let ids = repo::ids_from(tx, from, SCAN)?;
+    let read = repo::Reader::new(tx)?;
     let mut out = Vec::new();
     let mut next = from;
     let done = ids.len() < SCAN;
     for id in ids {
-        let Some(m) = repo::get(tx, id)? else {
+        let Some(m) = read.header(id)? else {
             next = id + 1;
             continue;
         };

@@ -1,0 +1,162 @@
+//! Block-encoded posting lists and a term dictionary for the message search
+//! (issue 18): the codec and the table-agnostic algorithms. The tables
+//! themselves are declared by their user in `store/tables.rs`; the
+//! functions here take them as opened redb tables.
+//!
+//! # Tables to declare
+//!
+//! ```text
+//! /// Search term dictionary: term → (term id, document count).
+//! /// The key "" holds (last term id handed out, 0).
+//! pub const SEARCH_TERMS: TableDefinition<&str, postings::DictValue> =
+//!     TableDefinition::new("search_terms");
+//! /// Posting lists: (term id, smallest message id of the block) →
+//! /// block of up to 128 postings (see store::postings).
+//! pub const SEARCH_POSTINGS: TableDefinition<postings::PostingKey, postings::PostingValue> =
+//!     TableDefinition::new("search_postings");
+//! ```
+//!
+//! Several indexes can share one pair of tables by namespacing the term
+//! strings (e.g. `"s<mailbox id>\u{1f}<term>"` for per-mailbox Betreff
+//! postings): prefix expansion then stays inside a namespace, and each
+//! namespaced term gets its own id and list. Term ids are never reused.
+//!
+//! # Block format
+//!
+//! A list is the ascending sequence of its postings `(message id, tag)`,
+//! cut into blocks of at most [`BLOCK_SIZE`]; each block is stored under
+//! `(term id, its smallest id)`. The value is
+//! `n: u8` (1..=128), a tag mode byte, the tags, then `n - 1` LEB128 varint
+//! deltas between consecutive ids (the first id is the key). Tag modes:
+//! `0` one tag for all, `1` one byte per posting, `2` runs of
+//! `(length u8, tag u8)` — the encoder picks the shortest.
+//!
+//! Newest first is a reverse walk: the block holding ids ≤ x is
+//! `range((term, 0)..=(term, x)).next_back()`, one B-tree descent, and a
+//! block stays cached while the walk moves through it.
+//!
+//! Writes: a new (largest) id goes into the last block until it has 128
+//! postings, then begins a new one, so lists grow in full blocks; an id in
+//! the middle of a full block splits it; a removal rewrites its block (or
+//! deletes it when emptied).
+//!
+//! # Size (measured by `tests::bytes_per_posting`)
+//!
+//! SIZE_TBD
+//!
+//! # API
+//!
+//! Types: [`Posting`] `{ id: u64, tag: u8 }`; [`TermInfo`]
+//! `{ id: u32, docs: u32 }`; [`PostingKey`] = `(u32, u64)`;
+//! [`PostingValue`] = `&[u8]`; [`DictValue`] = `(u32, u32)`.
+//!
+//! Dictionary (`&str → (id, count)`):
+//! * [`lookup`]`(dict, term) -> Result<Option<TermInfo>>` — exactly a term.
+//! * [`expand`]`(dict, prefix, max_terms) -> Result<Expansion>` — the
+//!   terms beginning with `prefix`, in term order; `Expansion { terms,
+//!   complete }`, `complete == false` when more than `max_terms` exist (then
+//!   the caller reports "zu allgemein" rather than searching inexactly).
+//! * [`expand_all`]`(dict, prefixes, max_terms)` — several prefixes into one
+//!   OR (a query word's `QueryWord::prefixes()`), `max_terms` in all.
+//! * [`intern`]`(dict, term) -> Result<u32>` — id of a term, created with
+//!   count 0 when missing.
+//!
+//! Writing (in the caller's write transaction):
+//! * [`index_document`]`(dict, postings, id, tag, terms)` — interns each
+//!   term, adds `(id, tag)` to its list, counts the document once per term.
+//! * [`unindex_document`]`(dict, postings, id, terms)` — the reverse; terms
+//!   whose count reaches 0 leave the dictionary. Pass the same terms as
+//!   when indexing (recompute them from the stored message).
+//! * [`insert`]`(postings, term_id, posting) -> Result<bool>` and
+//!   [`remove`]`(postings, term_id, id) -> Result<Option<u8>>` — one
+//!   posting, without the dictionary's counts.
+//! * [`blocks`]`(&[Posting]) -> Vec<(u64, Vec<u8>)>` — a whole list as full
+//!   blocks, for a migration writing in key order.
+//! * [`encode_block`] / [`decode_block`]`(first_id, bytes)` — the codec.
+//! * [`list`]`(postings, term_id) -> Result<Vec<Posting>>` — a whole list
+//!   (tests, checks).
+//!
+//! Reading:
+//! * [`TermSource::new`]`(postings, &terms, TagSet)` — an OR of term lists
+//!   (one query word's expansion), postings with other tags skipped.
+//! * [`Source`] — the trait of an AND operand (`seek(x)` = greatest posting
+//!   ≤ x; `estimate()`); implement it for other id sources (e.g. mailbox
+//!   entries).
+//! * [`evaluate`]`(&mut [&mut dyn Source], &Request, accept) -> Result<Page>`
+//!   — the AND, newest first. `Request { below: Option<u64>, limit,
+//!   budget }`; `accept(Posting) -> Result<bool>` is called once per
+//!   candidate (e.g. the access check). `Page { hits, next, end, work }`:
+//!   `hits` are exactly the accepted matches in `[next.unwrap_or(0),
+//!   below)`, newest first; pass `next` as the next request's `below`;
+//!   `end` is `Exhausted` (no more; `next == None`), `Limit` (`limit` hits
+//!   and at least one more exists) or `Budget` (stopped by the budget; go on
+//!   from `next`). A count bounded at N is `evaluate` with `limit = N`:
+//!   `End::Limit` means "mehr als N Treffer".
+//!
+//! A query: `domain::search_text::query(text)` gives the words; each word's
+//! `prefixes()` expand (with [`expand_all`]) to the term ids of one
+//! [`TermSource`]; all sources go into one [`evaluate`].
+
+mod block;
+mod dict;
+mod query;
+mod write;
+
+#[cfg(test)]
+mod tests;
+
+pub use block::{decode_block, encode_block};
+pub use dict::{Expansion, expand, expand_all, intern, lookup};
+pub use query::{End, Page, Request, Source, TagSet, TermSource, evaluate};
+pub use write::{blocks, index_document, insert, remove, unindex_document};
+
+use redb::ReadableTable;
+
+use crate::store::Error;
+
+/// Most postings in one block.
+pub const BLOCK_SIZE: usize = 128;
+
+/// Key of the postings table: (term id, smallest message id of the block).
+pub type PostingKey = (u32, u64);
+/// Value of the postings table: an encoded block.
+pub type PostingValue = &'static [u8];
+/// Value of the dictionary table: (term id, document count).
+pub type DictValue = (u32, u32);
+
+/// The dictionary key under which the last term id handed out is kept, as
+/// `(id, 0)`. Never a term (terms are not empty).
+pub const NEXT_ID_KEY: &str = "";
+
+/// Table name in corruption errors of the postings.
+pub(crate) const TABLE_NAME: &str = "search_postings";
+
+/// One posting: a message id and its tag (a small code the writer chooses,
+/// e.g. Bereich or mailbox kind, the same for all postings of a message, so
+/// a reader can skip postings it may not read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Posting {
+    pub id: u64,
+    pub tag: u8,
+}
+
+/// A dictionary entry: the term's id and the number of its postings (the
+/// documents it occurs in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TermInfo {
+    pub id: u32,
+    pub docs: u32,
+}
+
+/// The whole list of a term, ascending.
+pub fn list(
+    postings: &impl ReadableTable<PostingKey, PostingValue>,
+    term: u32,
+) -> Result<Vec<Posting>, Error> {
+    let mut out = Vec::new();
+    for item in postings.range((term, 0)..=(term, u64::MAX))? {
+        let (k, v) = item?;
+        out.extend(decode_block(k.value().1, v.value())?);
+    }
+    Ok(out)
+}
