@@ -8,9 +8,7 @@ pub mod filter;
 pub mod list;
 pub mod marks;
 pub mod retention;
-mod unread;
 
-pub use unread::unread_count;
 
 use jiff::Timestamp;
 
