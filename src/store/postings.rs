@@ -29,20 +29,36 @@
 //! `n: u8` (1..=128), a tag mode byte, the tags, then `n - 1` LEB128 varint
 //! deltas between consecutive ids (the first id is the key). Tag modes:
 //! `0` one tag for all, `1` one byte per posting, `2` runs of
-//! `(length u8, tag u8)` — the encoder picks the shortest.
+//! `(length u8, tag u8)`, `3` a palette of ≤ 16 tags (`k: u8`, the `k`
+//! tags) and per posting a 1-, 2- or 4-bit index — the encoder picks the
+//! shortest.
 //!
 //! Newest first is a reverse walk: the block holding ids ≤ x is
 //! `range((term, 0)..=(term, x)).next_back()`, one B-tree descent, and a
 //! block stays cached while the walk moves through it.
 //!
 //! Writes: a new (largest) id goes into the last block until it has 128
-//! postings, then begins a new one, so lists grow in full blocks; an id in
-//! the middle of a full block splits it; a removal rewrites its block (or
-//! deletes it when emptied).
+//! postings, then begins a new one, so lists grow in full blocks (the same
+//! for an id older than all); an id in the middle of a full block splits
+//! it; a removal rewrites its block, deletes it when emptied, and merges a
+//! block left with fewer than [`MERGE_BELOW`] postings into its
+//! predecessor when both fit.
 //!
 //! # Size (measured by `tests::bytes_per_posting`)
 //!
-//! SIZE_TBD
+//! * 100,000 postings (2,000 messages × 50 distinct terms, Zipf over 5,000
+//!   terms, each message one of 4 tags): blocks 1.66 B per posting, with
+//!   the 12-byte keys 2.29 B (redb's stored bytes); on redb pages 3.69 B
+//!   per posting when written message by message (one transaction per 100
+//!   messages; leaves partly filled), 2.58 B when written in key order with
+//!   [`blocks`] (a migration). The file (uncompacted) 1.1 MB resp. 0.28 MB.
+//! * 2,500,000 postings (50,000 messages × 50 terms, Zipf over 100,000
+//!   terms; `bytes_per_posting_at_scale`, ignored by default): blocks 1.87 B
+//!   per posting, 2.39 B with keys (rare terms: one short block each).
+//!
+//! Random tags from 4 values cost 2 bits per posting (palette mode); one
+//! tag per block costs nothing. For comparison, today's `MESSAGE_TERMS`
+//! costs about 48 B per posting.
 //!
 //! # API
 //!
@@ -107,8 +123,8 @@ mod tests;
 
 pub use block::{decode_block, encode_block};
 pub use dict::{Expansion, expand, expand_all, intern, lookup};
-pub use query::{End, Page, Request, Source, TagSet, TermSource, evaluate};
-pub use write::{blocks, index_document, insert, remove, unindex_document};
+pub use query::{End, Ids, Page, Request, SeekFn, Source, TagSet, TermSource, Union, evaluate};
+pub use write::{MERGE_BELOW, blocks, index_document, insert, remove, unindex_document};
 
 use redb::ReadableTable;
 

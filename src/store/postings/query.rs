@@ -172,6 +172,119 @@ impl<T: ReadableTable<PostingKey, PostingValue>> Source for TermSource<'_, T> {
     }
 }
 
+/// A [`Source`] from a closure `seek(x) -> greatest posting ≤ x`, e.g. a
+/// reverse range over a table keyed `(mailbox, message id)`. Each call of
+/// the closure counts one unit of work; the last answer is reused while it
+/// still is the answer (the join asks again with the same or a smaller x).
+pub struct SeekFn<F> {
+    f: F,
+    estimate: u64,
+    /// The last x asked and the answer.
+    last: Option<(u64, Option<Posting>)>,
+}
+
+impl<F: FnMut(u64) -> Result<Option<Posting>, Error>> SeekFn<F> {
+    pub fn new(estimate: u64, f: F) -> Self {
+        SeekFn {
+            f,
+            estimate,
+            last: None,
+        }
+    }
+}
+
+impl<F: FnMut(u64) -> Result<Option<Posting>, Error>> Source for SeekFn<F> {
+    fn seek(&mut self, x: u64, work: &mut u64) -> Result<Option<Posting>, Error> {
+        if let Some((lx, answer)) = self.last {
+            // The answer for lx is the greatest ≤ lx; for x ≤ lx it stays
+            // the answer while it is ≤ x (or when there was none).
+            if x <= lx && answer.is_none_or(|p| p.id <= x) {
+                return Ok(answer);
+            }
+        }
+        *work += 1;
+        let answer = (self.f)(x)?;
+        self.last = Some((x, answer));
+        Ok(answer)
+    }
+
+    fn estimate(&self) -> u64 {
+        self.estimate
+    }
+}
+
+/// A [`Source`] over postings in memory (any order; one per id is kept),
+/// e.g. the messages of a conversation. Seeks cost no work.
+pub struct Ids {
+    postings: Vec<Posting>,
+}
+
+impl Ids {
+    pub fn new(mut postings: Vec<Posting>) -> Self {
+        postings.sort_by_key(|p| p.id);
+        postings.dedup_by_key(|p| p.id);
+        Ids { postings }
+    }
+}
+
+impl Source for Ids {
+    fn seek(&mut self, x: u64, _work: &mut u64) -> Result<Option<Posting>, Error> {
+        let end = self.postings.partition_point(|p| p.id <= x);
+        Ok(end.checked_sub(1).map(|i| self.postings[i]))
+    }
+
+    fn estimate(&self) -> u64 {
+        self.postings.len() as u64
+    }
+}
+
+/// The union (OR) of several sources, e.g. the entries of each readable
+/// mailbox: the greatest answer of any of them.
+pub struct Union<'a> {
+    sources: Vec<Box<dyn Source + 'a>>,
+    heap: BinaryHeap<(u64, u8, usize)>,
+    last: Option<u64>,
+}
+
+impl<'a> Union<'a> {
+    pub fn new(sources: Vec<Box<dyn Source + 'a>>) -> Self {
+        Union {
+            sources,
+            heap: BinaryHeap::new(),
+            last: None,
+        }
+    }
+}
+
+impl Source for Union<'_> {
+    fn seek(&mut self, x: u64, work: &mut u64) -> Result<Option<Posting>, Error> {
+        if self.last.is_none_or(|l| x > l) {
+            self.heap.clear();
+            for (i, s) in self.sources.iter_mut().enumerate() {
+                if let Some(p) = s.seek(x, work)? {
+                    self.heap.push((p.id, p.tag, i));
+                }
+            }
+        } else {
+            while let Some(&(id, _, i)) = self.heap.peek() {
+                if id <= x {
+                    break;
+                }
+                self.heap.pop();
+                if let Some(p) = self.sources[i].seek(x, work)? {
+                    self.heap.push((p.id, p.tag, i));
+                }
+            }
+        }
+        self.last = Some(x);
+        Ok(self.heap.peek().map(|&(id, tag, _)| Posting { id, tag }))
+    }
+
+    fn estimate(&self) -> u64 {
+        self.sources.iter().map(|s| s.estimate()).sum()
+    }
+}
+
 /// What [`evaluate`] is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Request {
