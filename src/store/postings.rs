@@ -116,6 +116,7 @@
 mod block;
 mod dict;
 mod query;
+mod sources;
 mod write;
 
 #[cfg(test)]
@@ -123,7 +124,8 @@ mod tests;
 
 pub use block::{decode_block, encode_block};
 pub use dict::{Expansion, expand, expand_all, intern, lookup};
-pub use query::{End, Ids, Page, Request, SeekFn, Source, TagSet, TermSource, Union, evaluate};
+pub use query::{End, Page, Request, evaluate};
+pub use sources::{Ids, Seek, SeekFn, Source, TagSet, TermSource, Union, Work};
 pub use write::{MERGE_BELOW, blocks, index_document, insert, remove, unindex_document};
 
 use redb::ReadableTable;

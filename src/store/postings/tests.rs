@@ -838,36 +838,90 @@ fn removing_merges_small_blocks_into_their_predecessor() {
 
 #[test]
 fn in_memory_sources_seek_backwards() {
+    use Seek::{End, Found};
     let mut ids = Ids::new(vec![p(9, 1), p(3, 2), p(5, 0), p(5, 7)]);
-    let mut work = 0;
-    assert_eq!(ids.seek(100, &mut work).unwrap(), Some(p(9, 1)));
-    assert_eq!(ids.seek(8, &mut work).unwrap(), Some(p(5, 0)));
-    assert_eq!(ids.seek(2, &mut work).unwrap(), None);
-    assert_eq!((ids.estimate(), work), (3, 0));
+    let mut work = Work::unlimited();
+    assert_eq!(ids.seek(100, &mut work).unwrap(), Found(p(9, 1)));
+    assert_eq!(ids.seek(8, &mut work).unwrap(), Found(p(5, 0)));
+    assert_eq!(ids.seek(2, &mut work).unwrap(), End);
+    assert_eq!((ids.estimate(), work.used()), (3, 0));
     let calls = std::cell::Cell::new(0);
     let set = [2u64, 4, 8];
     let mut f = SeekFn::new(3, |x| {
         calls.set(calls.get() + 1);
         Ok(set.iter().rev().find(|&&i| i <= x).map(|&id| p(id, 0)))
     });
-    assert_eq!(f.seek(10, &mut work).unwrap(), Some(p(8, 0)));
-    assert_eq!(f.seek(9, &mut work).unwrap(), Some(p(8, 0)));
-    assert_eq!(f.seek(8, &mut work).unwrap(), Some(p(8, 0)));
+    assert_eq!(f.seek(10, &mut work).unwrap(), Found(p(8, 0)));
+    assert_eq!(f.seek(9, &mut work).unwrap(), Found(p(8, 0)));
+    assert_eq!(f.seek(8, &mut work).unwrap(), Found(p(8, 0)));
     assert_eq!(calls.get(), 1, "cached");
-    assert_eq!(f.seek(7, &mut work).unwrap(), Some(p(4, 0)));
-    assert_eq!(f.seek(1, &mut work).unwrap(), None);
-    assert_eq!(f.seek(0, &mut work).unwrap(), None);
-    assert_eq!((calls.get(), work), (3, 3));
+    assert_eq!(f.seek(7, &mut work).unwrap(), Found(p(4, 0)));
+    assert_eq!(f.seek(1, &mut work).unwrap(), End);
+    assert_eq!(f.seek(0, &mut work).unwrap(), End);
+    assert_eq!((calls.get(), work.used()), (3, 3));
+    // A spent budget: a cached answer still comes, else a pause.
+    let mut spent = Work::budget(0);
+    let mut g = SeekFn::new(3, |x| {
+        Ok(set.iter().rev().find(|&&i| i <= x).map(|&id| p(id, 0)))
+    });
+    assert_eq!(g.seek(5, &mut spent).unwrap(), Seek::Below(5));
     let mut u = Union::new(vec![
         Box::new(Ids::new(vec![p(1, 0), p(6, 0)])),
         Box::new(Ids::new(vec![p(4, 1)])),
     ]);
-    let got: Vec<Option<Posting>> = [10, 5, 3, 0]
+    let got: Vec<Seek> = [10, 5, 3, 0]
         .iter()
         .map(|&x| u.seek(x, &mut work).unwrap())
         .collect();
-    assert_eq!(got, vec![Some(p(6, 0)), Some(p(4, 1)), Some(p(1, 0)), None]);
+    assert_eq!(
+        got,
+        vec![Found(p(6, 0)), Found(p(4, 1)), Found(p(1, 0)), End]
+    );
     assert_eq!(u.estimate(), 3);
+}
+
+/// With a tag filter that skips almost everything, the budget still
+/// bounds each page (the term source pauses between blocks), and paging
+/// finds every match.
+#[test]
+fn rejected_tags_do_not_outrun_the_budget() {
+    let (_dir, db) = file_db();
+    let model: Model = (1..=20_000u64)
+        .map(|id| (id, (u8::from(id % 5000 == 0), BTreeSet::from([1]))))
+        .collect();
+    load(&db, &model);
+    let tx = db.begin_read().unwrap();
+    let t = tx.open_table(POSTINGS).unwrap();
+    let one = [TermInfo {
+        id: 1,
+        docs: 20_000,
+    }];
+    let mut below = None;
+    let mut got = Vec::new();
+    let mut pages = 0;
+    loop {
+        let mut s = TermSource::new(&t, &one, TagSet::of(&[1]));
+        let page = evaluate(
+            &mut [&mut s],
+            &Request {
+                below,
+                limit: 10,
+                budget: 20,
+            },
+            |_| Ok(true),
+        )
+        .unwrap();
+        assert!(page.work <= 22, "{}", page.work);
+        pages += 1;
+        got.extend(page.hits.iter().map(|h| h.id));
+        match page.next {
+            None => break,
+            n => below = n,
+        }
+    }
+    assert_eq!(got, vec![20_000, 15_000, 10_000, 5_000]);
+    // 157 blocks, 20 per page.
+    assert!((8..=10).contains(&pages), "{pages}");
 }
 
 proptest! {
