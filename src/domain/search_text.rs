@@ -40,6 +40,31 @@
 //! with one of its prefixes; it matches the query when it matches every
 //! query word.
 //!
+//! # API
+//!
+//! * [`fold`]`(&str) -> String` — the folding above.
+//! * [`tokens`]`(&str) -> Vec<String>` — the words in order.
+//! * [`document_words`]`(&str) -> Vec<String>` — distinct words of a field,
+//!   hyphen-joined letter chains added.
+//! * [`index_terms`]`(text, compounds: bool) -> Vec<String>` — the terms to
+//!   index a field under (sorted, distinct; several fields of one message
+//!   may be concatenated, `index_document` dedups).
+//! * [`query`]`(&str) -> Vec<QueryWord>` — the ANDed words;
+//!   [`QueryWord`]` { word: String, infix: bool }` with
+//!   [`QueryWord::prefixes`]`() -> Vec<String>` (the dictionary prefixes of
+//!   its OR), [`QueryWord::matches_term`]`(term)` and
+//!   [`QueryWord::matches_word`]`(word, compounds)`.
+//! * [`matches()`]`(&[QueryWord], &[(text, compounds)]) -> bool` — the brute
+//!   force rule over the fields of one document.
+//! * Betreff filter: [`subject_terms`]`(subject)` (= `index_terms(subject,
+//!   true)`) and [`subject_matches`]`(&[QueryWord], subject)`.
+//! * [`is_suffix_term`], [`is_letter_word`]; constants [`SUFFIX_MARK`]
+//!   (`'~'`), [`MIN_WORD_CHARS`] (2), [`MAX_WORD_CHARS`] (64),
+//!   [`MIN_INFIX_CHARS`] (4).
+//!
+//! A hyphenated query ("Versorgungs-Auskunft") is searched as its parts
+//! ANDed (in a compound field this also finds "Versorgungsauskunft").
+//!
 //! # Size (measured by `tests::size_of_terms_for_typical_messages`)
 //!
 //! For the sample message of that test (a typical Kassen letter; Betreff 6

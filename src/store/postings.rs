@@ -92,26 +92,59 @@
 //! * [`list`]`(postings, term_id) -> Result<Vec<Posting>>` — a whole list
 //!   (tests, checks).
 //!
-//! Reading:
-//! * [`TermSource::new`]`(postings, &terms, TagSet)` — an OR of term lists
-//!   (one query word's expansion), postings with other tags skipped.
-//! * [`Source`] — the trait of an AND operand (`seek(x)` = greatest posting
-//!   ≤ x; `estimate()`); implement it for other id sources (e.g. mailbox
-//!   entries).
+//! Reading (works in read and write transactions):
+//! * [`TermSource::new`]`(&postings, &[TermInfo], TagSet) -> TermSource` —
+//!   an OR of term lists (one query word's expansion); postings whose tag
+//!   is not in the [`TagSet`] (`TagSet::ALL`, `TagSet::of(&[..])`) are
+//!   skipped; one unit of work per block read.
+//! * [`Source`] — the trait of an AND operand:
+//!   `seek(&mut self, x, &mut Work) -> Result<Seek>` answers
+//!   `Seek::Found(greatest posting ≤ x)`, `Seek::End` (none), or — only
+//!   when [`Work::spent`] — `Seek::Below(y)` ("nothing in (y, x], stopped
+//!   there"); `estimate()` orders the join. Ready-made: [`SeekFn`]`::new(
+//!   estimate, |x| -> Result<Option<Posting>>)` wraps a closure (e.g. a
+//!   reverse range over one mailbox's entries; one unit per call, answers
+//!   cached), [`Ids`]`::new(Vec<Posting>)` in memory (a conversation),
+//!   [`Union`]`::new(Vec<Box<dyn Source>>)` an OR (all readable
+//!   mailboxes).
 //! * [`evaluate`]`(&mut [&mut dyn Source], &Request, accept) -> Result<Page>`
-//!   — the AND, newest first. `Request { below: Option<u64>, limit,
-//!   budget }`; `accept(Posting) -> Result<bool>` is called once per
-//!   candidate (e.g. the access check). `Page { hits, next, end, work }`:
-//!   `hits` are exactly the accepted matches in `[next.unwrap_or(0),
-//!   below)`, newest first; pass `next` as the next request's `below`;
-//!   `end` is `Exhausted` (no more; `next == None`), `Limit` (`limit` hits
-//!   and at least one more exists) or `Budget` (stopped by the budget; go on
-//!   from `next`). A count bounded at N is `evaluate` with `limit = N`:
-//!   `End::Limit` means "mehr als N Treffer".
+//!   — the AND, newest first. `Request { below: Option<u64>, limit: usize,
+//!   budget: u64 }`; `accept(Posting) -> Result<bool>` is called once per
+//!   candidate (e.g. the access check; one unit of work each; the posting
+//!   carries the tag of `sources[0]`). `Page { hits: Vec<Posting>, next:
+//!   Option<u64>, end: End, work: u64 }`: `hits` are exactly the accepted
+//!   matches in `[next.unwrap_or(0), below)`, newest first; pass `next` as
+//!   the next request's `below`; `end` is `Exhausted` (no more; `next ==
+//!   None`), `Limit` (`limit` hits and at least one more exists) or `Budget`
+//!   (stopped by the budget; the hits so far, possibly none; go on from
+//!   `next`). Each call advances by at least one id. No sources: nothing.
+//!   A count bounded at N is `evaluate` with `limit = N`: `End::Limit`
+//!   means "mehr als N Treffer".
 //!
-//! A query: `domain::search_text::query(text)` gives the words; each word's
-//! `prefixes()` expand (with [`expand_all`]) to the term ids of one
-//! [`TermSource`]; all sources go into one [`evaluate`].
+//! A search, sketched (`dict`, `postings` opened tables; `readable` the
+//! caller's mailbox sources):
+//!
+//! ```text
+//! let words = search_text::query(q);              // empty: nothing to search
+//! let mut expansions = Vec::new();
+//! for w in &words {
+//!     let e = postings::expand_all(&dict, &w.prefixes(), 1000)?;
+//!     if !e.complete { /* "Suchbegriff zu allgemein" */ }
+//!     expansions.push(e);
+//! }
+//! let mut terms: Vec<TermSource<_>> = expansions.iter()
+//!     .map(|e| TermSource::new(&postings, &e.terms, TagSet::ALL)).collect();
+//! let mut boxes = Union::new(readable);           // optional AND operand
+//! let mut ops: Vec<&mut dyn Source> = terms.iter_mut().map(|s| s as _).collect();
+//! ops.push(&mut boxes);
+//! let page = postings::evaluate(&mut ops,
+//!     &Request { below: cursor, limit: 50, budget: 5_000 },
+//!     |p| may_read(p.id, p.tag))?;
+//! // page.hits newest first; page.next → "weitere Treffer" link.
+//! ```
+//!
+//! The tests `with_search_text::index_and_rule_agree` and
+//! `terms_and_mailboxes_equal_brute_force` run exactly this.
 
 mod block;
 mod dict;
