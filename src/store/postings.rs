@@ -14,6 +14,9 @@
 //! /// block of up to 128 postings (see store::postings).
 //! pub const SEARCH_POSTINGS: TableDefinition<postings::PostingKey, postings::PostingValue> =
 //!     TableDefinition::new("search_postings");
+//! /// Optional: postings not yet merged into blocks, (message id, term) → tag.
+//! pub const SEARCH_PENDING: TableDefinition<postings::PendingKey, postings::PendingValue> =
+//!     TableDefinition::new("search_pending");
 //! ```
 //!
 //! Several indexes can share one pair of tables by namespacing the term
@@ -43,6 +46,22 @@
 //! it; a removal rewrites its block, deletes it when emptied, and merges a
 //! block left with fewer than [`MERGE_BELOW`] postings into its
 //! predecessor when both fit.
+//!
+//! # The pending path (optional)
+//!
+//! Indexing a message directly rewrites one block and one dictionary entry
+//! per term — ~140 terms lie in ~140 different leaves, about as many pages
+//! copied per commit as today's index. For sending, [`index_pending`]
+//! writes `(message id, term) → tag` into the pending table instead: keys
+//! ascend with the message id, so a message touches one or two leaves. A
+//! background job calls [`merge_pending`] in its own transaction (e.g.
+//! every few seconds or when [`pending_len`] passes a few thousand), which
+//! moves a batch into the blocks — each block leaf is then written once per
+//! batch, not once per message. Search reads both: [`pending_postings`]
+//! scans the (small) pending table once per query for the words' prefixes,
+//! and [`TermSource::with_pending`] adds the result to each word's OR. A
+//! deletion calls [`unindex_document`] and [`unindex_pending`]. The
+//! dictionary counts cover merged postings only (they are estimates).
 //!
 //! # Size (measured by `tests::bytes_per_posting`)
 //!
@@ -86,6 +105,11 @@
 //! * [`insert`]`(postings, term_id, posting) -> Result<bool>` and
 //!   [`remove`]`(postings, term_id, id) -> Result<Option<u8>>` — one
 //!   posting, without the dictionary's counts.
+//! * [`index_pending`]`(pending, id, tag, terms)`,
+//!   [`unindex_pending`]`(pending, id) -> Result<usize>`,
+//!   [`merge_pending`]`(dict, postings, pending, max_entries) ->
+//!   Result<usize>` (moved; 0 = none pending), [`pending_len`]`(pending)` —
+//!   the pending path above.
 //! * [`blocks`]`(&[Posting]) -> Vec<(u64, Vec<u8>)>` — a whole list as full
 //!   blocks, for a migration writing in key order.
 //! * [`encode_block`] / [`decode_block`]`(first_id, bytes)` — the codec.
@@ -97,6 +121,9 @@
 //!   an OR of term lists (one query word's expansion); postings whose tag
 //!   is not in the [`TagSet`] (`TagSet::ALL`, `TagSet::of(&[..])`) are
 //!   skipped; one unit of work per block read.
+//!   `.with_pending(Vec<Posting>)` adds one word's pending postings from
+//!   [`pending_postings`]`(pending, &[prefixes per word], TagSet) ->
+//!   Result<Vec<Vec<Posting>>>`.
 //! * [`Source`] — the trait of an AND operand:
 //!   `seek(&mut self, x, &mut Work) -> Result<Seek>` answers
 //!   `Seek::Found(greatest posting ≤ x)`, `Seek::End` (none), or — only
@@ -132,8 +159,11 @@
 //!     if !e.complete { /* "Suchbegriff zu allgemein" */ }
 //!     expansions.push(e);
 //! }
-//! let mut terms: Vec<TermSource<_>> = expansions.iter()
-//!     .map(|e| TermSource::new(&postings, &e.terms, TagSet::ALL)).collect();
+//! let prefixes: Vec<Vec<String>> = words.iter().map(|w| w.prefixes()).collect();
+//! let pending = postings::pending_postings(&pending_table, &prefixes, TagSet::ALL)?;
+//! let mut terms: Vec<TermSource<_>> = expansions.iter().zip(pending)
+//!     .map(|(e, p)| TermSource::new(&postings, &e.terms, TagSet::ALL).with_pending(p))
+//!     .collect();
 //! let mut boxes = Union::new(readable);           // optional AND operand
 //! let mut ops: Vec<&mut dyn Source> = terms.iter_mut().map(|s| s as _).collect();
 //! ops.push(&mut boxes);
@@ -143,11 +173,13 @@
 //! // page.hits newest first; page.next → "weitere Treffer" link.
 //! ```
 //!
-//! The tests `with_search_text::index_and_rule_agree` and
+//! The tests `with_search_text::index_and_rule_agree`,
+//! `with_search_text::pending_and_merged_postings_are_both_found` and
 //! `terms_and_mailboxes_equal_brute_force` run exactly this.
 
 mod block;
 mod dict;
+mod pending;
 mod query;
 mod sources;
 mod write;
@@ -157,6 +189,7 @@ mod tests;
 
 pub use block::{decode_block, encode_block};
 pub use dict::{Expansion, expand, expand_all, intern, lookup};
+pub use pending::{index_pending, merge_pending, pending_len, pending_postings, unindex_pending};
 pub use query::{End, Page, Request, evaluate};
 pub use sources::{Ids, Seek, SeekFn, Source, TagSet, TermSource, Union, Work};
 pub use write::{MERGE_BELOW, blocks, index_document, insert, remove, unindex_document};
@@ -174,6 +207,10 @@ pub type PostingKey = (u32, u64);
 pub type PostingValue = &'static [u8];
 /// Value of the dictionary table: (term id, document count).
 pub type DictValue = (u32, u32);
+/// Key of the pending table: (message id, term); see [`index_pending`].
+pub type PendingKey<'a> = (u64, &'a str);
+/// Value of the pending table: the posting's tag.
+pub type PendingValue = u8;
 
 /// The dictionary key under which the last term id handed out is kept, as
 /// `(id, 0)`. Never a term (terms are not empty).

@@ -173,8 +173,28 @@ impl<S: Source> Merge<S> {
 /// left out (never seen by the join). Each block read counts one unit of
 /// work.
 pub struct TermSource<'t, T> {
-    merge: Merge<TermCursor<'t, T>>,
+    merge: Merge<Part<'t, T>>,
     estimate: u64,
+}
+
+/// A part of a [`TermSource`]: one term's blocks, or postings in memory
+/// (the pending ones).
+enum Part<'t, T> {
+    Blocks(TermCursor<'t, T>),
+    Memory(Ids),
+}
+
+impl<T: ReadableTable<PostingKey, PostingValue>> Source for Part<'_, T> {
+    fn seek(&mut self, x: u64, work: &mut Work) -> Result<Seek, Error> {
+        match self {
+            Part::Blocks(c) => c.seek(x, work),
+            Part::Memory(m) => m.seek(x, work),
+        }
+    }
+
+    fn estimate(&self) -> u64 {
+        0
+    }
 }
 
 impl<'t, T: ReadableTable<PostingKey, PostingValue>> TermSource<'t, T> {
@@ -187,20 +207,33 @@ impl<'t, T: ReadableTable<PostingKey, PostingValue>> TermSource<'t, T> {
         TermSource {
             merge: Merge::new(
                 ids.into_iter()
-                    .map(|term| TermCursor {
-                        table,
-                        term,
-                        tags,
-                        first: 0,
-                        block: Vec::new(),
-                        loaded: false,
-                        exhausted: false,
-                        last: None,
+                    .map(|term| {
+                        Part::Blocks(TermCursor {
+                            table,
+                            term,
+                            tags,
+                            first: 0,
+                            block: Vec::new(),
+                            loaded: false,
+                            exhausted: false,
+                            last: None,
+                        })
                     })
                     .collect(),
             ),
             estimate: terms.iter().map(|t| u64::from(t.docs)).sum(),
         }
+    }
+
+    /// This source with pending postings (see `pending_postings`, which
+    /// already applied the tag set) added to the OR. Use before the first
+    /// seek.
+    pub fn with_pending(mut self, pending: Vec<Posting>) -> Self {
+        if !pending.is_empty() {
+            self.estimate += pending.len() as u64;
+            self.merge.sources.push(Part::Memory(Ids::new(pending)));
+        }
+        self
     }
 }
 

@@ -803,6 +803,147 @@ mod with_search_text {
             prop_assert_eq!(got, want);
         }
     }
+
+    const PENDING: TableDefinition<(u64, &str), PendingValue> = TableDefinition::new("t_pending");
+
+    /// Documents go to the pending table; random merges move them into
+    /// blocks; some are deleted (in either state). Search over blocks and
+    /// pending equals the rule at every step.
+    fn search_both(
+        db: &Database,
+        query: &[search_text::QueryWord],
+        tags: TagSet,
+        limit: usize,
+    ) -> Vec<u64> {
+        let tx = db.begin_read().unwrap();
+        let d = tx.open_table(DICT).unwrap();
+        let t = tx.open_table(POSTINGS).unwrap();
+        let pend = tx.open_table(PENDING).unwrap();
+        let words: Vec<Vec<String>> = query.iter().map(|w| w.prefixes()).collect();
+        let expansions: Vec<Expansion> = words
+            .iter()
+            .map(|w| expand_all(&d, w, 1000).unwrap())
+            .collect();
+        let pending = pending_postings(&pend, &words, tags).unwrap();
+        let mut got = Vec::new();
+        let mut below = None;
+        loop {
+            let mut sources: Vec<TermSource<'_, _>> = expansions
+                .iter()
+                .zip(&pending)
+                .map(|(e, p)| TermSource::new(&t, &e.terms, tags).with_pending(p.clone()))
+                .collect();
+            let mut refs: Vec<&mut dyn Source> =
+                sources.iter_mut().map(|s| s as &mut dyn Source).collect();
+            let page = evaluate(
+                &mut refs,
+                &Request {
+                    below,
+                    limit,
+                    budget: 4,
+                },
+                |_| Ok(true),
+            )
+            .unwrap();
+            got.extend(page.hits.iter().map(|h| h.id));
+            match page.next {
+                None => return got,
+                n => below = n,
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        #[test]
+        fn pending_and_merged_postings_are_both_found(
+            docs in texts(),
+            q in prop::collection::vec(prop::sample::select(QUERIES), 1..3),
+            merges in prop::collection::vec(0usize..40, 0..4),
+            deletions in prop::collection::vec(1u64..60, 0..10),
+            limit in 1usize..5,
+        ) {
+            let db = memory_db();
+            let mut live: BTreeMap<u64, (String, String, u8)> = BTreeMap::new();
+            for (i, (subject, text)) in docs.iter().enumerate() {
+                live.insert(i as u64 + 1, (subject.clone(), text.clone(), (i % 3) as u8));
+            }
+            let terms_of = |s: &str, t: &str| {
+                let mut terms = search_text::index_terms(s, true);
+                terms.extend(search_text::index_terms(t, false));
+                terms.sort();
+                terms.dedup();
+                terms
+            };
+            let tx = db.begin_write().unwrap();
+            {
+                let mut pend = tx.open_table(PENDING).unwrap();
+                tx.open_table(DICT).unwrap();
+                tx.open_table(POSTINGS).unwrap();
+                for (id, (s, t, tag)) in &live {
+                    index_pending(&mut pend, *id, *tag, terms_of(s, t).iter().map(String::as_str)).unwrap();
+                }
+            }
+            tx.commit().unwrap();
+            let query = search_text::query(&q.join(" "));
+            let tags = TagSet::of(&[0, 2]);
+            let check = |live: &BTreeMap<u64, (String, String, u8)>| {
+                let want: Vec<u64> = live
+                    .iter()
+                    .rev()
+                    .filter(|(_, (s, t, tag))| {
+                        tags.contains(*tag) && search_text::matches(&query, &[(s.as_str(), true), (t.as_str(), false)])
+                    })
+                    .map(|(id, _)| *id)
+                    .collect();
+                assert_eq!(search_both(&db, &query, tags, limit), want);
+            };
+            check(&live);
+            for (step, max) in merges.into_iter().enumerate() {
+                let tx = db.begin_write().unwrap();
+                {
+                    let mut d = tx.open_table(DICT).unwrap();
+                    let mut t = tx.open_table(POSTINGS).unwrap();
+                    let mut pend = tx.open_table(PENDING).unwrap();
+                    let before = pending_len(&pend).unwrap();
+                    let moved = merge_pending(&mut d, &mut t, &mut pend, max).unwrap();
+                    prop_assert_eq!(moved as u64, before.min(max as u64));
+                    prop_assert_eq!(pending_len(&pend).unwrap(), before - moved as u64);
+                    // Delete a document now and then, wherever its postings are.
+                    if let Some(&id) = deletions.get(step)
+                        && let Some((s, t_, _)) = live.remove(&id)
+                    {
+                        let terms = terms_of(&s, &t_);
+                        unindex_document(&mut d, &mut t, id, terms.iter().map(String::as_str)).unwrap();
+                        unindex_pending(&mut pend, id).unwrap();
+                    }
+                }
+                tx.commit().unwrap();
+                check(&live);
+            }
+            // Everything merged: the dictionary counts are the documents.
+            let tx = db.begin_write().unwrap();
+            {
+                let mut d = tx.open_table(DICT).unwrap();
+                let mut t = tx.open_table(POSTINGS).unwrap();
+                let mut pend = tx.open_table(PENDING).unwrap();
+                merge_pending(&mut d, &mut t, &mut pend, usize::MAX).unwrap();
+                prop_assert_eq!(pending_len(&pend).unwrap(), 0);
+                let mut counts: BTreeMap<String, u32> = BTreeMap::new();
+                for (s, t_, _) in live.values() {
+                    for term in terms_of(s, t_) {
+                        *counts.entry(term).or_default() += 1;
+                    }
+                }
+                for (term, n) in counts {
+                    prop_assert_eq!(lookup(&d, &term).unwrap().map(|i| i.docs), Some(n));
+                }
+            }
+            tx.commit().unwrap();
+            check(&live);
+        }
+    }
 }
 
 #[test]
