@@ -1,7 +1,7 @@
 //! German search semantics, shared by the index (what a message is stored
 //! under) and the query (what a user typed): both go through the same
 //! folding and tokenizing, so a query word matches exactly when the brute
-//! force [`matches`] says so.
+//! force [`matches()`] says so.
 //!
 //! # Semantics
 //!
@@ -40,23 +40,52 @@
 //! with one of its prefixes; it matches the query when it matches every
 //! query word.
 //!
+//! # API
+//!
+//! * [`fold`]`(&str) -> String` — the folding above.
+//! * [`tokens`]`(&str) -> Vec<String>` — the words in order.
+//! * [`document_words`]`(&str) -> Vec<String>` — distinct words of a field,
+//!   hyphen-joined letter chains added.
+//! * [`index_terms`]`(text, compounds: bool) -> Vec<String>` — the terms to
+//!   index a field under (sorted, distinct; several fields of one message
+//!   may be concatenated, `index_document` dedups).
+//! * [`query`]`(&str) -> Vec<QueryWord>` — the ANDed words;
+//!   [`QueryWord`]` { word: String, infix: bool }` with
+//!   [`QueryWord::prefixes`]`() -> Vec<String>` (the dictionary prefixes of
+//!   its OR), [`QueryWord::matches_term`]`(term)` and
+//!   [`QueryWord::matches_word`]`(word, compounds)`.
+//! * [`matches()`]`(&[QueryWord], &[(text, compounds)]) -> bool` — the brute
+//!   force rule over the fields of one document.
+//! * Betreff filter: [`subject_terms`]`(subject)` (= `index_terms(subject,
+//!   true)`) and [`subject_matches`]`(&[QueryWord], subject)`.
+//! * [`is_suffix_term`], [`is_letter_word`]; constants [`SUFFIX_MARK`]
+//!   (`'~'`), [`MIN_WORD_CHARS`] (2), [`MAX_WORD_CHARS`] (64),
+//!   [`MIN_INFIX_CHARS`] (4).
+//!
+//! A hyphenated query ("Versorgungs-Auskunft") is searched as its parts
+//! ANDed (in a compound field this also finds "Versorgungsauskunft").
+//!
 //! # Size (measured by `tests::size_of_terms_for_typical_messages`)
 //!
-//! For the sample messages of that test (a typical Kassen letter: 136
-//! words, 879 characters of Text, 46-character Betreff):
+//! For the sample message of that test (a typical Kassen letter; Betreff 6
+//! words, Text 110 words / 831 characters, one attachment name):
 //!
 //! | field | whole words: terms / bytes | with compounds: terms / bytes | factor |
 //! |---|---|---|---|
-//! | Betreff (6 words) | 6 / 46 | 26 / 262 | 4.3× terms |
-//! | Text (136 words) | 88 / 692 | 388 / 3,697 | 4.4× terms |
-//! | attachment name | 3 / 22 | 11 / 77 | 3.7× terms |
+//! | Betreff | 7 / 43 | 29 / 273 | 4.1× |
+//! | Text | 86 / 627 | 372 / 3,419 | 4.3× |
+//! | attachment name | 3 / 30 | 22 / 296 | 7.3× |
 //!
-//! Each term is one posting of the message (≈ 1.2–2 bytes in a block, see
-//! `store::postings`), so with compounds the Text costs ≈ 300 more postings
-//! per message, ≈ 0.5 KB; whole words ≈ 90 postings, ≈ 0.15 KB, for a Text
-//! of ≈ 0.9 KB. Recommendation: Betreff, attachment names and Referenz with
-//! compounds (few words, the ones users look for); the long Text with whole
-//! words only, unless the store's size target (≤ 2× payload) has room.
+//! Each term is one posting of the message, ≈ 1.7–1.9 bytes encoded and
+//! ≈ 2.6–3.7 bytes on redb pages (`store::postings`, "Size"). Whole words
+//! everywhere: ≈ 100 postings, ≈ 0.3 KB per message. Compounds in Betreff,
+//! attachment names and Referenz: + ≈ 40 postings, ≈ 0.1 KB. Compounds in
+//! the Text too: + ≈ 290 postings, ≈ 1 KB per message — about half the
+//! payload again (2.16 KB per message in the 1M benchmark), too much for
+//! the target of ≤ 2× payload. Recommendation: Betreff, attachment names
+//! and Referenz with compounds; the Text whole words only (word prefixes).
+//! The dictionary grows too: suffix terms multiply the distinct terms (the
+//! store helper should measure it at 1M).
 
 /// Marks a suffix term: `~` followed by a proper suffix of a word. Never part
 /// of a folded word, so word terms and suffix terms never collide, and the

@@ -18,7 +18,7 @@
 use redb::{ReadableTable, WriteTransaction};
 
 use super::mailboxes::{self, MailboxId};
-use super::postings::{self, End, Posting, Request, Source, TagSet, TermSource};
+use super::postings::{self, End, Posting, Request, Seek, Source, TagSet, TermSource, Work};
 use super::{Error, ReadAccess, tables};
 use crate::domain::message::Message;
 use crate::domain::search_text::{self, QueryWord};
@@ -150,10 +150,10 @@ impl<'a, R: ReadAccess> MailboxSource<'a, R> {
 }
 
 impl<R: ReadAccess> Source for MailboxSource<'_, R> {
-    fn seek(&mut self, x: u64, work: &mut u64) -> Result<Option<Posting>, Error> {
+    fn seek(&mut self, x: u64, work: &mut Work) -> Result<Seek, Error> {
         let mut best: Option<u64> = None;
         for mb in &self.mailboxes {
-            *work += 1;
+            work.add(1);
             if let Some(item) = self.entries.range((*mb, 0)..=(*mb, x))?.next_back() {
                 let id = item?.0.value().1;
                 if best.is_none_or(|b| id > b) {
@@ -161,7 +161,7 @@ impl<R: ReadAccess> Source for MailboxSource<'_, R> {
                 }
             }
         }
-        Ok(best.map(|id| Posting { id, tag: 0 }))
+        Ok(best.map_or(Seek::End, |id| Seek::Found(Posting { id, tag: 0 })))
     }
 
     fn estimate(&self) -> u64 {
@@ -194,10 +194,10 @@ impl<'a, R: ReadAccess> FacetSource<'a, R> {
 }
 
 impl<R: ReadAccess> Source for FacetSource<'_, R> {
-    fn seek(&mut self, x: u64, work: &mut u64) -> Result<Option<Posting>, Error> {
+    fn seek(&mut self, x: u64, work: &mut Work) -> Result<Seek, Error> {
         let mut best: Option<u64> = None;
         for f in &self.facets {
-            *work += 1;
+            work.add(1);
             if let Some(item) = self
                 .index
                 .range((self.mailbox, *f, 0)..=(self.mailbox, *f, x))?
@@ -209,7 +209,7 @@ impl<R: ReadAccess> Source for FacetSource<'_, R> {
                 }
             }
         }
-        Ok(best.map(|id| Posting { id, tag: 0 }))
+        Ok(best.map_or(Seek::End, |id| Seek::Found(Posting { id, tag: 0 })))
     }
 
     fn estimate(&self) -> u64 {
@@ -235,16 +235,16 @@ impl<'a, R: ReadAccess> MemberSource<'a, R> {
 }
 
 impl<R: ReadAccess> Source for MemberSource<'_, R> {
-    fn seek(&mut self, x: u64, work: &mut u64) -> Result<Option<Posting>, Error> {
-        *work += 1;
+    fn seek(&mut self, x: u64, work: &mut Work) -> Result<Seek, Error> {
+        work.add(1);
         let (mb, org) = (self.mailbox, self.org);
         Ok(
             match self.table.range((mb, org, 0)..=(mb, org, x))?.next_back() {
-                Some(item) => Some(Posting {
+                Some(item) => Seek::Found(Posting {
                     id: item?.0.value().2,
                     tag: 0,
                 }),
-                None => None,
+                None => Seek::End,
             },
         )
     }

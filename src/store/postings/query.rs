@@ -1,176 +1,9 @@
 //! Query evaluation: an AND of sources (each e.g. an OR of term lists),
-//! newest first, as a leapfrog join over the blocks, with paging and a work
-//! budget.
+//! newest first, as a leapfrog join, with paging and a work budget.
 
-use std::collections::BinaryHeap;
-
-use redb::ReadableTable;
-
-use super::block::decode_block;
-use super::{Posting, PostingKey, PostingValue, TermInfo};
+use super::Posting;
+use super::sources::{Seek, Source, Work};
 use crate::store::Error;
-
-/// A set of tags (a bit per value of the `u8` tag).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TagSet([u64; 4]);
-
-impl TagSet {
-    /// Every tag.
-    pub const ALL: TagSet = TagSet([u64::MAX; 4]);
-    /// No tag.
-    pub const NONE: TagSet = TagSet([0; 4]);
-
-    /// The set of the given tags.
-    pub fn of(tags: &[u8]) -> TagSet {
-        tags.iter().fold(TagSet::NONE, |s, &t| s.with(t))
-    }
-
-    /// This set with `tag` added.
-    pub const fn with(mut self, tag: u8) -> TagSet {
-        self.0[(tag >> 6) as usize] |= 1 << (tag & 63);
-        self
-    }
-
-    pub const fn contains(&self, tag: u8) -> bool {
-        self.0[(tag >> 6) as usize] & (1 << (tag & 63)) != 0
-    }
-}
-
-/// One operand of the AND: an ordered source of postings that can seek
-/// backwards. Implemented by [`TermSource`]; the store may add its own (e.g.
-/// the entries of the readable mailboxes, so a small mailbox is not searched
-/// through the postings of large ones).
-pub trait Source {
-    /// The posting with the greatest id ≤ `x`, or `None` when there is none.
-    /// Within one [`evaluate`], `x` never increases from call to call.
-    /// Adds the work done (blocks or entries read) to `work`.
-    fn seek(&mut self, x: u64, work: &mut u64) -> Result<Option<Posting>, Error>;
-
-    /// Estimated number of postings; the join seeks the sparsest first.
-    fn estimate(&self) -> u64;
-}
-
-/// The union (OR) of several term lists of one postings table, e.g. a query
-/// word's prefix expansion, with postings whose tag is not in a [`TagSet`]
-/// left out (never seen by the join).
-pub struct TermSource<'t, T> {
-    table: &'t T,
-    cursors: Vec<Cursor>,
-    /// Heads of the cursors (greatest id ≤ the last `x`), largest on top.
-    heap: BinaryHeap<(u64, u8, usize)>,
-    tags: TagSet,
-    estimate: u64,
-    /// The last `x` sought; `None` before the first seek.
-    last: Option<u64>,
-}
-
-/// Reading position in one term list: the block last read.
-struct Cursor {
-    term: u32,
-    /// Key (smallest id) of `block`; the block is valid for every x with
-    /// `first <= x <= ` the x it was loaded for (the next block's key is
-    /// greater than that x).
-    first: u64,
-    block: Vec<Posting>,
-    loaded: bool,
-    exhausted: bool,
-}
-
-impl<'t, T: ReadableTable<PostingKey, PostingValue>> TermSource<'t, T> {
-    /// The OR of `terms` (their ids; `docs` only for the estimate) in
-    /// `table`, restricted to postings whose tag is in `tags`.
-    pub fn new(table: &'t T, terms: &[TermInfo], tags: TagSet) -> Self {
-        let mut ids: Vec<u32> = terms.iter().map(|t| t.id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        TermSource {
-            table,
-            cursors: ids
-                .into_iter()
-                .map(|term| Cursor {
-                    term,
-                    first: 0,
-                    block: Vec::new(),
-                    loaded: false,
-                    exhausted: false,
-                })
-                .collect(),
-            heap: BinaryHeap::new(),
-            tags,
-            estimate: terms.iter().map(|t| u64::from(t.docs)).sum(),
-            last: None,
-        }
-    }
-
-    /// Seeks cursor `i` to the greatest posting ≤ `x` with a tag in the set.
-    fn seek_cursor(&mut self, i: usize, x: u64, work: &mut u64) -> Result<Option<Posting>, Error> {
-        let c = &mut self.cursors[i];
-        let mut x = x;
-        loop {
-            if c.exhausted {
-                return Ok(None);
-            }
-            if !c.loaded || x < c.first {
-                *work += 1;
-                let Some(item) = self.table.range((c.term, 0)..=(c.term, x))?.next_back() else {
-                    c.exhausted = true;
-                    return Ok(None);
-                };
-                let (k, v) = item?;
-                c.first = k.value().1;
-                c.block = decode_block(c.first, v.value())?;
-                c.loaded = true;
-            }
-            let end = c.block.partition_point(|p| p.id <= x);
-            if let Some(p) = c.block[..end]
-                .iter()
-                .rev()
-                .find(|p| self.tags.contains(p.tag))
-            {
-                return Ok(Some(*p));
-            }
-            if c.first == 0 {
-                c.exhausted = true;
-                return Ok(None);
-            }
-            x = c.first - 1;
-        }
-    }
-}
-
-impl<T: ReadableTable<PostingKey, PostingValue>> Source for TermSource<'_, T> {
-    fn seek(&mut self, x: u64, work: &mut u64) -> Result<Option<Posting>, Error> {
-        if self.last.is_none_or(|l| x > l) {
-            // First seek (or a seek forwards, which the join never does):
-            // every cursor from scratch.
-            self.heap.clear();
-            for i in 0..self.cursors.len() {
-                let c = &mut self.cursors[i];
-                c.loaded = false;
-                c.exhausted = false;
-                if let Some(p) = self.seek_cursor(i, x, work)? {
-                    self.heap.push((p.id, p.tag, i));
-                }
-            }
-        } else {
-            while let Some(&(id, _, i)) = self.heap.peek() {
-                if id <= x {
-                    break;
-                }
-                self.heap.pop();
-                if let Some(p) = self.seek_cursor(i, x, work)? {
-                    self.heap.push((p.id, p.tag, i));
-                }
-            }
-        }
-        self.last = Some(x);
-        Ok(self.heap.peek().map(|&(id, tag, _)| Posting { id, tag }))
-    }
-
-    fn estimate(&self) -> u64 {
-        self.estimate
-    }
-}
 
 /// What [`evaluate`] is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,10 +13,12 @@ pub struct Request {
     pub below: Option<u64>,
     /// Most hits returned (0 counts as 1).
     pub limit: usize,
-    /// Work after which the walk stops (blocks read plus candidates passed
-    /// to `accept`); checked between steps, so one step may exceed it
-    /// (e.g. the first seek of an OR of many terms reads a block of each).
-    /// Every call advances by at least one id, however small the budget.
+    /// Work after which the walk stops (blocks or entries read plus
+    /// candidates passed to `accept`). Sources stop reading as soon as it
+    /// is spent, so it is exceeded by little — except before the walk has
+    /// advanced past its first step (e.g. the first seek of an OR of many
+    /// terms reads a block of each): every call advances by at least one
+    /// id, however small the budget.
     pub budget: u64,
 }
 
@@ -229,13 +64,20 @@ pub fn evaluate(
     mut accept: impl FnMut(Posting) -> Result<bool, Error>,
 ) -> Result<Page, Error> {
     let limit = request.limit.max(1);
-    let mut work = 0u64;
+    // Sources may pause only once the walk has advanced (see below).
+    let mut work = Work::unlimited();
     let mut hits: Vec<Posting> = Vec::new();
-    let done = |hits: Vec<Posting>, work| Page {
+    let done = |hits: Vec<Posting>, work: Work| Page {
         hits,
         next: None,
         end: End::Exhausted,
-        work,
+        work: work.used(),
+    };
+    let paused = |hits: Vec<Posting>, x: u64, work: Work| Page {
+        hits,
+        next: Some(x + 1),
+        end: End::Budget,
+        work: work.used(),
     };
     if sources.is_empty() {
         return Ok(done(hits, work));
@@ -251,35 +93,47 @@ pub fn evaluate(
     order.sort_by_key(|&i| sources[i].estimate());
     loop {
         // Invariant: every id in (x, below) is decided (in `hits` or not a
-        // match), so `x + 1` is a valid `next`.
-        if work >= request.budget && x < start {
-            return Ok(Page {
-                hits,
-                next: Some(x + 1),
-                end: End::Budget,
-                work,
-            });
+        // match), so `x + 1` is a valid `next` once x < start. Only then
+        // may the budget stop the walk, so every call advances.
+        if x < start {
+            work.set_budget(request.budget);
+            if work.spent() {
+                return Ok(paused(hits, x, work));
+            }
         }
         let mut agreed = true;
         let mut tag = 0u8;
         for &i in &order {
-            let Some(p) = sources[i].seek(x, &mut work)? else {
-                return Ok(done(hits, work));
-            };
-            if p.id < x {
-                // Nothing in (p.id, x] is in source i.
-                x = p.id;
-                agreed = false;
-                break;
-            }
-            if i == 0 {
-                tag = p.tag;
+            match sources[i].seek(x, &mut work)? {
+                Seek::End => return Ok(done(hits, work)),
+                Seek::Below(y) => {
+                    // Nothing in (y, x] in source i; the budget is spent.
+                    let y = y.min(x);
+                    if y >= start {
+                        return Err(Error::Corrupt {
+                            table: super::TABLE_NAME,
+                            detail: "a search source paused before the walk advanced".into(),
+                        });
+                    }
+                    return Ok(paused(hits, y, work));
+                }
+                Seek::Found(p) if p.id < x => {
+                    // Nothing in (p.id, x] is in source i.
+                    x = p.id;
+                    agreed = false;
+                    break;
+                }
+                Seek::Found(p) => {
+                    if i == 0 {
+                        tag = p.tag;
+                    }
+                }
             }
         }
         if !agreed {
             continue;
         }
-        work += 1;
+        work.add(1);
         let candidate = Posting { id: x, tag };
         if accept(candidate)? {
             if hits.len() == limit {
@@ -290,7 +144,7 @@ pub fn evaluate(
                     hits,
                     next,
                     end: End::Limit,
-                    work,
+                    work: work.used(),
                 });
             }
             hits.push(candidate);

@@ -98,7 +98,9 @@ pub fn insert(table: &mut Postings<'_>, term: u32, p: Posting) -> Result<bool, E
 }
 
 /// Removes the posting `id` from the list of `term`; returns its tag when
-/// it was there. An emptied block is removed.
+/// it was there. An emptied block is removed; a block left with fewer than
+/// [`MERGE_BELOW`] postings is merged into the block before it when both
+/// fit into one, so deletions do not leave a list of near-empty blocks.
 pub fn remove(table: &mut Postings<'_>, term: u32, id: u64) -> Result<Option<u8>, Error> {
     let Some((key, mut block)) = block_for(table, term, id)? else {
         return Ok(None);
@@ -110,10 +112,46 @@ pub fn remove(table: &mut Postings<'_>, term: u32, id: u64) -> Result<Option<u8>
     if at == 0 || block.is_empty() {
         table.remove((term, key))?;
     }
-    if !block.is_empty() {
-        put(table, term, &block)?;
+    if block.is_empty() {
+        return Ok(Some(tag));
     }
+    if block.len() < MERGE_BELOW
+        && let Some((prev_key, mut prev)) = previous_block(table, term, key)?
+        && prev.len() + block.len() <= BLOCK_SIZE
+    {
+        if at != 0 {
+            table.remove((term, key))?;
+        }
+        prev.extend_from_slice(&block);
+        debug_assert_eq!(prev[0].id, prev_key);
+        put(table, term, &prev)?;
+        return Ok(Some(tag));
+    }
+    put(table, term, &block)?;
     Ok(Some(tag))
+}
+
+/// A block shrunk below this many postings is merged into its predecessor
+/// when they fit into one block.
+pub const MERGE_BELOW: usize = BLOCK_SIZE / 4;
+
+/// The block of `term` before the one keyed `key`.
+fn previous_block(
+    table: &Postings<'_>,
+    term: u32,
+    key: u64,
+) -> Result<Option<(u64, Vec<Posting>)>, Error> {
+    if key == 0 {
+        return Ok(None);
+    }
+    match table.range((term, 0)..=(term, key - 1))?.next_back() {
+        Some(item) => {
+            let (k, v) = item?;
+            let first = k.value().1;
+            Ok(Some((first, decode_block(first, v.value())?)))
+        }
+        None => Ok(None),
+    }
 }
 
 /// Indexes a document: for each distinct term (string), interns it in the
