@@ -28,6 +28,7 @@ mod kassen;
 mod kassen_messages;
 mod mail;
 mod matrix;
+mod messages_pdf;
 mod messaging;
 mod messaging_filters;
 mod operations;
