@@ -123,6 +123,7 @@ pub mod messages {
     pub const REPLY: &str = "/postfach/{postfach}/nachricht/{id}/antworten";
     pub const MARK: &str = "/postfach/{postfach}/nachricht/{id}/aktion/{aktion}";
     pub const ATTACHMENT: &str = "/postfach/{postfach}/nachricht/{id}/anhang/{nr}";
+    pub const EXPORT: &str = "/postfach/{postfach}/nachricht/{id}/pdf";
 
     pub fn mailbox(slug: &str) -> String {
         MAILBOX.replace("{postfach}", slug)
@@ -141,6 +142,10 @@ pub mod messages {
     pub fn mark(slug: &str, id: u64, action: &str) -> String {
         format!("{}/aktion/{action}", message(slug, id))
     }
+    pub fn export(slug: &str, id: u64) -> String {
+        format!("{}/pdf", message(slug, id))
+    }
+
     pub fn attachment(slug: &str, id: u64, nr: usize) -> String {
         format!("{}/anhang/{nr}", message(slug, id))
     }

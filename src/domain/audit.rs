@@ -132,6 +132,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
         "audit.retention",
         "Protokolleinträge nach Ablauf der Aufbewahrungsfrist gelöscht",
     ),
+    ("messages.exported", "Unterhaltung als PDF exportiert"),
     (
         "messages.retention",
         "Nachrichten nach Ablauf der Löschfrist gelöscht",

@@ -574,6 +574,7 @@ pub fn view(
         }
         div class="actions" {
             a class="button-link primary" href=(path::reply(slug, m.id)) { "Antworten" }
+            a class="button-link" href=(path::export(slug, m.id)) download { "Als PDF exportieren" }
             details class="more-actions" {
                 summary class="button-link" { "Weitere Aktionen" }
                 ul class="menu" {

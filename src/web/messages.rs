@@ -48,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(path::MARK, post(mark))
         .route(path::ATTACHMENT, get(attachment))
+        .route(path::EXPORT, get(super::messages_export::export))
 }
 
 /// The mailboxes of the signed-in person and the one `slug` names.

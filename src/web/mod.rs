@@ -14,6 +14,7 @@ pub mod home;
 pub mod info;
 pub mod kassen;
 pub mod messages;
+pub mod messages_export;
 pub mod ops;
 pub mod org;
 pub mod persons;

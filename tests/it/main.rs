@@ -35,6 +35,7 @@ mod low_findings;
 mod mail;
 mod mail_record;
 mod matrix;
+mod messages_pdf;
 mod messaging;
 mod messaging_filters;
 mod messaging_search;

@@ -225,6 +225,7 @@ pub const DECLARED: &[(&str, &str, Access)] = &[
         "/postfach/{postfach}/nachricht/{id}/antworten",
         Mailbox,
     ),
+    ("GET", "/postfach/{postfach}/nachricht/{id}/pdf", Mailbox),
     (
         "POST",
         "/postfach/{postfach}/nachricht/{id}/antworten",
@@ -514,6 +515,7 @@ fn shows(template: &str, owner: Owner, who: Who) -> Vec<Shown> {
     let marker = |m: &str| vec![Shown::Marker(m.to_owned())];
     match (template, owner) {
         (t, Owner::Message(_, p)) if t.ends_with("/anhang/{nr}") => marker(&objects::attachment(p)),
+        (t, Owner::Message(..)) if t.ends_with("/pdf") => vec![Shown::Pdf],
         (_, Owner::Message(_, p)) => marker(&objects::subject(p)),
         ("/postfach/{postfach}", Owner::Mailbox(s)) => objects::reach(who, s)
             .map(|p| marker(&objects::subject(p)))

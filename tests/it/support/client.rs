@@ -74,6 +74,47 @@ impl Client {
         self.get_with(path, &[]).await
     }
 
+    /// GETs `path` and returns status, headers and the body's raw bytes
+    /// (binary downloads; `Page::body` is text).
+    pub async fn get_bytes(&self, path: &str) -> (u16, HeaderMap, Vec<u8>) {
+        let url = self.url(path);
+        let res = match self.http.get(&url).send().await {
+            Ok(r) => r,
+            Err(e) => panic!("GET {url} failed: {e}"),
+        };
+        let (status, headers) = (res.status().as_u16(), res.headers().clone());
+        match res.bytes().await {
+            Ok(b) => (status, headers, b.to_vec()),
+            Err(e) => panic!("GET {url}: cannot read the body: {e}"),
+        }
+    }
+
+    /// GETs `path` with a long timeout, reading the body chunk by chunk
+    /// without keeping it; returns status and body length.
+    pub async fn get_discarding(&self, path: &str) -> (u16, u64) {
+        let url = self.url(path);
+        let mut res = match self
+            .http
+            .get(&url)
+            .timeout(std::time::Duration::from_secs(600))
+            .send()
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => panic!("GET {url} failed: {e}"),
+        };
+        let status = res.status().as_u16();
+        let mut len = 0u64;
+        loop {
+            match res.chunk().await {
+                Ok(Some(c)) => len += c.len() as u64,
+                Ok(None) => break,
+                Err(e) => panic!("GET {url}: body cut off after {len} bytes: {e}"),
+            }
+        }
+        (status, len)
+    }
+
     pub async fn get_with(&self, path: &str, headers: &[Header<'_>]) -> Page {
         let url = self.url(path);
         let mut req = self.http.get(&url);

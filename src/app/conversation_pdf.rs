@@ -1,0 +1,250 @@
+//! "Als PDF exportieren": a whole conversation (every message of the
+//! Referenz that lies in a mailbox the reader may read) as one tagged
+//! PDF/A-3a document for the e-file, with the attachments embedded as
+//! associated files. The export is audited.
+//!
+//! Access uses [`access::message_in`] only: the message the export starts
+//! from must lie in the requested mailbox (a foreign id is `NotFound`), and
+//! the other messages of the conversation are included only where they lie
+//! in one of the reader's mailboxes.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use jiff::Timestamp;
+
+use super::Error;
+use super::messages::{SYSTEM, access};
+use super::pdfa::{self, Block, FileToEmbed};
+use crate::domain::account::Account;
+use crate::domain::audit::AuditEntry;
+use crate::domain::message::{Direction, Mailbox, Message};
+use crate::domain::org::OrgId;
+use crate::store::{self, ReadAccess, Store, blobs, messages as repo};
+
+/// Attachment bytes embedded per document at most; further attachments
+/// are listed but not embedded (they stay downloadable one by one). Ten
+/// attachments at the 10 MB upload limit fit.
+pub const MAX_EMBEDDED: u64 = 128 * 1024 * 1024;
+
+/// One export at a time: a document is built in memory (krilla holds the
+/// embedded files until it writes the file), so concurrent exports would
+/// multiply the peak.
+static RUNNING: Mutex<()> = Mutex::new(());
+
+/// A finished export.
+pub struct Export {
+    pub file_name: String,
+    pub pdf: Vec<u8>,
+}
+
+/// A message of the conversation as the reader sees it.
+struct Seen {
+    message: Message,
+    direction: Direction,
+    /// The other side, seen from the mailbox it lies in.
+    counterpart: String,
+}
+
+/// The messages of `referenz` that lie in one of `readable` (the mailbox
+/// `first` preferred for the direction), oldest first.
+fn conversation(
+    tx: &impl ReadAccess,
+    referenz: &str,
+    first: &Mailbox,
+    readable: &[Mailbox],
+) -> Result<Vec<Seen>, Error> {
+    let order: Vec<&Mailbox> = std::iter::once(first)
+        .chain(readable.iter().filter(|m| *m != first))
+        .collect();
+    let mut out = Vec::new();
+    for id in repo::conversation(tx, referenz)? {
+        for mb in &order {
+            match access::message_in(tx, mb, id) {
+                Ok((message, entry)) => {
+                    let counterpart = access::counterpart(tx, &message, mb)?;
+                    out.push(Seen {
+                        message,
+                        direction: entry.direction,
+                        counterpart,
+                    });
+                    break;
+                }
+                Err(Error::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    out.sort_by_key(|s| (s.message.created_at, s.message.id));
+    Ok(out)
+}
+
+/// The organisation a mailbox key belongs to.
+fn org_of(tx: &impl ReadAccess, key: &str) -> Result<Option<OrgId>, Error> {
+    Ok(match Mailbox::from_key(key) {
+        Some(Mailbox::Group(org, _)) => Some(org),
+        Some(Mailbox::Personal(id)) => store::accounts::get(tx, &id)?.and_then(|a| a.org()),
+        _ => None,
+    })
+}
+
+/// "Name (Mitgliedsnummer)" of the member organisation of the conversation.
+fn mitglied(tx: &impl ReadAccess, seen: &[Seen]) -> Result<String, Error> {
+    for s in seen {
+        for key in [&s.message.from, &s.message.to] {
+            if let Some(org) = org_of(tx, key)?
+                && let Some(o) = store::orgs::get(tx, org)?
+            {
+                return Ok(format!("{} ({})", o.name, o.number));
+            }
+        }
+    }
+    Ok("–".to_owned())
+}
+
+fn author(tx: &impl ReadAccess, m: &Message) -> Result<String, Error> {
+    Ok(match &m.author {
+        Some(id) => match store::accounts::get(tx, id)? {
+            Some(a) => format!("{} ({})", a.full_name(), id.as_str()),
+            None => id.as_str().to_owned(),
+        },
+        None if m.from == SYSTEM => "Versorgungskasse (Systemnachricht)".to_owned(),
+        None => "–".to_owned(),
+    })
+}
+
+fn size(len: u64) -> String {
+    if len >= 1024 * 1024 {
+        format!("{:.1} MB", len as f64 / (1024.0 * 1024.0)).replace('.', ",")
+    } else {
+        format!("{} KB", len.div_ceil(1024))
+    }
+}
+
+/// An attachment to embed: where its bytes lie and how it is named.
+struct Planned {
+    blob: u64,
+    name: String,
+    mime: String,
+    description: String,
+}
+
+/// Exports the conversation of message `id` in mailbox `mb` for `reader`
+/// (whose readable mailboxes are `readable`) and audits it.
+pub fn export(
+    store: &Store,
+    readable: &[Mailbox],
+    mb: &Mailbox,
+    id: u64,
+    reader: &Account,
+    client: Option<String>,
+    now: Timestamp,
+) -> Result<Export, Error> {
+    if !readable.contains(mb) {
+        return Err(Error::NotFound);
+    }
+    let _one_at_a_time = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+    let (referenz, pdf, org) = store.read(|tx| {
+        let (start, _) = access::message_in(tx, mb, id)?;
+        let seen = conversation(tx, &start.referenz, mb, readable)?;
+        let title = format!("Unterhaltung {} – {}", start.referenz, start.subject);
+        let mut blocks = vec![
+            Block::H1(title.clone()),
+            Block::P(format!("Referenz: {}", start.referenz)),
+            Block::P(format!("Betreff: {}", start.subject)),
+            Block::P(format!("Mitglied: {}", mitglied(tx, &seen)?)),
+            Block::P(format!(
+                "Exportiert am {} von {} ({})",
+                crate::views::components::datetime(now),
+                reader.full_name(),
+                reader.id.as_str()
+            )),
+        ];
+        let mut planned = Vec::new();
+        let mut names = HashSet::new();
+        let mut embedded: u64 = 0;
+        for (n, s) in seen.iter().enumerate() {
+            let m = &s.message;
+            let when = crate::views::components::datetime(m.created_at);
+            let (dir, side) = match s.direction {
+                Direction::Incoming => ("Eingang", "Von"),
+                Direction::Outgoing => ("Ausgang", "An"),
+            };
+            blocks.push(Block::Gap);
+            blocks.push(Block::H2(format!("Nachricht {} vom {when}", n + 1)));
+            blocks.push(Block::P(format!("Richtung: {dir}")));
+            blocks.push(Block::P(format!("{side}: {}", s.counterpart)));
+            blocks.push(Block::P(format!("Verfasst von: {}", author(tx, m)?)));
+            blocks.push(Block::P(format!(
+                "Bereich/Thema: {} / {}",
+                m.bereich.label(),
+                m.thema
+            )));
+            blocks.push(Block::P(format!("Betreff: {}", m.subject)));
+            blocks.push(Block::P(m.text.clone()));
+            for a in &m.attachments {
+                let fits = embedded.saturating_add(a.len) <= MAX_EMBEDDED;
+                let mut name = a.name.clone();
+                if !names.insert(name.clone()) {
+                    name = format!("Nachricht-{}_{}", n + 1, a.name);
+                    names.insert(name.clone());
+                }
+                let note = if fits {
+                    embedded += a.len;
+                    planned.push(Planned {
+                        blob: a.blob,
+                        name: name.clone(),
+                        mime: a.mime.clone(),
+                        description: format!("Anhang der Nachricht {} vom {when}", n + 1),
+                    });
+                    format!("eingebettet als „{name}“")
+                } else {
+                    "nicht eingebettet (Größengrenze des Exports), einzeln herunterladen".to_owned()
+                };
+                blocks.push(Block::P(format!(
+                    "Anhang: {} ({}), {note}",
+                    a.name,
+                    size(a.len)
+                )));
+            }
+        }
+        // Each blob is read once, handed to krilla and dropped after
+        // krilla has written it.
+        let files = planned.into_iter().map(|p| {
+            let data = blobs::read_all(tx, p.blob)?
+                .ok_or_else(|| Error::Internal(format!("attachment blob {} missing", p.blob)))?;
+            Ok(FileToEmbed {
+                name: p.name,
+                mime: p.mime,
+                description: p.description,
+                data,
+            })
+        });
+        let pdf = pdfa::render(&title, &blocks, files, now)?;
+        let org = seen
+            .iter()
+            .find_map(|s| org_of(tx, &s.message.from).ok().flatten())
+            .or(seen
+                .iter()
+                .find_map(|s| org_of(tx, &s.message.to).ok().flatten()));
+        Ok::<_, Error>((start.referenz, pdf, org))
+    })?;
+    store.write(|tx| {
+        store::audit::append(
+            tx,
+            &AuditEntry::new(
+                now,
+                reader.id.as_str(),
+                "messages.exported",
+                format!("Unterhaltung {referenz} als PDF exportiert"),
+            )
+            .target(&referenz)
+            .org(org)
+            .client(client),
+        )
+    })?;
+    Ok(Export {
+        file_name: format!("Unterhaltung-{referenz}.pdf"),
+        pdf,
+    })
+}
