@@ -140,6 +140,7 @@ fn bereich_options(empty: &str) -> Vec<(String, String)> {
 }
 
 /// The mailbox page.
+#[allow(clippy::too_many_arguments)]
 pub fn mailbox(
     label: &str,
     slug: &str,

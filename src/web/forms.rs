@@ -202,20 +202,17 @@ async fn report(
     let id = report_id(&id)?;
     let org = user.org.id;
     let account = user.authed.account.clone();
-    let (r, receipt) = state
-        .inline(move |st| {
-            let r = forms::get(&st.store, id, Some(org))?;
-            // The Quittungsnachricht, where this person can read it.
-            let receipt = crate::app::messages::access::find_readable(
-                &st.store,
-                &account,
-                &r.referenz,
-            )?
-            .map(|(mb, mid)| {
-                crate::paths::messages::message(&crate::app::messages::access::slug(&mb), mid)
-            });
-            Ok::<_, AppError>((r, receipt))
-        })?;
+    let (r, receipt) = state.inline(move |st| {
+        let r = forms::get(&st.store, id, Some(org))?;
+        // The Quittungsnachricht, where this person can read it.
+        let receipt =
+            crate::app::messages::access::find_readable(&st.store, &account, &r.referenz)?.map(
+                |(mb, mid)| {
+                    crate::paths::messages::message(&crate::app::messages::access::slug(&mb), mid)
+                },
+            );
+        Ok::<_, AppError>((r, receipt))
+    })?;
     let notice = match p.get("hinweis").map(String::as_str) {
         Some("abgesandt") => Some(
             "Die Meldung wurde abgesandt. Die Quittungsnachricht mit der Referenz und dem PDF liegt im Postfach.",

@@ -76,12 +76,11 @@ fn tabs(st: &AppState, readable: &[Mailbox]) -> Result<Vec<v::Tab>, Error> {
 
 async fn index(State(state): State<AppState>, authed: Authed) -> WebResult {
     let account = authed.account.clone();
-    let (readable, tabs) = state
-        .inline(move |st| {
-            let readable = access::mailboxes_of(&st.store, &account)?;
-            let tabs = tabs(st, &readable)?;
-            Ok::<_, AppError>((readable, tabs))
-        })?;
+    let (readable, tabs) = state.inline(move |st| {
+        let readable = access::mailboxes_of(&st.store, &account)?;
+        let tabs = tabs(st, &readable)?;
+        Ok::<_, AppError>((readable, tabs))
+    })?;
     if readable.is_empty() {
         return Err(AppError::NotFound);
     }

@@ -9,7 +9,6 @@ pub mod list;
 pub mod marks;
 pub mod retention;
 
-
 use jiff::Timestamp;
 
 use crate::domain::ids::Nutzerkennung;

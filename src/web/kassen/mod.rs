@@ -138,17 +138,16 @@ pub async fn home(state: &AppState, ctx: &Ctx, account: &Account) -> Result<Mark
         return Err(AppError::NotFound);
     };
     let reads_reports = reports::may_read(&account.role);
-    let (overview, queues) = state
-        .inline(move |st| {
-            let overview = crate::app::kassen_home::overview(&st.store, &st.config)?;
-            let queues = crate::app::kassen_home::queues(
-                &st.store,
-                &sachbearbeitung,
-                portal_admin,
-                reads_reports,
-            )?;
-            Ok::<_, AppError>((overview, queues))
-        })?;
+    let (overview, queues) = state.inline(move |st| {
+        let overview = crate::app::kassen_home::overview(&st.store, &st.config)?;
+        let queues = crate::app::kassen_home::queues(
+            &st.store,
+            &sachbearbeitung,
+            portal_admin,
+            reads_reports,
+        )?;
+        Ok::<_, AppError>((overview, queues))
+    })?;
     Ok(frame::render(
         ctx,
         state,
