@@ -30,6 +30,16 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
+/// `None` for a table the store does not have: tables created lazily (the
+/// audit chain's) are missing in stores and backups written before them.
+fn lazy<T>(r: Result<T, redb::TableError>) -> Result<Option<T>, Error> {
+    match r {
+        Ok(t) => Ok(Some(t)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn tmp_path(path: &Path) -> PathBuf {
     let mut name = path
         .file_name()
@@ -94,36 +104,40 @@ fn copy_snapshot(src: &redb::ReadTransaction, out: &Path) -> Result<Summary, Err
     {
         let dst_db = Database::create(&tmp)?;
         macro_rules! copy {
-            ($t:ident) => {{
-                let from = src.open_table(tables::$t)?;
-                let mut iter = from.iter()?;
-                loop {
-                    let mut dst = dst_db.begin_write()?;
-                    dst.set_durability(redb::Durability::None)?;
-                    let mut finished = false;
-                    {
-                        let mut to = dst.open_table(tables::$t)?;
-                        let (mut records, mut bytes) = (0usize, 0usize);
-                        loop {
-                            let Some(entry) = iter.next() else {
-                                finished = true;
-                                break;
-                            };
-                            let (k, v) = entry?;
-                            bytes += redb_value_bytes(&tables::$t, &v).len();
-                            to.insert(k.value(), v.value())?;
-                            records += 1;
-                            if records >= COPY_BATCH_RECORDS || bytes >= COPY_BATCH_BYTES {
-                                break;
+            ($t:ident) => {
+                'table: {
+                    let Some(from) = lazy(src.open_table(tables::$t))? else {
+                        break 'table;
+                    };
+                    let mut iter = from.iter()?;
+                    loop {
+                        let mut dst = dst_db.begin_write()?;
+                        dst.set_durability(redb::Durability::None)?;
+                        let mut finished = false;
+                        {
+                            let mut to = dst.open_table(tables::$t)?;
+                            let (mut records, mut bytes) = (0usize, 0usize);
+                            loop {
+                                let Some(entry) = iter.next() else {
+                                    finished = true;
+                                    break;
+                                };
+                                let (k, v) = entry?;
+                                bytes += redb_value_bytes(&tables::$t, &v).len();
+                                to.insert(k.value(), v.value())?;
+                                records += 1;
+                                if records >= COPY_BATCH_RECORDS || bytes >= COPY_BATCH_BYTES {
+                                    break;
+                                }
                             }
                         }
-                    }
-                    dst.commit()?;
-                    if finished {
-                        break;
+                        dst.commit()?;
+                        if finished {
+                            break;
+                        }
                     }
                 }
-            }};
+            };
         }
         tables::for_each_table!(copy);
         // One durable commit makes every batch durable.
@@ -152,28 +166,36 @@ fn same_records(
     b: &redb::ReadTransaction,
 ) -> Result<Result<(), &'static str>, Error> {
     macro_rules! compare {
-        ($t:ident) => {{
-            let ta = a.open_table(tables::$t)?;
-            let tb = b.open_table(tables::$t)?;
-            let mut ia = ta.iter()?;
-            let mut ib = tb.iter()?;
-            loop {
-                match (ia.next(), ib.next()) {
-                    (None, None) => break,
-                    (Some(x), Some(y)) => {
-                        let (ka, va) = x?;
-                        let (kb, vb) = y?;
-                        if redb_bytes(&tables::$t, &ka) != redb_bytes(&tables::$t, &kb)
-                            || redb_value_bytes(&tables::$t, &va)
-                                != redb_value_bytes(&tables::$t, &vb)
-                        {
-                            return Ok(Err(stringify!($t)));
-                        }
-                    }
+        ($t:ident) => {
+            'table: {
+                let (ta, tb) = match (
+                    lazy(a.open_table(tables::$t))?,
+                    lazy(b.open_table(tables::$t))?,
+                ) {
+                    (Some(ta), Some(tb)) => (ta, tb),
+                    (None, None) => break 'table,
                     _ => return Ok(Err(stringify!($t))),
+                };
+                let mut ia = ta.iter()?;
+                let mut ib = tb.iter()?;
+                loop {
+                    match (ia.next(), ib.next()) {
+                        (None, None) => break,
+                        (Some(x), Some(y)) => {
+                            let (ka, va) = x?;
+                            let (kb, vb) = y?;
+                            if redb_bytes(&tables::$t, &ka) != redb_bytes(&tables::$t, &kb)
+                                || redb_value_bytes(&tables::$t, &va)
+                                    != redb_value_bytes(&tables::$t, &vb)
+                            {
+                                return Ok(Err(stringify!($t)));
+                            }
+                        }
+                        _ => return Ok(Err(stringify!($t))),
+                    }
                 }
             }
-        }};
+        };
     }
     tables::for_each_table!(compare);
     Ok(Ok(()))
@@ -185,22 +207,26 @@ pub fn digests(tx: &redb::ReadTransaction) -> Result<Vec<(&'static str, u64, Str
     use sha2::{Digest, Sha256};
     let mut out = Vec::new();
     macro_rules! digest {
-        ($t:ident) => {{
-            let table = tx.open_table(tables::$t)?;
-            let mut hash = Sha256::new();
-            let mut n = 0u64;
-            for entry in table.iter()? {
-                let (k, v) = entry?;
-                let key = redb_bytes(&tables::$t, &k);
-                let value = redb_value_bytes(&tables::$t, &v);
-                hash.update((key.len() as u64).to_le_bytes());
-                hash.update(&key);
-                hash.update((value.len() as u64).to_le_bytes());
-                hash.update(&value);
-                n += 1;
+        ($t:ident) => {
+            'table: {
+                let Some(table) = lazy(tx.open_table(tables::$t))? else {
+                    break 'table;
+                };
+                let mut hash = Sha256::new();
+                let mut n = 0u64;
+                for entry in table.iter()? {
+                    let (k, v) = entry?;
+                    let key = redb_bytes(&tables::$t, &k);
+                    let value = redb_value_bytes(&tables::$t, &v);
+                    hash.update((key.len() as u64).to_le_bytes());
+                    hash.update(&key);
+                    hash.update((value.len() as u64).to_le_bytes());
+                    hash.update(&value);
+                    n += 1;
+                }
+                out.push((stringify!($t), n, hex::encode(hash.finalize())));
             }
-            out.push((stringify!($t), n, hex::encode(hash.finalize())));
-        }};
+        };
     }
     tables::for_each_table!(digest);
     Ok(out)
@@ -235,10 +261,14 @@ fn sync_file(path: &Path) -> Result<(), Error> {
 fn summarise_read(tx: &redb::ReadTransaction) -> Result<Vec<(&'static str, u64)>, Error> {
     let mut out = Vec::new();
     macro_rules! count {
-        ($t:ident) => {{
-            let t = tx.open_table(tables::$t)?;
-            out.push((stringify!($t), t.len()?));
-        }};
+        ($t:ident) => {
+            'table: {
+                let Some(t) = lazy(tx.open_table(tables::$t))? else {
+                    break 'table;
+                };
+                out.push((stringify!($t), t.len()?));
+            }
+        };
     }
     tables::for_each_table!(count);
     Ok(out)

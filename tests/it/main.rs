@@ -5,6 +5,7 @@
 mod support;
 
 mod access;
+mod audit_chain;
 mod backup;
 mod browser;
 mod browser_areas;
