@@ -31,7 +31,7 @@ pub fn daily(
 ) -> Result<Option<Verification>, Error> {
     let tz = berlin();
     let today = now.to_zoned_datetime(tz.clone()).date();
-    let previous = store.read(|tx| audit_chain::last_verification(tx))?;
+    let previous = store.read(audit_chain::last_verification)?;
     if previous
         .as_ref()
         .is_some_and(|p| p.at.to_zoned_datetime(tz.clone()).date() == today)
@@ -75,7 +75,7 @@ pub fn daily(
 
 /// The result of the last verification run, for the Protokoll page.
 pub fn status(store: &Store) -> Result<Option<Verification>, Error> {
-    Ok(store.read(|tx| audit_chain::last_verification(tx))?)
+    Ok(store.read(audit_chain::last_verification)?)
 }
 
 /// Checks the chain of the store file at `path` (a backup, or the store of

@@ -239,10 +239,7 @@ pub fn verify(
     let anchors: BTreeMap<u64, String> =
         anchors(tx)?.into_iter().map(|a| (a.seq, a.hash)).collect();
     let table = tx.open(tables::AUDIT)?;
-    let first_id = match table.first()? {
-        Some((k, _)) => Some(k.value()),
-        None => None,
-    };
+    let first_id = table.first()?.map(|(k, _)| k.value());
     let whole = first_id.is_none_or(|f| from <= f);
     // The hash the next entry must chain to, when known.
     let mut expected: Option<String> = None;
