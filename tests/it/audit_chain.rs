@@ -10,8 +10,8 @@ use jiff::{SignedDuration, Timestamp};
 use meine_versorgung::domain::audit::AuditEntry;
 use meine_versorgung::store::{self, Store, codec, tables};
 
-use crate::support::TestServer;
 use crate::support::accounts::{signed_in, start_with_kassen_and_admin};
+use crate::support::{Mail, TIMEOUT, TestServer, outbox_files, wait_for};
 
 /// Runs `meine-versorgung audit verify` with `args`; (exit code, stdout).
 fn verify(args: &[&str]) -> (i32, String) {
@@ -228,4 +228,61 @@ fn python_verifies(csv: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("entries verified"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_anchor_is_e_mailed_to_the_configured_address() {
+    let (server, kassen, _) = start_with_kassen_and_admin(
+        TestServer::builder().env("MV_AUDIT__ANCHOR_EMAIL", "revision@kasse.example"),
+    )
+    .await;
+    // The login is the first Protokoll entry (an empty chain has no anchor).
+    signed_in(&server, &kassen).await;
+    server.run_housekeeping();
+    let dir = server.data_dir().path().to_owned();
+    let mail = wait_for("the anchor mail in the outbox", TIMEOUT, || {
+        let found = outbox_files(&dir)
+            .iter()
+            .map(|p| Mail::read(p))
+            .find(|m| m.subject.contains("Tagesanker des Protokolls"));
+        async move { found }
+    })
+    .await;
+    assert_eq!(mail.to, ["revision@kasse.example"]);
+    assert!(mail.text.contains("Hash (SHA-256)"), "{}", mail.text);
+    // Once a day: a second run sends nothing more.
+    server.run_housekeeping();
+    let anchors = outbox_files(&dir)
+        .iter()
+        .filter(|p| Mail::read(p).subject.contains("Tagesanker"))
+        .count();
+    assert_eq!(anchors, 1);
+}
+
+#[test]
+fn a_store_written_before_the_chain_is_chained_once_at_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    seeded(dir.path());
+    // Make it look like an old store: no links, no chain tables' head.
+    {
+        let s = Store::open(dir.path()).expect("open");
+        s.write(|tx| {
+            for id in 1..=6 {
+                let mut e: AuditEntry = codec::decode("audit", &raw(tx, id)?)?;
+                e.chain = None;
+                let bytes = codec::encode("audit", &e)?;
+                tx.open_table(tables::AUDIT)?.insert(id, bytes.as_slice())?;
+            }
+            tx.delete_table(tables::AUDIT_CHAIN)?;
+            tx.delete_table(tables::AUDIT_ANCHORS)?;
+            Ok::<_, store::Error>(())
+        })
+        .expect("strip the chain");
+    }
+    let (code, out) = verify_dir(dir.path());
+    assert_eq!(code, 1, "an unchained store does not verify: {out}");
+    drop(Store::open(dir.path()).expect("reopen"));
+    let (code, out) = verify_dir(dir.path());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("6 entries verified"), "{out}");
 }
