@@ -228,6 +228,19 @@ fn python_verifies(csv: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("entries verified"));
+    // A changed description fails the script.
+    std::fs::write(&file, csv.replace("Eintrag 19", "Eintrag 91")).expect("write csv");
+    let out = Command::new("python3")
+        .arg(&py)
+        .arg(&file)
+        .output()
+        .expect("python3");
+    assert!(!out.status.success(), "the script accepted a changed entry");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("content does not match its hash"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
