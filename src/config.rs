@@ -46,6 +46,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub security: SecurityConfig,
     pub retention: RetentionConfig,
+    pub audit: AuditConfig,
     pub argon2: Argon2Config,
     pub log: LogConfig,
     pub backup: BackupConfig,
@@ -66,6 +67,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             security: SecurityConfig::default(),
             retention: RetentionConfig::default(),
+            audit: AuditConfig::default(),
             argon2: Argon2Config::default(),
             log: LogConfig::default(),
             backup: BackupConfig::default(),
@@ -285,6 +287,15 @@ impl Default for RetentionConfig {
             mail_body_days: 30,
         }
     }
+}
+
+/// The Protokoll's hash chain (docs/audit-chain.md).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Where the daily anchor (the chain head) is e-mailed, so that a copy
+    /// exists outside the machine; none by default.
+    pub anchor_email: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -636,6 +647,14 @@ impl Config {
             return Err(ConfigError::new(
                 "retention.audit_days",
                 "must be at least 1",
+            ));
+        }
+        if let Some(to) = &self.audit.anchor_email
+            && crate::domain::email::parse_address(to).is_none()
+        {
+            return Err(ConfigError::new(
+                "audit.anchor_email",
+                "must be an e-mail address (local@domain.tld)",
             ));
         }
         let a = &self.argon2;

@@ -6,7 +6,8 @@ use tokio::sync::watch;
 
 use crate::web::AppState;
 
-/// How often expired sessions and links and old audit entries are purged.
+/// How often expired sessions and links and old audit entries are purged
+/// (and whether the day's audit chain anchor is due).
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
 /// How often remembered session activity is written to the store.
 const ACTIVITY_EVERY: Duration = Duration::from_secs(15);
@@ -45,6 +46,8 @@ fn housekeep(state: &AppState) -> Result<(), crate::app::Error> {
     if removed.total() > 0 {
         tracing::debug!(?removed, "housekeeping removed expired records");
     }
+    // After retention, so the day's anchor is taken on the remaining chain.
+    crate::app::audit_chain::daily(&state.store, &state.config, &state.mailer, state.now())?;
     Ok(())
 }
 

@@ -89,6 +89,11 @@ enum Command {
         /// The CSV file.
         file: PathBuf,
     },
+    /// Protokoll (audit log) tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Replace the store with a backup (the server must be stopped).
     Restore {
         #[arg(long)]
@@ -97,6 +102,80 @@ enum Command {
         #[arg(long)]
         from: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the Protokoll's hash chain (docs/audit-chain.md), read-only.
+    /// Exit code 0: intact; 1: broken (the first broken entry is printed);
+    /// 2: usage or I/O error.
+    Verify {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// A store file (e.g. a backup) or a data directory; default: the
+        /// configured data directory (the server must be stopped).
+        #[arg(long)]
+        store: Option<PathBuf>,
+        /// Check from the first entry of this day (YYYY-MM-DD or DD.MM.YYYY),
+        /// trusting the previous hash it names.
+        #[arg(long)]
+        from: Option<String>,
+    },
+}
+
+/// `audit verify`: exit code 0 intact, 1 broken, 2 usage or I/O error.
+fn audit_verify(config: Option<PathBuf>, store: Option<PathBuf>, from: Option<String>) -> ExitCode {
+    let from = match from
+        .as_deref()
+        .map(meine_versorgung::app::credentials::parse_date)
+    {
+        None => None,
+        Some(Some(d)) => Some(d),
+        Some(None) => {
+            eprintln!("--from must be a date (YYYY-MM-DD or DD.MM.YYYY)");
+            return ExitCode::from(2);
+        }
+    };
+    let path = match store {
+        Some(p) if p.is_dir() => p.join(meine_versorgung::store::DB_FILE),
+        Some(p) => p,
+        None => match config::load(config.as_deref()) {
+            Ok(l) => l.config.data_dir.join(meine_versorgung::store::DB_FILE),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    if !path.is_file() {
+        eprintln!("no store at {}", path.display());
+        return ExitCode::from(2);
+    }
+    match meine_versorgung::app::audit_chain::verify_file(&path, from) {
+        Ok(v) => match v.broken {
+            Some(b) => {
+                println!(
+                    "audit chain BROKEN at entry {} ({} entries verified before it): {}",
+                    b.seq, v.entries, b.reason
+                );
+                ExitCode::from(1)
+            }
+            None => {
+                match v.head {
+                    Some(h) => println!(
+                        "audit chain intact: {} entries verified, head entry {} hash {}",
+                        v.entries, h.seq, h.hash
+                    ),
+                    None => println!("audit chain intact: {} entries verified", v.entries),
+                }
+                ExitCode::SUCCESS
+            }
+        },
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -153,6 +232,14 @@ fn main() -> ExitCode {
                 policy,
             )
         }),
+        Command::Audit {
+            command:
+                AuditCommand::Verify {
+                    config,
+                    store,
+                    from,
+                },
+        } => audit_verify(config, store, from),
         Command::Restore { config, from } => with_config(config, |cfg| {
             meine_versorgung::store::backup::restore(&from, &cfg.data_dir)
                 .map(|s| {

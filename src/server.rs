@@ -92,10 +92,15 @@ impl ServerHandle {
         }
     }
 
-    /// Runs the housekeeping job now (it runs every minute by itself).
+    /// Runs the housekeeping job now (it runs every minute by itself),
+    /// with the day's audit chain anchor and verification when due.
     pub fn run_housekeeping(&self) -> Result<crate::app::housekeeping::Removed, crate::app::Error> {
         match &self.state {
-            Some(st) => crate::app::housekeeping::run(&st.store, &st.config, st.now()),
+            Some(st) => {
+                let removed = crate::app::housekeeping::run(&st.store, &st.config, st.now())?;
+                crate::app::audit_chain::daily(&st.store, &st.config, &st.mailer, st.now())?;
+                Ok(removed)
+            }
             None => Ok(Default::default()),
         }
     }

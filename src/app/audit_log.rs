@@ -290,7 +290,7 @@ pub fn export_csv(
             if !plan.matches(&e) {
                 return Ok(true);
             }
-            w.write_record(csv_row(&e, &orgs))
+            w.write_record(csv_row(id, &e, &orgs))
                 .map_err(|e| store::Error::Corrupt {
                     table: "audit",
                     detail: format!("csv: {e}"),
@@ -309,7 +309,7 @@ pub fn export_csv(
     })
 }
 
-const CSV_HEADER: [&str; 7] = [
+const CSV_HEADER: [&str; 13] = [
     "Zeitpunkt",
     "Akteur",
     "Aktion",
@@ -317,11 +317,20 @@ const CSV_HEADER: [&str; 7] = [
     "Mitglied",
     "Adresse",
     "Beschreibung",
+    "Nr",
+    "Zeitpunkt (UTC)",
+    "Aktionscode",
+    "Mitglied-ID",
+    "Hash",
+    "Vorheriger Hash",
 ];
 
 /// A row in the page's words: time in Europe/Berlin, the German action
-/// label, the organisation's name.
-fn csv_row(e: &AuditEntry, orgs: &[Organisation]) -> [String; 7] {
+/// label, the organisation's name; then the hash chain's canonical values
+/// (docs/audit-chain.md): sequence number, UTC time, action code,
+/// organisation id, the entry's hash and the previous one.
+fn csv_row(id: u64, e: &AuditEntry, orgs: &[Organisation]) -> [String; 13] {
+    let link = e.chain.as_ref();
     let row = [
         e.at.to_zoned_datetime(berlin())
             .strftime("%d.%m.%Y %H:%M:%S")
@@ -335,6 +344,12 @@ fn csv_row(e: &AuditEntry, orgs: &[Organisation]) -> [String; 7] {
             .unwrap_or_default(),
         e.client.clone().unwrap_or_default(),
         e.detail.clone(),
+        id.to_string(),
+        crate::domain::audit::canonical_time(e.at),
+        e.action.clone(),
+        e.org.map(|o| o.to_string()).unwrap_or_default(),
+        link.map(|l| l.hash.clone()).unwrap_or_default(),
+        link.map(|l| l.prev.clone()).unwrap_or_default(),
     ];
     row.map(csv_cell)
 }
@@ -343,9 +358,11 @@ fn csv_row(e: &AuditEntry, orgs: &[Organisation]) -> [String; 7] {
 /// `-`, `@`, TAB or CR (a formula to Excel and LibreOffice, "CSV
 /// injection") gets a leading apostrophe. Names and descriptions in the
 /// Protokoll are typed by users, and the export is opened in spreadsheets.
+/// A value starting with an apostrophe gets one too, so that removing one
+/// leading apostrophe always restores the value (the chain's verifier does).
 pub fn csv_cell(value: String) -> String {
     match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\'') => format!("'{value}"),
         _ => value,
     }
 }
@@ -363,6 +380,7 @@ mod csv_tests {
             "@SUM(A1)",
             "\tx",
             "\rx",
+            "'=x",
         ] {
             assert_eq!(csv_cell(bad.to_owned()), format!("'{bad}"));
         }

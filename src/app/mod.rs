@@ -2,6 +2,7 @@
 //! store functions inside one write transaction. No HTTP here.
 
 pub mod accounts;
+pub mod audit_chain;
 pub mod audit_log;
 pub mod auth;
 pub mod backups;

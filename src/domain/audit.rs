@@ -20,6 +20,100 @@ pub struct AuditEntry {
     pub client: Option<String>,
     /// Short German description shown in the log.
     pub detail: String,
+    /// The entry's link in the hash chain (see [`chain_hash`]); set by the
+    /// store when the entry is appended, absent only in entries written
+    /// before the chain existed and not yet chained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<ChainLink>,
+}
+
+/// An entry's place in the tamper-evident chain: the hash of the entry
+/// before it and its own hash (both SHA-256, lower-case hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainLink {
+    pub prev: String,
+    pub hash: String,
+}
+
+/// The `prev` of the first entry of a chain: 64 zeros.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Version tag at the start of the canonical form.
+pub const CANONICAL_TAG: &[u8] = b"mv-audit-v1\n";
+
+/// The entry's time in the canonical form: UTC, RFC 3339 with exactly nine
+/// fractional digits (`2026-12-07T22:51:30.123456789Z`).
+pub fn canonical_time(at: Timestamp) -> String {
+    format!(
+        "{}.{:09}Z",
+        at.strftime("%Y-%m-%dT%H:%M:%S"),
+        at.subsec_nanosecond()
+    )
+}
+
+/// The canonical form of entry `seq` chained after `prev` (docs/audit-chain.md):
+/// the tag `mv-audit-v1\n`, then nine fields, each as its UTF-8 length in
+/// decimal, `:`, the bytes and `\n`: sequence number, time, actor, action
+/// code, target, organisation id, client address, description, previous
+/// hash. An absent optional field is the empty string.
+pub fn canonical(seq: u64, e: &AuditEntry, prev: &str) -> Vec<u8> {
+    let org = e.org.map(|o| o.to_string()).unwrap_or_default();
+    let fields: [&str; 9] = [
+        &seq.to_string(),
+        &canonical_time(e.at),
+        &e.actor,
+        &e.action,
+        e.target.as_deref().unwrap_or(""),
+        &org,
+        e.client.as_deref().unwrap_or(""),
+        &e.detail,
+        prev,
+    ];
+    let mut out = CANONICAL_TAG.to_vec();
+    for f in fields {
+        out.extend_from_slice(f.len().to_string().as_bytes());
+        out.push(b':');
+        out.extend_from_slice(f.as_bytes());
+        out.push(b'\n');
+    }
+    out
+}
+
+/// A recorded chain position: the hash of entry `seq` (the chain head, a
+/// daily anchor, or the checkpoint left at a retention cut).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anchor {
+    pub at: Timestamp,
+    pub seq: u64,
+    pub hash: String,
+}
+
+/// Why a chain does not verify, naming the entry (its sequence number).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Break {
+    pub seq: u64,
+    pub reason: String,
+}
+
+/// The result of checking the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    pub at: Timestamp,
+    /// Entries whose hash was recomputed.
+    pub entries: u64,
+    /// The last entry checked.
+    pub head: Option<Anchor>,
+    pub broken: Option<Break>,
+    /// Since when the chain has verified without a break: the time of the
+    /// first run of an unbroken series (kept from the previous result).
+    #[serde(default)]
+    pub intact_since: Option<Timestamp>,
+}
+
+/// SHA-256 (lower-case hex) of the canonical form of entry `seq` after `prev`.
+pub fn chain_hash(seq: u64, e: &AuditEntry, prev: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(canonical(seq, e, prev)))
 }
 
 impl AuditEntry {
@@ -37,6 +131,7 @@ impl AuditEntry {
             org: None,
             client: None,
             detail: detail.into(),
+            chain: None,
         }
     }
 
@@ -151,6 +246,21 @@ pub fn action_label(code: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_canonical_form_is_length_prefixed_and_fixed() {
+        let at: Timestamp = "2026-12-07T22:51:30.5Z".parse().unwrap();
+        let e = AuditEntry::new(at, "K12345678901", "login.ok", "Grüße")
+            .org(Some(7))
+            .client(Some("::1".into()));
+        let c = canonical(3, &e, GENESIS);
+        let expected = format!(
+            "mv-audit-v1\n1:3\n30:2026-12-07T22:51:30.500000000Z\n12:K12345678901\n8:login.ok\n0:\n1:7\n3:::1\n7:Grüße\n64:{GENESIS}\n"
+        );
+        assert_eq!(String::from_utf8(c).unwrap(), expected);
+        assert_eq!(chain_hash(3, &e, GENESIS).len(), 64);
+        assert_ne!(chain_hash(3, &e, GENESIS), chain_hash(4, &e, GENESIS));
+    }
 
     /// String literals in `text` that look like action codes of the
     /// namespaces the audit log uses.

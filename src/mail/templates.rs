@@ -199,6 +199,27 @@ pub fn mailbox_notification(organisation: &str, mailbox: &str, portal_url: &str)
     t
 }
 
+/// The daily anchor of the Protokoll's hash chain, for a copy outside the
+/// machine: names the head entry and its hash, no content.
+pub fn audit_anchor(day: &str, seq: u64, hash: &str, entries: u64) -> Template {
+    let mut t = compose(
+        &format!("Meine Versorgung: Tagesanker des Protokolls vom {day}"),
+        "Guten Tag,",
+        &[
+            format!(
+                "der Tagesanker des Protokolls vom {day}: Eintrag Nr. {seq}, Hash (SHA-256) {hash}."
+            ),
+            format!(
+                "Die Prüfung der Hash-Kette ergab: {entries} Einträge geprüft. Bitte bewahren Sie diese E-Mail auf; mit dem Hash lässt sich später zeigen, dass das Protokoll bis zu diesem Eintrag nicht verändert wurde."
+            ),
+        ],
+        None,
+    );
+    t.confidential = false;
+    t.secret = None;
+    t
+}
+
 /// A new Support message for the Portaladministration: names no content.
 pub fn support_notification(full_name: &str, url: &str) -> Template {
     let mut t = compose(

@@ -4,8 +4,8 @@
 
 use redb::{ReadableTable, WriteTransaction};
 
-use super::{Error, ReadAccess, codec, counters, tables};
-use crate::domain::audit::AuditEntry;
+use super::{Error, ReadAccess, audit_chain, codec, counters, tables};
+use crate::domain::audit::{Anchor, AuditEntry, ChainLink, GENESIS, chain_hash};
 
 const TABLE: &str = "audit";
 const COUNT_ALL: &str = "audit.all";
@@ -46,12 +46,28 @@ fn unindex(tx: &WriteTransaction, id: u64, entry: &AuditEntry) -> Result<(), Err
     counters::add(tx, COUNT_ALL, -1)
 }
 
-/// Appends an entry in the transaction of the change it describes.
+/// Appends an entry in the transaction of the change it describes, linked
+/// into the hash chain (see `audit_chain`) in the same transaction.
 pub fn append(tx: &WriteTransaction, entry: &AuditEntry) -> Result<u64, Error> {
+    let prev = audit_chain::prev_for_append(tx, entry.at)?;
     let id = super::next_id(tx, "audit")?;
-    let bytes = codec::encode(TABLE, entry)?;
+    let hash = chain_hash(id, entry, &prev);
+    let mut entry = entry.clone();
+    entry.chain = Some(ChainLink {
+        prev,
+        hash: hash.clone(),
+    });
+    let bytes = codec::encode(TABLE, &entry)?;
     tx.open_table(tables::AUDIT)?.insert(id, bytes.as_slice())?;
-    index(tx, id, entry)?;
+    audit_chain::set_head(
+        tx,
+        &Anchor {
+            at: entry.at,
+            seq: id,
+            hash,
+        },
+    )?;
+    index(tx, id, &entry)?;
     Ok(id)
 }
 
@@ -179,7 +195,8 @@ pub fn first_id_at_or_after(tx: &impl ReadAccess, at: jiff::Timestamp) -> Result
 }
 
 /// Deletes up to `limit` of the oldest entries written before `before`, with
-/// their index entries; returns how many.
+/// their index entries, and leaves the checkpoint at the cut so that the
+/// remaining chain still verifies; returns how many.
 pub fn purge_older_than(
     tx: &WriteTransaction,
     before: jiff::Timestamp,
@@ -201,6 +218,10 @@ pub fn purge_older_than(
     for (id, e) in &doomed {
         unindex(tx, *id, e)?;
         tx.open_table(tables::AUDIT)?.remove(*id)?;
+    }
+    if let Some((id, e)) = doomed.last() {
+        let hash = e.chain.as_ref().map_or(GENESIS, |c| c.hash.as_str());
+        audit_chain::cut(tx, *id, hash, e.at)?;
     }
     Ok(doomed.len())
 }

@@ -30,6 +30,16 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
+/// `None` for a table the store does not have: tables created lazily (the
+/// audit chain's) are missing in stores and backups written before them.
+fn lazy<T>(r: Result<T, redb::TableError>) -> Result<Option<T>, Error> {
+    match r {
+        Ok(t) => Ok(Some(t)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn tmp_path(path: &Path) -> PathBuf {
     let mut name = path
         .file_name()
@@ -99,13 +109,17 @@ fn copy_snapshot(src: &redb::ReadTransaction, out: &Path) -> Result<Summary, Err
     {
         let dst_db = Database::create(&tmp)?;
         macro_rules! copy {
-            ($t:ident) => {{
-                if LEFT_OUT.contains(&stringify!($t)) {
-                    let dst = dst_db.begin_write()?;
-                    dst.open_table(tables::$t)?;
-                    dst.commit()?;
-                } else {
-                    let from = src.open_table(tables::$t)?;
+            ($t:ident) => {
+                'table: {
+                    if LEFT_OUT.contains(&stringify!($t)) {
+                        let dst = dst_db.begin_write()?;
+                        dst.open_table(tables::$t)?;
+                        dst.commit()?;
+                        break 'table;
+                    }
+                    let Some(from) = lazy(src.open_table(tables::$t))? else {
+                        break 'table;
+                    };
                     let mut iter = from.iter()?;
                     loop {
                         let mut dst = dst_db.begin_write()?;
@@ -134,7 +148,7 @@ fn copy_snapshot(src: &redb::ReadTransaction, out: &Path) -> Result<Summary, Err
                         }
                     }
                 }
-            }};
+            };
         }
         tables::for_each_table!(copy);
         // One durable commit makes every batch durable.
@@ -164,10 +178,19 @@ fn same_records(
     b: &redb::ReadTransaction,
 ) -> Result<Result<(), &'static str>, Error> {
     macro_rules! compare {
-        ($t:ident) => {{
-            if !LEFT_OUT.contains(&stringify!($t)) {
-                let ta = a.open_table(tables::$t)?;
-                let tb = b.open_table(tables::$t)?;
+        ($t:ident) => {
+            'table: {
+                if LEFT_OUT.contains(&stringify!($t)) {
+                    break 'table;
+                }
+                let (ta, tb) = match (
+                    lazy(a.open_table(tables::$t))?,
+                    lazy(b.open_table(tables::$t))?,
+                ) {
+                    (Some(ta), Some(tb)) => (ta, tb),
+                    (None, None) => break 'table,
+                    _ => return Ok(Err(stringify!($t))),
+                };
                 let mut ia = ta.iter()?;
                 let mut ib = tb.iter()?;
                 loop {
@@ -187,7 +210,7 @@ fn same_records(
                     }
                 }
             }
-        }};
+        };
     }
     tables::for_each_table!(compare);
     Ok(Ok(()))
@@ -199,22 +222,26 @@ pub fn digests(tx: &redb::ReadTransaction) -> Result<Vec<(&'static str, u64, Str
     use sha2::{Digest, Sha256};
     let mut out = Vec::new();
     macro_rules! digest {
-        ($t:ident) => {{
-            let table = tx.open_table(tables::$t)?;
-            let mut hash = Sha256::new();
-            let mut n = 0u64;
-            for entry in table.iter()? {
-                let (k, v) = entry?;
-                let key = redb_bytes(&tables::$t, &k);
-                let value = redb_value_bytes(&tables::$t, &v);
-                hash.update((key.len() as u64).to_le_bytes());
-                hash.update(&key);
-                hash.update((value.len() as u64).to_le_bytes());
-                hash.update(&value);
-                n += 1;
+        ($t:ident) => {
+            'table: {
+                let Some(table) = lazy(tx.open_table(tables::$t))? else {
+                    break 'table;
+                };
+                let mut hash = Sha256::new();
+                let mut n = 0u64;
+                for entry in table.iter()? {
+                    let (k, v) = entry?;
+                    let key = redb_bytes(&tables::$t, &k);
+                    let value = redb_value_bytes(&tables::$t, &v);
+                    hash.update((key.len() as u64).to_le_bytes());
+                    hash.update(&key);
+                    hash.update((value.len() as u64).to_le_bytes());
+                    hash.update(&value);
+                    n += 1;
+                }
+                out.push((stringify!($t), n, hex::encode(hash.finalize())));
             }
-            out.push((stringify!($t), n, hex::encode(hash.finalize())));
-        }};
+        };
     }
     tables::for_each_table!(digest);
     Ok(out)
@@ -249,10 +276,14 @@ fn sync_file(path: &Path) -> Result<(), Error> {
 fn summarise_read(tx: &redb::ReadTransaction) -> Result<Vec<(&'static str, u64)>, Error> {
     let mut out = Vec::new();
     macro_rules! count {
-        ($t:ident) => {{
-            let t = tx.open_table(tables::$t)?;
-            out.push((stringify!($t), t.len()?));
-        }};
+        ($t:ident) => {
+            'table: {
+                let Some(t) = lazy(tx.open_table(tables::$t))? else {
+                    break 'table;
+                };
+                out.push((stringify!($t), t.len()?));
+            }
+        };
     }
     tables::for_each_table!(count);
     Ok(out)

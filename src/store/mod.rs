@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_chain;
 pub mod backup;
 pub mod blobs;
 pub mod codec;
@@ -157,6 +158,7 @@ impl Store {
         }
         migrate::migrate(&mut db)?;
         migrate::ensure_open_tables(&db)?;
+        chain_audit_log(&db)?;
         Ok(Store {
             db: Arc::new(db),
             path,
@@ -268,6 +270,22 @@ impl Store {
     pub fn force_schema_version(&self, version: u64) -> Result<(), Error> {
         migrate::force_version(&self.db, version)
     }
+}
+
+/// Chains the audit entries of a store written before the hash chain
+/// existed, once, in one write transaction; a read shows first whether the
+/// head is there, so an already chained store is not written at open.
+fn chain_audit_log(db: &Database) -> Result<(), Error> {
+    let chained = audit_chain::head(&db.begin_read()?)?.is_some();
+    if !chained {
+        let tx = begin_write(db)?;
+        let n = audit_chain::chain_existing(&tx, jiff::Timestamp::now())?;
+        tx.commit()?;
+        if n > 0 {
+            tracing::info!(entries = n, "audit log chained");
+        }
+    }
+    Ok(())
 }
 
 /// Checks the schema version through a read-only handle, so that a store

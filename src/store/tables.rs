@@ -97,6 +97,19 @@ pub const AUDIT_BY_TARGET: TableDefinition<(&str, u64), ()> =
 pub const AUDIT_BY_ACTION: TableDefinition<(&str, u64), ()> =
     TableDefinition::new("audit_by_action");
 
+/// The audit log's hash chain (docs/audit-chain.md) by name → JSON:
+/// `head` (`domain::audit::Anchor` of the newest entry), `checkpoint` (the
+/// hash of the newest entry deleted by retention, or where chaining began)
+/// and `verified` (`domain::audit::Verification`, the last run of the
+/// housekeeping job). Created lazily — at open, by chaining a store written
+/// before the chain — without a schema version of its own.
+pub const AUDIT_CHAIN: TableDefinition<&str, &[u8]> = TableDefinition::new("audit_chain");
+
+/// Daily anchors of the audit chain by sequence number →
+/// `domain::audit::Anchor` (JSON); anchors before a retention cut are
+/// removed with it. Created lazily like [`AUDIT_CHAIN`].
+pub const AUDIT_ANCHORS: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_anchors");
+
 /// Sessions by SHA-256 hex of the cookie value → `domain::session::Session` (JSON).
 pub const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
 
@@ -301,6 +314,8 @@ macro_rules! for_each_table {
         $m!(AUDIT_BY_ACTOR);
         $m!(AUDIT_BY_TARGET);
         $m!(AUDIT_BY_ACTION);
+        $m!(AUDIT_CHAIN);
+        $m!(AUDIT_ANCHORS);
         $m!(SESSIONS);
         $m!(SESSIONS_BY_ACCOUNT);
         $m!(LINKS);

@@ -5,6 +5,7 @@
 mod support;
 
 mod access;
+mod audit_chain;
 mod backup;
 mod backup_secrets;
 mod browser;

@@ -4,11 +4,44 @@ use maud::{Markup, html};
 
 use super::orgs::urlencode;
 use crate::app::audit_log::{AuditFilter, AuditPage};
-use crate::domain::audit::action_label;
+use crate::domain::audit::{Verification, action_label};
 use crate::domain::org::Organisation;
 use crate::views::components::{
     AlertKind, Field, alert, cursor_pager, datetime_seconds, empty_row, select,
 };
+
+/// The state of the hash chain from the housekeeping job's last
+/// verification run (docs/audit-chain.md).
+pub fn chain_state(v: Option<&Verification>) -> Markup {
+    match v {
+        None => alert(
+            AlertKind::Info,
+            None,
+            "Die Hash-Kette des Protokolls wurde noch nicht geprüft; die tägliche Prüfung folgt.",
+        ),
+        Some(v) => match &v.broken {
+            None => alert(
+                AlertKind::Success,
+                None,
+                &format!(
+                    "Protokoll unverändert seit {}, {} Einträge geprüft (letzte Prüfung: {}).",
+                    datetime_seconds(v.intact_since.unwrap_or(v.at)),
+                    v.entries,
+                    datetime_seconds(v.at)
+                ),
+            ),
+            Some(b) => alert(
+                AlertKind::Error,
+                Some("Protokoll verändert"),
+                &format!(
+                    "Die Prüfung am {} fand eine Unterbrechung der Hash-Kette: {}",
+                    datetime_seconds(v.at),
+                    b.reason
+                ),
+            ),
+        },
+    }
+}
 
 pub fn filter_query(f: &AuditFilter) -> String {
     format!(
@@ -24,7 +57,13 @@ pub fn filter_query(f: &AuditFilter) -> String {
 
 /// `base` is the page's path (Kassen or organisation view); `orgs` is empty
 /// where the organisation filter makes no sense.
-pub fn page(base: &str, page: &AuditPage, orgs: &[Organisation], f: &AuditFilter) -> Markup {
+pub fn page(
+    base: &str,
+    page: &AuditPage,
+    orgs: &[Organisation],
+    f: &AuditFilter,
+    chain: Option<Markup>,
+) -> Markup {
     let query = filter_query(f);
     let entries = &page.entries;
     let newest = page.newer.map(|_| format!("{base}?{query}"));
@@ -53,6 +92,7 @@ pub fn page(base: &str, page: &AuditPage, orgs: &[Organisation], f: &AuditFilter
     html! {
         h1 { "Protokoll" }
         p { "Alle administrativen Aktionen: wer hat wann von wo was an wem getan." }
+        @if let Some(chain) = chain { (chain) }
         form method="get" action=(base) class="filter" {
             div class="grid-2" {
                 (Field::text("Akteur", "akteur", &f.actor).render())

@@ -62,11 +62,18 @@ pub async fn page(
     let f = filter(&p);
     let list = entries(&state, &f, None, cursor(&p)).await?;
     let orgs = orgs(&state).await?;
+    let chain = state.inline(|st| crate::app::audit_chain::status(&st.store))?;
     Ok(render(
         &k.0,
         &state,
         "Protokoll",
-        v::page(paths::KASSEN_AUDIT, &list, &orgs, &f),
+        v::page(
+            paths::KASSEN_AUDIT,
+            &list,
+            &orgs,
+            &f,
+            Some(v::chain_state(chain.as_ref())),
+        ),
     )
     .into_response())
 }
@@ -117,6 +124,7 @@ async fn org_page(
         &list,
         std::slice::from_ref(&a.org),
         &AuditFilter { org: None, ..f },
+        None,
     );
     Ok(render(&a.authed, &state, "Protokoll", body).into_response())
 }
