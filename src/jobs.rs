@@ -45,6 +45,18 @@ fn housekeep(state: &AppState) -> Result<(), crate::app::Error> {
     if removed.total() > 0 {
         tracing::debug!(?removed, "housekeeping removed expired records");
     }
+    account_reviews(state)
+}
+
+/// The account rules that run with the housekeeping: dormant accounts
+/// (issue 22 §3).
+pub(crate) fn account_reviews(state: &AppState) -> Result<(), crate::app::Error> {
+    let now = state.now();
+    let sec = &state.config.security;
+    let dormant = crate::app::dormancy::run(&state.store, &state.mailer, sec, now)?;
+    if dormant.warned + dormant.locked > 0 {
+        tracing::info!(?dormant, "dormant accounts warned or locked");
+    }
     Ok(())
 }
 

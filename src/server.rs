@@ -95,7 +95,11 @@ impl ServerHandle {
     /// Runs the housekeeping job now (it runs every minute by itself).
     pub fn run_housekeeping(&self) -> Result<crate::app::housekeeping::Removed, crate::app::Error> {
         match &self.state {
-            Some(st) => crate::app::housekeeping::run(&st.store, &st.config, st.now()),
+            Some(st) => {
+                let removed = crate::app::housekeeping::run(&st.store, &st.config, st.now())?;
+                crate::jobs::account_reviews(st)?;
+                Ok(removed)
+            }
             None => Ok(Default::default()),
         }
     }

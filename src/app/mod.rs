@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod demo;
 pub mod demo_messages;
 pub mod demo_persons;
+pub mod dormancy;
 pub mod faq;
 pub mod feedback;
 pub mod forms;

@@ -67,6 +67,10 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("account.locked", "Nutzer:in gesperrt"),
     ("account.unlocked", "Nutzer:in entsperrt"),
     (
+        "account.dormant_locked",
+        "Nutzerkonto wegen Inaktivität gesperrt",
+    ),
+    (
         "account.self_locked",
         "Nach Fehlversuchen vorübergehend gesperrt",
     ),

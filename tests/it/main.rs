@@ -15,6 +15,7 @@ mod crash;
 mod crash_writes;
 mod demo;
 mod disk_full;
+mod dormancy;
 mod forms;
 mod foundation;
 mod foundations;
