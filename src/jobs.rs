@@ -49,7 +49,7 @@ fn housekeep(state: &AppState) -> Result<(), crate::app::Error> {
 }
 
 /// The account rules that run with the housekeeping: dormant accounts
-/// (issue 22 §3).
+/// (issue 22 §3) and the access review's reminders (§2).
 pub(crate) fn account_reviews(state: &AppState) -> Result<(), crate::app::Error> {
     let now = state.now();
     let sec = &state.config.security;
@@ -57,6 +57,7 @@ pub(crate) fn account_reviews(state: &AppState) -> Result<(), crate::app::Error>
     if dormant.warned + dormant.locked > 0 {
         tracing::info!(?dormant, "dormant accounts warned or locked");
     }
+    crate::app::recertification::remind(&state.store, &state.mailer, sec, now)?;
     Ok(())
 }
 

@@ -25,6 +25,7 @@ pub mod outbox;
 pub mod passwords;
 pub mod person_import;
 pub mod persons;
+pub mod recertification;
 pub mod report_pdf;
 pub mod search;
 pub mod sessions;

@@ -136,6 +136,10 @@ pub struct Account {
     /// Bookkeeping of the lock of unused accounts (issue 22 §3).
     #[serde(default)]
     pub dormancy: Dormancy,
+    /// When an administrator last confirmed this Nutzer:in's grants in the
+    /// access review (Rezertifizierung, issue 22 §2).
+    #[serde(default)]
+    pub recertified_at: Option<Timestamp>,
 }
 
 /// What the dormant-account rule remembers of an account, so that each
@@ -237,6 +241,7 @@ impl Account {
             activation_expires_at: None,
             last_login_at: None,
             dormancy: Dormancy::default(),
+            recertified_at: None,
         }
     }
 
@@ -410,6 +415,7 @@ pub(crate) mod tests {
             activation_expires_at: None,
             last_login_at: None,
             dormancy: Dormancy::default(),
+            recertified_at: None,
         }
     }
 

@@ -70,6 +70,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
         "account.dormant_locked",
         "Nutzerkonto wegen Inaktivität gesperrt",
     ),
+    ("grants.recertified", "Berechtigungen bestätigt"),
     (
         "account.self_locked",
         "Nach Fehlversuchen vorübergehend gesperrt",

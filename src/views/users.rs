@@ -330,6 +330,7 @@ pub fn list(p: &ListPage<'_>) -> Markup {
     html! {
         h1 { "Übersicht: Nutzer:innen" }
         p { "Sie können hier Nutzer:innen Ihrer Organisation für das Portal Meine Versorgung verwalten." }
+        p { a href=(path::REVIEW) { "Berechtigungen überprüfen" } }
         @if let Some(n) = p.notice { (alert(AlertKind::Success, None, n)) }
         details class="filter" open[active] {
             summary {

@@ -35,6 +35,7 @@ mod operations;
 mod outage;
 mod persons;
 mod property;
+mod recertification;
 mod security;
 mod setup;
 mod users;

@@ -77,6 +77,7 @@ fn account(id: Nutzerkennung, role: Role, first: &str, last: &str, hash: Option<
         activation_expires_at: None,
         last_login_at: None,
         dormancy: Default::default(),
+        recertified_at: None,
     }
 }
 

@@ -414,6 +414,7 @@ pub async fn start_with_admins(
                         activation_expires_at: None,
                         last_login_at: None,
                         dormancy: Default::default(),
+                        recertified_at: None,
                     };
                     store::accounts::put(tx, &account)?;
                     people.push(TestAccount::new(id.as_str(), PASSWORD, &email, &secret));
