@@ -216,3 +216,30 @@ pub fn remind(
     }
     Ok(sent)
 }
+
+/// What the Kassen-Portaladministration sees of a Mitglied's review.
+pub struct OrgSummary {
+    /// The latest confirmation of any Nutzer:in.
+    pub last_review: Option<Timestamp>,
+    pub users: usize,
+    /// Overdue Nutzer:innen, by Name.
+    pub overdue: Vec<Account>,
+}
+
+pub fn summary(
+    store: &Store,
+    org: OrgId,
+    months: u32,
+    now: Timestamp,
+) -> Result<OrgSummary, Error> {
+    let rows = review(store, org, months, now)?;
+    Ok(OrgSummary {
+        last_review: rows.iter().filter_map(|r| r.account.recertified_at).max(),
+        users: rows.len(),
+        overdue: rows
+            .into_iter()
+            .filter(|r| r.overdue)
+            .map(|r| r.account)
+            .collect(),
+    })
+}

@@ -110,3 +110,25 @@ pub fn banner(overdue: usize) -> Markup {
         }
     }
 }
+
+/// The section on the Kassen' page of a Mitglied.
+pub fn kassen_section(s: &crate::app::recertification::OrgSummary, months: u32) -> Markup {
+    html! {
+        section aria-labelledby="rezertifizierung" {
+            h2 id="rezertifizierung" { "Überprüfung der Berechtigungen" }
+            @if months == 0 {
+                p { "Die regelmäßige Überprüfung ist ausgeschaltet." }
+            } @else {
+                dl class="grid-2" {
+                    div { dt { "Letzte Bestätigung" } dd { (s.last_review.map(date).unwrap_or_else(|| "Noch nie".to_owned())) } }
+                    div { dt { "Überfällig" } dd { (s.overdue.len()) " von " (s.users) " Nutzer:innen" } }
+                }
+                @if !s.overdue.is_empty() {
+                    ul {
+                        @for a in &s.overdue { li { (a.sort_name()) " " (a.id) } }
+                    }
+                }
+            }
+        }
+    }
+}

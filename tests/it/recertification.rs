@@ -36,7 +36,7 @@ async fn a_due_review_reminds_and_each_confirmation_is_audited() {
         .env("MV_SECURITY__SESSION_LIFETIME", "1000h");
     let config = builder.config();
     let hash = password_hash();
-    let (admin, users, other) = Store::open(&config.data_dir)
+    let (admin, users, other, kassen, org_id) = Store::open(&config.data_dir)
         .expect("store")
         .write(|tx| {
             let mut org = organisation("Blaugraben", "78970");
@@ -66,12 +66,26 @@ async fn a_due_review_reminds_and_each_confirmation_is_audited() {
                 ("Moritz", "Maus", "moritz@maeuserast.example"),
                 &hash,
             )?;
-            Ok::<_, store::Error>((admin, users, other))
+            let kassen = seed_active(
+                tx,
+                Role::Kassen {
+                    portal_admin: true,
+                    sachbearbeitung: Vec::new(),
+                },
+                ("Erika", "Kassenfrau", "erika@kassen.example"),
+                &hash,
+            )?;
+            Ok::<_, store::Error>((admin, users, other, kassen, org.id))
         })
         .expect("seed");
     let server = builder.start().await;
     let kim = signed_in(&server, &admin).await;
     let max = signed_in(&server, &users[0]).await;
+    let erika = signed_in(&server, &kassen).await;
+    let mitglied = format!("/kassen/mitglieder/{org_id}");
+    let before = erika.get(&mitglied).await;
+    before.assert_contains("Überprüfung der Berechtigungen");
+    before.assert_contains("0 von 2 Nutzer:innen");
 
     // Not due yet: no banner, no mail; the page lists both with their grants.
     server.run_housekeeping();
@@ -109,6 +123,11 @@ async fn a_due_review_reminds_and_each_confirmation_is_audited() {
     server.advance_clock(3 * DAY);
     server.run_housekeeping();
     nth_mail(&smtp, &admin.email, DUE, 2).await;
+
+    // The Kassen see per Mitglied what is overdue.
+    let overdue = erika.get(&mitglied).await;
+    overdue.assert_contains("2 von 2 Nutzer:innen");
+    overdue.assert_contains("Amsel, Max");
 
     // "Bestätigen" for one user; a foreign id is 404.
     let page = kim.get(REVIEW).await;
@@ -149,6 +168,9 @@ async fn a_due_review_reminds_and_each_confirmation_is_audited() {
         .await;
     all.assert_redirect(&format!("{REVIEW}?hinweis=bestaetigt"));
     kim.get("/").await.assert_not_contains("überfällig");
+    let after = erika.get(&mitglied).await;
+    after.assert_contains("0 von 2 Nutzer:innen");
+    after.assert_not_contains("Letzte Bestätigung</dt><dd>Noch nie");
 
     // Nutzer:innen cannot open the page nor confirm.
     assert_ne!(max.get(REVIEW).await.status, 200);
