@@ -122,6 +122,9 @@ pub fn confirm(
         };
         for mut a in targets.clone() {
             a.recertified_at = Some(now);
+            if let Some(grants) = a.suspended_grants.take() {
+                a.role = Role::OrgUser { org, grants };
+            }
             store::accounts::put(tx, &a)?;
             let grants = a.grants().cloned().unwrap_or_default();
             let text = |v: Vec<&str>| if v.is_empty() { "keine".to_owned() } else { v.join(", ") };
@@ -171,6 +174,9 @@ pub fn remind(
     for org in orgs {
         sent += store.write(|tx| {
             refresh_overdue(tx, org, months, now)?;
+            if sec.recertification_enforce {
+                suspend_overdue(tx, org, sec, now)?;
+            }
             let first_key = format!("recert.reminded.{org}");
             let second_key = format!("recert.reminded2.{org}");
             let first = store::counters::get(tx, &first_key)? as i64;
@@ -242,4 +248,49 @@ pub fn summary(
             .map(|r| r.account)
             .collect(),
     })
+}
+
+/// With `security.recertification_enforce`: takes the grants of every
+/// Nutzer:in of `org` whose review has been overdue for
+/// `recertification_grace_days`, keeping them in `suspended_grants`.
+fn suspend_overdue(
+    tx: &WriteTx,
+    org: OrgId,
+    sec: &SecurityConfig,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let grace = SignedDuration::from_hours(24 * i64::from(sec.recertification_grace_days));
+    for mut a in store::accounts::all_of(tx, org, Kind::User)? {
+        let late = due_at(&a, sec.recertification_months)
+            .checked_add(grace)
+            .is_ok_and(|t| t <= now);
+        let Some(grants) = a.grants().cloned() else {
+            continue;
+        };
+        if !late || a.suspended_grants.is_some() || grants == Default::default() {
+            continue;
+        }
+        a.suspended_grants = Some(grants);
+        a.role = Role::OrgUser {
+            org,
+            grants: Default::default(),
+        };
+        store::accounts::put(tx, &a)?;
+        store::audit::append(
+            tx,
+            &AuditEntry::new(
+                now,
+                "System",
+                "grants.suspended",
+                format!(
+                    "Berechtigungen von {} ausgesetzt: Überprüfung seit mehr als {} Tagen überfällig",
+                    a.full_name(),
+                    sec.recertification_grace_days
+                ),
+            )
+            .target(&a.id)
+            .org(Some(org)),
+        )?;
+    }
+    Ok(())
 }

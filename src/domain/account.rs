@@ -140,6 +140,10 @@ pub struct Account {
     /// access review (Rezertifizierung, issue 22 §2).
     #[serde(default)]
     pub recertified_at: Option<Timestamp>,
+    /// Grants taken away because the review was overdue past the grace
+    /// period (`security.recertification_enforce`); "Bestätigen" restores them.
+    #[serde(default)]
+    pub suspended_grants: Option<Grants>,
 }
 
 /// What the dormant-account rule remembers of an account, so that each
@@ -242,6 +246,7 @@ impl Account {
             last_login_at: None,
             dormancy: Dormancy::default(),
             recertified_at: None,
+            suspended_grants: None,
         }
     }
 
@@ -416,6 +421,7 @@ pub(crate) mod tests {
             last_login_at: None,
             dormancy: Dormancy::default(),
             recertified_at: None,
+            suspended_grants: None,
         }
     }
 

@@ -71,6 +71,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
         "Nutzerkonto wegen Inaktivität gesperrt",
     ),
     ("grants.recertified", "Berechtigungen bestätigt"),
+    ("grants.suspended", "Berechtigungen ausgesetzt"),
     (
         "account.self_locked",
         "Nach Fehlversuchen vorübergehend gesperrt",

@@ -70,7 +70,7 @@ pub fn page(p: &ReviewPage<'_>) -> Markup {
                     @if p.rows.is_empty() { (empty_row(7)) }
                     @for r in p.rows {
                         @let a = &r.account;
-                        @let g = a.grants().cloned().unwrap_or_default();
+                        @let g = a.suspended_grants.clone().or_else(|| a.grants().cloned()).unwrap_or_default();
                         tr {
                             td { (a.sort_name()) }
                             td { (a.id) }
@@ -80,6 +80,7 @@ pub fn page(p: &ReviewPage<'_>) -> Markup {
                             td {
                                 (date(r.due_at))
                                 @if r.overdue { " – " span class="badge badge-warning" { "überfällig" } }
+                                @if a.suspended_grants.is_some() { " – " span class="badge badge-warning" { "Berechtigungen ausgesetzt" } }
                             }
                             td {
                                 form method="post" action=(path::REVIEW_CONFIRM) class="inline" {

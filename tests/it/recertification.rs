@@ -189,3 +189,74 @@ async fn a_due_review_reminds_and_each_confirmation_is_audited() {
             .any(|(_, e)| e.detail.contains("Beihilfe"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enforced_reviews_suspend_grants_after_the_grace_period_until_confirmed() {
+    let mut builder = TestServer::builder()
+        .env("MV_SECURITY__RECERTIFICATION_MONTHS", "1")
+        .env("MV_SECURITY__RECERTIFICATION_ENFORCE", "true")
+        .env("MV_SECURITY__RECERTIFICATION_GRACE_DAYS", "2")
+        .env("MV_SECURITY__SESSION_IDLE", "1000h")
+        .env("MV_SECURITY__SESSION_LIFETIME", "1000h");
+    let config = builder.config();
+    let hash = password_hash();
+    let (admin, user) = Store::open(&config.data_dir)
+        .expect("store")
+        .write(|tx| {
+            let mut org = organisation("Blaugraben", "78970");
+            org.id = store::next_id(tx, "org")?;
+            store::orgs::put(tx, &org)?;
+            let admin = seed_active(
+                tx,
+                Role::OrgAdmin { org: org.id },
+                ("Kim", "Mustermensch", "kim@blaugraben.example"),
+                &hash,
+            )?;
+            let user = seed_active(
+                tx,
+                user_role(org.id),
+                ("Max", "Amsel", "max@blaugraben.example"),
+                &hash,
+            )?;
+            Ok::<_, store::Error>((admin, user))
+        })
+        .expect("seed");
+    let server = builder.start().await;
+    let kim = signed_in(&server, &admin).await;
+    kim.get(REVIEW)
+        .await
+        .assert_contains("nicht innerhalb von 2 Tagen nach Fälligkeit bestätigt");
+    let mailbox_of = |page: &Page| page.html().select_texts("main table tbody tr td")[3].clone();
+
+    // Due, but within the grace period: nothing changes.
+    server.advance_clock(31 * DAY);
+    server.run_housekeeping();
+    assert_eq!(mailbox_of(&kim.get("/nutzer").await), "Beihilfe");
+    // Past it: suspended, audited, shown on the review page.
+    server.advance_clock(3 * DAY);
+    server.run_housekeeping();
+    assert_eq!(mailbox_of(&kim.get("/nutzer").await), "");
+    let page = kim.get(REVIEW).await;
+    page.assert_contains("Berechtigungen ausgesetzt");
+    page.assert_contains("Beihilfe");
+    // "Bestätigen" restores them.
+    let csrf = page
+        .form_with_button("Alle bestätigen")
+        .value_of("csrf")
+        .expect("csrf");
+    kim.post_form(
+        &format!("{REVIEW}/bestaetigen"),
+        &[("csrf", csrf.as_str()), ("kennung", user.id.as_str())],
+    )
+    .await
+    .assert_redirect(&format!("{REVIEW}?hinweis=bestaetigt"));
+    assert_eq!(mailbox_of(&kim.get("/nutzer").await), "Beihilfe");
+
+    let dir = server.shutdown().await;
+    let store = Store::open(dir.path()).expect("store");
+    let log = store.read(store::audit::all_newest_first).expect("audit");
+    assert!(
+        log.iter().any(|(_, e)| e.action == "grants.suspended"
+            && e.target.as_deref() == Some(user.id.as_str()))
+    );
+}

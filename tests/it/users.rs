@@ -78,6 +78,7 @@ fn account(id: Nutzerkennung, role: Role, first: &str, last: &str, hash: Option<
         last_login_at: None,
         dormancy: Default::default(),
         recertified_at: None,
+        suspended_grants: None,
     }
 }
 

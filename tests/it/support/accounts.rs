@@ -415,6 +415,7 @@ pub async fn start_with_admins(
                         last_login_at: None,
                         dormancy: Default::default(),
                         recertified_at: None,
+                        suspended_grants: None,
                     };
                     store::accounts::put(tx, &account)?;
                     people.push(TestAccount::new(id.as_str(), PASSWORD, &email, &secret));
