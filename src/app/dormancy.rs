@@ -116,6 +116,21 @@ pub fn run(
                     })?;
                     out.warned += 1;
                 }
+                Some(Due::Lock) if a.is_kassen_admin() && !other_portal_admin(tx, &a)? => {
+                    // The last active Kassen-Portaladministration is never
+                    // locked (nobody could unlock it); it is told once.
+                    let warned = a.dormancy.warned_at.is_some_and(|w| {
+                        a.dormancy_reference().is_some_and(|r| w >= r)
+                    });
+                    if !warned {
+                        a.dormancy.warned_at = Some(now);
+                        store::accounts::put(tx, &a)?;
+                        notify(tx, mailer, &a, now, |name, about| {
+                            templates::dormant_notice(name, about, now, sec.dormant_days)
+                        })?;
+                        out.warned += 1;
+                    }
+                }
                 Some(Due::Lock) => {
                     a.admin_locked = true;
                     a.dormancy.locked = true;
@@ -187,4 +202,13 @@ fn notify(
         )?;
     }
     Ok(())
+}
+
+/// Whether another active Kassen-Portaladministration account exists.
+fn other_portal_admin(tx: &WriteTx, a: &Account) -> Result<bool, Error> {
+    Ok(store::accounts::all_of(tx, 0, Kind::Kassen)?
+        .iter()
+        .any(|k| {
+            k.id != a.id && k.is_kassen_admin() && !k.admin_locked && k.password_hash.is_some()
+        }))
 }

@@ -206,3 +206,41 @@ async fn a_login_resets_the_period_and_zero_days_turns_the_rule_off() {
     signed_in(&server, &old).await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_kassen_portal_administration_is_never_locked() {
+    let smtp = SmtpServer::start().await;
+    let mut builder = TestServer::builder()
+        .smtp(&smtp)
+        .env("MV_SECURITY__DORMANT_DAYS", "30")
+        .env("MV_SECURITY__DORMANT_NOTICE_DAYS", "5");
+    let config = builder.config();
+    let hash = password_hash();
+    let erika = Store::open(&config.data_dir)
+        .expect("store")
+        .write(|tx| {
+            let erika = seed_active(
+                tx,
+                Role::Kassen {
+                    portal_admin: true,
+                    sachbearbeitung: Vec::new(),
+                },
+                ("Erika", "Kassenfrau", "erika@kassen.example"),
+                &hash,
+            )?;
+            let id = Nutzerkennung::parse(&erika.id).expect("id");
+            let mut a = store::accounts::get(tx, &id)?.expect("seeded");
+            let then = Timestamp::now() - SignedDuration::from_hours(24 * 40);
+            a.activated_at = Some(then);
+            a.last_login_at = Some(then);
+            store::accounts::put(tx, &a)?;
+            Ok::<_, store::Error>(erika)
+        })
+        .expect("seed");
+    let server = builder.start().await;
+    server.run_housekeeping();
+    nth_mail(&smtp, &erika.email, NOTICE, 1).await;
+    signed_in(&server, &erika).await;
+    assert_eq!(count_mails(&smtp, &erika.email, LOCKED), 0);
+    server.shutdown().await;
+}
