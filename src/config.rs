@@ -245,6 +245,20 @@ pub struct SecurityConfig {
     pub reset_window: Duration,
     /// Searches ("/suche") one session may run per minute; more answer 429.
     pub search_limit: u32,
+    /// An activated account without a login for this many days is locked
+    /// as "Gesperrt (inaktiv)"; 0 turns the rule off.
+    pub dormant_days: u32,
+    /// How many days before that lock the advance e-mail goes out.
+    pub dormant_notice_days: u32,
+    /// Months between two access reviews (Rezertifizierung) per
+    /// organisation; 0 turns the review off.
+    pub recertification_months: u32,
+    /// Days after the first reminder of a due review until the second.
+    pub recertification_reminder_days: u32,
+    /// Suspend the unconfirmed grants of an overdue review after
+    /// `recertification_grace_days`.
+    pub recertification_enforce: bool,
+    pub recertification_grace_days: u32,
 }
 
 impl Default for SecurityConfig {
@@ -264,6 +278,12 @@ impl Default for SecurityConfig {
             reset_address_limit: 10,
             reset_window: Duration::from_secs(60 * 60),
             search_limit: 30,
+            dormant_days: 180,
+            dormant_notice_days: 14,
+            recertification_months: 12,
+            recertification_reminder_days: 14,
+            recertification_enforce: false,
+            recertification_grace_days: 30,
         }
     }
 }
@@ -583,6 +603,12 @@ impl Config {
             if value.is_zero() {
                 return Err(ConfigError::new(key, "must be longer than 0s"));
             }
+        }
+        if s.dormant_days > 0 && s.dormant_notice_days >= s.dormant_days {
+            return Err(ConfigError::new(
+                "security.dormant_notice_days",
+                "must be smaller than security.dormant_days",
+            ));
         }
         if s.session_warning >= s.session_idle {
             return Err(ConfigError::new(

@@ -48,6 +48,19 @@ fn housekeep(state: &AppState) -> Result<(), crate::app::Error> {
     }
     // After retention, so the day's anchor is taken on the remaining chain.
     crate::app::audit_chain::daily(&state.store, &state.config, &state.mailer, state.now())?;
+    account_reviews(state)
+}
+
+/// The account rules that run with the housekeeping: dormant accounts
+/// (issue 22 §3) and the access review's reminders (§2).
+pub(crate) fn account_reviews(state: &AppState) -> Result<(), crate::app::Error> {
+    let now = state.now();
+    let sec = &state.config.security;
+    let dormant = crate::app::dormancy::run(&state.store, &state.mailer, sec, now)?;
+    if dormant.warned + dormant.locked > 0 {
+        tracing::info!(?dormant, "dormant accounts warned or locked");
+    }
+    crate::app::recertification::remind(&state.store, &state.mailer, sec, now)?;
     Ok(())
 }
 

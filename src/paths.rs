@@ -65,6 +65,9 @@ pub mod users {
     pub const RESET_TOTP: &str = "/nutzer/{kennung}/authenticator-zuruecksetzen";
     /// The GET page after "Anlegen" (post/redirect/get).
     pub const CREATED: &str = "/nutzer/{kennung}/angelegt";
+    /// The access review (Rezertifizierung) and its "Bestätigen".
+    pub const REVIEW: &str = "/nutzer/berechtigungen-pruefen";
+    pub const REVIEW_CONFIRM: &str = "/nutzer/berechtigungen-pruefen/bestaetigen";
 
     fn fill(template: &str, id: &str) -> String {
         template.replace("{kennung}", id)

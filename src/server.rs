@@ -99,6 +99,7 @@ impl ServerHandle {
             Some(st) => {
                 let removed = crate::app::housekeeping::run(&st.store, &st.config, st.now())?;
                 crate::app::audit_chain::daily(&st.store, &st.config, &st.mailer, st.now())?;
+                crate::jobs::account_reviews(st)?;
                 Ok(removed)
             }
             None => Ok(Default::default()),

@@ -134,6 +134,13 @@ pub fn set_admin_lock(
     now: Timestamp,
 ) -> Result<(), store::Error> {
     account.admin_locked = locked;
+    if !locked {
+        // An unlock starts a new period of the dormant-account rule.
+        account.dormancy = crate::domain::account::Dormancy {
+            since: Some(now),
+            ..Default::default()
+        };
+    }
     store::accounts::put(tx, account)?;
     if locked {
         store::sessions::delete_for_account(tx, &account.id)?;

@@ -367,6 +367,8 @@ pub fn confirm_tan(
         if account.activated_at.is_none() {
             account.activated_at = Some(now);
         }
+        account.last_login_at = Some(now);
+        account.dormancy.warned_at = None;
         store::accounts::put(tx, &account)?;
         store::sessions::delete(tx, session_hash)?;
         let (token, _) = new_session(tx, &account, Stage::Full, now)?;

@@ -186,7 +186,7 @@ pub const PEOPLE: [DemoPerson; 12] = [
             &[F::Postfach, F::AnspruchsberechtigteAnzeigen],
         ),
         DemoState::Aktiv,
-        "Nutzer:in Mäuserast",
+        "Nutzer:in Mäuserast (seit 170 Tagen nicht angemeldet)",
     ),
     person(
         "X20100000301",
@@ -370,9 +370,20 @@ fn put_person(
         DemoState::EmailTan => a.activated_at = Some(now),
         _ => {}
     }
+    if p.id == DORMANT_DEMO_ID {
+        // Close to the dormant-account limit (default 180 days): the next
+        // housekeeping run sends the advance notice.
+        let past = now.checked_sub(DORMANT_DEMO_AGE).ok();
+        a.activated_at = past;
+        a.last_login_at = past;
+    }
     store::accounts::put(tx, &a)?;
     Ok(())
 }
+
+/// The demo account whose last login lies [`DORMANT_DEMO_AGE`] back.
+pub const DORMANT_DEMO_ID: &str = "S20100000202";
+const DORMANT_DEMO_AGE: SignedDuration = SignedDuration::from_hours(170 * 24);
 
 /// The logins, as printed on every start of a demo data directory.
 pub fn logins_text() -> String {

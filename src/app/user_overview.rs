@@ -44,7 +44,7 @@ impl UserFilter {
         }
         if let Some(s) = self.status {
             let self_locked = e.locked_until.is_some_and(|t| t > now);
-            if e.status != s && !(s == Status::Gesperrt && self_locked) {
+            if e.status != s && !(s == Status::Gesperrt && (self_locked || e.status.is_locked())) {
                 return false;
             }
         }

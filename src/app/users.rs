@@ -198,6 +198,11 @@ pub fn update(
             now,
         )?;
         let before = account.grants().cloned().unwrap_or_default();
+        // Saved by the administrator: grants suspended by the access
+        // review are no longer waiting to be restored.
+        if account.suspended_grants.take().is_some() {
+            store::accounts::put(tx, &account)?;
+        }
         if before != c.grants {
             let detail = format!(
                 "Berechtigungen geändert: {} → {}",

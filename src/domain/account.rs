@@ -130,6 +130,36 @@ pub struct Account {
     /// account was not activated yet.
     #[serde(default)]
     pub activation_expires_at: Option<Timestamp>,
+    /// The last complete sign-in (password and second factor).
+    #[serde(default)]
+    pub last_login_at: Option<Timestamp>,
+    /// Bookkeeping of the lock of unused accounts (issue 22 §3).
+    #[serde(default)]
+    pub dormancy: Dormancy,
+    /// When an administrator last confirmed this Nutzer:in's grants in the
+    /// access review (Rezertifizierung, issue 22 §2).
+    #[serde(default)]
+    pub recertified_at: Option<Timestamp>,
+    /// Grants taken away because the review was overdue past the grace
+    /// period (`security.recertification_enforce`); "Bestätigen" restores them.
+    #[serde(default)]
+    pub suspended_grants: Option<Grants>,
+}
+
+/// What the dormant-account rule remembers of an account, so that each
+/// e-mail goes out once and an unlock starts a new period.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dormancy {
+    /// Locked because unused ("Gesperrt (inaktiv)"); `admin_locked` is set too.
+    #[serde(default)]
+    pub locked: bool,
+    /// When the advance notice went out (for the current period).
+    #[serde(default)]
+    pub warned_at: Option<Timestamp>,
+    /// Start of the counted period when it did not begin with a login: the
+    /// unlock, or the first run that saw an account without a recorded login.
+    #[serde(default)]
+    pub since: Option<Timestamp>,
 }
 
 /// The status shown in overviews (SPEC §2).
@@ -139,15 +169,24 @@ pub enum Status {
     TotpAusstehend,
     Aktiv,
     Gesperrt,
+    /// Locked because it was not used for `security.dormant_days`.
+    GesperrtInaktiv,
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [
+    /// In this order the codes of the account index (append only).
+    pub const ALL: [Status; 5] = [
         Status::Angelegt,
         Status::TotpAusstehend,
         Status::Aktiv,
         Status::Gesperrt,
+        Status::GesperrtInaktiv,
     ];
+
+    /// Locked by the administration or as unused.
+    pub fn is_locked(self) -> bool {
+        matches!(self, Status::Gesperrt | Status::GesperrtInaktiv)
+    }
 
     pub fn label(self) -> &'static str {
         match self {
@@ -155,6 +194,7 @@ impl Status {
             Status::TotpAusstehend => "Angelegt (TOTP-Einrichtung ausstehend)",
             Status::Aktiv => "Aktiv",
             Status::Gesperrt => "Gesperrt",
+            Status::GesperrtInaktiv => "Gesperrt (inaktiv)",
         }
     }
 
@@ -164,6 +204,7 @@ impl Status {
             Status::TotpAusstehend => "totp-ausstehend",
             Status::Aktiv => "aktiv",
             Status::Gesperrt => "gesperrt",
+            Status::GesperrtInaktiv => "gesperrt-inaktiv",
         }
     }
 
@@ -202,7 +243,22 @@ impl Account {
             created_at: now,
             activated_at: None,
             activation_expires_at: None,
+            last_login_at: None,
+            dormancy: Dormancy::default(),
+            recertified_at: None,
+            suspended_grants: None,
         }
+    }
+
+    /// Start of the period the dormant-account rule counts: the last login,
+    /// the activation or the last unlock, whichever is latest. `None` for an
+    /// account never activated.
+    pub fn dormancy_reference(&self) -> Option<Timestamp> {
+        self.activated_at?;
+        [self.last_login_at, self.activated_at, self.dormancy.since]
+            .into_iter()
+            .flatten()
+            .max()
     }
 
     pub fn full_name(&self) -> String {
@@ -227,7 +283,9 @@ impl Account {
     }
 
     fn status_with(&self, factor: SecondFactor) -> Status {
-        if self.admin_locked {
+        if self.admin_locked && self.dormancy.locked {
+            Status::GesperrtInaktiv
+        } else if self.admin_locked {
             Status::Gesperrt
         } else if self.password_hash.is_none() {
             Status::Angelegt
@@ -360,6 +418,10 @@ pub(crate) mod tests {
             created_at: Timestamp::UNIX_EPOCH,
             activated_at: None,
             activation_expires_at: None,
+            last_login_at: None,
+            dormancy: Dormancy::default(),
+            recertified_at: None,
+            suspended_grants: None,
         }
     }
 

@@ -162,6 +162,12 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("account.locked", "Nutzer:in gesperrt"),
     ("account.unlocked", "Nutzer:in entsperrt"),
     (
+        "account.dormant_locked",
+        "Nutzerkonto wegen Inaktivität gesperrt",
+    ),
+    ("grants.recertified", "Berechtigungen bestätigt"),
+    ("grants.suspended", "Berechtigungen ausgesetzt"),
+    (
         "account.self_locked",
         "Nach Fehlversuchen vorübergehend gesperrt",
     ),

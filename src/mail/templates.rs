@@ -233,6 +233,90 @@ pub fn support_notification(full_name: &str, url: &str) -> Template {
     t
 }
 
+/// The date as the portal shows it ("07.12.2026").
+fn date_de(t: jiff::Timestamp) -> String {
+    t.to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or(jiff::tz::TimeZone::UTC))
+        .strftime("%d.%m.%Y")
+        .to_string()
+}
+
+/// Advance notice of the lock of an unused account, to the account itself
+/// (`about` is `None`) or to its administrator (`about` names the account).
+pub fn dormant_notice(
+    full_name: &str,
+    about: Option<(&str, &str)>,
+    lock_at: jiff::Timestamp,
+    days: u32,
+) -> Template {
+    let paragraphs = match about {
+        None => vec![
+            format!(
+                "Sie haben sich seit längerer Zeit nicht im Portal „Meine Versorgung“ angemeldet. Nutzerkonten, die {days} Tage nicht genutzt werden, werden aus Sicherheitsgründen gesperrt."
+            ),
+            format!(
+                "Ihr Nutzerkonto wird am {} gesperrt, wenn Sie sich bis dahin nicht anmelden. Melden Sie sich einfach an, um die Sperre abzuwenden.",
+                date_de(lock_at)
+            ),
+        ],
+        Some((name, id)) => vec![
+            format!(
+                "das Nutzerkonto von {name} (Nutzerkennung {id}) wurde seit längerer Zeit nicht genutzt. Nutzerkonten, die {days} Tage nicht genutzt werden, werden aus Sicherheitsgründen gesperrt."
+            ),
+            format!(
+                "Das Nutzerkonto wird am {} gesperrt, wenn bis dahin keine Anmeldung erfolgt. Wird das Nutzerkonto nicht mehr benötigt, deaktivieren Sie es bitte.",
+                date_de(lock_at)
+            ),
+        ],
+    };
+    compose(
+        "Meine Versorgung: Nutzerkonto wird wegen Inaktivität gesperrt",
+        &greeting(full_name),
+        &paragraphs,
+        None,
+    )
+}
+
+/// The lock of an unused account ("Gesperrt (inaktiv)").
+pub fn dormant_locked(full_name: &str, about: Option<(&str, &str)>, days: u32) -> Template {
+    let paragraphs = match about {
+        None => vec![
+            format!("Ihr Nutzerkonto im Portal „Meine Versorgung“ wurde gesperrt, weil Sie sich {days} Tage nicht angemeldet haben."),
+            "Wenn Sie das Portal weiter nutzen möchten, wenden Sie sich bitte an Ihre Portaladministration; sie kann die Sperre aufheben.".to_owned(),
+        ],
+        Some((name, id)) => vec![
+            format!("das Nutzerkonto von {name} (Nutzerkennung {id}) wurde gesperrt, weil es {days} Tage nicht genutzt wurde (Status „Gesperrt (inaktiv)“)."),
+            "Sie können die Sperre in der Nutzerverwaltung aufheben („Entsperren“) oder das Nutzerkonto deaktivieren, wenn es nicht mehr benötigt wird.".to_owned(),
+        ],
+    };
+    compose(
+        "Meine Versorgung: Nutzerkonto wegen Inaktivität gesperrt",
+        &greeting(full_name),
+        &paragraphs,
+        None,
+    )
+}
+
+/// Reminder to an organisation administrator that the access review
+/// (Rezertifizierung) is due.
+pub fn recertification_due(full_name: &str, due: jiff::Timestamp, second: bool) -> Template {
+    let mut paragraphs = vec![format!(
+        "die regelmäßige Überprüfung der Berechtigungen Ihrer Nutzer:innen ist seit dem {} fällig. Bitte bestätigen Sie im Portal unter „Berechtigungen überprüfen“ für jede Nutzerin und jeden Nutzer die Gruppenpostfächer und Portalfunktionen oder ändern Sie sie.",
+        date_de(due)
+    )];
+    if second {
+        paragraphs.insert(
+            0,
+            "dies ist eine Erinnerung: Die Überprüfung ist noch nicht abgeschlossen.".to_owned(),
+        );
+    }
+    compose(
+        "Meine Versorgung: Überprüfung der Berechtigungen fällig",
+        &greeting(full_name),
+        &paragraphs,
+        None,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -407,3 +407,17 @@ pub fn all(tx: &impl ReadAccess) -> Result<Vec<Account>, Error> {
     }
     Ok(out)
 }
+
+/// Visits every account in Nutzerkennung order without collecting them,
+/// for background jobs that look at each account once.
+pub fn for_each(
+    tx: &impl ReadAccess,
+    mut visit: impl FnMut(Account) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let table = tx.open(tables::ACCOUNTS)?;
+    for entry in table.iter()? {
+        let (_, v) = entry?;
+        visit(codec::decode(TABLE, v.value())?)?;
+    }
+    Ok(())
+}

@@ -11,6 +11,7 @@ pub mod layout;
 pub mod messages;
 pub mod org;
 pub mod persons;
+pub mod recertification;
 pub mod setup;
 pub mod users;
 

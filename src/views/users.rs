@@ -57,11 +57,21 @@ pub fn self_lock_text(until: Timestamp) -> String {
     format!("Vorübergehend gesperrt bis {}", datetime(until))
 }
 
+/// "Letzte Anmeldung": date and time, or "Noch nie" / "Nicht erfasst"
+/// (activated before logins were recorded).
+pub fn last_login_text(a: &Account) -> String {
+    match (a.last_login_at, a.activated_at) {
+        (Some(t), _) => datetime(t),
+        (None, None) => "Noch nie".to_owned(),
+        (None, Some(_)) => "Nicht erfasst".to_owned(),
+    }
+}
+
 /// The status as shown in lists and details.
 pub fn status_text(a: &Account, org: &Organisation, now: Timestamp) -> String {
     let status = a.status_in(Some(org));
     match a.self_locked_until(now) {
-        Some(until) if status != Status::Gesperrt => {
+        Some(until) if !status.is_locked() => {
             format!("{} – {}", status.label(), self_lock_text(until))
         }
         _ => status.label().to_owned(),
@@ -320,6 +330,7 @@ pub fn list(p: &ListPage<'_>) -> Markup {
     html! {
         h1 { "Übersicht: Nutzer:innen" }
         p { "Sie können hier Nutzer:innen Ihrer Organisation für das Portal Meine Versorgung verwalten." }
+        p { a href=(path::REVIEW) { "Berechtigungen überprüfen" } }
         @if let Some(n) = p.notice { (alert(AlertKind::Success, None, n)) }
         details class="filter" open[active] {
             summary {
@@ -350,10 +361,11 @@ pub fn list(p: &ListPage<'_>) -> Markup {
                         th scope="col" { "Nutzerkennung" }
                         th scope="col" { "Gruppenpostfach" }
                         th scope="col" { "Status" }
+                        th scope="col" { "Letzte Anmeldung" }
                     }
                 }
                 tbody {
-                    @if p.users.is_empty() { (empty_row(5)) }
+                    @if p.users.is_empty() { (empty_row(6)) }
                     @for a in p.users {
                         tr class="clickable" {
                             td { (a.last_name) }
@@ -366,6 +378,7 @@ pub fn list(p: &ListPage<'_>) -> Markup {
                                     " – " span class="badge badge-warning" { (LINK_EXPIRED) }
                                 }
                             }
+                            td { (last_login_text(a)) }
                         }
                     }
                 }
@@ -418,6 +431,10 @@ pub fn details(p: &DetailsPage<'_>) -> Markup {
             (data_item("E-Mail-Adresse", &a.email))
             (data_item("Nutzerstatus", a.status_in(Some(p.org)).label()))
             (data_item("Nutzerkennung", id))
+            (data_item("Letzte Anmeldung", &last_login_text(a)))
+        }
+        @if a.dormancy.locked && a.admin_locked {
+            (alert(AlertKind::Warning, Some("Gesperrt (inaktiv)"), "Das Nutzerkonto wurde gesperrt, weil es längere Zeit nicht genutzt wurde. Mit „Nutzer:in entsperren“ heben Sie die Sperre auf."))
         }
         @if let Some(until) = self_lock {
             (alert(AlertKind::Warning, Some(&self_lock_text(until)), SELF_LOCK_HINT))

@@ -18,6 +18,7 @@ pub mod messages_export;
 pub mod ops;
 pub mod org;
 pub mod persons;
+pub mod recertification;
 pub mod request_id;
 pub mod results;
 mod route_table;
@@ -81,6 +82,7 @@ fn routes() -> Router<AppState> {
         .merge(help::routes())
         .merge(kassen::routes())
         .merge(kassen::org_audit_routes())
+        .merge(recertification::routes())
         .merge(users::routes())
         .merge(org::routes())
         .merge(persons::routes())

@@ -51,7 +51,19 @@ async fn load_org(state: &AppState, id: u64) -> Result<Organisation, AppError> {
 /// `/` for an administrator.
 pub async fn admin_home(state: &AppState, ctx: &Ctx, account: &Account) -> WebResult {
     let rows = newest(state, account, true).await?;
-    Ok(frame::render(ctx, state, "Startseite", v::admin_home(account, &rows)).into_response())
+    let mut body = v::admin_home(account, &rows);
+    if let Some(org) = account.org() {
+        let months = state.config.security.recertification_months;
+        let overdue = state.inline(|st| {
+            st.store
+                .read(|tx| crate::app::recertification::overdue_count(tx, org, months))
+        })?;
+        if overdue > 0 {
+            // The access review's banner (issue 22 §2) above the home.
+            body = maud::html! { (crate::views::recertification::banner(overdue)) (body) };
+        }
+    }
+    Ok(frame::render(ctx, state, "Startseite", body).into_response())
 }
 
 /// The newest messages of the account's mailboxes, for the home pages.

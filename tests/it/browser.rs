@@ -549,6 +549,10 @@ async fn public_and_administrator_pages_pass_the_accessibility_audit() {
         (format!("/nutzer/{user}"), "Nutzer:innen-Details"),
         (format!("/nutzer/{user}/bearbeiten"), "Nutzer:in bearbeiten"),
         ("/nutzer".to_owned(), "Nutzer:in verwalten with a user"),
+        (
+            "/nutzer/berechtigungen-pruefen".to_owned(),
+            "Berechtigungen überprüfen",
+        ),
         ("/gruppenpostfaecher".to_owned(), "Gruppenpostfächer"),
         (
             "/postfach-konfiguration".to_owned(),

@@ -75,6 +75,10 @@ fn account(id: Nutzerkennung, role: Role, first: &str, last: &str, hash: Option<
         created_at: Timestamp::now(),
         activated_at: None,
         activation_expires_at: None,
+        last_login_at: None,
+        dormancy: Default::default(),
+        recertified_at: None,
+        suspended_grants: None,
     }
 }
 
@@ -198,13 +202,13 @@ async fn start_with<T>(
     (builder.start().await, seeded)
 }
 
-/// The rows of the overview table: (Name, Vorname, Nutzerkennung, Gruppenpostfach, Status).
+/// The rows of the overview table: (Name, Vorname, Nutzerkennung, Gruppenpostfach, Status, Letzte Anmeldung).
 fn rows(page: &Page) -> Vec<Vec<String>> {
     let html = page.html();
     let cells = html.select_texts("main table tbody tr td");
     cells
-        .chunks(5)
-        .filter(|c| c.len() == 5)
+        .chunks(6)
+        .filter(|c| c.len() == 6)
         .map(<[String]>::to_vec)
         .collect()
 }
@@ -322,7 +326,8 @@ async fn created_user_activates_through_the_mail_and_becomes_active() {
             "Max".to_owned(),
             id.clone(),
             "Beihilfe, Beamtenversorgung".to_owned(),
-            "Angelegt".to_owned()
+            "Angelegt".to_owned(),
+            "Noch nie".to_owned()
         ]]
     );
 

@@ -30,7 +30,7 @@ fn org_options(orgs: &[Organisation], with_all: bool) -> Vec<(String, String)> {
 pub fn status_text(a: &Account, org: Option<&Organisation>, now: jiff::Timestamp) -> String {
     let status = a.status_in(org);
     match a.self_locked_until(now) {
-        Some(until) if status != Status::Gesperrt => {
+        Some(until) if !status.is_locked() => {
             format!(
                 "{} – vorübergehend gesperrt bis {}",
                 status.label(),

@@ -148,6 +148,17 @@ async fn details_page(
         &exceeding,
         notice,
     );
+    let months = state.config.security.recertification_months;
+    let org_id = org.id;
+    let review = state
+        .blocking(move |st| {
+            crate::app::recertification::summary(&st.store, org_id, months, st.now())
+        })
+        .await?;
+    let body = maud::html! {
+        (body)
+        (crate::views::recertification::kassen_section(&review, months))
+    };
     Ok((status, render(&k.0, state, &org.name, body)).into_response())
 }
 

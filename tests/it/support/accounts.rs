@@ -412,6 +412,10 @@ pub async fn start_with_admins(
                         created_at: Timestamp::now(),
                         activated_at: Some(Timestamp::now()),
                         activation_expires_at: None,
+                        last_login_at: None,
+                        dormancy: Default::default(),
+                        recertified_at: None,
+                        suspended_grants: None,
                     };
                     store::accounts::put(tx, &account)?;
                     people.push(TestAccount::new(id.as_str(), PASSWORD, &email, &secret));
