@@ -52,6 +52,8 @@ pub struct Inner {
     pub clock: Clock,
     /// Session activity not yet persisted (see `app::sessions`).
     pub activity: crate::app::sessions::SessionActivity,
+    /// When the hourly account rules last ran (see `jobs::account_reviews`).
+    pub account_jobs: crate::jobs::AccountJobs,
 }
 
 impl AppState {
