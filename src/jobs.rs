@@ -1,5 +1,6 @@
 //! Periodic background work; every loop stops on shutdown.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -9,6 +10,23 @@ use crate::web::AppState;
 /// How often expired sessions and links and old audit entries are purged
 /// (and whether the day's audit chain anchor is due).
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
+/// How often (seconds) the account rules look at every account.
+const ACCOUNT_RULES_EVERY: i64 = 3600;
+
+/// The in-memory state of the hourly account rules.
+#[derive(Debug)]
+pub struct AccountJobs {
+    last_run: AtomicI64,
+}
+
+impl Default for AccountJobs {
+    fn default() -> Self {
+        Self {
+            last_run: AtomicI64::new(i64::MIN),
+        }
+    }
+}
+
 /// How often remembered session activity is written to the store.
 const ACTIVITY_EVERY: Duration = Duration::from_secs(15);
 
@@ -56,6 +74,14 @@ fn housekeep(state: &AppState) -> Result<(), crate::app::Error> {
 pub(crate) fn account_reviews(state: &AppState) -> Result<(), crate::app::Error> {
     let now = state.now();
     let sec = &state.config.security;
+    // At most hourly (kept in memory, so a run with nothing to do writes
+    // nothing; after a restart the rules run at the first housekeeping).
+    let now_s = now.as_second();
+    let last = state.account_jobs.last_run.load(Ordering::Relaxed);
+    if last != i64::MIN && now_s < last.saturating_add(ACCOUNT_RULES_EVERY) {
+        return Ok(());
+    }
+    state.account_jobs.last_run.store(now_s, Ordering::Relaxed);
     let dormant = crate::app::dormancy::run(&state.store, &state.mailer, sec, now)?;
     if dormant.warned + dormant.locked > 0 {
         tracing::info!(?dormant, "dormant accounts warned or locked");

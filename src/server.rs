@@ -262,6 +262,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         secure_cookies,
         clock: opts.clock.clone(),
         activity: Default::default(),
+        account_jobs: Default::default(),
     });
 
     let (http, metrics_addr, redirect_addr) = listen::spawn_all(

@@ -19,10 +19,6 @@ use crate::mail::{Mailer, templates};
 use crate::store::accounts::Kind;
 use crate::store::{self, Store, WriteTx};
 
-/// The job looks at all accounts at most this often.
-const EVERY: i64 = 3600;
-const LAST_RUN: &str = "jobs.dormancy.last_run";
-
 /// What one run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -53,7 +49,7 @@ fn due(a: &Account, sec: &SecurityConfig, now: Timestamp) -> Option<Due> {
     (now >= warn_at && !warned).then_some(Due::Warn(lock_at))
 }
 
-/// Checks every account (at most hourly) and warns or locks.
+/// Checks every account and warns or locks (the caller runs it hourly).
 pub fn run(
     store: &Store,
     mailer: &Mailer,
@@ -62,11 +58,6 @@ pub fn run(
 ) -> Result<Outcome, Error> {
     let mut out = Outcome::default();
     if sec.dormant_days == 0 {
-        return Ok(out);
-    }
-    let last = store.read(|tx| store::counters::get(tx, LAST_RUN))?;
-    let now_s = u64::try_from(now.as_second()).unwrap_or(0);
-    if last != 0 && now_s < last.saturating_add(EVERY as u64) {
         return Ok(out);
     }
     // Finding candidates only reads; each change is its own transaction
@@ -161,10 +152,6 @@ pub fn run(
             Ok(())
         })?;
     }
-    store.write(|tx| {
-        let last = store::counters::get(tx, LAST_RUN)?;
-        store::counters::add(tx, LAST_RUN, now_s as i64 - last as i64)
-    })?;
     if out.warned + out.locked > 0 {
         mailer.wake();
     }

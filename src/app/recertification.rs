@@ -20,9 +20,6 @@ use crate::mail::{Mailer, templates};
 use crate::store::accounts::Kind;
 use crate::store::{self, ReadAccess, Store, WriteTx};
 
-const EVERY: i64 = 3600;
-const LAST_RUN: &str = "jobs.recertification.last_run";
-
 /// The period as a duration (0 months: the review is off).
 pub fn period(months: u32) -> SignedDuration {
     SignedDuration::from_hours(i64::from(months) * 365 * 24 / 12)
@@ -164,14 +161,14 @@ pub fn remind(
         return Ok(0);
     }
     let now_s = now.as_second().max(0);
-    let last = store.read(|tx| store::counters::get(tx, LAST_RUN))?;
-    if last != 0 && now_s < last as i64 + EVERY {
-        return Ok(0);
-    }
     let orgs: Vec<OrgId> = store
         .read(|tx| Ok::<_, Error>(store::orgs::all(tx)?.into_iter().map(|o| o.id).collect()))?;
     let mut sent = 0;
     for org in orgs {
+        // Only a change opens a write transaction.
+        if !store.read(|tx| has_work(tx, org, sec, now))? {
+            continue;
+        }
         sent += store.write(|tx| {
             refresh_overdue(tx, org, months, now)?;
             if sec.recertification_enforce {
@@ -213,10 +210,6 @@ pub fn remind(
             Ok(n)
         })?;
     }
-    store.write(|tx| {
-        let last = store::counters::get(tx, LAST_RUN)?;
-        store::counters::add(tx, LAST_RUN, now_s - last as i64)
-    })?;
     if sent > 0 {
         mailer.wake();
     }
@@ -293,4 +286,38 @@ fn suspend_overdue(
         )?;
     }
     Ok(())
+}
+
+/// Whether [`remind`] would change anything for `org`: the stored overdue
+/// count, a reminder to send or to forget, a grant to suspend.
+fn has_work(
+    tx: &impl ReadAccess,
+    org: OrgId,
+    sec: &SecurityConfig,
+    now: Timestamp,
+) -> Result<bool, Error> {
+    let months = sec.recertification_months;
+    let users = store::accounts::all_of(tx, org, Kind::User)?;
+    let overdue = users.iter().filter(|a| due_at(a, months) <= now).count() as u64;
+    if overdue != store::counters::get(tx, &overdue_key(org))? {
+        return Ok(true);
+    }
+    let first = store::counters::get(tx, &format!("recert.reminded.{org}"))? as i64;
+    let second = store::counters::get(tx, &format!("recert.reminded2.{org}"))? as i64;
+    if overdue == 0 {
+        return Ok(first != 0 || second != 0);
+    }
+    let again = 24 * 3600 * i64::from(sec.recertification_reminder_days);
+    if first == 0 || (second == 0 && now.as_second() >= first + again) {
+        return Ok(true);
+    }
+    if sec.recertification_enforce {
+        let grace = SignedDuration::from_hours(24 * i64::from(sec.recertification_grace_days));
+        return Ok(users.iter().any(|a| {
+            a.suspended_grants.is_none()
+                && a.grants().is_some_and(|g| *g != Default::default())
+                && due_at(a, months).checked_add(grace).is_ok_and(|t| t <= now)
+        }));
+    }
+    Ok(false)
 }

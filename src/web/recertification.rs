@@ -69,6 +69,10 @@ async fn confirm(
     };
     let org = admin.org.id;
     let id = (!form.has("alle")).then(|| form.get("kennung").to_owned());
+    if id.as_deref().is_some_and(str::is_empty) {
+        // Nothing chosen: back to the page.
+        return Ok(Redirect::to(path::REVIEW).into_response());
+    }
     let months = state.config.security.recertification_months;
     state
         .blocking(move |st| {

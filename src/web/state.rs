@@ -56,6 +56,8 @@ pub struct Inner {
     pub searches: Throttle<String>,
     /// Uploads running now per account and per client address.
     pub uploads: crate::web::upload::UploadLimits,
+    /// When the hourly account rules last ran (see `jobs::account_reviews`).
+    pub account_jobs: crate::jobs::AccountJobs,
 }
 
 impl AppState {

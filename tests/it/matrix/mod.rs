@@ -111,6 +111,12 @@ pub const DECLARED: &[(&str, &str, Access)] = &[
     // Administration of a member organisation
     ("GET", "/nutzer", OrgAdmin),
     ("GET", "/nutzer/neu", OrgAdmin),
+    ("GET", "/nutzer/berechtigungen-pruefen", OrgAdmin),
+    (
+        "POST",
+        "/nutzer/berechtigungen-pruefen/bestaetigen",
+        OrgAdmin,
+    ),
     ("POST", "/nutzer/neu", OrgAdmin),
     ("GET", "/nutzer/{kennung}", OrgAdmin),
     ("GET", "/nutzer/{kennung}/angelegt", OrgAdmin),
