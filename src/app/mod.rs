@@ -88,10 +88,13 @@ impl Check {
                 field,
                 format!("Bitte geben Sie {label} ohne Zeilenumbrüche oder Steuerzeichen ein."),
             );
-        } else if v.chars().count() > 200 {
+        } else if v.chars().count() > crate::domain::MAX_LINE_CHARS {
             self.fail(
                 field,
-                format!("Bitte geben Sie {label} mit höchstens 200 Zeichen ein."),
+                format!(
+                    "Bitte geben Sie {label} mit höchstens {} Zeichen ein.",
+                    crate::domain::MAX_LINE_CHARS
+                ),
             );
         }
         v.to_owned()

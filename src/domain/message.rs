@@ -9,8 +9,8 @@ use super::org::{Bereich, GroupMailbox, OrgId};
 
 /// Most characters of a message text.
 pub const MAX_TEXT: usize = 10_000;
-/// Most characters of a Betreff (`app::Check::required`'s limit).
-pub const MAX_SUBJECT: usize = 200;
+/// Most characters of a Betreff (checked by `app::Check::required`).
+pub const MAX_SUBJECT: usize = super::MAX_LINE_CHARS;
 /// Most attachments per message.
 pub const MAX_ATTACHMENTS: usize = 10;
 /// Most bytes of all attachments of one message together.

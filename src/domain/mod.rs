@@ -24,6 +24,9 @@ pub use jiff::Timestamp;
 /// Rows per page of every paged list (handbook: "Elemente pro Seite: 20").
 pub const PAGE_SIZE: usize = 20;
 
+/// Most characters of a required one-line field (a name, a Betreff).
+pub const MAX_LINE_CHARS: usize = 200;
+
 /// A number with its noun in German singular or plural: `counted(1,
 /// "Meldung", "Meldungen")` is "1 Meldung", every other number takes the
 /// plural ("0 Meldungen", "2 Meldungen").

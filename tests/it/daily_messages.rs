@@ -263,6 +263,34 @@ async fn line_breaks_count_once_betreff_shows_its_limit_and_quittung_is_the_syst
     );
     assert_eq!(res.text_of("#f-text-zaehler"), "10001 / 10000");
 
+    // The Betreff's limit holds on the server too (a crafted request
+    // ignores maxlength): 201 characters are refused, nothing is stored.
+    let long = "B".repeat(201);
+    let res = send(
+        &admin,
+        &page,
+        &[
+            ("Betreff", long.as_str()),
+            ("Bereich", "Beihilfe"),
+            ("Thema", "Abrechnung"),
+            ("Text", "Kurz."),
+        ],
+        &[],
+    )
+    .await;
+    res.assert_status(422);
+    assert!(
+        res.html()
+            .field_error("Betreff")
+            .is_some_and(|e| e.contains("höchstens 200 Zeichen")),
+        "{}",
+        res.text()
+    );
+    let sent = admin
+        .get("/postfach/administration?postfach=ausgehend")
+        .await;
+    assert!(!sent.text().contains(&long));
+
     // "Quittung" sent anyway is refused at the field.
     let mut mp = reqwest::multipart::Form::new();
     for (k, v) in page
