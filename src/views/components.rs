@@ -331,22 +331,12 @@ pub fn textarea_counted(
     error: Option<&str>,
     max: usize,
 ) -> Markup {
-    let id = format!("f-{name}");
-    let err_id = format!("{id}-fehler");
-    let counter_id = format!("{id}-zaehler");
-    let described = match error {
-        Some(_) => format!("{counter_id} {err_id}"),
-        None => counter_id.clone(),
-    };
-    html! {
-        div class={ "field" @if error.is_some() { " field-error" } } {
-            label for=(id) { (label) @if required { span class="req" aria-hidden="true" { "*" } } }
-            textarea id=(id) name=(name) rows="8" maxlength=(max) data-counter=(counter_id) required[required]
-                aria-invalid=[error.map(|_| "true")] aria-describedby=(described) { (value) }
-            span class="counter" id=(counter_id) { (crate::domain::message::text_len(value)) " / " (max) }
-            @if let Some(err) = error { p class="error" id=(err_id) { (err) } }
+    counted_field(label, name, value, required, error, max, |f| {
+        html! {
+            textarea id=(f.id) name=(name) rows="8" maxlength=(max) data-counter=(f.counter) required[required]
+                aria-invalid=[error.map(|_| "true")] aria-describedby=(f.described) { (value) }
         }
-    }
+    })
 }
 
 /// A required single-line text field limited to `max` characters, with
@@ -358,19 +348,50 @@ pub fn input_counted(
     error: Option<&str>,
     max: usize,
 ) -> Markup {
+    counted_field(label, name, value, true, error, max, |f| {
+        html! {
+            input id=(f.id) name=(name) type="text" value=(value) maxlength=(max) data-counter=(f.counter) required
+                aria-invalid=[error.map(|_| "true")] aria-describedby=(f.described);
+        }
+    })
+}
+
+/// The ids a counted field's control refers to.
+struct CountedIds {
+    id: String,
+    counter: String,
+    /// The counter, and the error when there is one.
+    described: String,
+}
+
+/// Label, `control`, counter and error of a field limited to `max`
+/// characters.
+fn counted_field(
+    label: &str,
+    name: &str,
+    value: &str,
+    required: bool,
+    error: Option<&str>,
+    max: usize,
+    control: impl FnOnce(&CountedIds) -> Markup,
+) -> Markup {
     let id = format!("f-{name}");
     let err_id = format!("{id}-fehler");
-    let counter_id = format!("{id}-zaehler");
+    let counter = format!("{id}-zaehler");
     let described = match error {
-        Some(_) => format!("{counter_id} {err_id}"),
-        None => counter_id.clone(),
+        Some(_) => format!("{counter} {err_id}"),
+        None => counter.clone(),
+    };
+    let ids = CountedIds {
+        id,
+        counter,
+        described,
     };
     html! {
         div class={ "field" @if error.is_some() { " field-error" } } {
-            label for=(id) { (label) span class="req" aria-hidden="true" { "*" } }
-            input id=(id) name=(name) type="text" value=(value) maxlength=(max) data-counter=(counter_id) required
-                aria-invalid=[error.map(|_| "true")] aria-describedby=(described);
-            span class="counter" id=(counter_id) { (crate::domain::message::text_len(value)) " / " (max) }
+            label for=(ids.id) { (label) @if required { span class="req" aria-hidden="true" { "*" } } }
+            (control(&ids))
+            span class="counter" id=(ids.counter) { (crate::domain::message::text_len(value)) " / " (max) }
             @if let Some(err) = error { p class="error" id=(err_id) { (err) } }
         }
     }

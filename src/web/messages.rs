@@ -436,9 +436,16 @@ async fn view(
     // Opening a message marks it read (in this mailbox only) and, in a
     // shared mailbox, records who opened it first.
     let (mb2, mid, who, now) = (mb.clone(), m.id, authed.account.id.clone(), state.now());
-    let opened = state
-        .blocking(move |st| marks::open(&st.store, &mb2, mid, &who, now))
-        .await?;
+    // Read where the request runs; only an opening that writes (the first
+    // of an unread message) goes to the blocking pool.
+    let opened = match state.inline(|st| marks::open_without_writing(&st.store, &mb2, mid))? {
+        Some(opened) => opened,
+        None => {
+            state
+                .blocking(move |st| marks::open(&st.store, &mb2, mid, &who, now))
+                .await?
+        }
+    };
     e.marks.unread = false;
     let p = pairs(q);
     Ok(frame::render(
@@ -475,7 +482,10 @@ async fn reply_page(
         format!("AW: {}", m.subject)
     };
     let d = Draft {
-        subject: subject.chars().take(200).collect(),
+        subject: subject
+            .chars()
+            .take(crate::domain::message::MAX_SUBJECT)
+            .collect(),
         bereich: m.bereich.key().to_owned(),
         thema: m.thema.clone(),
         ..Draft::default()

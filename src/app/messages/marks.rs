@@ -83,8 +83,44 @@ pub fn open(
     who: &Nutzerkennung,
     now: Timestamp,
 ) -> Result<Option<Opened>, Error> {
+    if let Some(opened) = open_without_writing(store, mailbox, id)? {
+        return Ok(opened);
+    }
     let key = mailbox.key();
-    let shared = !matches!(mailbox, Mailbox::Personal(_));
+    let shared = is_shared(mailbox);
+    let first = store.write(|tx| {
+        // Read again inside the write: another request may have changed it.
+        let Some(mut e) = repo::entry(tx, &key, id)? else {
+            return Err(Error::NotFound);
+        };
+        if e.marks.unread {
+            e.marks.unread = false;
+            repo::set_entry(tx, &key, id, e)?;
+        }
+        let first = repo::first_opened(tx, &key, id)?;
+        if first.is_none() && shared && e.direction == Direction::Incoming {
+            let opening = FirstOpened {
+                by: who.clone(),
+                at: now,
+            };
+            repo::record_first_opened(tx, &key, id, &opening)?;
+            return Ok(Some(opening));
+        }
+        Ok(first)
+    })?;
+    named(store, first.filter(|_| shared))
+}
+
+/// [`open`] when opening changes nothing (the message is read and its
+/// first opening recorded, or not to be recorded): the first opening, read
+/// without a write. `None` when opening must write.
+pub fn open_without_writing(
+    store: &Store,
+    mailbox: &Mailbox,
+    id: u64,
+) -> Result<Option<Option<Opened>>, Error> {
+    let key = mailbox.key();
+    let shared = is_shared(mailbox);
     let (entry, first) = store.read(|tx| {
         Ok::<_, Error>((
             repo::entry(tx, &key, id)?,
@@ -93,33 +129,20 @@ pub fn open(
     })?;
     let entry = entry.ok_or(Error::NotFound)?;
     let record = shared && entry.direction == Direction::Incoming && first.is_none();
-    let first = if entry.marks.unread || record {
-        store.write(|tx| {
-            // Re-read inside the write: another request may have changed it.
-            let Some(mut e) = repo::entry(tx, &key, id)? else {
-                return Err(Error::NotFound);
-            };
-            if e.marks.unread {
-                e.marks.unread = false;
-                repo::set_entry(tx, &key, id, e)?;
-            }
-            if record {
-                repo::record_first_opened(
-                    tx,
-                    &key,
-                    id,
-                    &FirstOpened {
-                        by: who.clone(),
-                        at: now,
-                    },
-                )?;
-            }
-            Ok(repo::first_opened(tx, &key, id)?)
-        })?
-    } else {
-        first
-    };
-    let Some(first) = first.filter(|_| shared) else {
+    if entry.marks.unread || record {
+        return Ok(None);
+    }
+    named(store, first.filter(|_| shared)).map(Some)
+}
+
+/// Group and Kassen mailboxes: read status and first opening are shared.
+fn is_shared(mailbox: &Mailbox) -> bool {
+    !matches!(mailbox, Mailbox::Personal(_))
+}
+
+/// The first opening with the opener's display name.
+fn named(store: &Store, first: Option<FirstOpened>) -> Result<Option<Opened>, Error> {
+    let Some(first) = first else {
         return Ok(None);
     };
     let name = store
