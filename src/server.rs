@@ -92,6 +92,19 @@ impl ServerHandle {
         }
     }
 
+    /// How many e-mails the store holds (queued, sent or given up): a mail
+    /// is counted as soon as its transaction commits, before delivery, so
+    /// tests can tell exactly that an action queued none.
+    pub fn mails_stored(&self) -> Result<u64, crate::app::Error> {
+        match &self.state {
+            Some(st) => {
+                let c = crate::app::outbox::counts(&st.store)?;
+                Ok(c.queued + c.sent + c.failed)
+            }
+            None => Ok(0),
+        }
+    }
+
     /// Runs the housekeeping job now (it runs every minute by itself),
     /// with the day's audit chain anchor and verification when due.
     pub fn run_housekeeping(&self) -> Result<crate::app::housekeeping::Removed, crate::app::Error> {

@@ -69,10 +69,6 @@ async fn start(smtp: &SmtpServer, user_age_days: i64) -> (TestServer, TestAccoun
     (builder.start().await, admin, user)
 }
 
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(300)).await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unused_account_is_warned_then_locked_and_the_administrator_unlocks_it() {
     let smtp = SmtpServer::start().await;
@@ -91,9 +87,10 @@ async fn an_unused_account_is_warned_then_locked_and_the_administrator_unlocks_i
     let to_admin = nth_mail(&smtp, &admin.email, NOTICE, 1).await;
     assert!(to_admin.text.contains(&user.id), "{}", to_admin.text);
     // Each mail once: later runs send nothing more.
+    let stored = server.mails_stored();
     server.advance_clock(Duration::from_secs(2 * 3600));
     server.run_housekeeping();
-    settle().await;
+    assert_eq!(server.mails_stored(), stored, "a later run queued mail");
     assert_eq!(count_mails(&smtp, &user.email, NOTICE), 1);
     assert_eq!(count_mails(&smtp, &admin.email, NOTICE), 1);
 
@@ -111,9 +108,10 @@ async fn an_unused_account_is_warned_then_locked_and_the_administrator_unlocks_i
         "{}",
         to_admin.text
     );
+    let stored = server.mails_stored();
     server.advance_clock(Duration::from_secs(2 * 3600));
     server.run_housekeeping();
-    settle().await;
+    assert_eq!(server.mails_stored(), stored, "a later run queued mail");
     assert_eq!(count_mails(&smtp, &user.email, LOCKED), 1);
 
     let refused = password_step(&server.client(), &user.id, PASSWORD).await;
@@ -167,9 +165,10 @@ async fn a_login_resets_the_period_and_zero_days_turns_the_rule_off() {
     // The login is recorded …
     signed_in(&server, &user).await;
     // … so 25 days later (35 since the seeded login) nothing happens yet.
+    let stored = server.mails_stored();
     server.advance_clock(20 * DAY);
     server.run_housekeeping();
-    settle().await;
+    assert_eq!(server.mails_stored(), stored, "the run queued mail");
     assert_eq!(count_mails(&smtp, &user.email, NOTICE), 0);
     assert_eq!(count_mails(&smtp, &user.email, LOCKED), 0);
     server.shutdown().await;
@@ -200,8 +199,9 @@ async fn a_login_resets_the_period_and_zero_days_turns_the_rule_off() {
         })
         .expect("seed");
     let server = builder.start().await;
+    let stored = server.mails_stored();
     server.run_housekeeping();
-    settle().await;
+    assert_eq!(server.mails_stored(), stored, "the run queued mail");
     assert!(smtp.mails_to(&old.email).is_empty());
     signed_in(&server, &old).await;
     server.shutdown().await;

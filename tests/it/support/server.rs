@@ -207,6 +207,18 @@ impl TestServer {
         }
     }
 
+    /// How many e-mails the store holds (queued, sent or given up),
+    /// counted when queued: equal before and after an action means it
+    /// queued none, without waiting for deliveries.
+    #[track_caller]
+    pub fn mails_stored(&self) -> u64 {
+        match self.handle.as_ref().map(|h| h.mails_stored()) {
+            Some(Ok(n)) => n,
+            Some(Err(e)) => panic!("cannot count the mails: {e}"),
+            None => panic!("the server was shut down"),
+        }
+    }
+
     /// Runs the housekeeping job now.
     #[track_caller]
     pub fn run_housekeeping(&self) -> meine_versorgung::app::housekeeping::Removed {
