@@ -3,39 +3,41 @@
 //! PDF/A-3a document for the e-file, with the attachments embedded as
 //! associated files. The export is audited.
 //!
+//! The attachments are never held whole: krilla embeds a placeholder per
+//! file and [`pdf_splice`] puts the blobs in its place while the response
+//! is streamed, so memory does not grow with their size.
+//!
 //! Access uses [`access::message_in`] only: the message the export starts
 //! from must lie in the requested mailbox (a foreign id is `NotFound`), and
 //! the other messages of the conversation are included only where they lie
 //! in one of the reader's mailboxes.
 
 use std::collections::HashSet;
-use std::sync::Mutex;
 
 use jiff::Timestamp;
 
 use super::Error;
 use super::messages::{SYSTEM, access};
+use super::pdf_splice::{self, SplicedPdf};
 use super::pdfa::{self, Block, FileToEmbed};
 use crate::domain::account::Account;
 use crate::domain::audit::AuditEntry;
 use crate::domain::message::{Direction, Mailbox, Message};
 use crate::domain::org::OrgId;
-use crate::store::{self, ReadAccess, Store, blobs, messages as repo};
+use crate::store::{self, ReadAccess, Store, messages as repo};
 
 /// Attachment bytes embedded per document at most; further attachments
-/// are listed but not embedded (they stay downloadable one by one). Ten
-/// attachments at the 10 MB upload limit fit.
-pub const MAX_EMBEDDED: u64 = 128 * 1024 * 1024;
+/// are listed but not embedded (they stay downloadable one by one). Memory
+/// does not depend on it (the files are streamed); it keeps the file well
+/// below PDF/A's 2 GiB integer limit for offsets whatever the text, and
+/// bounds the checksum pass before the first byte (every embedded blob is
+/// read once for its MD5 before the document is written).
+pub const MAX_EMBEDDED: u64 = 1024 * 1024 * 1024;
 
-/// One export at a time: a document is built in memory (krilla holds the
-/// embedded files until it writes the file), so concurrent exports would
-/// multiply the peak.
-static RUNNING: Mutex<()> = Mutex::new(());
-
-/// A finished export.
+/// A finished export: the document streams from the blob store.
 pub struct Export {
     pub file_name: String,
-    pub pdf: Vec<u8>,
+    pub pdf: SplicedPdf,
 }
 
 /// A message of the conversation as the reader sees it.
@@ -143,7 +145,6 @@ pub fn export(
     if !readable.contains(mb) {
         return Err(Error::NotFound);
     }
-    let _one_at_a_time = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
     let (referenz, pdf, org) = store.read(|tx| {
         let (start, _) = access::message_in(tx, mb, id)?;
         let seen = conversation(tx, &start.referenz, mb, readable)?;
@@ -208,19 +209,26 @@ pub fn export(
                 )));
             }
         }
-        // Each blob is read once, handed to krilla and dropped after
-        // krilla has written it.
-        let files = planned.into_iter().map(|p| {
-            let data = blobs::read_all(tx, p.blob)?
+        // krilla embeds a short placeholder per file; the blobs are read
+        // here once for their length and MD5, and again chunk by chunk
+        // when the response is streamed (pdf_splice).
+        let nonce: [u8; 16] = rand::random();
+        let mut stored = Vec::new();
+        let mut files = Vec::new();
+        for (i, p) in planned.into_iter().enumerate() {
+            let file = pdf_splice::checksum(tx, p.blob)?
                 .ok_or_else(|| Error::Internal(format!("attachment blob {} missing", p.blob)))?;
-            Ok(FileToEmbed {
+            let token = pdf_splice::placeholder(&nonce, i);
+            files.push(Ok(FileToEmbed {
                 name: p.name,
                 mime: p.mime,
                 description: p.description,
-                data,
-            })
-        });
-        let pdf = pdfa::render(&title, &blocks, files, now)?;
+                data: token.clone(),
+            }));
+            stored.push((token, file));
+        }
+        let pdf = pdfa::render(&title, &blocks, files.into_iter(), now)?;
+        let pdf = SplicedPdf::new(pdf, stored)?;
         let org = seen
             .iter()
             .find_map(|s| org_of(tx, &s.message.from).ok().flatten())

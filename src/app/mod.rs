@@ -25,6 +25,7 @@ pub mod org_settings;
 pub mod orgs;
 pub mod outbox;
 pub mod passwords;
+pub mod pdf_splice;
 pub mod pdfa;
 pub mod person_import;
 pub mod persons;

@@ -153,9 +153,10 @@ fn layout(blocks: &[Block]) -> Vec<Line> {
 }
 
 /// Writes `blocks` as a tagged PDF/A-3a document titled `title` (language
-/// German) with the files `files` yields embedded as associated files. Each
-/// file's bytes are handed to krilla and dropped once it has written them,
-/// so only one file is held beside the growing document.
+/// German) with the files `files` yields embedded as associated files
+/// (uncompressed). krilla holds every file's bytes until the document is
+/// finished and copies them into its output: big files are embedded as
+/// placeholders and spliced in while streaming (`pdf_splice`).
 pub fn render(
     title: &str,
     blocks: &[Block],

@@ -1,5 +1,6 @@
 //! "Als PDF exportieren" on a message view: the conversation as a PDF/A
-//! document, streamed to the client in chunks. The mailbox and the message
+//! document, streamed to the client in chunks, the attachments read from
+//! the blob store as they are sent. The mailbox and the message
 //! are checked like every message page (a foreign id answers 404).
 
 use axum::extract::{Path, State};
@@ -11,9 +12,6 @@ use super::session::Authed;
 use super::state::AppState;
 use crate::app::conversation_pdf;
 use crate::app::messages::access;
-
-/// Bytes per chunk handed to the connection.
-const CHUNK: usize = 256 * 1024;
 
 pub async fn export(
     State(state): State<AppState>,
@@ -31,16 +29,10 @@ pub async fn export(
             conversation_pdf::export(&st.store, &readable, &mb, id, &account, client, now)
         })
         .await?;
-    let len = export.pdf.len();
+    let len = export.pdf.byte_len();
     let name = export.file_name.clone();
-    let body = super::stream::from_blocking(&state, move |_, sink| {
-        let pdf = export.pdf;
-        for piece in pdf.chunks(CHUNK) {
-            if !sink(piece.to_vec()) {
-                break;
-            }
-        }
-        Ok(())
+    let body = super::stream::from_blocking(&state, move |st, sink| {
+        export.pdf.write_from(&st.store, sink)
     });
     let res: Response = (
         [

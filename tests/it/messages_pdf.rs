@@ -39,10 +39,49 @@ pub fn embedded_files(pdf: &[u8]) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// Checks the file structure a reader relies on: `startxref` points at the
+/// cross-reference table, and every object it lists starts at its offset.
+pub fn assert_xref(pdf: &[u8]) {
+    assert!(pdf.ends_with(b"\n%%EOF"), "end of file marker");
+    let text = String::from_utf8_lossy(pdf);
+    let xref: usize = text
+        .rsplit("startxref\n")
+        .next()
+        .and_then(|t| t.lines().next())
+        .and_then(|n| n.parse().ok())
+        .expect("startxref");
+    assert!(
+        pdf[xref..].starts_with(b"xref\n0 "),
+        "startxref points at xref"
+    );
+    let mut lines = pdf[xref..].split(|b| *b == b'\n').skip(1);
+    let count: usize = String::from_utf8_lossy(lines.next().expect("subsection"))
+        .split(' ')
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .expect("object count");
+    let mut objects = 0;
+    for (id, line) in lines.take(count).enumerate() {
+        if line.get(17) == Some(&b'n') {
+            let at: usize = String::from_utf8_lossy(&line[..10])
+                .parse()
+                .expect("offset");
+            assert!(
+                pdf[at..].starts_with(format!("{id} 0 obj\n").as_bytes()),
+                "object {id} at offset {at}"
+            );
+            objects += 1;
+        }
+    }
+    assert!(objects > 10, "{objects} objects");
+    assert!(text.contains("trailer\n"), "trailer");
+}
+
 /// Checks what every portal PDF/A promises: XMP names PDF/A-3a, tagged,
-/// title and language.
+/// title and language, and a sound cross-reference table.
 pub fn assert_pdfa(pdf: &[u8], title_part: &str) {
     assert!(pdf.starts_with(b"%PDF-1.7"), "PDF 1.7 for PDF/A-3");
+    assert_xref(pdf);
     let text = String::from_utf8_lossy(pdf);
     assert!(
         text.contains("<pdfaid:part>3</pdfaid:part>"),
@@ -152,9 +191,12 @@ async fn a_conversation_exports_as_pdfa_with_its_attachments_and_is_audited() {
         contents == expected,
         "embedded files differ from the uploads"
     );
-    for (dict, _) in &files {
+    for (dict, data) in &files {
         assert!(!dict.contains("/Filter"), "stored as is: {dict}");
         assert!(dict.contains("/Subtype /"), "MIME type: {dict}");
+        assert!(dict.contains(&format!("/Size {}\n", data.len())), "{dict}");
+        let md5 = hex::encode_upper(<md5::Md5 as md5::Digest>::digest(data));
+        assert!(dict.contains(&format!("/CheckSum <{md5}>")), "{dict}");
     }
     for name in [
         "(Abrechnung.pdf)",
@@ -265,9 +307,20 @@ async fn export_peak_rss() {
         .await;
     assert_eq!(status, 200);
     assert!(len > 100 * 1024 * 1024 - 700 * 1024, "{len} bytes");
+    let peak = status_line("VmHWM:");
     println!(
-        "export of 10 × 10 MB: {len} bytes in {:?}; before: {before}; peak: {}",
+        "export of 10 × 10 MB: {len} bytes in {:?}; before: {before}; peak: {peak}",
         started.elapsed(),
-        status_line("VmHWM:")
+    );
+    let kb = |line: &str| -> u64 {
+        line.split_whitespace()
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_default()
+    };
+    // Streamed: the peak grows by a few chunks, far from the 100 MB file.
+    assert!(
+        kb(&peak) < kb(&before) + 40 * 1024,
+        "the export was held in memory: {before}, {peak}"
     );
 }
