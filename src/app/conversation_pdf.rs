@@ -13,6 +13,7 @@
 //! in one of the reader's mailboxes.
 
 use std::collections::HashSet;
+use std::sync::Mutex;
 
 use jiff::Timestamp;
 
@@ -33,6 +34,12 @@ use crate::store::{self, ReadAccess, Store, messages as repo};
 /// bounds the checksum pass before the first byte (every embedded blob is
 /// read once for its MD5 before the document is written).
 pub const MAX_EMBEDDED: u64 = 1024 * 1024 * 1024;
+
+/// One export is built at a time: the checksum pass reads every embedded
+/// blob (up to [`MAX_EMBEDDED`]), and parallel exports would take the
+/// cores other requests need. Sending the finished documents runs in
+/// parallel.
+static BUILDING: Mutex<()> = Mutex::new(());
 
 /// A finished export: the document streams from the blob store.
 pub struct Export {
@@ -145,6 +152,7 @@ pub fn export(
     if !readable.contains(mb) {
         return Err(Error::NotFound);
     }
+    let building = BUILDING.lock().unwrap_or_else(|p| p.into_inner());
     let (referenz, pdf, org) = store.read(|tx| {
         let (start, _) = access::message_in(tx, mb, id)?;
         let seen = conversation(tx, &start.referenz, mb, readable)?;
@@ -237,6 +245,7 @@ pub fn export(
                 .find_map(|s| org_of(tx, &s.message.to).ok().flatten()));
         Ok::<_, Error>((start.referenz, pdf, org))
     })?;
+    drop(building);
     store.write(|tx| {
         store::audit::append(
             tx,

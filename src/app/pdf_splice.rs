@@ -210,7 +210,9 @@ impl SplicedPdf {
         let mut xref = b"xref\n".to_vec();
         let mut at = xref_at + 5;
         while !pdf[at..].starts_with(b"trailer\n") {
-            let line_end = pdf[at..tail_at]
+            let line_end = pdf
+                .get(at..tail_at)
+                .ok_or_else(|| layout("xref table"))?
                 .iter()
                 .position(|b| *b == b'\n')
                 .ok_or_else(|| layout("xref subsection"))?;
@@ -223,7 +225,10 @@ impl SplicedPdf {
             xref.extend_from_slice(&pdf[at..=at + line_end]);
             at += line_end + 1;
             for _ in 0..count {
-                let entry = pdf.get(at..at + 20).ok_or_else(|| layout("xref entry"))?;
+                let entry = pdf
+                    .get(at..(at + 20).min(tail_at))
+                    .filter(|e| e.len() == 20)
+                    .ok_or_else(|| layout("xref entry"))?;
                 if entry[17] == b'n' {
                     let offset = number(&entry[..10])?;
                     let moved = offset as i64 + shift(offset as usize);
