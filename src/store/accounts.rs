@@ -3,10 +3,10 @@
 
 use std::ops::ControlFlow;
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 use super::tables::{ACCOUNT_KIND_ADMIN, ACCOUNT_KIND_KASSEN, ACCOUNT_KIND_USER};
-use super::{Error, ReadAccess, codec, counters, tables};
+use super::{Error, ReadAccess, WriteTx, codec, counters, tables};
 use crate::domain::account::{Account, Role, Status};
 use crate::domain::ids::Nutzerkennung;
 use crate::domain::org::{GroupMailbox, OrgId, Organisation, PortalFunction};
@@ -149,7 +149,7 @@ fn get_str(tx: &impl ReadAccess, id: &str) -> Result<Option<Account>, Error> {
 }
 
 /// Stores an account and keeps its index entry and the counters in step.
-pub fn put(tx: &WriteTransaction, account: &Account) -> Result<(), Error> {
+pub fn put(tx: &WriteTx, account: &Account) -> Result<(), Error> {
     let old = get(tx, &account.id)?;
     if let Some(old) = &old {
         unindex(tx, old)?;
@@ -172,7 +172,7 @@ pub fn put(tx: &WriteTransaction, account: &Account) -> Result<(), Error> {
     Ok(())
 }
 
-fn unindex(tx: &WriteTransaction, old: &Account) -> Result<(), Error> {
+fn unindex(tx: &WriteTx, old: &Account) -> Result<(), Error> {
     let kind = Kind::of(&old.role);
     let org = index_org(old);
     tx.open_table(tables::ACCOUNTS_BY_ORG)?
@@ -183,7 +183,7 @@ fn unindex(tx: &WriteTransaction, old: &Account) -> Result<(), Error> {
 }
 
 /// Removes an account for good; its Nutzerkennung stays issued.
-pub fn delete(tx: &WriteTransaction, id: &Nutzerkennung) -> Result<(), Error> {
+pub fn delete(tx: &WriteTx, id: &Nutzerkennung) -> Result<(), Error> {
     if let Some(old) = get(tx, id)? {
         unindex(tx, &old)?;
     }
@@ -192,11 +192,7 @@ pub fn delete(tx: &WriteTransaction, id: &Nutzerkennung) -> Result<(), Error> {
 }
 
 /// Issues a Nutzerkennung that was never issued before.
-pub fn issue_id(
-    tx: &WriteTransaction,
-    role: &Role,
-    now: jiff::Timestamp,
-) -> Result<Nutzerkennung, Error> {
+pub fn issue_id(tx: &WriteTx, role: &Role, now: jiff::Timestamp) -> Result<Nutzerkennung, Error> {
     let mut issued = tx.open_table(tables::ISSUED_IDS)?;
     let mut rng = rand::rng();
     loop {
@@ -210,11 +206,7 @@ pub fn issue_id(
 
 /// Issues the given Nutzerkennung (the documented ids of the demo data set);
 /// false when it was issued before.
-pub fn issue_fixed(
-    tx: &WriteTransaction,
-    id: &Nutzerkennung,
-    now: jiff::Timestamp,
-) -> Result<bool, Error> {
+pub fn issue_fixed(tx: &WriteTx, id: &Nutzerkennung, now: jiff::Timestamp) -> Result<bool, Error> {
     let mut issued = tx.open_table(tables::ISSUED_IDS)?;
     if issued.get(id.as_str())?.is_some() {
         return Ok(false);
@@ -355,7 +347,7 @@ pub fn count(tx: &impl ReadAccess) -> Result<u64, Error> {
 
 /// Rewrites the index summaries of every account of `org` (its second
 /// factor changed, and with it the accounts' status).
-pub fn refresh_org_index(tx: &WriteTransaction, org: &Organisation) -> Result<(), Error> {
+pub fn refresh_org_index(tx: &WriteTx, org: &Organisation) -> Result<(), Error> {
     for kind in [Kind::Admin, Kind::User] {
         for a in all_of(tx, org.id, kind)? {
             tx.open_table(tables::ACCOUNTS_BY_ORG)?.insert(
@@ -369,7 +361,7 @@ pub fn refresh_org_index(tx: &WriteTransaction, org: &Organisation) -> Result<()
 
 /// Rebuilds the index and the account counters from the accounts (schema
 /// migration 3 → 4).
-pub fn reindex(tx: &WriteTransaction) -> Result<(), Error> {
+pub fn reindex(tx: &WriteTx) -> Result<(), Error> {
     let accounts: Vec<Account> = {
         let table = tx.open_table(tables::ACCOUNTS)?;
         let mut out = Vec::new();

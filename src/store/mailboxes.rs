@@ -10,9 +10,9 @@
 //! constants), never a position in a display list; the golden tests pin
 //! them.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
-use super::{Error, ReadAccess, counters, tables};
+use super::{Error, ReadAccess, WriteTx, counters, tables};
 use crate::domain::message::{self, Direction, FirstOpened, Marks};
 use crate::domain::org::Bereich;
 
@@ -175,7 +175,7 @@ pub fn id_of(tx: &impl ReadAccess, key: &str) -> Result<Option<MailboxId>, Error
 }
 
 /// The id of the mailbox `key`, handing out the next one if it has none.
-pub fn id_or_create(tx: &WriteTransaction, key: &str) -> Result<MailboxId, Error> {
+pub fn id_or_create(tx: &WriteTx, key: &str) -> Result<MailboxId, Error> {
     if let Some(id) = id_of(tx, key)? {
         return Ok(id);
     }
@@ -253,7 +253,7 @@ pub fn entry_in(tx: &impl ReadAccess, mailbox: MailboxId, id: u64) -> Result<Opt
 
 /// Adds or changes the message's entry in the mailbox `key`, keeping the
 /// facet index and counters in step.
-pub fn set_entry(tx: &WriteTransaction, key: &str, id: u64, e: Entry) -> Result<(), Error> {
+pub fn set_entry(tx: &WriteTx, key: &str, id: u64, e: Entry) -> Result<(), Error> {
     let mb = id_or_create(tx, key)?;
     let old = entry_in(tx, mb, id)?;
     let mut index = tx.open_table(tables::MAILBOX_FACETS)?;
@@ -283,7 +283,7 @@ fn is_kassen(key: &str) -> bool {
 /// Lists message `id` of the member organisation `org` in the
 /// Kassenpostfach `key` (for its Mitglied filter); other mailboxes are
 /// left alone.
-pub fn index_member(tx: &WriteTransaction, key: &str, org: u64, id: u64) -> Result<(), Error> {
+pub fn index_member(tx: &WriteTx, key: &str, org: u64, id: u64) -> Result<(), Error> {
     if !is_kassen(key) {
         return Ok(());
     }
@@ -296,7 +296,7 @@ pub fn index_member(tx: &WriteTransaction, key: &str, org: u64, id: u64) -> Resu
 /// Removes the message's entry from the mailbox `key` (with its facets,
 /// counters, Betreff postings, Mitglied entry and first-opened record).
 pub fn remove_entry(
-    tx: &WriteTransaction,
+    tx: &WriteTx,
     key: &str,
     id: u64,
     subject: &str,
@@ -392,12 +392,7 @@ pub fn walk(
 
 /// Indexes the message's Betreff in the mailbox `key` (for the Betreff
 /// filter); called when the message is put into the mailbox.
-pub fn index_subject(
-    tx: &WriteTransaction,
-    key: &str,
-    id: u64,
-    subject: &str,
-) -> Result<(), Error> {
+pub fn index_subject(tx: &WriteTx, key: &str, id: u64, subject: &str) -> Result<(), Error> {
     let mb = id_or_create(tx, key)?;
     super::search_index::index_subject(tx, mb, id, subject)
 }
@@ -430,7 +425,7 @@ pub fn first_opened(
 /// Records the first opening of the message in the mailbox `key`; keeps
 /// an earlier record.
 pub fn record_first_opened(
-    tx: &WriteTransaction,
+    tx: &WriteTx,
     key: &str,
     id: u64,
     first: &FirstOpened,

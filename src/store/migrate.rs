@@ -92,7 +92,7 @@ fn step(db: &Database, from: u64) -> Result<(), Error> {
 }
 
 /// 1 → 2: the index of pending mails.
-fn index_pending_mail(tx: &redb::WriteTransaction) -> Result<(), Error> {
+fn index_pending_mail(tx: &super::WriteTx) -> Result<(), Error> {
     use redb::ReadableTable;
     let mail = tx.open_table(tables::MAIL_QUEUE)?;
     let mut pending = tx.open_table(tables::MAIL_PENDING)?;
@@ -108,14 +108,14 @@ fn index_pending_mail(tx: &redb::WriteTransaction) -> Result<(), Error> {
 }
 
 /// 2 → 3: the FAQ and the feedback and support inbox.
-fn create_help_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
+fn create_help_tables(tx: &super::WriteTx) -> Result<(), Error> {
     tx.open_table(tables::FAQ)?;
     tx.open_table(tables::FEEDBACK)?;
     Ok(())
 }
 
 /// 4 → 5: the messaging tables (of version 5; see `migrate_v7`).
-fn create_message_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
+fn create_message_tables(tx: &super::WriteTx) -> Result<(), Error> {
     tx.open_table(tables::LEGACY_MESSAGES)?;
     tx.open_table(tables::LEGACY_MAILBOX_ENTRIES)?;
     tx.open_table(tables::LEGACY_MAILBOX_INDEX)?;
@@ -126,7 +126,7 @@ fn create_message_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
 }
 
 /// 5 → 6: entitled persons and form reports (new, empty tables).
-fn create_person_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
+fn create_person_tables(tx: &super::WriteTx) -> Result<(), Error> {
     tx.open_table(tables::PERSONS)?;
     tx.open_table(tables::PERSONS_BY_NAME)?;
     tx.open_table(tables::REPORTS)?;
@@ -137,7 +137,7 @@ fn create_person_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
 
 /// 3 → 4: indexes of accounts, sessions, links and the audit log, and the
 /// stored counters.
-fn build_indexes(tx: &redb::WriteTransaction) -> Result<(), Error> {
+fn build_indexes(tx: &super::WriteTx) -> Result<(), Error> {
     super::accounts::reindex(tx)?;
     super::sessions::reindex(tx)?;
     super::links::reindex(tx)?;
@@ -161,7 +161,7 @@ struct LegacyMail {
 /// Live links and TANs leave the store: a delivered or given-up mail with
 /// one loses its body (text and raw MIME); a still queued one keeps it only
 /// until delivery (`live_body`), its text is cleared at once.
-fn mail_storage_v4(tx: &redb::WriteTransaction) -> Result<(), Error> {
+fn mail_storage_v4(tx: &super::WriteTx) -> Result<(), Error> {
     use redb::ReadableTable;
     let mut legacy = Vec::new();
     {
@@ -325,7 +325,7 @@ mod tests {
         );
         migrate(&mut db).unwrap();
         assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
-        let tx = db.begin_read().unwrap();
+        let tx = crate::store::ReadTx(db.begin_read().unwrap());
         let pending = crate::store::mail_queue::pending(&tx).unwrap();
         assert_eq!(pending.iter().map(|m| m.id).collect::<Vec<_>>(), vec![2]);
         tx.open_table(tables::FAQ).unwrap();
@@ -495,7 +495,7 @@ mod tests {
         }
         migrate(&mut db).unwrap();
         assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
-        let tx = db.begin_read().unwrap();
+        let tx = crate::store::ReadTx(db.begin_read().unwrap());
         assert_eq!(count_in_org(&tx, 7, Kind::User).unwrap(), 1);
         assert_eq!(
             crate::store::sessions::of_account(&tx, &id).unwrap().len(),
@@ -527,7 +527,7 @@ mod tests {
         );
         migrate(&mut db).unwrap();
         assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
-        let tx = db.begin_read().unwrap();
+        let tx = crate::store::ReadTx(db.begin_read().unwrap());
         let q = crate::store::mail_queue::get(&tx, 1).unwrap().unwrap();
         assert_eq!(q.text, "plain");
         assert_eq!(

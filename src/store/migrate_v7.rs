@@ -9,11 +9,11 @@
 
 use std::collections::BTreeMap;
 
-use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata};
 use serde::Deserialize;
 
 use super::mailboxes::{Entry, MailboxId};
-use super::{Error, codec, tables};
+use super::{Error, WriteTx, codec, tables};
 use crate::domain::message::{Attachment, Direction, Marks};
 use crate::domain::org::Bereich;
 
@@ -106,7 +106,7 @@ fn v6_entry(v: u16) -> Entry {
 }
 
 /// The member organisation of a version-6 mailbox key.
-fn member_org(tx: &WriteTransaction, key: &str) -> Result<Option<u64>, Error> {
+fn member_org(tx: &WriteTx, key: &str) -> Result<Option<u64>, Error> {
     if let Some(rest) = key.strip_prefix("g:") {
         return Ok(rest.split(':').next().and_then(|o| o.parse().ok()));
     }
@@ -142,7 +142,7 @@ impl Progress {
 }
 
 /// 6 → 7 in `tx`.
-pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), Error> {
+pub(super) fn migrate(tx: &WriteTx) -> Result<(), Error> {
     let total = tx.open_table(tables::LEGACY_MESSAGES)?.len()?;
     tracing::info!(
         messages = total,
@@ -262,7 +262,7 @@ pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), Error> {
 
 /// Hands out mailbox ids in key order (so the new tables keyed by mailbox
 /// id keep the old tables' order) and writes both directions.
-fn mailbox_ids(tx: &WriteTransaction) -> Result<BTreeMap<String, MailboxId>, Error> {
+fn mailbox_ids(tx: &WriteTx) -> Result<BTreeMap<String, MailboxId>, Error> {
     let mut keys = std::collections::BTreeSet::new();
     {
         let entries = tx.open_table(tables::LEGACY_MAILBOX_ENTRIES)?;
@@ -311,10 +311,7 @@ fn mailbox_ids(tx: &WriteTransaction) -> Result<BTreeMap<String, MailboxId>, Err
 
 /// Entries, facets (per mailbox, sorted) and the counters, from the old
 /// entries; the old message counters are replaced.
-fn entries_and_facets(
-    tx: &WriteTransaction,
-    ids: &BTreeMap<String, MailboxId>,
-) -> Result<(), Error> {
+fn entries_and_facets(tx: &WriteTx, ids: &BTreeMap<String, MailboxId>) -> Result<(), Error> {
     let mut counters: BTreeMap<String, u64> = BTreeMap::new();
     {
         let old = tx.open_table(tables::LEGACY_MAILBOX_ENTRIES)?;

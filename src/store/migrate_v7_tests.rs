@@ -52,15 +52,7 @@ fn v6_facets(marks: u8, outgoing: bool, b: u8, t: u8) -> Vec<u8> {
 }
 
 /// Version 6's `set_entry` (for a new entry).
-fn v6_set_entry(
-    tx: &WriteTransaction,
-    key: &str,
-    id: u64,
-    marks: u8,
-    outgoing: bool,
-    b: u8,
-    t: u8,
-) {
+fn v6_set_entry(tx: &WriteTx, key: &str, id: u64, marks: u8, outgoing: bool, b: u8, t: u8) {
     let mut index = tx.open_table(tables::LEGACY_MAILBOX_INDEX).unwrap();
     for f in v6_facets(marks, outgoing, b, t) {
         index.insert((key, f, id), ()).unwrap();
@@ -87,7 +79,7 @@ fn v6_set_entry(
 /// mailbox to a Kassenpostfach (or from the system).
 #[allow(clippy::too_many_arguments)]
 fn v6_message(
-    tx: &WriteTransaction,
+    tx: &WriteTx,
     id: u64,
     from: &str,
     to: &str,
@@ -153,7 +145,7 @@ fn a_version_6_message_store_is_migrated() {
     let dir = tempfile::tempdir().unwrap();
     {
         let db = Database::create(dir.path().join(crate::store::DB_FILE)).unwrap();
-        let tx = db.begin_write().unwrap();
+        let tx = crate::store::WriteTx(db.begin_write().unwrap());
         tx.open_table(tables::ACCOUNTS).unwrap();
         let group = "g:3:zusatzversorgung";
         let kasse = "k:zusatzversorgung";
@@ -294,7 +286,7 @@ fn a_version_6_message_store_is_migrated() {
         .unwrap();
 }
 
-fn stored_version_of(tx: &redb::ReadTransaction) -> Option<u64> {
+fn stored_version_of(tx: &crate::store::ReadTx) -> Option<u64> {
     tx.open_table(tables::META)
         .unwrap()
         .get("schema_version")
@@ -316,7 +308,7 @@ fn migration_time() {
     {
         let db = Database::create(dir.path().join(crate::store::DB_FILE)).unwrap();
         for batch in 0..n.div_ceil(2_000) {
-            let tx = db.begin_write().unwrap();
+            let tx = crate::store::WriteTx(db.begin_write().unwrap());
             tx.open_table(tables::ACCOUNTS).unwrap();
             for id in batch * 2_000 + 1..=((batch + 1) * 2_000).min(n) {
                 v6_message(
