@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 use redb::ReadableTable;
 
 use super::tables::{ACCOUNT_KIND_ADMIN, ACCOUNT_KIND_KASSEN, ACCOUNT_KIND_USER};
-use super::{Error, ReadAccess, WriteTx, codec, counters, tables};
+use super::{Error, ReadAccess, WriteTx, codec, codes, counters, tables};
 use crate::domain::account::{Account, Role, Status};
 use crate::domain::ids::Nutzerkennung;
 use crate::domain::org::{GroupMailbox, OrgId, Organisation, PortalFunction};
@@ -22,7 +22,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn code(self) -> u8 {
+    pub(super) fn code(self) -> u8 {
         match self {
             Kind::Kassen => ACCOUNT_KIND_KASSEN,
             Kind::Admin => ACCOUNT_KIND_ADMIN,
@@ -40,7 +40,9 @@ impl Kind {
 }
 
 /// One entry of the index: what the overviews show and filter on, without
-/// decoding the account.
+/// decoding the account. Stored as (status code, mailbox set, function
+/// set, end of the self-lock in seconds or 0), by the codes of
+/// `store::codes`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// Lower-case Name.
@@ -67,35 +69,16 @@ pub fn sort_key(a: &Account) -> String {
     )
 }
 
-fn status_code(s: Status) -> u8 {
-    Status::ALL.iter().position(|x| *x == s).unwrap_or(0) as u8
-}
-
-fn bits<T: PartialEq + Copy>(all: &[T], set: &[T]) -> u64 {
-    all.iter()
-        .enumerate()
-        .filter(|(_, x)| set.contains(x))
-        .fold(0, |acc, (i, _)| acc | (1 << i))
-}
-
-fn from_bits<T: Copy>(all: &[T], bits: u64) -> Vec<T> {
-    all.iter()
-        .enumerate()
-        .filter(|(i, _)| bits & (1 << i) != 0)
-        .map(|(_, x)| *x)
-        .collect()
-}
-
 fn summary(a: &Account, org: Option<&Organisation>) -> (u8, u16, u8, i64) {
     let (mailboxes, functions) = match a.grants() {
         Some(g) => (
-            bits(&GroupMailbox::ALL, &g.mailboxes) as u16,
-            bits(&PortalFunction::ALL, &g.functions) as u8,
+            codes::mailbox_set(&g.mailboxes),
+            codes::function_set(&g.functions),
         ),
         None => (0, 0),
     };
     (
-        status_code(a.status_in(org)),
+        a.status_in(org).code(),
         mailboxes,
         functions,
         a.locked_until.map(|t| t.as_second()).unwrap_or(0),
@@ -112,12 +95,9 @@ fn entry(key: &str, value: (u8, u16, u8, i64)) -> Entry {
         last_name,
         first_name,
         id,
-        status: Status::ALL
-            .get(usize::from(status))
-            .copied()
-            .unwrap_or(Status::Angelegt),
-        mailboxes: from_bits(&GroupMailbox::ALL, u64::from(mailboxes)),
-        functions: from_bits(&PortalFunction::ALL, u64::from(functions)),
+        status: Status::from_code(status).unwrap_or(Status::Angelegt),
+        mailboxes: codes::mailboxes_of(mailboxes),
+        functions: codes::functions_of(functions),
         locked_until: (locked != 0)
             .then(|| jiff::Timestamp::from_second(locked).ok())
             .flatten(),

@@ -8,7 +8,7 @@ use crate::domain::help::{FeedbackEntry, FeedbackKind};
 
 const TABLE: &str = "feedback";
 
-fn kind_code(k: FeedbackKind) -> u8 {
+pub(super) fn kind_code(k: FeedbackKind) -> u8 {
     match k {
         FeedbackKind::Feedback => 0,
         FeedbackKind::Support => 1,

@@ -58,6 +58,7 @@ pub struct Entry {
 const BEREICH_SHIFT: u16 = 4;
 const THEMA_SHIFT: u16 = 6;
 const _: () = assert!(message::MAX_THEMA_CODE < 32, "the Thema has 5 bits");
+const _: () = assert!(super::codes::BEREICH_BITS == 2, "the Bereich has bits 4–5");
 
 impl Entry {
     pub fn new(marks: Marks, direction: Direction, bereich: Bereich, thema: &str) -> Self {

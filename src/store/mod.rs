@@ -11,6 +11,7 @@ pub mod audit_chain;
 pub mod backup;
 pub mod blobs;
 pub mod codec;
+mod codes;
 pub mod counters;
 pub mod faq;
 pub mod feedback;
