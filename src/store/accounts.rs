@@ -339,35 +339,6 @@ pub fn refresh_org_index(tx: &WriteTx, org: &Organisation) -> Result<(), Error> 
     Ok(())
 }
 
-/// Rebuilds the index and the account counters from the accounts (schema
-/// migration 3 → 4).
-pub fn reindex(tx: &WriteTx) -> Result<(), Error> {
-    let accounts: Vec<Account> = {
-        let table = tx.open_table(tables::ACCOUNTS)?;
-        let mut out = Vec::new();
-        for item in table.iter()? {
-            let (_, v) = item?;
-            out.push(codec::decode(TABLE, v.value())?);
-        }
-        out
-    };
-    for a in &accounts {
-        let kind = Kind::of(&a.role);
-        let org = index_org(a);
-        let organisation = match a.org() {
-            Some(id) => super::orgs::get(tx, id)?,
-            None => None,
-        };
-        tx.open_table(tables::ACCOUNTS_BY_ORG)?.insert(
-            (org, kind.code(), sort_key(a).as_str()),
-            summary(a, organisation.as_ref()),
-        )?;
-        counters::add(tx, &counter_kind(kind), 1)?;
-        counters::add(tx, &counter_org(org, kind), 1)?;
-    }
-    Ok(())
-}
-
 /// Every account, in Nutzerkennung order: a whole-table read for tools and
 /// tests, never for a page.
 pub fn all(tx: &impl ReadAccess) -> Result<Vec<Account>, Error> {

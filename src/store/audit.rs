@@ -235,24 +235,6 @@ pub fn has_older_than(tx: &impl ReadAccess, before: jiff::Timestamp) -> Result<b
     }
 }
 
-/// Builds the indexes and counters (schema migration 3 → 4), in the one
-/// transaction of the migration step.
-pub fn reindex(tx: &WriteTx) -> Result<(), Error> {
-    let entries: Vec<(u64, AuditEntry)> = {
-        let table = tx.open_table(tables::AUDIT)?;
-        let mut out = Vec::new();
-        for item in table.iter()? {
-            let (k, v) = item?;
-            out.push((k.value(), codec::decode(TABLE, v.value())?));
-        }
-        out
-    };
-    for (id, e) in &entries {
-        index(tx, *id, e)?;
-    }
-    Ok(())
-}
-
 /// Every entry, newest first: a whole-table read for tools and tests, never
 /// for a page.
 pub fn all_newest_first(tx: &impl ReadAccess) -> Result<Vec<(u64, AuditEntry)>, Error> {

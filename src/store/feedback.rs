@@ -108,20 +108,3 @@ pub fn page(
     }
     Ok(out)
 }
-
-/// Builds the index and counters (schema migration 3 → 4).
-pub fn reindex(tx: &WriteTx) -> Result<(), Error> {
-    let entries: Vec<FeedbackEntry> = {
-        let table = tx.open_table(tables::FEEDBACK)?;
-        let mut out = Vec::new();
-        for item in table.iter()? {
-            let (_, v) = item?;
-            out.push(codec::decode(TABLE, v.value())?);
-        }
-        out
-    };
-    for e in &entries {
-        index(tx, e, 1)?;
-    }
-    Ok(())
-}

@@ -101,20 +101,3 @@ pub fn find_expired(
     }
     Ok(out)
 }
-
-/// Builds the indexes (schema migration 3 → 4).
-pub fn reindex(tx: &WriteTx) -> Result<(), Error> {
-    let links: Vec<(String, Link)> = {
-        let table = tx.open_table(tables::LINKS)?;
-        let mut out = Vec::new();
-        for item in table.iter()? {
-            let (k, v) = item?;
-            out.push((k.value().to_owned(), codec::decode(TABLE, v.value())?));
-        }
-        out
-    };
-    for (hash, link) in &links {
-        index(tx, hash, link)?;
-    }
-    Ok(())
-}

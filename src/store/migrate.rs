@@ -1,5 +1,9 @@
 //! Schema versions. Opening refuses a store written by a newer version and
 //! migrates an older one step by step, one write transaction per step.
+//!
+//! A step carries its own encoding (here, `migrate_v4`, `migrate_v7`): it
+//! never writes through the repository modules, whose encoding follows the
+//! current schema, so an old step stays what it was when it was written.
 
 use redb::{Database, ReadableDatabase};
 
@@ -72,7 +76,7 @@ fn step(db: &Database, from: u64) -> Result<(), Error> {
         1 => index_pending_mail(&tx)?,
         2 => create_help_tables(&tx)?,
         3 => {
-            build_indexes(&tx)?;
+            super::migrate_v4::build_indexes(&tx)?;
             mail_storage_v4(&tx)?;
         }
         4 => create_message_tables(&tx)?,
@@ -135,17 +139,6 @@ fn create_person_tables(tx: &super::WriteTx) -> Result<(), Error> {
     Ok(())
 }
 
-/// 3 → 4: indexes of accounts, sessions, links and the audit log, and the
-/// stored counters.
-fn build_indexes(tx: &super::WriteTx) -> Result<(), Error> {
-    super::accounts::reindex(tx)?;
-    super::sessions::reindex(tx)?;
-    super::links::reindex(tx)?;
-    super::audit::reindex(tx)?;
-    super::feedback::reindex(tx)?;
-    Ok(())
-}
-
 /// A mail as stored up to schema version 3: the raw MIME inside the JSON
 /// record (as an array of numbers), live links and TANs included.
 #[derive(serde::Deserialize)]
@@ -192,8 +185,7 @@ fn mail_storage_v4(tx: &super::WriteTx) -> Result<(), Error> {
                 .insert(mail.id, raw.as_slice())?;
         }
         // Rewrites the record without `raw` and fills index and counters.
-        tx.open_table(tables::MAIL_QUEUE)?.remove(mail.id)?;
-        super::mail_queue::put(tx, &mail)?;
+        super::migrate_v4::put_mail(tx, &mail)?;
     }
     tx.delete_table(tables::MAIL_PENDING)?;
     Ok(())
@@ -436,9 +428,10 @@ mod tests {
     /// sessions, links and audit entries.
     #[test]
     fn version_3_gets_the_indexes() {
-        use crate::domain::account::{Account, Role};
+        use crate::domain::account::{Account, Grants, Role, Status};
         use crate::domain::audit::AuditEntry;
         use crate::domain::ids::Nutzerkennung;
+        use crate::domain::org::{GroupMailbox, PortalFunction};
         use crate::domain::session::{Session, Stage};
         use crate::store::accounts::{Kind, count_in_org};
 
@@ -453,7 +446,13 @@ mod tests {
                     id.clone(),
                     Role::OrgUser {
                         org: 7,
-                        grants: Default::default(),
+                        grants: Grants {
+                            mailboxes: vec![
+                                GroupMailbox::Administration,
+                                GroupMailbox::Finanzierung,
+                            ],
+                            functions: vec![PortalFunction::Postfach],
+                        },
                     },
                     "Max".into(),
                     "Mustermensch".into(),
@@ -497,6 +496,32 @@ mod tests {
         assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
         let tx = crate::store::ReadTx(db.begin_read().unwrap());
         assert_eq!(count_in_org(&tx, 7, Kind::User).unwrap(), 1);
+        // Today's reader understands the index entry the step wrote.
+        let mut entries = Vec::new();
+        crate::store::accounts::scan(
+            &tx,
+            7,
+            Kind::User,
+            "",
+            &crate::store::accounts::From::NamePrefix(String::new()),
+            |e| {
+                entries.push(e);
+                std::ops::ControlFlow::Continue(())
+            },
+        )
+        .unwrap();
+        assert_eq!(entries.len(), 1);
+        let e = &entries[0];
+        assert_eq!(
+            (e.last_name.as_str(), e.first_name.as_str(), e.id.as_str()),
+            ("mustermensch", "max", id.as_str())
+        );
+        assert_eq!(e.status, Status::Angelegt);
+        assert_eq!(
+            e.mailboxes,
+            [GroupMailbox::Finanzierung, GroupMailbox::Administration]
+        );
+        assert_eq!(e.functions, [PortalFunction::Postfach]);
         assert_eq!(
             crate::store::sessions::of_account(&tx, &id).unwrap().len(),
             1

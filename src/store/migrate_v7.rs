@@ -190,7 +190,7 @@ pub(super) fn migrate(tx: &WriteTx) -> Result<(), Error> {
                 None => member_org(tx, &m.to)?,
             };
             let from = if m.from == crate::domain::message::SYSTEM_SENDER {
-                super::mailboxes::SYSTEM_ID
+                v7::SYSTEM_ID
             } else {
                 mb(&m.from)?
             };
@@ -221,7 +221,7 @@ pub(super) fn migrate(tx: &WriteTx) -> Result<(), Error> {
                 attachments: attachments.clone(),
             };
             index.add_message(&message);
-            if from != super::mailboxes::SYSTEM_ID {
+            if from != v7::SYSTEM_ID {
                 index.add_subject(from, m.id, &m.subject);
             }
             index.add_subject(to, m.id, &m.subject);
@@ -424,6 +424,9 @@ mod v7 {
                 detail: e.to_string(),
             })
     }
+
+    /// The mailbox id of the system as a sender.
+    pub const SYSTEM_ID: MailboxId = 0;
 
     const FACET_INBOX: u16 = 0;
     const FACET_OUTBOX: u16 = 1;

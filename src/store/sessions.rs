@@ -140,23 +140,3 @@ pub fn record_activity(
     }
     Ok(true)
 }
-
-/// Builds the index by account (schema migration 3 → 4).
-pub fn reindex(tx: &WriteTx) -> Result<(), Error> {
-    let pairs: Vec<(String, String)> = {
-        let table = tx.open_table(tables::SESSIONS)?;
-        let mut out = Vec::new();
-        for item in table.iter()? {
-            let (k, v) = item?;
-            if let Ok(s) = codec::decode::<Session>(TABLE, v.value()) {
-                out.push((s.account.to_string(), k.value().to_owned()));
-            }
-        }
-        out
-    };
-    let mut index = tx.open_table(tables::SESSIONS_BY_ACCOUNT)?;
-    for (account, hash) in &pairs {
-        index.insert((account.as_str(), hash.as_str()), ())?;
-    }
-    Ok(())
-}
