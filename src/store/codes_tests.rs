@@ -187,6 +187,11 @@ fn record_state_codes_are_pinned() {
     for s in [MailState::Queued, MailState::Sent, MailState::Failed] {
         assert_eq!(s.code(), mail(s), "{s:?}");
     }
+    // The state's key names its stored counter (`mail.count.<key>`).
+    assert_eq!(
+        [MailState::Queued, MailState::Sent, MailState::Failed].map(MailState::key),
+        ["warteschlange", "versendet", "fehlgeschlagen"]
+    );
     for k in [FeedbackKind::Feedback, FeedbackKind::Support] {
         assert_eq!(crate::store::feedback::kind_code(k), feedback(k), "{k:?}");
     }
