@@ -19,7 +19,7 @@ pub mod links;
 pub mod mail_queue;
 pub mod mailboxes;
 pub mod messages;
-pub mod migrate;
+mod migrate;
 mod migrate_v4;
 mod migrate_v7;
 pub mod orgs;
