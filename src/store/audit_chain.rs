@@ -1,8 +1,8 @@
 //! The audit log's hash chain (docs/audit-chain.md): every entry carries the
 //! SHA-256 of its canonical form and the previous entry's hash. The head,
 //! the checkpoint left at a retention cut, the daily anchors and the last
-//! verification result live in [`tables::AUDIT_CHAIN`] and
-//! [`tables::AUDIT_ANCHORS`], created lazily (stores written before the
+//! verification result live in `tables::AUDIT_CHAIN` and
+//! `tables::AUDIT_ANCHORS`, created lazily (stores written before the
 //! chain are chained once at open by [`chain_existing`]).
 
 use std::collections::BTreeMap;

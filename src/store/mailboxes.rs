@@ -16,13 +16,13 @@ use super::{Error, ReadAccess, WriteTx, counters, tables};
 use crate::domain::message::{self, Direction, FirstOpened, Marks};
 use crate::domain::org::Bereich;
 
-/// A compact mailbox id (see [`tables::MAILBOX_IDS`]).
+/// A compact mailbox id (see `tables::MAILBOX_IDS`).
 pub type MailboxId = u32;
 
 /// The mailbox id of the system as a sender (no mailbox).
 pub const SYSTEM_ID: MailboxId = 0;
 
-/// Facets of [`tables::MAILBOX_FACETS`]: the folders (Eingang, Ausgang,
+/// Facets of `tables::MAILBOX_FACETS`: the folders (Eingang, Ausgang,
 /// Archiv — each entry is in exactly one), wichtig, ungelesen, and the
 /// folder combined with the Bereich and with Bereich and Thema, so that
 /// every filter of the mailbox page has an index to walk. Stored codes.
@@ -43,7 +43,7 @@ pub fn facet_thema(folder: u16, bereich: u8, thema: u8) -> u16 {
 }
 
 /// One message in one mailbox: its marks, direction, Bereich and Thema,
-/// packed into the covering value of [`tables::MAILBOX_ENTRIES`] and of
+/// packed into the covering value of `tables::MAILBOX_ENTRIES` and of
 /// each of its facet index entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {

@@ -463,7 +463,7 @@ pub fn next_id(tx: &WriteTx, name: &str) -> Result<u64, Error> {
 /// functions that only read take `&impl ReadAccess`, so one user action can
 /// read and write in the same write transaction. Implemented by [`ReadTx`]
 /// and [`WriteTx`] only; outside `store` it is a bound without methods
-/// (the tables are opened through the sealed [`access::Tables`]).
+/// (the tables are opened through the sealed `access::Tables`).
 pub trait ReadAccess: access::Tables {}
 
 impl ReadAccess for ReadTx {}

@@ -1,6 +1,6 @@
 //! The message search index (schema 7) on block-encoded postings
-//! (`store::postings`) in [`tables::SEARCH_TERMS`] and
-//! [`tables::SEARCH_POSTINGS`]:
+//! (`store::postings`) in `tables::SEARCH_TERMS` and
+//! `tables::SEARCH_POSTINGS`:
 //!
 //! * the header search: each message under the terms of its Betreff,
 //!   Referenz and attachment names (with compound parts, so "auskunft"
