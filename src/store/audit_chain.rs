@@ -23,7 +23,7 @@ const VERIFIED: &str = "verified";
 fn missing_is_none<T>(r: Result<T, Error>) -> Result<Option<T>, Error> {
     match r {
         Ok(t) => Ok(Some(t)),
-        Err(Error::Db(redb::Error::TableDoesNotExist(_))) => Ok(None),
+        Err(Error::Db(super::DbError(redb::Error::TableDoesNotExist(_)))) => Ok(None),
         Err(e) => Err(e),
     }
 }

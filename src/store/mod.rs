@@ -101,7 +101,7 @@ pub enum Error {
     #[error("corrupt record in table {table}: {detail}")]
     Corrupt { table: &'static str, detail: String },
     #[error("database error: {0}")]
-    Db(#[from] redb::Error),
+    Db(#[source] DbError),
     #[error("i/o error on {path}: {source}")]
     Io {
         path: PathBuf,
@@ -126,7 +126,7 @@ impl Error {
         match self {
             Error::StorageFull { .. } => true,
             Error::Io { source, .. } => full(source),
-            Error::Db(redb::Error::Io(e)) => full(e),
+            Error::Db(DbError(redb::Error::Io(e))) => full(e),
             _ => false,
         }
     }
@@ -136,7 +136,7 @@ macro_rules! from_redb {
     ($($t:ty),*) => {$(
         impl From<$t> for Error {
             fn from(e: $t) -> Self {
-                Error::Db(e.into())
+                Error::Db(DbError(e.into()))
             }
         }
     )*};
@@ -151,9 +151,28 @@ from_redb!(
 
 impl From<redb::DatabaseError> for Error {
     fn from(e: redb::DatabaseError) -> Self {
-        Error::Db(e.into())
+        Error::Db(DbError(e.into()))
     }
 }
+
+impl From<redb::Error> for Error {
+    fn from(e: redb::Error) -> Self {
+        Error::Db(DbError(e))
+    }
+}
+
+/// An error of the database engine, opaque outside the store (callers
+/// tell only a full disk apart: [`Error::is_storage_full`]).
+#[derive(Debug)]
+pub struct DbError(redb::Error);
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for DbError {}
 
 /// Handle to the open database; cheap to clone.
 #[derive(Clone)]
