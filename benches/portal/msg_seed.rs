@@ -113,14 +113,9 @@ fn disk_bytes(store: &Store) -> u64 {
         .unwrap_or(0)
 }
 
-/// Bytes of the pages in use, from redb's statistics.
+/// Bytes of the pages in use, from the store's statistics.
 fn live_bytes(store: &Store) -> Result<u64, String> {
-    store
-        .write(|tx| {
-            let s = tx.stats().map_err(|e| store::Error::Db(e.into()))?;
-            Ok::<_, store::Error>(s.allocated_pages() * s.page_size() as u64)
-        })
-        .map_err(|e| e.to_string())
+    store.bytes_in_use().map_err(|e| e.to_string())
 }
 
 /// The Name filter of the persons list (one of [`SURNAMES`]).
@@ -269,31 +264,22 @@ fn seed(data_dir: &Path, mailboxes: &[usize], persons: &[usize]) -> Result<MsgSe
 /// Pages and stored bytes of each message table (where the store's size
 /// goes).
 fn table_sizes(store: &Store) -> Result<Vec<(String, u64, u64)>, String> {
-    use meine_versorgung::store::{ReadAccess, tables as t};
-    use redb::ReadableTableMetadata;
-    fn one<K: redb::Key + 'static, V: redb::Value + 'static>(
-        tx: &impl ReadAccess,
-        def: redb::TableDefinition<K, V>,
-    ) -> Result<(String, u64, u64), store::Error> {
-        let table = tx.open(def)?;
-        let s = table.stats()?;
-        let pages = s.stored_bytes() + s.metadata_bytes() + s.fragmented_bytes();
-        Ok((def.to_string(), pages, s.stored_bytes()))
-    }
-    store
-        .read(|tx| {
-            Ok::<_, store::Error>(vec![
-                one(tx, t::MESSAGE_HEADERS)?,
-                one(tx, t::MESSAGE_TEXTS)?,
-                one(tx, t::SEARCH_TERMS)?,
-                one(tx, t::SEARCH_POSTINGS)?,
-                one(tx, t::MAILBOX_FACETS)?,
-                one(tx, t::MAILBOX_ENTRIES)?,
-                one(tx, t::MESSAGES_BY_REF)?,
-                one(tx, t::BLOB_CHUNKS)?,
-            ])
-        })
-        .map_err(|e| e.to_string())
+    const SHOWN: [&str; 8] = [
+        "message_headers",
+        "message_texts",
+        "search_terms",
+        "search_postings",
+        "mailbox_facets",
+        "mailbox_marks",
+        "messages_by_ref",
+        "blob_chunks",
+    ];
+    let sizes = store.read(store::table_sizes).map_err(|e| e.to_string())?;
+    Ok(SHOWN
+        .iter()
+        .filter_map(|name| sizes.iter().find(|t| t.name == *name))
+        .map(|t| (t.name.clone(), t.pages, t.stored))
+        .collect())
 }
 
 fn seed_mailbox(

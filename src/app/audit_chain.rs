@@ -82,23 +82,30 @@ pub fn status(store: &Store) -> Result<Option<Verification>, Error> {
 /// a stopped server), opened read-only: nothing is written. `from` starts
 /// at the first entry of that day (Europe/Berlin).
 pub fn verify_file(path: &Path, from: Option<Date>) -> Result<Verification, String> {
-    let db = redb::ReadOnlyDatabase::open(path).map_err(|e| match e {
-        redb::DatabaseError::DatabaseAlreadyOpen => format!(
+    let from = match from {
+        Some(d) => Some(
+            d.to_zoned_datetime(berlin())
+                .map_err(|e| format!("--from: {e}"))?
+                .timestamp(),
+        ),
+        None => None,
+    };
+    // The outer error is the opening's, the inner one the verification's.
+    let verified = store::read_file(path, |tx| {
+        Ok((|| {
+            let start = match from {
+                Some(at) => store::audit::first_id_at_or_after(tx, at)?,
+                None => 1,
+            };
+            audit_chain::verify(tx, start, Timestamp::now())
+        })())
+    })
+    .map_err(|e| match e {
+        store::Error::AlreadyOpen(_) => format!(
             "{} is in use by a running server; verify a backup instead (meine-versorgung backup --out FILE)",
             path.display()
         ),
         e => format!("cannot open {}: {e}", path.display()),
     })?;
-    let tx = redb::ReadableDatabase::begin_read(&db).map_err(|e| e.to_string())?;
-    let start = match from {
-        Some(d) => {
-            let at = d
-                .to_zoned_datetime(berlin())
-                .map_err(|e| format!("--from: {e}"))?
-                .timestamp();
-            store::audit::first_id_at_or_after(&tx, at).map_err(|e| e.to_string())?
-        }
-        None => 1,
-    };
-    audit_chain::verify(&tx, start, Timestamp::now()).map_err(|e| e.to_string())
+    verified.map_err(|e| e.to_string())
 }

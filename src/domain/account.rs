@@ -174,7 +174,7 @@ pub enum Status {
 }
 
 impl Status {
-    /// In this order the codes of the account index (append only).
+    /// In display order (the stored code is [`Status::code`]).
     pub const ALL: [Status; 5] = [
         Status::Angelegt,
         Status::TotpAusstehend,
@@ -210,6 +210,23 @@ impl Status {
 
     pub fn from_key(key: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// The stable code stored in the account index, independent of the
+    /// display order of [`Status::ALL`]. Pinned by a golden test
+    /// (`store::codes`).
+    pub const fn code(self) -> u8 {
+        match self {
+            Status::Angelegt => 0,
+            Status::TotpAusstehend => 1,
+            Status::Aktiv => 2,
+            Status::Gesperrt => 3,
+            Status::GesperrtInaktiv => 4,
+        }
+    }
+
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
     }
 }
 

@@ -40,7 +40,7 @@ impl Bereich {
 
     /// The stable code stored in index entries (2 bits), independent of
     /// the display order of [`Bereich::ALL`]; pinned by a golden test.
-    pub fn code(self) -> u8 {
+    pub const fn code(self) -> u8 {
         match self {
             Bereich::Beamtenversorgung => 0,
             Bereich::Beihilfe => 1,
@@ -103,6 +103,22 @@ impl GroupMailbox {
     pub fn from_key(key: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|m| m.key() == key)
     }
+
+    /// The stable code stored in the account index (the bit of a grant in
+    /// a 16-bit set), independent of the display order of
+    /// [`GroupMailbox::ALL`]: a new mailbox gets the next free code
+    /// wherever it is shown. Pinned by a golden test (`store::codes`).
+    pub const fn code(self) -> u8 {
+        match self {
+            GroupMailbox::Beihilfe => 0,
+            GroupMailbox::Beamtenversorgung => 1,
+            GroupMailbox::Finanzierung => 2,
+            GroupMailbox::MitgliederRecht => 3,
+            GroupMailbox::Geschaeftsleitung => 4,
+            GroupMailbox::Zusatzversorgung => 5,
+            GroupMailbox::Administration => 6,
+        }
+    }
 }
 
 /// The portal functions an organisation's users can be granted.
@@ -148,6 +164,18 @@ impl PortalFunction {
 
     pub fn from_key(key: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|f| f.key() == key)
+    }
+
+    /// The stable code stored in the account index (the bit of a grant in
+    /// an 8-bit set), independent of the display order of
+    /// [`PortalFunction::ALL`]. Pinned by a golden test (`store::codes`).
+    pub const fn code(self) -> u8 {
+        match self {
+            PortalFunction::Postfach => 0,
+            PortalFunction::AnspruchsberechtigteAnzeigen => 1,
+            PortalFunction::PersonendatenBearbeiten => 2,
+            PortalFunction::Beamtenformulare => 3,
+        }
     }
 
     /// The functions this one cannot work without (handbook §3 info texts).

@@ -3,10 +3,10 @@
 
 use std::ops::ControlFlow;
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 use super::tables::{ACCOUNT_KIND_ADMIN, ACCOUNT_KIND_KASSEN, ACCOUNT_KIND_USER};
-use super::{Error, ReadAccess, codec, counters, tables};
+use super::{Error, ReadAccess, WriteTx, codec, codes, counters, tables};
 use crate::domain::account::{Account, Role, Status};
 use crate::domain::ids::Nutzerkennung;
 use crate::domain::org::{GroupMailbox, OrgId, Organisation, PortalFunction};
@@ -22,7 +22,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn code(self) -> u8 {
+    pub(super) fn code(self) -> u8 {
         match self {
             Kind::Kassen => ACCOUNT_KIND_KASSEN,
             Kind::Admin => ACCOUNT_KIND_ADMIN,
@@ -40,7 +40,9 @@ impl Kind {
 }
 
 /// One entry of the index: what the overviews show and filter on, without
-/// decoding the account.
+/// decoding the account. Stored as (status code, mailbox set, function
+/// set, end of the self-lock in seconds or 0), by the codes of
+/// `store::codes`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// Lower-case Name.
@@ -67,35 +69,16 @@ pub fn sort_key(a: &Account) -> String {
     )
 }
 
-fn status_code(s: Status) -> u8 {
-    Status::ALL.iter().position(|x| *x == s).unwrap_or(0) as u8
-}
-
-fn bits<T: PartialEq + Copy>(all: &[T], set: &[T]) -> u64 {
-    all.iter()
-        .enumerate()
-        .filter(|(_, x)| set.contains(x))
-        .fold(0, |acc, (i, _)| acc | (1 << i))
-}
-
-fn from_bits<T: Copy>(all: &[T], bits: u64) -> Vec<T> {
-    all.iter()
-        .enumerate()
-        .filter(|(i, _)| bits & (1 << i) != 0)
-        .map(|(_, x)| *x)
-        .collect()
-}
-
 fn summary(a: &Account, org: Option<&Organisation>) -> (u8, u16, u8, i64) {
     let (mailboxes, functions) = match a.grants() {
         Some(g) => (
-            bits(&GroupMailbox::ALL, &g.mailboxes) as u16,
-            bits(&PortalFunction::ALL, &g.functions) as u8,
+            codes::mailbox_set(&g.mailboxes),
+            codes::function_set(&g.functions),
         ),
         None => (0, 0),
     };
     (
-        status_code(a.status_in(org)),
+        a.status_in(org).code(),
         mailboxes,
         functions,
         a.locked_until.map(|t| t.as_second()).unwrap_or(0),
@@ -112,12 +95,9 @@ fn entry(key: &str, value: (u8, u16, u8, i64)) -> Entry {
         last_name,
         first_name,
         id,
-        status: Status::ALL
-            .get(usize::from(status))
-            .copied()
-            .unwrap_or(Status::Angelegt),
-        mailboxes: from_bits(&GroupMailbox::ALL, u64::from(mailboxes)),
-        functions: from_bits(&PortalFunction::ALL, u64::from(functions)),
+        status: Status::from_code(status).unwrap_or(Status::Angelegt),
+        mailboxes: codes::mailboxes_of(mailboxes),
+        functions: codes::functions_of(functions),
         locked_until: (locked != 0)
             .then(|| jiff::Timestamp::from_second(locked).ok())
             .flatten(),
@@ -149,7 +129,7 @@ fn get_str(tx: &impl ReadAccess, id: &str) -> Result<Option<Account>, Error> {
 }
 
 /// Stores an account and keeps its index entry and the counters in step.
-pub fn put(tx: &WriteTransaction, account: &Account) -> Result<(), Error> {
+pub fn put(tx: &WriteTx, account: &Account) -> Result<(), Error> {
     let old = get(tx, &account.id)?;
     if let Some(old) = &old {
         unindex(tx, old)?;
@@ -172,7 +152,7 @@ pub fn put(tx: &WriteTransaction, account: &Account) -> Result<(), Error> {
     Ok(())
 }
 
-fn unindex(tx: &WriteTransaction, old: &Account) -> Result<(), Error> {
+fn unindex(tx: &WriteTx, old: &Account) -> Result<(), Error> {
     let kind = Kind::of(&old.role);
     let org = index_org(old);
     tx.open_table(tables::ACCOUNTS_BY_ORG)?
@@ -183,7 +163,7 @@ fn unindex(tx: &WriteTransaction, old: &Account) -> Result<(), Error> {
 }
 
 /// Removes an account for good; its Nutzerkennung stays issued.
-pub fn delete(tx: &WriteTransaction, id: &Nutzerkennung) -> Result<(), Error> {
+pub fn delete(tx: &WriteTx, id: &Nutzerkennung) -> Result<(), Error> {
     if let Some(old) = get(tx, id)? {
         unindex(tx, &old)?;
     }
@@ -192,11 +172,7 @@ pub fn delete(tx: &WriteTransaction, id: &Nutzerkennung) -> Result<(), Error> {
 }
 
 /// Issues a Nutzerkennung that was never issued before.
-pub fn issue_id(
-    tx: &WriteTransaction,
-    role: &Role,
-    now: jiff::Timestamp,
-) -> Result<Nutzerkennung, Error> {
+pub fn issue_id(tx: &WriteTx, role: &Role, now: jiff::Timestamp) -> Result<Nutzerkennung, Error> {
     let mut issued = tx.open_table(tables::ISSUED_IDS)?;
     let mut rng = rand::rng();
     loop {
@@ -210,11 +186,7 @@ pub fn issue_id(
 
 /// Issues the given Nutzerkennung (the documented ids of the demo data set);
 /// false when it was issued before.
-pub fn issue_fixed(
-    tx: &WriteTransaction,
-    id: &Nutzerkennung,
-    now: jiff::Timestamp,
-) -> Result<bool, Error> {
+pub fn issue_fixed(tx: &WriteTx, id: &Nutzerkennung, now: jiff::Timestamp) -> Result<bool, Error> {
     let mut issued = tx.open_table(tables::ISSUED_IDS)?;
     if issued.get(id.as_str())?.is_some() {
         return Ok(false);
@@ -355,7 +327,7 @@ pub fn count(tx: &impl ReadAccess) -> Result<u64, Error> {
 
 /// Rewrites the index summaries of every account of `org` (its second
 /// factor changed, and with it the accounts' status).
-pub fn refresh_org_index(tx: &WriteTransaction, org: &Organisation) -> Result<(), Error> {
+pub fn refresh_org_index(tx: &WriteTx, org: &Organisation) -> Result<(), Error> {
     for kind in [Kind::Admin, Kind::User] {
         for a in all_of(tx, org.id, kind)? {
             tx.open_table(tables::ACCOUNTS_BY_ORG)?.insert(
@@ -363,35 +335,6 @@ pub fn refresh_org_index(tx: &WriteTransaction, org: &Organisation) -> Result<()
                 summary(&a, Some(org)),
             )?;
         }
-    }
-    Ok(())
-}
-
-/// Rebuilds the index and the account counters from the accounts (schema
-/// migration 3 → 4).
-pub fn reindex(tx: &WriteTransaction) -> Result<(), Error> {
-    let accounts: Vec<Account> = {
-        let table = tx.open_table(tables::ACCOUNTS)?;
-        let mut out = Vec::new();
-        for item in table.iter()? {
-            let (_, v) = item?;
-            out.push(codec::decode(TABLE, v.value())?);
-        }
-        out
-    };
-    for a in &accounts {
-        let kind = Kind::of(&a.role);
-        let org = index_org(a);
-        let organisation = match a.org() {
-            Some(id) => super::orgs::get(tx, id)?,
-            None => None,
-        };
-        tx.open_table(tables::ACCOUNTS_BY_ORG)?.insert(
-            (org, kind.code(), sort_key(a).as_str()),
-            summary(a, organisation.as_ref()),
-        )?;
-        counters::add(tx, &counter_kind(kind), 1)?;
-        counters::add(tx, &counter_org(org, kind), 1)?;
     }
     Ok(())
 }

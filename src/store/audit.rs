@@ -2,9 +2,9 @@
 //! first), with indexes by organisation, actor, target and action, all kept
 //! in the transaction of the change the entry describes.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
-use super::{Error, ReadAccess, audit_chain, codec, counters, tables};
+use super::{Error, ReadAccess, WriteTx, audit_chain, codec, counters, tables};
 use crate::domain::audit::{Anchor, AuditEntry, ChainLink, GENESIS, chain_hash};
 
 const TABLE: &str = "audit";
@@ -14,7 +14,7 @@ fn count_org(org: u64) -> String {
     format!("audit.org.{org}")
 }
 
-fn index(tx: &WriteTransaction, id: u64, entry: &AuditEntry) -> Result<(), Error> {
+fn index(tx: &WriteTx, id: u64, entry: &AuditEntry) -> Result<(), Error> {
     if let Some(org) = entry.org {
         tx.open_table(tables::AUDIT_BY_ORG)?.insert((org, id), ())?;
         counters::add(tx, &count_org(org), 1)?;
@@ -30,7 +30,7 @@ fn index(tx: &WriteTransaction, id: u64, entry: &AuditEntry) -> Result<(), Error
     counters::add(tx, COUNT_ALL, 1)
 }
 
-fn unindex(tx: &WriteTransaction, id: u64, entry: &AuditEntry) -> Result<(), Error> {
+fn unindex(tx: &WriteTx, id: u64, entry: &AuditEntry) -> Result<(), Error> {
     if let Some(org) = entry.org {
         tx.open_table(tables::AUDIT_BY_ORG)?.remove((org, id))?;
         counters::add(tx, &count_org(org), -1)?;
@@ -48,7 +48,7 @@ fn unindex(tx: &WriteTransaction, id: u64, entry: &AuditEntry) -> Result<(), Err
 
 /// Appends an entry in the transaction of the change it describes, linked
 /// into the hash chain (see `audit_chain`) in the same transaction.
-pub fn append(tx: &WriteTransaction, entry: &AuditEntry) -> Result<u64, Error> {
+pub fn append(tx: &WriteTx, entry: &AuditEntry) -> Result<u64, Error> {
     let prev = audit_chain::prev_for_append(tx, entry.at)?;
     let id = super::next_id(tx, "audit")?;
     let hash = chain_hash(id, entry, &prev);
@@ -198,7 +198,7 @@ pub fn first_id_at_or_after(tx: &impl ReadAccess, at: jiff::Timestamp) -> Result
 /// their index entries, and leaves the checkpoint at the cut so that the
 /// remaining chain still verifies; returns how many.
 pub fn purge_older_than(
-    tx: &WriteTransaction,
+    tx: &WriteTx,
     before: jiff::Timestamp,
     limit: usize,
 ) -> Result<usize, Error> {
@@ -235,24 +235,6 @@ pub fn has_older_than(tx: &impl ReadAccess, before: jiff::Timestamp) -> Result<b
     }
 }
 
-/// Builds the indexes and counters (schema migration 3 → 4), in the one
-/// transaction of the migration step.
-pub fn reindex(tx: &WriteTransaction) -> Result<(), Error> {
-    let entries: Vec<(u64, AuditEntry)> = {
-        let table = tx.open_table(tables::AUDIT)?;
-        let mut out = Vec::new();
-        for item in table.iter()? {
-            let (k, v) = item?;
-            out.push((k.value(), codec::decode(TABLE, v.value())?));
-        }
-        out
-    };
-    for (id, e) in &entries {
-        index(tx, *id, e)?;
-    }
-    Ok(())
-}
-
 /// Every entry, newest first: a whole-table read for tools and tests, never
 /// for a page.
 pub fn all_newest_first(tx: &impl ReadAccess) -> Result<Vec<(u64, AuditEntry)>, Error> {
@@ -263,4 +245,24 @@ pub fn all_newest_first(tx: &impl ReadAccess) -> Result<Vec<(u64, AuditEntry)>, 
         out.push((k.value(), codec::decode(TABLE, v.value())?));
     }
     Ok(out)
+}
+
+/// The stored bytes of entry `id`, as they are: for tests that tamper with
+/// the log and show that the chain check finds it.
+#[doc(hidden)]
+pub fn raw_entry(tx: &impl ReadAccess, id: u64) -> Result<Option<Vec<u8>>, Error> {
+    Ok(tx.open(tables::AUDIT)?.get(id)?.map(|v| v.value().to_vec()))
+}
+
+/// Overwrites (`Some`) or removes (`None`) the stored bytes of entry `id`,
+/// past the chain, the indexes and the counters. Never for the portal:
+/// only for tests that show that the chain check finds such a change.
+#[doc(hidden)]
+pub fn tamper_entry(tx: &WriteTx, id: u64, bytes: Option<&[u8]>) -> Result<(), Error> {
+    let mut table = tx.open_table(tables::AUDIT)?;
+    match bytes {
+        Some(b) => table.insert(id, b)?,
+        None => table.remove(id)?,
+    };
+    Ok(())
 }

@@ -1,15 +1,15 @@
 //! The audit log's hash chain (docs/audit-chain.md): every entry carries the
 //! SHA-256 of its canonical form and the previous entry's hash. The head,
 //! the checkpoint left at a retention cut, the daily anchors and the last
-//! verification result live in [`tables::AUDIT_CHAIN`] and
-//! [`tables::AUDIT_ANCHORS`], created lazily (stores written before the
+//! verification result live in `tables::AUDIT_CHAIN` and
+//! `tables::AUDIT_ANCHORS`, created lazily (stores written before the
 //! chain are chained once at open by [`chain_existing`]).
 
 use std::collections::BTreeMap;
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
-use super::{Error, ReadAccess, codec, tables};
+use super::{Error, ReadAccess, WriteTx, codec, tables};
 use crate::domain::audit::{
     Anchor, AuditEntry, Break, ChainLink, GENESIS, Verification, chain_hash,
 };
@@ -23,7 +23,7 @@ const VERIFIED: &str = "verified";
 fn missing_is_none<T>(r: Result<T, Error>) -> Result<Option<T>, Error> {
     match r {
         Ok(t) => Ok(Some(t)),
-        Err(Error::Db(redb::Error::TableDoesNotExist(_))) => Ok(None),
+        Err(Error::Db(super::DbError(redb::Error::TableDoesNotExist(_)))) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -41,7 +41,7 @@ fn get_value<T: serde::de::DeserializeOwned>(
     }
 }
 
-fn put_value<T: serde::Serialize>(tx: &WriteTransaction, key: &str, v: &T) -> Result<(), Error> {
+fn put_value<T: serde::Serialize>(tx: &WriteTx, key: &str, v: &T) -> Result<(), Error> {
     let bytes = codec::encode("audit_chain", v)?;
     tx.open_table(tables::AUDIT_CHAIN)?
         .insert(key, bytes.as_slice())?;
@@ -64,7 +64,7 @@ pub fn last_verification(tx: &impl ReadAccess) -> Result<Option<Verification>, E
     get_value(tx, VERIFIED)
 }
 
-pub fn set_last_verification(tx: &WriteTransaction, v: &Verification) -> Result<(), Error> {
+pub fn set_last_verification(tx: &WriteTx, v: &Verification) -> Result<(), Error> {
     put_value(tx, VERIFIED, v)
 }
 
@@ -82,7 +82,7 @@ pub fn anchors(tx: &impl ReadAccess) -> Result<Vec<Anchor>, Error> {
 }
 
 /// Records `anchor` as a daily anchor.
-pub fn add_anchor(tx: &WriteTransaction, anchor: &Anchor) -> Result<(), Error> {
+pub fn add_anchor(tx: &WriteTx, anchor: &Anchor) -> Result<(), Error> {
     let id = super::next_id(tx, "audit_anchor")?;
     let bytes = codec::encode("audit_anchors", anchor)?;
     tx.open_table(tables::AUDIT_ANCHORS)?
@@ -92,10 +92,7 @@ pub fn add_anchor(tx: &WriteTransaction, anchor: &Anchor) -> Result<(), Error> {
 
 /// The hash the next entry chains to, chaining the existing entries first
 /// when the store has no head yet.
-pub(super) fn prev_for_append(
-    tx: &WriteTransaction,
-    now: jiff::Timestamp,
-) -> Result<String, Error> {
+pub(super) fn prev_for_append(tx: &WriteTx, now: jiff::Timestamp) -> Result<String, Error> {
     if let Some(h) = head(tx)? {
         return Ok(h.hash);
     }
@@ -103,15 +100,24 @@ pub(super) fn prev_for_append(
     Ok(head(tx)?.map_or_else(|| GENESIS.to_owned(), |h| h.hash))
 }
 
-pub(super) fn set_head(tx: &WriteTransaction, anchor: &Anchor) -> Result<(), Error> {
+pub(super) fn set_head(tx: &WriteTx, anchor: &Anchor) -> Result<(), Error> {
     put_value(tx, HEAD, anchor)
+}
+
+/// Drops the chain's head and anchors, so that the store looks written
+/// before the chain existed: only for tests of [`chain_existing`].
+#[doc(hidden)]
+pub fn forget_chain(tx: &WriteTx) -> Result<(), Error> {
+    tx.delete_table(tables::AUDIT_CHAIN)?;
+    tx.delete_table(tables::AUDIT_ANCHORS)?;
+    Ok(())
 }
 
 /// Chains the entries of a store written before the chain existed, in the
 /// caller's transaction: each entry gets its link, oldest first from
 /// [`GENESIS`]; when older entries were already deleted, a checkpoint with
 /// [`GENESIS`] marks where the chain begins. Does nothing when a head exists.
-pub fn chain_existing(tx: &WriteTransaction, now: jiff::Timestamp) -> Result<u64, Error> {
+pub fn chain_existing(tx: &WriteTx, now: jiff::Timestamp) -> Result<u64, Error> {
     if head(tx)?.is_some() {
         return Ok(0);
     }
@@ -179,12 +185,7 @@ pub fn chain_existing(tx: &WriteTransaction, now: jiff::Timestamp) -> Result<u64
 /// Called by retention after deleting the entries up to `cut` (whose hash
 /// is `hash`): leaves the checkpoint there and drops anchors that now point
 /// before the remaining chain.
-pub(super) fn cut(
-    tx: &WriteTransaction,
-    cut: u64,
-    hash: &str,
-    now: jiff::Timestamp,
-) -> Result<(), Error> {
+pub(super) fn cut(tx: &WriteTx, cut: u64, hash: &str, now: jiff::Timestamp) -> Result<(), Error> {
     put_value(
         tx,
         CHECKPOINT,

@@ -218,7 +218,7 @@ fn same_records(
 
 /// Per table: the number of records and a SHA-256 over every key and value
 /// in order. Two stores with equal digests hold byte-identical records.
-pub fn digests(tx: &redb::ReadTransaction) -> Result<Vec<(&'static str, u64, String)>, Error> {
+fn digests(tx: &redb::ReadTransaction) -> Result<Vec<(&'static str, u64, String)>, Error> {
     use sha2::{Digest, Sha256};
     let mut out = Vec::new();
     macro_rules! digest {

@@ -8,9 +8,9 @@
 //! the rest of a blob is split into descending power-of-two runs, so a
 //! 200 kB attachment takes 128 + 64 + 8 KiB and a few bytes, not 256 KiB.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
-use super::{Error, ReadAccess, tables};
+use super::{Error, ReadAccess, WriteTx, tables};
 
 /// Bytes of a leaf page that a chunk cannot use: the page header, the
 /// value's offset and the key, with room to spare.
@@ -49,7 +49,7 @@ fn tail_sizes(mut rest: usize) -> Vec<usize> {
 /// visible before the transaction commits; dropping the transaction
 /// without commit leaves nothing behind.
 pub struct BlobWriter<'t> {
-    tx: &'t WriteTransaction,
+    tx: &'t WriteTx,
     id: u64,
     buffer: Vec<u8>,
     chunks: u32,
@@ -57,7 +57,7 @@ pub struct BlobWriter<'t> {
 }
 
 impl<'t> BlobWriter<'t> {
-    pub fn new(tx: &'t WriteTransaction) -> Result<Self, Error> {
+    pub fn new(tx: &'t WriteTx) -> Result<Self, Error> {
         Ok(Self {
             tx,
             id: super::next_id(tx, "blob")?,
@@ -110,7 +110,7 @@ impl<'t> BlobWriter<'t> {
 }
 
 /// Stores `data` as a new blob; returns its id.
-pub fn put(tx: &WriteTransaction, data: &[u8]) -> Result<u64, Error> {
+pub fn put(tx: &WriteTx, data: &[u8]) -> Result<u64, Error> {
     let mut w = BlobWriter::new(tx)?;
     w.write(data)?;
     Ok(w.finish()?.0)
@@ -151,7 +151,7 @@ pub fn read_all(tx: &impl ReadAccess, id: u64) -> Result<Option<Vec<u8>>, Error>
     Ok(found.then_some(out))
 }
 
-pub fn delete(tx: &WriteTransaction, id: u64) -> Result<(), Error> {
+pub fn delete(tx: &WriteTx, id: u64) -> Result<(), Error> {
     let mut chunks = tx.open_table(tables::BLOB_CHUNKS)?;
     let keys: Vec<(u64, u32)> = chunks
         .range((id, 0)..=(id, u32::MAX))?
@@ -231,11 +231,11 @@ mod tests {
         let pages = |store: &Store| {
             store
                 .write(|tx| {
-                    Ok::<_, Error>(tx.stats().map_err(redb::Error::from)?.allocated_pages())
+                    Ok::<_, Error>(tx.0.stats().map_err(redb::Error::from)?.allocated_pages())
                 })
                 .unwrap()
         };
-        let growth = |store: &Store, f: &dyn Fn(&WriteTransaction) -> Result<(), Error>| {
+        let growth = |store: &Store, f: &dyn Fn(&WriteTx) -> Result<(), Error>| {
             let before = pages(store);
             store.write(f).unwrap();
             pages(store).saturating_sub(before) * 4096

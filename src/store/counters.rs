@@ -2,9 +2,9 @@
 //! home's figures) are kept in step with the records in the same write
 //! transaction, so no page counts by scanning.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
-use super::{Error, ReadAccess, tables};
+use super::{Error, ReadAccess, WriteTx, tables};
 
 pub fn get(tx: &impl ReadAccess, name: &str) -> Result<u64, Error> {
     Ok(tx
@@ -15,7 +15,7 @@ pub fn get(tx: &impl ReadAccess, name: &str) -> Result<u64, Error> {
 }
 
 /// Adds `delta` (may be negative) to the counter `name`; never below zero.
-pub fn add(tx: &WriteTransaction, name: &str, delta: i64) -> Result<(), Error> {
+pub fn add(tx: &WriteTx, name: &str, delta: i64) -> Result<(), Error> {
     let mut table = tx.open_table(tables::COUNTERS)?;
     let current = table.get(name)?.map(|v| v.value()).unwrap_or(0);
     let next = current.saturating_add_signed(delta);

@@ -1,13 +1,13 @@
 //! FAQ entries.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
-use super::{Error, ReadAccess, codec, tables};
+use super::{Error, ReadAccess, WriteTx, codec, tables};
 use crate::domain::help::FaqEntry;
 
 const TABLE: &str = "faq";
 
-pub fn next_id(tx: &WriteTransaction) -> Result<u64, Error> {
+pub fn next_id(tx: &WriteTx) -> Result<u64, Error> {
     super::next_id(tx, "faq")
 }
 
@@ -19,14 +19,14 @@ pub fn get(tx: &impl ReadAccess, id: u64) -> Result<Option<FaqEntry>, Error> {
     }
 }
 
-pub fn put(tx: &WriteTransaction, entry: &FaqEntry) -> Result<(), Error> {
+pub fn put(tx: &WriteTx, entry: &FaqEntry) -> Result<(), Error> {
     let bytes = codec::encode(TABLE, entry)?;
     tx.open_table(tables::FAQ)?
         .insert(entry.id, bytes.as_slice())?;
     Ok(())
 }
 
-pub fn delete(tx: &WriteTransaction, id: u64) -> Result<(), Error> {
+pub fn delete(tx: &WriteTx, id: u64) -> Result<(), Error> {
     tx.open_table(tables::FAQ)?.remove(id)?;
     Ok(())
 }

@@ -1,14 +1,14 @@
 //! The feedback and support inbox, with an index by kind and state so the
 //! inbox pages newest first without reading every message.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
-use super::{Error, ReadAccess, codec, counters, tables};
+use super::{Error, ReadAccess, WriteTx, codec, counters, tables};
 use crate::domain::help::{FeedbackEntry, FeedbackKind};
 
 const TABLE: &str = "feedback";
 
-fn kind_code(k: FeedbackKind) -> u8 {
+pub(super) fn kind_code(k: FeedbackKind) -> u8 {
     match k {
         FeedbackKind::Feedback => 0,
         FeedbackKind::Support => 1,
@@ -19,7 +19,7 @@ fn counter(kind: FeedbackKind, done: bool) -> String {
     format!("feedback.{}.{}", kind_code(kind), u8::from(done))
 }
 
-pub fn next_id(tx: &WriteTransaction) -> Result<u64, Error> {
+pub fn next_id(tx: &WriteTx) -> Result<u64, Error> {
     super::next_id(tx, "feedback")
 }
 
@@ -31,7 +31,7 @@ pub fn get(tx: &impl ReadAccess, id: u64) -> Result<Option<FeedbackEntry>, Error
     }
 }
 
-fn index(tx: &WriteTransaction, e: &FeedbackEntry, delta: i64) -> Result<(), Error> {
+fn index(tx: &WriteTx, e: &FeedbackEntry, delta: i64) -> Result<(), Error> {
     let key = (kind_code(e.kind), u8::from(e.done), e.id);
     let mut t = tx.open_table(tables::FEEDBACK_BY_STATE)?;
     if delta > 0 {
@@ -42,7 +42,7 @@ fn index(tx: &WriteTransaction, e: &FeedbackEntry, delta: i64) -> Result<(), Err
     counters::add(tx, &counter(e.kind, e.done), delta)
 }
 
-pub fn put(tx: &WriteTransaction, entry: &FeedbackEntry) -> Result<(), Error> {
+pub fn put(tx: &WriteTx, entry: &FeedbackEntry) -> Result<(), Error> {
     if let Some(old) = get(tx, entry.id)? {
         index(tx, &old, -1)?;
     }
@@ -107,21 +107,4 @@ pub fn page(
         }
     }
     Ok(out)
-}
-
-/// Builds the index and counters (schema migration 3 → 4).
-pub fn reindex(tx: &WriteTransaction) -> Result<(), Error> {
-    let entries: Vec<FeedbackEntry> = {
-        let table = tx.open_table(tables::FEEDBACK)?;
-        let mut out = Vec::new();
-        for item in table.iter()? {
-            let (_, v) = item?;
-            out.push(codec::decode(TABLE, v.value())?);
-        }
-        out
-    };
-    for e in &entries {
-        index(tx, e, 1)?;
-    }
-    Ok(())
 }

@@ -1,9 +1,9 @@
 //! Single-use e-mail links, keyed by the hash of the token, with indexes by
 //! account and by expiry.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
-use super::{Error, ReadAccess, codec, tables};
+use super::{Error, ReadAccess, WriteTx, codec, tables};
 use crate::domain::ids::Nutzerkennung;
 use crate::domain::link::{Link, LinkKind};
 
@@ -17,7 +17,7 @@ pub fn get(tx: &impl ReadAccess, token_hash: &str) -> Result<Option<Link>, Error
     }
 }
 
-pub fn put(tx: &WriteTransaction, token_hash: &str, link: &Link) -> Result<(), Error> {
+pub fn put(tx: &WriteTx, token_hash: &str, link: &Link) -> Result<(), Error> {
     if let Some(old) = get(tx, token_hash)? {
         unindex(tx, token_hash, &old)?;
     }
@@ -27,7 +27,7 @@ pub fn put(tx: &WriteTransaction, token_hash: &str, link: &Link) -> Result<(), E
     index(tx, token_hash, link)
 }
 
-fn index(tx: &WriteTransaction, token_hash: &str, link: &Link) -> Result<(), Error> {
+fn index(tx: &WriteTx, token_hash: &str, link: &Link) -> Result<(), Error> {
     tx.open_table(tables::LINKS_BY_ACCOUNT)?
         .insert((link.account.as_str(), token_hash), ())?;
     tx.open_table(tables::LINKS_BY_EXPIRY)?
@@ -35,7 +35,7 @@ fn index(tx: &WriteTransaction, token_hash: &str, link: &Link) -> Result<(), Err
     Ok(())
 }
 
-fn unindex(tx: &WriteTransaction, token_hash: &str, link: &Link) -> Result<(), Error> {
+fn unindex(tx: &WriteTx, token_hash: &str, link: &Link) -> Result<(), Error> {
     tx.open_table(tables::LINKS_BY_ACCOUNT)?
         .remove((link.account.as_str(), token_hash))?;
     tx.open_table(tables::LINKS_BY_EXPIRY)?
@@ -43,7 +43,7 @@ fn unindex(tx: &WriteTransaction, token_hash: &str, link: &Link) -> Result<(), E
     Ok(())
 }
 
-pub fn delete(tx: &WriteTransaction, token_hash: &str) -> Result<(), Error> {
+pub fn delete(tx: &WriteTx, token_hash: &str) -> Result<(), Error> {
     if let Some(old) = get(tx, token_hash)? {
         unindex(tx, token_hash, &old)?;
     }
@@ -71,7 +71,7 @@ pub fn of_account(
 
 /// Voids every link of this kind for the account (a new link voids the old).
 pub fn delete_for(
-    tx: &WriteTransaction,
+    tx: &WriteTx,
     account: &Nutzerkennung,
     kind: Option<LinkKind>,
 ) -> Result<(), Error> {
@@ -100,21 +100,4 @@ pub fn find_expired(
         }
     }
     Ok(out)
-}
-
-/// Builds the indexes (schema migration 3 → 4).
-pub fn reindex(tx: &WriteTransaction) -> Result<(), Error> {
-    let links: Vec<(String, Link)> = {
-        let table = tx.open_table(tables::LINKS)?;
-        let mut out = Vec::new();
-        for item in table.iter()? {
-            let (k, v) = item?;
-            out.push((k.value().to_owned(), codec::decode(TABLE, v.value())?));
-        }
-        out
-    };
-    for (hash, link) in &links {
-        index(tx, hash, link)?;
-    }
-    Ok(())
 }

@@ -7,14 +7,14 @@
 //! figures without reading the queue.
 
 use jiff::Timestamp;
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
-use super::{Error, ReadAccess, codec, tables};
+use super::{Error, ReadAccess, WriteTx, codec, tables};
 use crate::domain::mail::{MailCounts, MailState, OutgoingMail};
 
 const TABLE: &str = "mail_queue";
 
-pub fn next_id(tx: &WriteTransaction) -> Result<u64, Error> {
+pub fn next_id(tx: &WriteTx) -> Result<u64, Error> {
     super::next_id(tx, "mail")
 }
 
@@ -22,7 +22,7 @@ fn count_key(state: MailState) -> String {
     format!("mail.count.{}", state.key())
 }
 
-fn add_count(tx: &WriteTransaction, state: MailState, delta: i64) -> Result<(), Error> {
+fn add_count(tx: &WriteTx, state: MailState, delta: i64) -> Result<(), Error> {
     let key = count_key(state);
     let mut meta = tx.open_table(tables::META)?;
     let now = meta.get(key.as_str())?.map(|v| v.value()).unwrap_or(0);
@@ -33,7 +33,7 @@ fn add_count(tx: &WriteTransaction, state: MailState, delta: i64) -> Result<(), 
 /// Stores a new mail: its metadata, its redacted raw MIME and, for a mail
 /// with a link or TAN, the sealed deliverable message.
 pub fn insert(
-    tx: &WriteTransaction,
+    tx: &WriteTx,
     mail: &OutgoingMail,
     raw: &[u8],
     sealed: Option<&[u8]>,
@@ -48,7 +48,7 @@ pub fn insert(
 }
 
 /// Stores a mail's metadata and keeps the state index and the counters in step.
-pub fn put(tx: &WriteTransaction, mail: &OutgoingMail) -> Result<(), Error> {
+pub fn put(tx: &WriteTx, mail: &OutgoingMail) -> Result<(), Error> {
     let bytes = codec::encode(TABLE, mail)?;
     let old = tx
         .open_table(tables::MAIL_QUEUE)?
@@ -93,14 +93,14 @@ pub fn sealed(tx: &impl ReadAccess, id: u64) -> Result<Option<Vec<u8>>, Error> {
 }
 
 /// Drops the sealed message (after delivery or when the mail is given up).
-pub fn drop_sealed(tx: &WriteTransaction, id: u64) -> Result<(), Error> {
+pub fn drop_sealed(tx: &WriteTx, id: u64) -> Result<(), Error> {
     tx.open_table(tables::MAIL_SEALED)?.remove(id)?;
     Ok(())
 }
 
 /// Removes the body of `mail` (raw MIME, text, sealed message), keeping
 /// recipient, subject, times and state.
-pub fn drop_body(tx: &WriteTransaction, mail: &mut OutgoingMail) -> Result<(), Error> {
+pub fn drop_body(tx: &WriteTx, mail: &mut OutgoingMail) -> Result<(), Error> {
     tx.open_table(tables::MAIL_RAW)?.remove(mail.id)?;
     drop_sealed(tx, mail.id)?;
     mail.text.clear();
@@ -205,11 +205,7 @@ pub fn purge_candidates(
 
 /// Removes the bodies of up to `batch` delivered or given-up mails created
 /// before `cutoff`, oldest first; returns how many.
-pub fn purge_bodies(
-    tx: &WriteTransaction,
-    cutoff: Timestamp,
-    batch: usize,
-) -> Result<usize, Error> {
+pub fn purge_bodies(tx: &WriteTx, cutoff: Timestamp, batch: usize) -> Result<usize, Error> {
     let ids = purge_candidates(tx, cutoff, batch)?;
     for id in &ids {
         match get(tx, *id)? {

@@ -10,19 +10,19 @@
 //! constants), never a position in a display list; the golden tests pin
 //! them.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
-use super::{Error, ReadAccess, counters, tables};
+use super::{Error, ReadAccess, WriteTx, counters, tables};
 use crate::domain::message::{self, Direction, FirstOpened, Marks};
 use crate::domain::org::Bereich;
 
-/// A compact mailbox id (see [`tables::MAILBOX_IDS`]).
+/// A compact mailbox id (see `tables::MAILBOX_IDS`).
 pub type MailboxId = u32;
 
 /// The mailbox id of the system as a sender (no mailbox).
 pub const SYSTEM_ID: MailboxId = 0;
 
-/// Facets of [`tables::MAILBOX_FACETS`]: the folders (Eingang, Ausgang,
+/// Facets of `tables::MAILBOX_FACETS`: the folders (Eingang, Ausgang,
 /// Archiv — each entry is in exactly one), wichtig, ungelesen, and the
 /// folder combined with the Bereich and with Bereich and Thema, so that
 /// every filter of the mailbox page has an index to walk. Stored codes.
@@ -43,7 +43,7 @@ pub fn facet_thema(folder: u16, bereich: u8, thema: u8) -> u16 {
 }
 
 /// One message in one mailbox: its marks, direction, Bereich and Thema,
-/// packed into the covering value of [`tables::MAILBOX_ENTRIES`] and of
+/// packed into the covering value of `tables::MAILBOX_ENTRIES` and of
 /// each of its facet index entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
@@ -58,6 +58,7 @@ pub struct Entry {
 const BEREICH_SHIFT: u16 = 4;
 const THEMA_SHIFT: u16 = 6;
 const _: () = assert!(message::MAX_THEMA_CODE < 32, "the Thema has 5 bits");
+const _: () = assert!(super::codes::BEREICH_BITS == 2, "the Bereich has bits 4–5");
 
 impl Entry {
     pub fn new(marks: Marks, direction: Direction, bereich: Bereich, thema: &str) -> Self {
@@ -175,7 +176,7 @@ pub fn id_of(tx: &impl ReadAccess, key: &str) -> Result<Option<MailboxId>, Error
 }
 
 /// The id of the mailbox `key`, handing out the next one if it has none.
-pub fn id_or_create(tx: &WriteTransaction, key: &str) -> Result<MailboxId, Error> {
+pub fn id_or_create(tx: &WriteTx, key: &str) -> Result<MailboxId, Error> {
     if let Some(id) = id_of(tx, key)? {
         return Ok(id);
     }
@@ -253,7 +254,7 @@ pub fn entry_in(tx: &impl ReadAccess, mailbox: MailboxId, id: u64) -> Result<Opt
 
 /// Adds or changes the message's entry in the mailbox `key`, keeping the
 /// facet index and counters in step.
-pub fn set_entry(tx: &WriteTransaction, key: &str, id: u64, e: Entry) -> Result<(), Error> {
+pub fn set_entry(tx: &WriteTx, key: &str, id: u64, e: Entry) -> Result<(), Error> {
     let mb = id_or_create(tx, key)?;
     let old = entry_in(tx, mb, id)?;
     let mut index = tx.open_table(tables::MAILBOX_FACETS)?;
@@ -283,7 +284,7 @@ fn is_kassen(key: &str) -> bool {
 /// Lists message `id` of the member organisation `org` in the
 /// Kassenpostfach `key` (for its Mitglied filter); other mailboxes are
 /// left alone.
-pub fn index_member(tx: &WriteTransaction, key: &str, org: u64, id: u64) -> Result<(), Error> {
+pub fn index_member(tx: &WriteTx, key: &str, org: u64, id: u64) -> Result<(), Error> {
     if !is_kassen(key) {
         return Ok(());
     }
@@ -296,7 +297,7 @@ pub fn index_member(tx: &WriteTransaction, key: &str, org: u64, id: u64) -> Resu
 /// Removes the message's entry from the mailbox `key` (with its facets,
 /// counters, Betreff postings, Mitglied entry and first-opened record).
 pub fn remove_entry(
-    tx: &WriteTransaction,
+    tx: &WriteTx,
     key: &str,
     id: u64,
     subject: &str,
@@ -392,12 +393,7 @@ pub fn walk(
 
 /// Indexes the message's Betreff in the mailbox `key` (for the Betreff
 /// filter); called when the message is put into the mailbox.
-pub fn index_subject(
-    tx: &WriteTransaction,
-    key: &str,
-    id: u64,
-    subject: &str,
-) -> Result<(), Error> {
+pub fn index_subject(tx: &WriteTx, key: &str, id: u64, subject: &str) -> Result<(), Error> {
     let mb = id_or_create(tx, key)?;
     super::search_index::index_subject(tx, mb, id, subject)
 }
@@ -430,7 +426,7 @@ pub fn first_opened(
 /// Records the first opening of the message in the mailbox `key`; keeps
 /// an earlier record.
 pub fn record_first_opened(
-    tx: &WriteTransaction,
+    tx: &WriteTx,
     key: &str,
     id: u64,
     first: &FirstOpened,

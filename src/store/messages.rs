@@ -7,11 +7,11 @@
 use std::io::{Read, Write};
 
 use jiff::Timestamp;
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 pub use super::mailboxes::*;
-use super::{Error, ReadAccess, blobs, codec, tables};
+use super::{Error, ReadAccess, WriteTx, blobs, codec, tables};
 use crate::domain::ids::Nutzerkennung;
 use crate::domain::message::{Attachment, Message, MessageHeader};
 use crate::domain::org::{Bereich, OrgId};
@@ -75,14 +75,14 @@ fn decompress(bytes: &[u8]) -> Result<String, Error> {
     Ok(out)
 }
 
-pub fn next_id(tx: &WriteTransaction) -> Result<u64, Error> {
+pub fn next_id(tx: &WriteTx) -> Result<u64, Error> {
     super::next_id(tx, "message")
 }
 
 /// Stores a new message: header, Text, conversation and search entries
 /// (the mailbox entries are added with [`set_entry`]). `org` is the
 /// member organisation of the conversation.
-pub fn insert(tx: &WriteTransaction, m: &Message, org: Option<OrgId>) -> Result<(), Error> {
+pub fn insert(tx: &WriteTx, m: &Message, org: Option<OrgId>) -> Result<(), Error> {
     let h = MessageHeader::of(m, org);
     let stored = StoredHeader {
         referenz: h.referenz,
@@ -227,7 +227,7 @@ pub fn conversations_with_prefix(
 
 /// Deletes a message with its entries, attachments, conversation link and
 /// search terms.
-pub fn delete(tx: &WriteTransaction, id: u64) -> Result<(), Error> {
+pub fn delete(tx: &WriteTx, id: u64) -> Result<(), Error> {
     let Some(h) = header(tx, id)? else {
         return Ok(());
     };

@@ -1,5 +1,9 @@
 //! Schema versions. Opening refuses a store written by a newer version and
 //! migrates an older one step by step, one write transaction per step.
+//!
+//! A step carries its own encoding (here, `migrate_v4`, `migrate_v7`): it
+//! never writes through the repository modules, whose encoding follows the
+//! current schema, so an old step stays what it was when it was written.
 
 use redb::{Database, ReadableDatabase};
 
@@ -72,7 +76,7 @@ fn step(db: &Database, from: u64) -> Result<(), Error> {
         1 => index_pending_mail(&tx)?,
         2 => create_help_tables(&tx)?,
         3 => {
-            build_indexes(&tx)?;
+            super::migrate_v4::build_indexes(&tx)?;
             mail_storage_v4(&tx)?;
         }
         4 => create_message_tables(&tx)?,
@@ -92,7 +96,7 @@ fn step(db: &Database, from: u64) -> Result<(), Error> {
 }
 
 /// 1 → 2: the index of pending mails.
-fn index_pending_mail(tx: &redb::WriteTransaction) -> Result<(), Error> {
+fn index_pending_mail(tx: &super::WriteTx) -> Result<(), Error> {
     use redb::ReadableTable;
     let mail = tx.open_table(tables::MAIL_QUEUE)?;
     let mut pending = tx.open_table(tables::MAIL_PENDING)?;
@@ -108,14 +112,14 @@ fn index_pending_mail(tx: &redb::WriteTransaction) -> Result<(), Error> {
 }
 
 /// 2 → 3: the FAQ and the feedback and support inbox.
-fn create_help_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
+fn create_help_tables(tx: &super::WriteTx) -> Result<(), Error> {
     tx.open_table(tables::FAQ)?;
     tx.open_table(tables::FEEDBACK)?;
     Ok(())
 }
 
 /// 4 → 5: the messaging tables (of version 5; see `migrate_v7`).
-fn create_message_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
+fn create_message_tables(tx: &super::WriteTx) -> Result<(), Error> {
     tx.open_table(tables::LEGACY_MESSAGES)?;
     tx.open_table(tables::LEGACY_MAILBOX_ENTRIES)?;
     tx.open_table(tables::LEGACY_MAILBOX_INDEX)?;
@@ -126,23 +130,12 @@ fn create_message_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
 }
 
 /// 5 → 6: entitled persons and form reports (new, empty tables).
-fn create_person_tables(tx: &redb::WriteTransaction) -> Result<(), Error> {
+fn create_person_tables(tx: &super::WriteTx) -> Result<(), Error> {
     tx.open_table(tables::PERSONS)?;
     tx.open_table(tables::PERSONS_BY_NAME)?;
     tx.open_table(tables::REPORTS)?;
     tx.open_table(tables::REPORTS_BY_STATUS)?;
     tx.open_table(tables::REPORTS_BY_ORG)?;
-    Ok(())
-}
-
-/// 3 → 4: indexes of accounts, sessions, links and the audit log, and the
-/// stored counters.
-fn build_indexes(tx: &redb::WriteTransaction) -> Result<(), Error> {
-    super::accounts::reindex(tx)?;
-    super::sessions::reindex(tx)?;
-    super::links::reindex(tx)?;
-    super::audit::reindex(tx)?;
-    super::feedback::reindex(tx)?;
     Ok(())
 }
 
@@ -161,7 +154,7 @@ struct LegacyMail {
 /// Live links and TANs leave the store: a delivered or given-up mail with
 /// one loses its body (text and raw MIME); a still queued one keeps it only
 /// until delivery (`live_body`), its text is cleared at once.
-fn mail_storage_v4(tx: &redb::WriteTransaction) -> Result<(), Error> {
+fn mail_storage_v4(tx: &super::WriteTx) -> Result<(), Error> {
     use redb::ReadableTable;
     let mut legacy = Vec::new();
     {
@@ -192,8 +185,7 @@ fn mail_storage_v4(tx: &redb::WriteTransaction) -> Result<(), Error> {
                 .insert(mail.id, raw.as_slice())?;
         }
         // Rewrites the record without `raw` and fills index and counters.
-        tx.open_table(tables::MAIL_QUEUE)?.remove(mail.id)?;
-        super::mail_queue::put(tx, &mail)?;
+        super::migrate_v4::put_mail(tx, &mail)?;
     }
     tx.delete_table(tables::MAIL_PENDING)?;
     Ok(())
@@ -325,7 +317,7 @@ mod tests {
         );
         migrate(&mut db).unwrap();
         assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
-        let tx = db.begin_read().unwrap();
+        let tx = crate::store::ReadTx(db.begin_read().unwrap());
         let pending = crate::store::mail_queue::pending(&tx).unwrap();
         assert_eq!(pending.iter().map(|m| m.id).collect::<Vec<_>>(), vec![2]);
         tx.open_table(tables::FAQ).unwrap();
@@ -436,9 +428,10 @@ mod tests {
     /// sessions, links and audit entries.
     #[test]
     fn version_3_gets_the_indexes() {
-        use crate::domain::account::{Account, Role};
+        use crate::domain::account::{Account, Grants, Role, Status};
         use crate::domain::audit::AuditEntry;
         use crate::domain::ids::Nutzerkennung;
+        use crate::domain::org::{GroupMailbox, PortalFunction};
         use crate::domain::session::{Session, Stage};
         use crate::store::accounts::{Kind, count_in_org};
 
@@ -453,7 +446,13 @@ mod tests {
                     id.clone(),
                     Role::OrgUser {
                         org: 7,
-                        grants: Default::default(),
+                        grants: Grants {
+                            mailboxes: vec![
+                                GroupMailbox::Administration,
+                                GroupMailbox::Finanzierung,
+                            ],
+                            functions: vec![PortalFunction::Postfach],
+                        },
                     },
                     "Max".into(),
                     "Mustermensch".into(),
@@ -495,8 +494,34 @@ mod tests {
         }
         migrate(&mut db).unwrap();
         assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
-        let tx = db.begin_read().unwrap();
+        let tx = crate::store::ReadTx(db.begin_read().unwrap());
         assert_eq!(count_in_org(&tx, 7, Kind::User).unwrap(), 1);
+        // Today's reader understands the index entry the step wrote.
+        let mut entries = Vec::new();
+        crate::store::accounts::scan(
+            &tx,
+            7,
+            Kind::User,
+            "",
+            &crate::store::accounts::From::NamePrefix(String::new()),
+            |e| {
+                entries.push(e);
+                std::ops::ControlFlow::Continue(())
+            },
+        )
+        .unwrap();
+        assert_eq!(entries.len(), 1);
+        let e = &entries[0];
+        assert_eq!(
+            (e.last_name.as_str(), e.first_name.as_str(), e.id.as_str()),
+            ("mustermensch", "max", id.as_str())
+        );
+        assert_eq!(e.status, Status::Angelegt);
+        assert_eq!(
+            e.mailboxes,
+            [GroupMailbox::Finanzierung, GroupMailbox::Administration]
+        );
+        assert_eq!(e.functions, [PortalFunction::Postfach]);
         assert_eq!(
             crate::store::sessions::of_account(&tx, &id).unwrap().len(),
             1
@@ -527,7 +552,7 @@ mod tests {
         );
         migrate(&mut db).unwrap();
         assert_eq!(stored_version(&db).unwrap(), Some(SCHEMA_VERSION));
-        let tx = db.begin_read().unwrap();
+        let tx = crate::store::ReadTx(db.begin_read().unwrap());
         let q = crate::store::mail_queue::get(&tx, 1).unwrap().unwrap();
         assert_eq!(q.text, "plain");
         assert_eq!(

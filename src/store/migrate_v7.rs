@@ -6,16 +6,26 @@
 //! their entry bits, Betreff words and counters; then drops the old
 //! tables. The caller compacts the file afterwards. Logs one line per
 //! 10 % of the messages.
+//!
+//! It writes with its own encoders of version 7 (module [`v7`] below, also
+//! frozen), never through `store::messages` or `store::mailboxes`, so the
+//! step stays the same when the repository code moves on. It uses only
+//! codes pinned by golden tests (`Bereich::code`, `message::thema_code`).
+//! The search index is derived data: it is built with today's
+//! `search_index::BulkIndex`, so a later change of the index's format
+//! must rebuild it in its own step (from the messages, not from the old
+//! index).
 
 use std::collections::BTreeMap;
 
-use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata};
 use serde::Deserialize;
 
-use super::mailboxes::{Entry, MailboxId};
-use super::{Error, codec, tables};
-use crate::domain::message::{Attachment, Direction, Marks};
+use super::mailboxes::MailboxId;
+use super::{Error, WriteTx, codec, tables};
+use crate::domain::message::{Attachment, thema_code};
 use crate::domain::org::Bereich;
+use v7::Entry;
 
 /// A message as version 6 stored it (JSON).
 #[derive(Deserialize)]
@@ -93,27 +103,28 @@ fn v6_entry(v: u16) -> Entry {
         .checked_sub(1)
         .and_then(|i| V6_THEMEN.get(pos)?.get(i).copied())
         .unwrap_or("");
-    Entry::new(
-        Marks::from_bits((v & 7) as u8),
-        if v & 8 != 0 {
-            Direction::Outgoing
-        } else {
-            Direction::Incoming
-        },
-        bereich,
-        thema,
-    )
+    Entry {
+        marks: (v & 7) as u8,
+        outgoing: v & 8 != 0,
+        bereich: bereich.code(),
+        thema: thema_code(thema),
+    }
 }
 
 /// The member organisation of a version-6 mailbox key.
-fn member_org(tx: &WriteTransaction, key: &str) -> Result<Option<u64>, Error> {
+fn member_org(tx: &WriteTx, key: &str) -> Result<Option<u64>, Error> {
     if let Some(rest) = key.strip_prefix("g:") {
         return Ok(rest.split(':').next().and_then(|o| o.parse().ok()));
     }
     if let Some(id) = key.strip_prefix("p:")
         && let Some(id) = crate::domain::ids::Nutzerkennung::parse(id)
     {
-        return Ok(super::accounts::get(tx, &id)?.and_then(|a| a.org()));
+        let accounts = tx.open_table(tables::ACCOUNTS)?;
+        let Some(bytes) = accounts.get(id.as_str())? else {
+            return Ok(None);
+        };
+        let account: crate::domain::account::Account = codec::decode("accounts", bytes.value())?;
+        return Ok(account.org());
     }
     Ok(None)
 }
@@ -142,7 +153,7 @@ impl Progress {
 }
 
 /// 6 → 7 in `tx`.
-pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), Error> {
+pub(super) fn migrate(tx: &WriteTx) -> Result<(), Error> {
     let total = tx.open_table(tables::LEGACY_MESSAGES)?.len()?;
     tracing::info!(
         messages = total,
@@ -179,7 +190,7 @@ pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), Error> {
                 None => member_org(tx, &m.to)?,
             };
             let from = if m.from == crate::domain::message::SYSTEM_SENDER {
-                super::mailboxes::SYSTEM_ID
+                v7::SYSTEM_ID
             } else {
                 mb(&m.from)?
             };
@@ -210,7 +221,7 @@ pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), Error> {
                 attachments: attachments.clone(),
             };
             index.add_message(&message);
-            if from != super::mailboxes::SYSTEM_ID {
+            if from != v7::SYSTEM_ID {
                 index.add_subject(from, m.id, &m.subject);
             }
             index.add_subject(to, m.id, &m.subject);
@@ -222,7 +233,7 @@ pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), Error> {
                 }
             }
             index.flush_if_full(tx)?;
-            let h = super::messages::StoredHeader {
+            let h = v7::Header {
                 referenz: m.referenz,
                 subject: m.subject,
                 bereich: bereich.code(),
@@ -239,7 +250,7 @@ pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), Error> {
                 ),
             };
             headers.insert(m.id, codec::encode("message_headers", &h)?.as_slice())?;
-            texts.insert(m.id, super::messages::compress(&m.text)?.as_slice())?;
+            texts.insert(m.id, v7::compress(&m.text)?.as_slice())?;
             progress.tick();
         }
         index.flush(tx)?;
@@ -262,7 +273,7 @@ pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), Error> {
 
 /// Hands out mailbox ids in key order (so the new tables keyed by mailbox
 /// id keep the old tables' order) and writes both directions.
-fn mailbox_ids(tx: &WriteTransaction) -> Result<BTreeMap<String, MailboxId>, Error> {
+fn mailbox_ids(tx: &WriteTx) -> Result<BTreeMap<String, MailboxId>, Error> {
     let mut keys = std::collections::BTreeSet::new();
     {
         let entries = tx.open_table(tables::LEGACY_MAILBOX_ENTRIES)?;
@@ -311,10 +322,7 @@ fn mailbox_ids(tx: &WriteTransaction) -> Result<BTreeMap<String, MailboxId>, Err
 
 /// Entries, facets (per mailbox, sorted) and the counters, from the old
 /// entries; the old message counters are replaced.
-fn entries_and_facets(
-    tx: &WriteTransaction,
-    ids: &BTreeMap<String, MailboxId>,
-) -> Result<(), Error> {
+fn entries_and_facets(tx: &WriteTx, ids: &BTreeMap<String, MailboxId>) -> Result<(), Error> {
     let mut counters: BTreeMap<String, u64> = BTreeMap::new();
     {
         let old = tx.open_table(tables::LEGACY_MAILBOX_ENTRIES)?;
@@ -347,9 +355,7 @@ fn entries_and_facets(
             entries.insert((mb, id), bits)?;
             for f in e.facets() {
                 pending.push((f, id, bits));
-                *counters
-                    .entry(super::mailboxes::counter(mb, f))
-                    .or_default() += 1;
+                *counters.entry(v7::counter(mb, f)).or_default() += 1;
             }
             *counters.entry(e.signature(mb)).or_default() += 1;
         }
@@ -370,6 +376,129 @@ fn entries_and_facets(
         table.insert(k.as_str(), n)?;
     }
     Ok(())
+}
+
+/// Version 7's encoding of what this step writes, frozen: a header, a
+/// compressed Text, a mailbox entry with its facets and counters.
+mod v7 {
+    use std::io::Write;
+
+    use serde::Serialize;
+
+    use super::{Attachment, Error, MailboxId};
+
+    /// A header as version 7 stores it (JSON, short field names).
+    #[derive(Serialize)]
+    pub struct Header {
+        #[serde(rename = "r")]
+        pub referenz: String,
+        #[serde(rename = "s")]
+        pub subject: String,
+        #[serde(rename = "b")]
+        pub bereich: u8,
+        #[serde(rename = "t")]
+        pub thema: String,
+        #[serde(rename = "c")]
+        pub created_at: jiff::Timestamp,
+        #[serde(rename = "f")]
+        pub from: MailboxId,
+        #[serde(rename = "o")]
+        pub to: MailboxId,
+        #[serde(rename = "a", skip_serializing_if = "Option::is_none")]
+        pub author: Option<crate::domain::ids::Nutzerkennung>,
+        #[serde(rename = "n", skip_serializing_if = "Vec::is_empty")]
+        pub attachments: Vec<Attachment>,
+        #[serde(rename = "m", skip_serializing_if = "Option::is_none")]
+        pub org: Option<u64>,
+        #[serde(rename = "x")]
+        pub excerpt: String,
+    }
+
+    /// A Text as version 7 stores it: raw deflate, level 6.
+    pub fn compress(text: &str) -> Result<Vec<u8>, Error> {
+        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
+        enc.write_all(text.as_bytes())
+            .and_then(|()| enc.finish())
+            .map_err(|e| Error::Corrupt {
+                table: "message_texts",
+                detail: e.to_string(),
+            })
+    }
+
+    /// The mailbox id of the system as a sender.
+    pub const SYSTEM_ID: MailboxId = 0;
+
+    const FACET_INBOX: u16 = 0;
+    const FACET_OUTBOX: u16 = 1;
+    const FACET_ARCHIVE: u16 = 2;
+    const FACET_IMPORTANT: u16 = 3;
+    const FACET_UNREAD: u16 = 4;
+
+    /// A mailbox entry: marks (bit 0 unread, 1 wichtig, 2 archiviert),
+    /// direction, Bereich code and Thema code (0 = unknown).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Entry {
+        pub marks: u8,
+        pub outgoing: bool,
+        pub bereich: u8,
+        pub thema: u8,
+    }
+
+    impl Entry {
+        /// Bits: marks 0–2, direction 3, Bereich 4–5, Thema 6–10.
+        pub fn pack(self) -> u16 {
+            u16::from(self.marks & 7)
+                | (u16::from(self.outgoing) << 3)
+                | (u16::from(self.bereich & 3) << 4)
+                | (u16::from(self.thema & 31) << 6)
+        }
+
+        fn folder(self) -> u16 {
+            if self.marks & 4 != 0 {
+                FACET_ARCHIVE
+            } else if self.outgoing {
+                FACET_OUTBOX
+            } else {
+                FACET_INBOX
+            }
+        }
+
+        /// The facets the entry is listed under: folder, folder × Bereich,
+        /// folder × Bereich × Thema, wichtig, ungelesen.
+        pub fn facets(self) -> Vec<u16> {
+            let folder = self.folder();
+            let b = u16::from(self.bereich);
+            let mut f = vec![folder, 0x10 + folder * 4 + b];
+            if self.thema > 0 {
+                f.push(0x1000 + (folder << 8) + (b << 5) + u16::from(self.thema));
+            }
+            if self.marks & 2 != 0 {
+                f.push(FACET_IMPORTANT);
+            }
+            if self.marks & 1 != 0 {
+                f.push(FACET_UNREAD);
+            }
+            f
+        }
+
+        /// The counter of entries with the same folder, marks, Bereich
+        /// and Thema.
+        pub fn signature(self, mailbox: MailboxId) -> String {
+            format!(
+                "msg.{mailbox}.s.{}.{}.{}.{}.{}",
+                self.folder(),
+                (self.marks >> 1) & 1,
+                self.marks & 1,
+                self.bereich,
+                self.thema
+            )
+        }
+    }
+
+    /// The counter of a mailbox's facet.
+    pub fn counter(mailbox: MailboxId, facet: u16) -> String {
+        format!("msg.{mailbox}.{facet}")
+    }
 }
 
 #[cfg(test)]

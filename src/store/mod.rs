@@ -11,6 +11,7 @@ pub mod audit_chain;
 pub mod backup;
 pub mod blobs;
 pub mod codec;
+mod codes;
 pub mod counters;
 pub mod faq;
 pub mod feedback;
@@ -18,7 +19,8 @@ pub mod links;
 pub mod mail_queue;
 pub mod mailboxes;
 pub mod messages;
-pub mod migrate;
+mod migrate;
+mod migrate_v4;
 mod migrate_v7;
 pub mod orgs;
 pub mod persons;
@@ -27,14 +29,57 @@ pub mod reports;
 pub mod search_index;
 pub mod secrets;
 pub mod sessions;
-pub mod tables;
+mod tables;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use redb::{Database, Durability, ReadTransaction, ReadableDatabase, WriteTransaction};
+use redb::{Database, Durability, ReadableDatabase};
 
-pub use redb::{ReadTransaction as ReadTx, WriteTransaction as WriteTx};
+/// A read transaction: one consistent snapshot of the store. Owned by the
+/// store (code outside `store` never names a type of the database engine),
+/// so a second backend stays a change inside this module.
+pub struct ReadTx(redb::ReadTransaction);
+
+/// One write transaction: everything written through it is committed at
+/// once or not at all (see [`Store::write`]). Owned by the store like
+/// [`ReadTx`].
+pub struct WriteTx(redb::WriteTransaction);
+
+impl ReadTx {
+    /// Opens a table of this snapshot (see [`tables`]).
+    #[cfg(test)]
+    pub(in crate::store) fn open_table<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &self,
+        def: redb::TableDefinition<K, V>,
+    ) -> Result<redb::ReadOnlyTable<K, V>, redb::TableError> {
+        self.0.open_table(def)
+    }
+}
+
+impl WriteTx {
+    /// Opens (creating it when missing) a table for writing.
+    #[inline]
+    pub(in crate::store) fn open_table<'t, K: redb::Key + 'static, V: redb::Value + 'static>(
+        &'t self,
+        def: redb::TableDefinition<K, V>,
+    ) -> Result<redb::Table<'t, K, V>, redb::TableError> {
+        self.0.open_table(def)
+    }
+
+    /// Drops a table with everything in it (migrations).
+    pub(in crate::store) fn delete_table<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &self,
+        def: redb::TableDefinition<K, V>,
+    ) -> Result<bool, redb::TableError> {
+        self.0.delete_table(def)
+    }
+
+    /// Commits everything written through this transaction.
+    pub(in crate::store) fn commit(self) -> Result<(), Error> {
+        Ok(self.0.commit()?)
+    }
+}
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "meine-versorgung.redb";
@@ -56,7 +101,7 @@ pub enum Error {
     #[error("corrupt record in table {table}: {detail}")]
     Corrupt { table: &'static str, detail: String },
     #[error("database error: {0}")]
-    Db(#[from] redb::Error),
+    Db(#[source] DbError),
     #[error("i/o error on {path}: {source}")]
     Io {
         path: PathBuf,
@@ -81,7 +126,7 @@ impl Error {
         match self {
             Error::StorageFull { .. } => true,
             Error::Io { source, .. } => full(source),
-            Error::Db(redb::Error::Io(e)) => full(e),
+            Error::Db(DbError(redb::Error::Io(e))) => full(e),
             _ => false,
         }
     }
@@ -91,7 +136,7 @@ macro_rules! from_redb {
     ($($t:ty),*) => {$(
         impl From<$t> for Error {
             fn from(e: $t) -> Self {
-                Error::Db(e.into())
+                Error::Db(DbError(e.into()))
             }
         }
     )*};
@@ -106,9 +151,28 @@ from_redb!(
 
 impl From<redb::DatabaseError> for Error {
     fn from(e: redb::DatabaseError) -> Self {
-        Error::Db(e.into())
+        Error::Db(DbError(e.into()))
     }
 }
+
+impl From<redb::Error> for Error {
+    fn from(e: redb::Error) -> Self {
+        Error::Db(DbError(e))
+    }
+}
+
+/// An error of the database engine, opaque outside the store (callers
+/// tell only a full disk apart: [`Error::is_storage_full`]).
+#[derive(Debug)]
+pub struct DbError(redb::Error);
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for DbError {}
 
 /// Handle to the open database; cheap to clone.
 #[derive(Clone)]
@@ -225,11 +289,8 @@ impl Store {
     }
 
     /// Runs `f` in a read transaction (a consistent snapshot).
-    pub fn read<T, E: From<Error>>(
-        &self,
-        f: impl FnOnce(&ReadTransaction) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let tx = self.db.begin_read().map_err(Error::from)?;
+    pub fn read<T, E: From<Error>>(&self, f: impl FnOnce(&ReadTx) -> Result<T, E>) -> Result<T, E> {
+        let tx = ReadTx(self.db.begin_read().map_err(Error::from)?);
         f(&tx)
     }
 
@@ -237,13 +298,13 @@ impl Store {
     /// succeeds; on error nothing is written.
     pub fn write<T, E: From<Error>>(
         &self,
-        f: impl FnOnce(&WriteTransaction) -> Result<T, E>,
+        f: impl FnOnce(&WriteTx) -> Result<T, E>,
     ) -> Result<T, E> {
         self.check_space()?;
         let mut tx = begin_write(&self.db)?;
-        tx.set_quick_repair(self.quick_repair.load(std::sync::atomic::Ordering::Relaxed));
+        tx.0.set_quick_repair(self.quick_repair.load(std::sync::atomic::Ordering::Relaxed));
         let value = f(&tx)?;
-        tx.commit().map_err(Error::from)?;
+        tx.commit()?;
         Ok(value)
     }
 
@@ -275,6 +336,16 @@ impl Store {
             })
     }
 
+    /// Bytes of the pages in use (allocated pages × page size): the part of
+    /// the file that holds data, for the benchmark's growth figures.
+    pub fn bytes_in_use(&self) -> Result<u64, Error> {
+        let tx = self.db.begin_write()?;
+        let s = tx.stats()?;
+        let bytes = s.allocated_pages() * s.page_size() as u64;
+        tx.abort()?;
+        Ok(bytes)
+    }
+
     /// Size of the database file in bytes.
     pub fn file_size(&self) -> u64 {
         std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0)
@@ -286,11 +357,77 @@ impl Store {
     }
 }
 
+/// Runs `f` in a read transaction of the store file at `path` (a backup,
+/// or the store of a stopped server), opened read-only: nothing is written.
+/// [`Error::AlreadyOpen`] (with `path`) while a running server holds it.
+pub fn read_file<T>(path: &Path, f: impl FnOnce(&ReadTx) -> Result<T, Error>) -> Result<T, Error> {
+    let db = match redb::ReadOnlyDatabase::open(path) {
+        Ok(db) => db,
+        Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+            return Err(Error::AlreadyOpen(path.to_owned()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    f(&ReadTx(db.begin_read()?))
+}
+
+/// Whether a process (this one included) holds the store file at `path`
+/// open. Probes with a read-only open, which never changes the file.
+pub fn in_use(path: &Path) -> bool {
+    matches!(
+        redb::ReadOnlyDatabase::open(path),
+        Err(redb::DatabaseError::DatabaseAlreadyOpen)
+    )
+}
+
+/// The database engine's own consistency check of the store file at `path`
+/// (of a stopped server); repairs it first when it was not closed cleanly.
+/// True when the file is consistent.
+pub fn check_integrity(path: &Path) -> Result<bool, Error> {
+    let mut db = Database::open(path)?;
+    Ok(db.check_integrity().map_err(redb::Error::from)?)
+}
+
+/// Space of one table: bytes of the pages it uses (stored, metadata and
+/// fragmented) and bytes stored in them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSize {
+    /// The table's name in the file.
+    pub name: String,
+    pub pages: u64,
+    pub stored: u64,
+}
+
+/// The space of every table of the schema (where the store's size goes;
+/// the benchmark reports it).
+pub fn table_sizes(tx: &ReadTx) -> Result<Vec<TableSize>, Error> {
+    use redb::ReadableTableMetadata;
+    let mut out = Vec::new();
+    macro_rules! size {
+        ($t:ident) => {
+            match tx.0.open_table(tables::$t) {
+                Ok(table) => {
+                    let s = table.stats()?;
+                    out.push(TableSize {
+                        name: redb::TableHandle::name(&tables::$t).to_owned(),
+                        pages: s.stored_bytes() + s.metadata_bytes() + s.fragmented_bytes(),
+                        stored: s.stored_bytes(),
+                    });
+                }
+                Err(redb::TableError::TableDoesNotExist(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        };
+    }
+    tables::for_each_table!(size);
+    Ok(out)
+}
+
 /// Chains the audit entries of a store written before the hash chain
 /// existed, once, in one write transaction; a read shows first whether the
 /// head is there, so an already chained store is not written at open.
 fn chain_audit_log(db: &Database) -> Result<(), Error> {
-    let chained = audit_chain::head(&db.begin_read()?)?.is_some();
+    let chained = audit_chain::head(&ReadTx(db.begin_read()?))?.is_some();
     if !chained {
         let tx = begin_write(db)?;
         let n = audit_chain::chain_existing(&tx, jiff::Timestamp::now())?;
@@ -324,15 +461,15 @@ fn refuse_newer_schema(path: &Path, data_dir: &Path) -> Result<(), Error> {
 
 /// A write transaction with the strongest durability: acknowledged data is
 /// on disk, and two-phase commit protects against torn writes.
-pub(crate) fn begin_write(db: &Database) -> Result<WriteTransaction, Error> {
+pub(crate) fn begin_write(db: &Database) -> Result<WriteTx, Error> {
     let mut tx = db.begin_write()?;
     tx.set_durability(Durability::Immediate)?;
     tx.set_two_phase_commit(true);
-    Ok(tx)
+    Ok(WriteTx(tx))
 }
 
 /// Hands out the next number of the sequence `name` (starting at 1).
-pub fn next_id(tx: &WriteTransaction, name: &str) -> Result<u64, Error> {
+pub fn next_id(tx: &WriteTx, name: &str) -> Result<u64, Error> {
     use redb::ReadableTable;
     let key = format!("seq.{name}");
     let mut meta = tx.open_table(tables::META)?;
@@ -343,37 +480,52 @@ pub fn next_id(tx: &WriteTransaction, name: &str) -> Result<u64, Error> {
 
 /// Reading works the same in read and write transactions: repository
 /// functions that only read take `&impl ReadAccess`, so one user action can
-/// read and write in the same write transaction.
-pub trait ReadAccess {
-    type Table<'a, K: redb::Key + 'static, V: redb::Value + 'static>: redb::ReadableTable<K, V>
-    where
-        Self: 'a;
+/// read and write in the same write transaction. Implemented by [`ReadTx`]
+/// and [`WriteTx`] only; outside `store` it is a bound without methods
+/// (the tables are opened through the sealed `access::Tables`).
+pub trait ReadAccess: access::Tables {}
 
-    fn open<'a, K: redb::Key + 'static, V: redb::Value + 'static>(
-        &'a self,
-        def: redb::TableDefinition<K, V>,
-    ) -> Result<Self::Table<'a, K, V>, Error>;
-}
+impl ReadAccess for ReadTx {}
+impl ReadAccess for WriteTx {}
 
-impl ReadAccess for ReadTransaction {
-    type Table<'a, K: redb::Key + 'static, V: redb::Value + 'static> = redb::ReadOnlyTable<K, V>;
+/// How the repository functions open tables; not nameable outside `store`.
+mod access {
+    use super::{Error, ReadTx, WriteTx};
 
-    fn open<'a, K: redb::Key + 'static, V: redb::Value + 'static>(
-        &'a self,
-        def: redb::TableDefinition<K, V>,
-    ) -> Result<Self::Table<'a, K, V>, Error> {
-        Ok(self.open_table(def)?)
+    pub trait Tables {
+        type Table<'a, K: redb::Key + 'static, V: redb::Value + 'static>: redb::ReadableTable<K, V>
+        where
+            Self: 'a;
+
+        fn open<'a, K: redb::Key + 'static, V: redb::Value + 'static>(
+            &'a self,
+            def: redb::TableDefinition<K, V>,
+        ) -> Result<Self::Table<'a, K, V>, Error>;
     }
-}
 
-impl ReadAccess for WriteTransaction {
-    type Table<'a, K: redb::Key + 'static, V: redb::Value + 'static> = redb::Table<'a, K, V>;
+    impl Tables for ReadTx {
+        type Table<'a, K: redb::Key + 'static, V: redb::Value + 'static> =
+            redb::ReadOnlyTable<K, V>;
 
-    fn open<'a, K: redb::Key + 'static, V: redb::Value + 'static>(
-        &'a self,
-        def: redb::TableDefinition<K, V>,
-    ) -> Result<Self::Table<'a, K, V>, Error> {
-        Ok(self.open_table(def)?)
+        #[inline]
+        fn open<'a, K: redb::Key + 'static, V: redb::Value + 'static>(
+            &'a self,
+            def: redb::TableDefinition<K, V>,
+        ) -> Result<Self::Table<'a, K, V>, Error> {
+            Ok(self.0.open_table(def)?)
+        }
+    }
+
+    impl Tables for WriteTx {
+        type Table<'a, K: redb::Key + 'static, V: redb::Value + 'static> = redb::Table<'a, K, V>;
+
+        #[inline]
+        fn open<'a, K: redb::Key + 'static, V: redb::Value + 'static>(
+            &'a self,
+            def: redb::TableDefinition<K, V>,
+        ) -> Result<Self::Table<'a, K, V>, Error> {
+            Ok(self.0.open_table(def)?)
+        }
     }
 }
 
@@ -383,13 +535,14 @@ impl Store {
     /// activity). The next durable commit persists it as well.
     pub fn write_relaxed<T, E: From<Error>>(
         &self,
-        f: impl FnOnce(&WriteTransaction) -> Result<T, E>,
+        f: impl FnOnce(&WriteTx) -> Result<T, E>,
     ) -> Result<T, E> {
         self.check_space()?;
         let mut tx = self.db.begin_write().map_err(Error::from)?;
         tx.set_durability(Durability::None).map_err(Error::from)?;
+        let tx = WriteTx(tx);
         let value = f(&tx)?;
-        tx.commit().map_err(Error::from)?;
+        tx.commit()?;
         Ok(value)
     }
 }

@@ -1,8 +1,8 @@
 //! Member organisations.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
-use super::{Error, ReadAccess, codec, tables};
+use super::{Error, ReadAccess, WriteTx, codec, tables};
 use crate::domain::org::{OrgId, Organisation};
 
 const TABLE: &str = "orgs";
@@ -23,7 +23,7 @@ pub fn by_number(tx: &impl ReadAccess, number: &str) -> Result<Option<OrgId>, Er
 }
 
 /// Inserts or updates an organisation and keeps the number index in step.
-pub fn put(tx: &WriteTransaction, org: &Organisation) -> Result<(), Error> {
+pub fn put(tx: &WriteTx, org: &Organisation) -> Result<(), Error> {
     let previous = get(tx, org.id)?;
     {
         let mut numbers = tx.open_table(tables::ORG_NUMBERS)?;

@@ -2,9 +2,9 @@
 //! index value) and by Art and name, with stored counters per organisation
 //! and Art; the Personalnummer prefix runs on the records' own key.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
-use super::{Error, ReadAccess, codec, counters, tables};
+use super::{Error, ReadAccess, WriteTx, codec, counters, tables};
 use crate::domain::org::OrgId;
 use crate::domain::persons::{Art, Person};
 
@@ -47,7 +47,7 @@ pub fn get(
 }
 
 /// Stores a person and keeps both indexes and the counters in step.
-pub fn put(tx: &WriteTransaction, person: &Person) -> Result<(), Error> {
+pub fn put(tx: &WriteTx, person: &Person) -> Result<(), Error> {
     let old = get(tx, person.org, &person.personalnummer)?;
     let mut index = tx.open_table(tables::PERSONS_BY_NAME)?;
     let mut by_art = tx.open_table(tables::PERSONS_BY_ART)?;

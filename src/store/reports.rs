@@ -1,9 +1,9 @@
 //! Submitted form reports with indexes by status and by organisation,
 //! newest first with keyset paging (by id, which ascends with time).
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
-use super::{Error, ReadAccess, codec, counters, tables};
+use super::{Error, ReadAccess, WriteTx, codec, counters, tables};
 use crate::domain::forms::{Report, ReportStatus};
 use crate::domain::org::OrgId;
 
@@ -21,7 +21,7 @@ fn counter_org_status(org: OrgId, s: ReportStatus) -> String {
     format!("reports.org.{org}.status.{}", s.code())
 }
 
-pub fn next_id(tx: &WriteTransaction) -> Result<u64, Error> {
+pub fn next_id(tx: &WriteTx) -> Result<u64, Error> {
     super::next_id(tx, "report")
 }
 
@@ -33,7 +33,7 @@ pub fn get(tx: &impl ReadAccess, id: u64) -> Result<Option<Report>, Error> {
 }
 
 /// Stores a report and keeps both indexes and the counters in step.
-pub fn put(tx: &WriteTransaction, report: &Report) -> Result<(), Error> {
+pub fn put(tx: &WriteTx, report: &Report) -> Result<(), Error> {
     let old = get(tx, report.id)?;
     let mut by_status = tx.open_table(tables::REPORTS_BY_STATUS)?;
     match &old {
@@ -64,7 +64,7 @@ pub fn by_token(tx: &impl ReadAccess, token: &str) -> Result<Option<u64>, Error>
 }
 
 /// Records that `token` created report `id`.
-pub fn remember_token(tx: &WriteTransaction, token: &str, id: u64) -> Result<(), Error> {
+pub fn remember_token(tx: &WriteTx, token: &str, id: u64) -> Result<(), Error> {
     tx.open_table(tables::REPORT_TOKENS)?.insert(token, id)?;
     Ok(())
 }

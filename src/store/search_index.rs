@@ -1,6 +1,6 @@
 //! The message search index (schema 7) on block-encoded postings
-//! (`store::postings`) in [`tables::SEARCH_TERMS`] and
-//! [`tables::SEARCH_POSTINGS`]:
+//! (`store::postings`) in `tables::SEARCH_TERMS` and
+//! `tables::SEARCH_POSTINGS`:
 //!
 //! * the header search: each message under the terms of its Betreff,
 //!   Referenz and attachment names (with compound parts, so "auskunft"
@@ -15,11 +15,11 @@
 //! and its cost follows the sparsest side. See `domain::search_text` for
 //! the semantics.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 use super::mailboxes::{self, Entry, MailboxId};
 use super::postings::{self, End, Posting, Request, Seek, Source, TagSet, TermSource, Work};
-use super::{Error, ReadAccess, tables};
+use super::{Error, ReadAccess, WriteTx, tables};
 use crate::domain::message::Message;
 use crate::domain::search_text::{self, QueryWord};
 
@@ -60,7 +60,7 @@ pub fn message_matches(query: &[QueryWord], m: &Message) -> bool {
 }
 
 /// Indexes a new message for the header search.
-pub fn index_message(tx: &WriteTransaction, m: &Message) -> Result<(), Error> {
+pub fn index_message(tx: &WriteTx, m: &Message) -> Result<(), Error> {
     let mut dict = tx.open_table(tables::SEARCH_TERMS)?;
     let mut post = tx.open_table(tables::SEARCH_POSTINGS)?;
     let terms = message_terms(m);
@@ -74,7 +74,7 @@ pub fn index_message(tx: &WriteTransaction, m: &Message) -> Result<(), Error> {
 }
 
 /// Removes a message from the header search.
-pub fn unindex_message(tx: &WriteTransaction, m: &Message) -> Result<(), Error> {
+pub fn unindex_message(tx: &WriteTx, m: &Message) -> Result<(), Error> {
     let mut dict = tx.open_table(tables::SEARCH_TERMS)?;
     let mut post = tx.open_table(tables::SEARCH_POSTINGS)?;
     let terms = message_terms(m);
@@ -91,7 +91,7 @@ fn subject_terms(mailbox: MailboxId, subject: &str) -> Vec<String> {
 
 /// Indexes the Betreff of message `id` in `mailbox` (Betreff filter).
 pub fn index_subject(
-    tx: &WriteTransaction,
+    tx: &WriteTx,
     mailbox: MailboxId,
     id: u64,
     subject: &str,
@@ -110,7 +110,7 @@ pub fn index_subject(
 
 /// Removes the Betreff of message `id` from `mailbox`'s index.
 pub fn unindex_subject(
-    tx: &WriteTransaction,
+    tx: &WriteTx,
     mailbox: MailboxId,
     id: u64,
     subject: &str,
@@ -507,7 +507,7 @@ impl BulkIndex {
     }
 
     /// Writes the collected postings when the batch is full.
-    pub fn flush_if_full(&mut self, tx: &WriteTransaction) -> Result<(), Error> {
+    pub fn flush_if_full(&mut self, tx: &WriteTx) -> Result<(), Error> {
         if self.postings >= Self::BATCH {
             self.flush(tx)?;
         }
@@ -516,7 +516,7 @@ impl BulkIndex {
 
     /// Writes the collected postings (ids must be greater than every id
     /// already in the lists).
-    pub fn flush(&mut self, tx: &WriteTransaction) -> Result<(), Error> {
+    pub fn flush(&mut self, tx: &WriteTx) -> Result<(), Error> {
         let mut dict = tx.open_table(tables::SEARCH_TERMS)?;
         let mut post = tx.open_table(tables::SEARCH_POSTINGS)?;
         for (term, mut list) in std::mem::take(&mut self.pending) {

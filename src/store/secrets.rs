@@ -1,9 +1,9 @@
 //! Server secrets and the first-run setup token.
 
 use rand::RngCore;
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
-use super::{Error, ReadAccess, tables};
+use super::{Error, ReadAccess, WriteTx, tables};
 
 const CSRF_KEY: &str = "csrf_key";
 const SETUP_TOKEN_HASH: &str = "setup_token_hash";
@@ -18,7 +18,7 @@ pub fn existing_csrf_key(tx: &impl ReadAccess) -> Result<Option<Vec<u8>>, Error>
 }
 
 /// The CSRF key, created on first use.
-pub fn csrf_key(tx: &WriteTransaction) -> Result<Vec<u8>, Error> {
+pub fn csrf_key(tx: &WriteTx) -> Result<Vec<u8>, Error> {
     let mut table = tx.open_table(tables::SECRETS)?;
     if let Some(v) = table.get(CSRF_KEY)? {
         return Ok(v.value().to_vec());
@@ -29,7 +29,7 @@ pub fn csrf_key(tx: &WriteTransaction) -> Result<Vec<u8>, Error> {
     Ok(key)
 }
 
-pub fn set_setup_token_hash(tx: &WriteTransaction, hash: &str) -> Result<(), Error> {
+pub fn set_setup_token_hash(tx: &WriteTx, hash: &str) -> Result<(), Error> {
     tx.open_table(tables::SECRETS)?
         .insert(SETUP_TOKEN_HASH, hash.as_bytes())?;
     Ok(())
@@ -42,7 +42,7 @@ pub fn setup_token_hash(tx: &impl ReadAccess) -> Result<Option<String>, Error> {
         .map(|v| String::from_utf8_lossy(v.value()).into_owned()))
 }
 
-pub fn clear_setup_token(tx: &WriteTransaction) -> Result<(), Error> {
+pub fn clear_setup_token(tx: &WriteTx) -> Result<(), Error> {
     tx.open_table(tables::SECRETS)?.remove(SETUP_TOKEN_HASH)?;
     Ok(())
 }

@@ -1,9 +1,9 @@
 //! Server-side sessions, keyed by the hash of the cookie value, with an
 //! index by account.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
-use super::{Error, ReadAccess, codec, tables};
+use super::{Error, ReadAccess, WriteTx, codec, tables};
 use crate::domain::ids::Nutzerkennung;
 use crate::domain::session::Session;
 
@@ -17,7 +17,7 @@ pub fn get(tx: &impl ReadAccess, key_hash: &str) -> Result<Option<Session>, Erro
     }
 }
 
-pub fn put(tx: &WriteTransaction, key_hash: &str, session: &Session) -> Result<(), Error> {
+pub fn put(tx: &WriteTx, key_hash: &str, session: &Session) -> Result<(), Error> {
     let bytes = codec::encode(TABLE, session)?;
     tx.open_table(tables::SESSIONS)?
         .insert(key_hash, bytes.as_slice())?;
@@ -26,7 +26,7 @@ pub fn put(tx: &WriteTransaction, key_hash: &str, session: &Session) -> Result<(
     Ok(())
 }
 
-pub fn delete(tx: &WriteTransaction, key_hash: &str) -> Result<(), Error> {
+pub fn delete(tx: &WriteTx, key_hash: &str) -> Result<(), Error> {
     let account = {
         let mut table = tx.open_table(tables::SESSIONS)?;
         let removed = table.remove(key_hash)?;
@@ -65,7 +65,7 @@ pub fn of_account(
 
 /// Ends the sessions of an account for which `doomed` says so.
 pub fn delete_for_account_where(
-    tx: &WriteTransaction,
+    tx: &WriteTx,
     account: &Nutzerkennung,
     doomed: impl Fn(&Session) -> bool,
 ) -> Result<usize, Error> {
@@ -99,7 +99,7 @@ pub fn delete_for_account_where(
 }
 
 /// Ends every session of an account (password change, lock, deactivation).
-pub fn delete_for_account(tx: &WriteTransaction, account: &Nutzerkennung) -> Result<(), Error> {
+pub fn delete_for_account(tx: &WriteTx, account: &Nutzerkennung) -> Result<(), Error> {
     delete_for_account_where(tx, account, |_| true).map(|_| ())
 }
 
@@ -125,7 +125,7 @@ pub fn find_expired(
 /// Sets `last_seen` of a session that still exists (never creates one: a
 /// session ended in the meantime stays ended). Returns whether it existed.
 pub fn record_activity(
-    tx: &WriteTransaction,
+    tx: &WriteTx,
     key_hash: &str,
     last_seen: jiff::Timestamp,
 ) -> Result<bool, Error> {
@@ -139,24 +139,4 @@ pub fn record_activity(
             .insert(key_hash, bytes.as_slice())?;
     }
     Ok(true)
-}
-
-/// Builds the index by account (schema migration 3 → 4).
-pub fn reindex(tx: &WriteTransaction) -> Result<(), Error> {
-    let pairs: Vec<(String, String)> = {
-        let table = tx.open_table(tables::SESSIONS)?;
-        let mut out = Vec::new();
-        for item in table.iter()? {
-            let (k, v) = item?;
-            if let Ok(s) = codec::decode::<Session>(TABLE, v.value()) {
-                out.push((s.account.to_string(), k.value().to_owned()));
-            }
-        }
-        out
-    };
-    let mut index = tx.open_table(tables::SESSIONS_BY_ACCOUNT)?;
-    for (account, hash) in &pairs {
-        index.insert((account.as_str(), hash.as_str()), ())?;
-    }
-    Ok(())
 }

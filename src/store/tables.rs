@@ -24,8 +24,10 @@ pub const ACCOUNTS: TableDefinition<&str, &[u8]> = TableDefinition::new("account
 /// a range scan lists an organisation's Nutzer:innen in the overview's order
 /// and a Name prefix is a range. The summary `(status code, group mailbox
 /// bits, portal function bits, self-lock end in unix seconds or 0)` lets the
-/// overview's filters run on the index without decoding accounts. Kept in
-/// step by `store::accounts`. Added in schema version 4.
+/// overview's filters run on the index without decoding accounts; status
+/// and bits are the pinned codes of `store::codes` (`Status::code`, bit
+/// `GroupMailbox::code`, bit `PortalFunction::code`). Kept in step by
+/// `store::accounts`. Added in schema version 4.
 pub const ACCOUNTS_BY_ORG: TableDefinition<AccountIndexKey, AccountSummary> =
     TableDefinition::new("accounts_by_org");
 

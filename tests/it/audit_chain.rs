@@ -8,7 +8,7 @@ use std::process::Command;
 
 use jiff::{SignedDuration, Timestamp};
 use meine_versorgung::domain::audit::AuditEntry;
-use meine_versorgung::store::{self, Store, codec, tables};
+use meine_versorgung::store::{self, Store, codec};
 
 use crate::support::accounts::{signed_in, start_with_kassen_and_admin};
 use crate::support::{Mail, TIMEOUT, TestServer, outbox_files, wait_for};
@@ -57,7 +57,7 @@ fn seeded(dir: &Path) {
 /// A copy of the store in `from`, changed through the store layer by `tamper`.
 fn tampered(
     from: &Path,
-    tamper: impl FnOnce(&redb::WriteTransaction) -> Result<(), store::Error>,
+    tamper: impl FnOnce(&store::WriteTx) -> Result<(), store::Error>,
 ) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::copy(from.join(store::DB_FILE), dir.path().join(store::DB_FILE)).expect("copy");
@@ -67,11 +67,8 @@ fn tampered(
     dir
 }
 
-fn raw(tx: &redb::WriteTransaction, id: u64) -> Result<Vec<u8>, store::Error> {
-    use redb::ReadableTable;
-    let t = tx.open_table(tables::AUDIT)?;
-    let v = t.get(id)?.map(|v| v.value().to_vec());
-    Ok(v.unwrap_or_default())
+fn raw(tx: &store::WriteTx, id: u64) -> Result<Vec<u8>, store::Error> {
+    Ok(store::audit::raw_entry(tx, id)?.unwrap_or_default())
 }
 
 #[test]
@@ -90,7 +87,7 @@ fn audit_verify_names_the_altered_deleted_or_reordered_entry() {
         let mut e: AuditEntry = codec::decode("audit", &raw(tx, 3)?)?;
         e.detail = "harmlos".into();
         let bytes = codec::encode("audit", &e)?;
-        tx.open_table(tables::AUDIT)?.insert(3, bytes.as_slice())?;
+        store::audit::tamper_entry(tx, 3, Some(&bytes))?;
         Ok(())
     });
     let (code, out) = verify_dir(altered.path());
@@ -99,14 +96,14 @@ fn audit_verify_names_the_altered_deleted_or_reordered_entry() {
 
     // Deleted: entry 4, and (separately) the newest entry.
     let deleted = tampered(dir.path(), |tx| {
-        tx.open_table(tables::AUDIT)?.remove(4)?;
+        store::audit::tamper_entry(tx, 4, None)?;
         Ok(())
     });
     let (code, out) = verify_dir(deleted.path());
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("BROKEN at entry 4"), "{out}");
     let newest = tampered(dir.path(), |tx| {
-        tx.open_table(tables::AUDIT)?.remove(6)?;
+        store::audit::tamper_entry(tx, 6, None)?;
         Ok(())
     });
     let (code, out) = verify_dir(newest.path());
@@ -116,9 +113,8 @@ fn audit_verify_names_the_altered_deleted_or_reordered_entry() {
     // Reordered: entries 2 and 3 swapped.
     let reordered = tampered(dir.path(), |tx| {
         let (two, three) = (raw(tx, 2)?, raw(tx, 3)?);
-        let mut t = tx.open_table(tables::AUDIT)?;
-        t.insert(2, three.as_slice())?;
-        t.insert(3, two.as_slice())?;
+        store::audit::tamper_entry(tx, 2, Some(&three))?;
+        store::audit::tamper_entry(tx, 3, Some(&two))?;
         Ok(())
     });
     let (code, out) = verify_dir(reordered.path());
@@ -284,11 +280,9 @@ fn a_store_written_before_the_chain_is_chained_once_at_open() {
                 let mut e: AuditEntry = codec::decode("audit", &raw(tx, id)?)?;
                 e.chain = None;
                 let bytes = codec::encode("audit", &e)?;
-                tx.open_table(tables::AUDIT)?.insert(id, bytes.as_slice())?;
+                store::audit::tamper_entry(tx, id, Some(&bytes))?;
             }
-            tx.delete_table(tables::AUDIT_CHAIN)?;
-            tx.delete_table(tables::AUDIT_ANCHORS)?;
-            Ok::<_, store::Error>(())
+            store::audit_chain::forget_chain(tx)
         })
         .expect("strip the chain");
     }

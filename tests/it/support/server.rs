@@ -276,10 +276,7 @@ impl Drop for TestServer {
 /// Probes with a read-only open, which never modifies the file.
 pub fn store_in_use(dir: &DataDir) -> bool {
     let path = dir.join(meine_versorgung::store::DB_FILE);
-    matches!(
-        redb::ReadOnlyDatabase::open(&path),
-        Err(redb::DatabaseError::DatabaseAlreadyOpen)
-    )
+    meine_versorgung::store::in_use(&path)
 }
 
 async fn wait_until_store_closed(dir: &DataDir) {
