@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::error::{AppError, OrNotFound, WebResult};
 use super::frame;
-use super::guards::OrgAdmin;
-use super::session::{Authed, CsrfForm, Ctx, FormData};
+use super::guards::{MailboxConfigurer, OrgAdmin, OrgMember};
+use super::session::{CsrfForm, Ctx, FormData};
 use super::state::AppState;
 use crate::app::Actor;
 use crate::app::org_settings::{self, MAX_GROUP_EMAILS};
@@ -36,10 +36,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn actor(admin: &OrgAdmin) -> Actor {
-    Actor {
-        id: admin.authed.account.id.to_string(),
-        client: admin.authed.ctx.client_text(),
-    }
+    admin.actor()
 }
 
 async fn load_org(state: &AppState, id: u64) -> Result<Organisation, AppError> {
@@ -97,9 +94,9 @@ pub async fn user_home(state: &AppState, ctx: &Ctx, account: &Account) -> WebRes
 }
 
 /// "Mitgliederdaten": for administrators and Nutzer:innen of the organisation.
-async fn org_data(State(state): State<AppState>, authed: Authed) -> WebResult {
-    let org = load_org(&state, authed.account.org().or_not_found()?).await?;
-    Ok(frame::render(&authed.ctx, &state, "Mitgliederdaten", v::org_data(&org)).into_response())
+async fn org_data(State(state): State<AppState>, member: OrgMember) -> WebResult {
+    let body = v::org_data(member.org());
+    Ok(frame::render(&member.authed.ctx, &state, "Mitgliederdaten", body).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -118,7 +115,7 @@ async fn mailboxes(
     admin: OrgAdmin,
     Query(q): Query<MailboxQuery>,
 ) -> WebResult {
-    let org = admin.org.clone();
+    let org = admin.org().clone();
     let filter = users::MailboxFilter {
         mailbox: GroupMailbox::from_key(&q.gruppe),
         member: q.nutzer.trim().to_owned(),
@@ -131,7 +128,7 @@ async fn mailboxes(
     };
     let rows = state.inline(move |st| users::mailbox_overview(&st.store, &org, &f2, shown))?;
     let body = v::mailboxes(&v::MailboxesPage {
-        org: &admin.org,
+        org: admin.org(),
         rows: &rows,
         filter: &filter,
         all: q.alle.is_some(),
@@ -148,12 +145,12 @@ async fn mailboxes(
 /// An enabled group mailbox of the administrator's organisation (else 404).
 fn enabled_mailbox(admin: &OrgAdmin, key: &str) -> Result<GroupMailbox, AppError> {
     GroupMailbox::from_key(key)
-        .filter(|m| admin.org.enabled_mailboxes.contains(m))
+        .filter(|m| admin.org().enabled_mailboxes.contains(m))
         .or_not_found()
 }
 
 async fn mailbox_row(state: &AppState, admin: &OrgAdmin, m: GroupMailbox) -> WebResult<MailboxRow> {
-    let org = admin.org.clone();
+    let org = admin.org().clone();
     let only = users::MailboxFilter {
         mailbox: Some(m),
         member: String::new(),
@@ -190,7 +187,12 @@ async fn group_edit_page(
     Path(key): Path<String>,
 ) -> WebResult {
     let m = enabled_mailbox(&admin, &key)?;
-    let mut values = admin.org.group_emails.get(&m).cloned().unwrap_or_default();
+    let mut values = admin
+        .org()
+        .group_emails
+        .get(&m)
+        .cloned()
+        .unwrap_or_default();
     if values.is_empty() {
         values.push(String::new());
     }
@@ -249,7 +251,7 @@ async fn group_edit_submit(
             .into_response());
     }
     let actor = actor(&admin);
-    let org = admin.org.id;
+    let org = admin.org().id;
     state
         .blocking(move |st| {
             org_settings::set_group_emails(&st.store, org, m, &values, &actor, st.now())
@@ -258,30 +260,27 @@ async fn group_edit_submit(
     Ok(Redirect::to(&format!("{}?hinweis=gespeichert", path::group(m))).into_response())
 }
 
-/// "Postfach-Konfiguration" exists only for organisations with the
-/// Beamtenformulare function (handbook §1.7); others get 404.
-fn config_available(admin: &OrgAdmin) -> Result<(), AppError> {
-    crate::domain::permissions::has_mailbox_config(&admin.org.enabled_functions)
-        .then_some(())
-        .or_not_found()
-}
-
-fn config_body(admin: &OrgAdmin, notice: Option<&str>, error: Option<&str>) -> maud::Markup {
+fn config_body(
+    admin: &MailboxConfigurer,
+    notice: Option<&str>,
+    error: Option<&str>,
+) -> maud::Markup {
     v::mailbox_config(&v::MailboxConfig {
         csrf: &admin.authed.ctx.csrf,
-        target: admin.org.receipt_target,
+        target: admin.org().receipt_target,
         notice,
-        group_refused: crate::domain::permissions::group_receipts_refusal(&admin.org),
+        group_refused: crate::domain::permissions::group_receipts_refusal(admin.org()),
         error,
     })
 }
 
+/// "Postfach-Konfiguration" exists only for organisations with the
+/// Beamtenformulare function (handbook §1.7): the guard answers 404 to others.
 async fn config_page(
     State(state): State<AppState>,
-    admin: OrgAdmin,
+    admin: MailboxConfigurer,
     Query(q): Query<NoticeQuery>,
 ) -> WebResult {
-    config_available(&admin)?;
     let notice = q
         .hinweis
         .is_some_and(|h| h == "gespeichert")
@@ -292,10 +291,9 @@ async fn config_page(
 
 async fn config_submit(
     State(state): State<AppState>,
-    admin: OrgAdmin,
+    admin: MailboxConfigurer,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
-    config_available(&admin)?;
     let refuse = |error: &str| {
         let body = config_body(&admin, None, Some(error));
         let ctx = &admin.authed.ctx;
@@ -310,8 +308,8 @@ async fn config_submit(
         "gruppe" => ReceiptTarget::Group,
         _ => return refuse("Bitte wählen Sie eine Einstellung aus."),
     };
-    let actor = actor(&admin);
-    let org = admin.org.id;
+    let actor = admin.actor();
+    let org = admin.org().id;
     let saved = state
         .attempt(move |st| {
             org_settings::set_receipt_target(&st.store, org, target, &actor, st.now())

@@ -34,7 +34,7 @@ async fn page(
     admin: OrgAdmin,
     Query(q): Query<NoticeQuery>,
 ) -> WebResult {
-    let org = admin.org.id;
+    let org = admin.org().id;
     let sec = state.config.security.clone();
     let rows = state
         .blocking(move |st| {
@@ -67,7 +67,7 @@ async fn confirm(
         id: admin.authed.account.id.to_string(),
         client: admin.authed.ctx.client_text(),
     };
-    let org = admin.org.id;
+    let org = admin.org().id;
     let id = (!form.has("alle")).then(|| form.get("kennung").to_owned());
     if id.as_deref().is_some_and(str::is_empty) {
         // Nothing chosen: back to the page.

@@ -99,7 +99,7 @@ fn validity_text(state: &AppState) -> String {
 }
 
 async fn new_page(State(state): State<AppState>, admin: OrgAdmin) -> WebResult {
-    let body = v::new_form(&admin.authed.ctx.csrf, &admin.org, &UserForm::default());
+    let body = v::new_form(&admin.authed.ctx.csrf, admin.org(), &UserForm::default());
     Ok(frame::render(&admin.authed.ctx, &state, "Nutzer:in anlegen", body).into_response())
 }
 
@@ -110,7 +110,7 @@ async fn new_submit(
 ) -> WebResult {
     let input = input(&form);
     let actor = actor(&admin);
-    let org = admin.org.id;
+    let org = admin.org().id;
     let input2 = input.clone();
     let result = state
         .blocking(move |st| {
@@ -134,7 +134,7 @@ async fn new_submit(
             Ok(Redirect::to(&path::created(account.id.as_str())).into_response())
         }
         Err(app::Error::Invalid(errors)) => {
-            let body = v::new_form(&ctx.csrf, &admin.org, &refill(&input, errors));
+            let body = v::new_form(&ctx.csrf, admin.org(), &refill(&input, errors));
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 frame::render(ctx, &state, "Nutzer:in anlegen", body),
@@ -218,14 +218,14 @@ async fn list(
         (None, Some(id)) => PageAt::Before(page, id),
         (None, None) => PageAt::Number(page),
     };
-    let org = admin.org.id;
+    let org = admin.org().id;
     let now = state.now();
     let f2 = filter.clone();
     let found = state.inline(move |st| users::list(&st.store, org, &f2, &at, now))?;
     let paging = Paging::new(found.page, found.total);
     let shown = &found.users;
     let body = v::list(&ListPage {
-        org: &admin.org,
+        org: admin.org(),
         filter: &filter,
         users: shown,
         paging,
@@ -241,7 +241,7 @@ async fn target(
     admin: &OrgAdmin,
     id: String,
 ) -> Result<crate::domain::account::Account, super::error::AppError> {
-    let org = admin.org.id;
+    let org = admin.org().id;
     Ok(state.inline(move |st| users::get(&st.store, org, &id))?)
 }
 
@@ -260,7 +260,7 @@ async fn details(
     let ctx = &admin.authed.ctx;
     let body = v::details(&DetailsPage {
         csrf: &ctx.csrf,
-        org: &admin.org,
+        org: admin.org(),
         account: &account,
         notice: notice_text(q.hinweis.as_deref()),
         error: None,
@@ -276,7 +276,7 @@ async fn edit_page(
 ) -> WebResult {
     let account = target(&state, &admin, id).await?;
     let ctx = &admin.authed.ctx;
-    let body = v::edit_form(&ctx.csrf, &admin.org, &account, &UserForm::of(&account));
+    let body = v::edit_form(&ctx.csrf, admin.org(), &account, &UserForm::of(&account));
     Ok(frame::render(ctx, &state, "Nutzer:innen-Details bearbeiten", body).into_response())
 }
 
@@ -290,7 +290,7 @@ async fn edit_submit(
     let account = target(&state, &admin, id).await?;
     let input = input(&form);
     let actor = actor(&admin);
-    let org = admin.org.id;
+    let org = admin.org().id;
     let (input2, id2) = (input.clone(), account.id.to_string());
     let result = state
         .blocking(move |st| {
@@ -311,7 +311,7 @@ async fn edit_submit(
         )),
         Err(app::Error::Invalid(errors)) => {
             let ctx = &admin.authed.ctx;
-            let body = v::edit_form(&ctx.csrf, &admin.org, &account, &refill(&input, errors));
+            let body = v::edit_form(&ctx.csrf, admin.org(), &account, &refill(&input, errors));
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 frame::render(ctx, &state, "Nutzer:innen-Details bearbeiten", body),
@@ -328,7 +328,7 @@ fn redirect_notice(to: &str, notice: &str) -> axum::response::Response {
 
 async fn set_lock(state: AppState, admin: OrgAdmin, id: String, locked: bool) -> WebResult {
     let actor = actor(&admin);
-    let org = admin.org.id;
+    let org = admin.org().id;
     let account = state
         .blocking(move |st| users::set_lock(&st.store, org, &id, locked, &actor, st.now()))
         .await?;
@@ -361,7 +361,7 @@ async fn resend(
     CsrfForm(_): CsrfForm,
 ) -> WebResult {
     let actor = actor(&admin);
-    let org = admin.org.id;
+    let org = admin.org().id;
     let id2 = id.clone();
     let result = state
         .blocking(move |st| {
@@ -394,7 +394,7 @@ async fn resend(
                 .unwrap_or("Die E-Mail konnte nicht versendet werden.");
             let body = v::details(&DetailsPage {
                 csrf: &ctx.csrf,
-                org: &admin.org,
+                org: admin.org(),
                 account: &account,
                 notice: None,
                 error: Some(message),
@@ -428,7 +428,7 @@ async fn deactivate(
     CsrfForm(_): CsrfForm,
 ) -> WebResult {
     let actor = actor(&admin);
-    let org = admin.org.id;
+    let org = admin.org().id;
     state
         .blocking(move |st| users::deactivate(&st.store, org, &id, &actor, st.now()))
         .await?;
@@ -453,7 +453,7 @@ async fn reset_totp(
     CsrfForm(_): CsrfForm,
 ) -> WebResult {
     let actor = actor(&admin);
-    let org = admin.org.id;
+    let org = admin.org().id;
     let account = state
         .blocking(move |st| users::reset_authenticator(&st.store, org, &id, &actor, st.now()))
         .await?;

@@ -19,8 +19,8 @@ use crate::web::state::AppState;
 
 fn actor(k: &KassenAdmin) -> Actor {
     Actor {
-        id: k.0.account.id.to_string(),
-        client: k.0.ctx.client_text(),
+        id: k.authed.account.id.to_string(),
+        client: k.authed.ctx.client_text(),
     }
 }
 
@@ -105,7 +105,7 @@ pub async fn admin_list(
     let orgs = all_orgs(&state).await?;
     let pg = paging(&p, rows.len());
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Administrator:innen",
         va::list(&rows, &orgs, &f, &pg, now),
@@ -134,10 +134,10 @@ pub async fn admin_new_page(
         ..Default::default()
     };
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Administrator:in anlegen",
-        va::new_page(&k.0.ctx.csrf, &orgs, &input, &[]),
+        va::new_page(&k.authed.ctx.csrf, &orgs, &input, &[]),
     )
     .into_response())
 }
@@ -168,10 +168,10 @@ pub async fn admin_create(
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 render(
-                    &k.0,
+                    &k.authed,
                     &state,
                     "Administrator:in anlegen",
-                    va::new_page(&k.0.ctx.csrf, &orgs, &input, &errors),
+                    va::new_page(&k.authed.ctx.csrf, &orgs, &input, &errors),
                 ),
             )
                 .into_response())
@@ -187,7 +187,7 @@ pub async fn admin_details(
 ) -> WebResult {
     let (account, org) = load(&state, Kind::Admin, id).await?;
     let body = va::details(
-        &k.0.ctx.csrf,
+        &k.authed.ctx.csrf,
         &account,
         org.as_ref(),
         &[],
@@ -195,7 +195,7 @@ pub async fn admin_details(
         action_notice(&p),
         state.now(),
     );
-    Ok(render(&k.0, &state, &account.full_name(), body).into_response())
+    Ok(render(&k.authed, &state, &account.full_name(), body).into_response())
 }
 
 fn profile_input(form: &FormData, staff: bool) -> StaffInput {
@@ -238,7 +238,7 @@ pub async fn admin_update(
                 input.email.as_str(),
             ));
             let body = va::details(
-                &k.0.ctx.csrf,
+                &k.authed.ctx.csrf,
                 &account,
                 org.as_ref(),
                 &errors,
@@ -248,7 +248,7 @@ pub async fn admin_update(
             );
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                render(&k.0, &state, &account.full_name(), body),
+                render(&k.authed, &state, &account.full_name(), body),
             )
                 .into_response())
         }
@@ -279,7 +279,7 @@ pub async fn confirm_page(
     k: KassenAdmin,
     Path((id, action)): Path<(String, String)>,
 ) -> WebResult {
-    let kind = if k.0.ctx.path.starts_with(Kind::Staff.base()) {
+    let kind = if k.authed.ctx.path.starts_with(Kind::Staff.base()) {
         Kind::Staff
     } else {
         Kind::Admin
@@ -288,7 +288,7 @@ pub async fn confirm_page(
         let (account, _) = load(&state, kind, id).await?;
         let minutes = state.config.security.link_validity.as_secs().div_ceil(60);
         return Ok(render(
-            &k.0,
+            &k.authed,
             &state,
             "Administrator:in anlegen",
             va::created(&account, minutes),
@@ -300,7 +300,7 @@ pub async fn confirm_page(
     }
     let (account, _) = load(&state, kind, id).await?;
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Nutzer:in dauerhaft deaktivieren",
         deactivate_confirm(&k, kind, &account, None),
@@ -316,7 +316,7 @@ fn deactivate_confirm(
 ) -> maud::Markup {
     let base = format!("{}/{}", kind.base(), a.id);
     va::confirm(
-        &k.0.ctx.csrf,
+        &k.authed.ctx.csrf,
         &format!("{base}/deaktivieren"),
         "Nutzer:in dauerhaft deaktivieren",
         &format!(
@@ -373,7 +373,7 @@ async fn action(
                 deactivate_confirm(&k, kind, &account, Some(&warning))
             } else {
                 va::confirm(
-                    &k.0.ctx.csrf,
+                    &k.authed.ctx.csrf,
                     &format!("{base}/{}", action.key()),
                     "Nutzer:in temporär sperren",
                     &format!(
@@ -385,7 +385,7 @@ async fn action(
                     &base,
                 )
             };
-            Ok(render(&k.0, &state, "Bestätigung", body).into_response())
+            Ok(render(&k.authed, &state, "Bestätigung", body).into_response())
         }
         Err(app::Error::Invalid(errors)) => Ok(details_with_errors(
             &state,
@@ -409,12 +409,12 @@ fn details_with_errors(
 ) -> Response {
     let now = state.now();
     let body = match kind {
-        Kind::Admin => va::details(&k.0.ctx.csrf, a, org, errors, None, None, now),
-        Kind::Staff => vs::details(&k.0.ctx.csrf, a, &staff_values(a), errors, None, now),
+        Kind::Admin => va::details(&k.authed.ctx.csrf, a, org, errors, None, None, now),
+        Kind::Staff => vs::details(&k.authed.ctx.csrf, a, &staff_values(a), errors, None, now),
     };
     (
         StatusCode::UNPROCESSABLE_ENTITY,
-        render(&k.0, state, &a.full_name(), body),
+        render(&k.authed, state, &a.full_name(), body),
     )
         .into_response()
 }
@@ -445,7 +445,7 @@ pub async fn staff_list(
 ) -> WebResult {
     let staff = state.blocking(|st| ka::list_staff(&st.store)).await?;
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Kassenpersonal",
         vs::list(&staff, state.now(), action_notice(&p)),
@@ -455,10 +455,10 @@ pub async fn staff_list(
 
 pub async fn staff_new_page(State(state): State<AppState>, k: KassenAdmin) -> WebResult {
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Kassenpersonal anlegen",
-        vs::new_page(&k.0.ctx.csrf, &StaffInput::default(), &[]),
+        vs::new_page(&k.authed.ctx.csrf, &StaffInput::default(), &[]),
     )
     .into_response())
 }
@@ -485,10 +485,10 @@ pub async fn staff_create(
         Err(errors) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             render(
-                &k.0,
+                &k.authed,
                 &state,
                 "Kassenpersonal anlegen",
-                vs::new_page(&k.0.ctx.csrf, &input, &errors),
+                vs::new_page(&k.authed.ctx.csrf, &input, &errors),
             ),
         )
             .into_response()),
@@ -510,14 +510,14 @@ pub async fn staff_details(
         action_notice(&p)
     };
     let body = vs::details(
-        &k.0.ctx.csrf,
+        &k.authed.ctx.csrf,
         &account,
         &staff_values(&account),
         &[],
         notice,
         state.now(),
     );
-    Ok(render(&k.0, &state, &account.full_name(), body).into_response())
+    Ok(render(&k.authed, &state, &account.full_name(), body).into_response())
 }
 
 pub async fn staff_update(
@@ -538,10 +538,17 @@ pub async fn staff_update(
             Redirect::to(&format!("/kassen/personal/{}?hinweis=gespeichert", a.id)).into_response(),
         ),
         Err(errors) => {
-            let body = vs::details(&k.0.ctx.csrf, &account, &input, &errors, None, state.now());
+            let body = vs::details(
+                &k.authed.ctx.csrf,
+                &account,
+                &input,
+                &errors,
+                None,
+                state.now(),
+            );
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                render(&k.0, &state, &account.full_name(), body),
+                render(&k.authed, &state, &account.full_name(), body),
             )
                 .into_response())
         }

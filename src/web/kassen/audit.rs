@@ -64,7 +64,7 @@ pub async fn page(
     let orgs = orgs(&state).await?;
     let chain = state.inline(|st| crate::app::audit_chain::status(&st.store))?;
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Protokoll",
         v::page(
@@ -118,11 +118,11 @@ async fn org_page(
 ) -> WebResult {
     let mut f = filter(&p);
     f.org = None;
-    let list = entries(&state, &f, Some(a.org.id), cursor(&p)).await?;
+    let list = entries(&state, &f, Some(a.org().id), cursor(&p)).await?;
     let body = v::page(
         paths::ORG_AUDIT,
         &list,
-        std::slice::from_ref(&a.org),
+        std::slice::from_ref(a.org()),
         &AuditFilter { org: None, ..f },
         None,
     );
@@ -132,5 +132,5 @@ async fn org_page(
 async fn org_csv(State(state): State<AppState>, a: OrgAdmin, Query(p): Query<Params>) -> WebResult {
     let mut f = filter(&p);
     f.org = None;
-    csv_response(&state, f, Some(a.org.id))
+    csv_response(&state, f, Some(a.org().id))
 }

@@ -46,7 +46,7 @@ pub async fn list(
     let pg = Paging::new(inbox.page, inbox.total);
     let entries = inbox.entries;
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Rückmeldungen",
         v::list(&entries, &pg, &f, notice(&p)),
@@ -73,10 +73,10 @@ pub async fn details(
         .await?;
     let title = format!("{}: {}", entry.kind.label(), entry.subject);
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         &title,
-        v::details(&entry, org_name.as_deref(), &k.0.ctx.csrf, notice(&p)),
+        v::details(&entry, org_name.as_deref(), &k.authed.ctx.csrf, notice(&p)),
     )
     .into_response())
 }
@@ -94,8 +94,8 @@ pub async fn set_done(
         _ => return Err(AppError::NotFound),
     };
     let actor = Actor {
-        id: k.0.account.id.to_string(),
-        client: k.0.ctx.client_text(),
+        id: k.authed.account.id.to_string(),
+        client: k.authed.ctx.client_text(),
     };
     state
         .blocking(move |st| feedback::set_done(&st.store, id, done, &actor, st.now()))

@@ -1,5 +1,6 @@
 //! Pages of the Kassen-Portaladministration. Every handler takes the
-//! `KassenAdmin` guard: everyone else gets 404.
+//! `KassenAdmin` guard (the Formularmeldungen: `ReportReader`): everyone
+//! else gets 404.
 
 mod accounts;
 mod audit;
@@ -137,7 +138,7 @@ pub async fn home(state: &AppState, ctx: &Ctx, account: &Account) -> Result<Mark
     else {
         return Err(AppError::NotFound);
     };
-    let reads_reports = reports::may_read(&account.role);
+    let reads_reports = crate::domain::permissions::may_read_reports(account);
     let (overview, queues) = state.inline(move |st| {
         let overview = crate::app::kassen_home::overview(&st.store, &st.config)?;
         let queues = crate::app::kassen_home::queues(

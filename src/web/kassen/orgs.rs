@@ -43,8 +43,8 @@ fn input(form: &FormData) -> OrgInput {
 
 fn actor(k: &KassenAdmin) -> Actor {
     Actor {
-        id: k.0.account.id.to_string(),
-        client: k.0.ctx.client_text(),
+        id: k.authed.account.id.to_string(),
+        client: k.authed.ctx.client_text(),
     }
 }
 
@@ -58,7 +58,7 @@ pub async fn list(
     let rows = state.blocking(move |st| orgs::list(&st.store, &q2)).await?;
     let pg = paging(&p, rows.len());
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Mitglieder",
         v::list(&rows, &pg, &q, notice(&p)),
@@ -74,10 +74,10 @@ pub async fn new_page(State(state): State<AppState>, k: KassenAdmin) -> WebResul
         ..Default::default()
     };
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Mitglied anlegen",
-        v::new_page(&k.0.ctx.csrf, &input, &[]),
+        v::new_page(&k.authed.ctx.csrf, &input, &[]),
     )
     .into_response())
 }
@@ -101,10 +101,10 @@ pub async fn create(
         Err(errors) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             render(
-                &k.0,
+                &k.authed,
                 &state,
                 "Mitglied anlegen",
-                v::new_page(&k.0.ctx.csrf, &input, &errors),
+                v::new_page(&k.authed.ctx.csrf, &input, &errors),
             ),
         )
             .into_response()),
@@ -140,7 +140,7 @@ async fn details_page(
     };
     let input = input.unwrap_or_else(|| OrgInput::from_org(&org));
     let body = v::details(
-        &k.0.ctx.csrf,
+        &k.authed.ctx.csrf,
         &org,
         &input,
         &errors,
@@ -159,7 +159,7 @@ async fn details_page(
         (body)
         (crate::views::recertification::kassen_section(&review, months))
     };
-    Ok((status, render(&k.0, state, &org.name, body)).into_response())
+    Ok((status, render(&k.authed, state, &org.name, body)).into_response())
 }
 
 pub async fn details(
