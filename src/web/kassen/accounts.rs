@@ -1,8 +1,12 @@
-//! Administrator:innen of member organisations and Kassenpersonal.
+//! Administrator:innen of member organisations and Kassenpersonal. Every
+//! action has its own route (`paths::KASSEN_ADMIN_PATHS`,
+//! `paths::KASSEN_STAFF_PATHS`), mapped to its [`Action`] here.
 
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 
 use super::{Params, notice, paging, param, render};
 use crate::app::kassen_accounts::{
@@ -11,6 +15,7 @@ use crate::app::kassen_accounts::{
 use crate::app::{self, Actor};
 use crate::domain::account::{Account, Role, Status};
 use crate::domain::org::{Bereich, Organisation};
+use crate::paths::{self, AccountPaths};
 use crate::views::kassen::{admins as va, staff as vs};
 use crate::web::error::{AppError, WebResult};
 use crate::web::guards::KassenAdmin;
@@ -18,9 +23,69 @@ use crate::web::session::{CsrfForm, FormData};
 use crate::web::state::AppState;
 
 fn actor(k: &KassenAdmin) -> Actor {
-    Actor {
-        id: k.authed.account.id.to_string(),
-        client: k.authed.ctx.client_text(),
+    k.actor()
+}
+
+/// The routes of both kinds of account (all behind [`KassenAdmin`]).
+pub fn routes() -> Router<AppState> {
+    let mut router = Router::new()
+        .route(paths::KASSEN_ADMINS, get(admin_list))
+        .route(
+            paths::KASSEN_ADMIN_NEW,
+            get(admin_new_page).post(admin_create),
+        )
+        .route(
+            KASSEN_ADMIN_PATHS.details,
+            get(admin_details).post(admin_update),
+        )
+        .route(paths::KASSEN_ADMIN_CREATED, get(admin_created))
+        .route(paths::KASSEN_STAFF, get(staff_list))
+        .route(
+            paths::KASSEN_STAFF_NEW,
+            get(staff_new_page).post(staff_create),
+        )
+        .route(
+            KASSEN_STAFF_PATHS.details,
+            get(staff_details).post(staff_update),
+        );
+    for kind in [Kind::Admin, Kind::Staff] {
+        router = router.route(
+            kind.paths().deactivate,
+            get(
+                move |state: State<AppState>, k: KassenAdmin, id: Path<String>| {
+                    confirm_page(state, k, kind, id)
+                },
+            ),
+        );
+        for act in Action::ALL {
+            router = router.route(
+                action_path(kind.paths(), act),
+                post(
+                    move |state: State<AppState>,
+                          k: KassenAdmin,
+                          Path(id): Path<String>,
+                          form: CsrfForm| {
+                        action(state, k, kind, act, id, form)
+                    },
+                ),
+            );
+        }
+    }
+    router
+}
+
+use paths::{KASSEN_ADMIN_PATHS, KASSEN_STAFF_PATHS};
+
+/// The route of `action` (exhaustive: a new action needs its route).
+fn action_path(p: &AccountPaths, action: Action) -> &'static str {
+    match action {
+        Action::Lock => p.lock,
+        Action::Unlock => p.unlock,
+        Action::ResendPassword => p.resend,
+        Action::FactorEmail => p.factor_email,
+        Action::FactorTotp => p.factor_totp,
+        Action::ResetAuthenticator => p.reset_totp,
+        Action::Deactivate => p.deactivate,
     }
 }
 
@@ -32,11 +97,21 @@ enum Kind {
 }
 
 impl Kind {
-    fn base(self) -> &'static str {
+    fn paths(self) -> &'static AccountPaths {
         match self {
-            Kind::Admin => "/kassen/administratoren",
-            Kind::Staff => "/kassen/personal",
+            Kind::Admin => &KASSEN_ADMIN_PATHS,
+            Kind::Staff => &KASSEN_STAFF_PATHS,
         }
+    }
+
+    /// The list's path.
+    fn base(self) -> &'static str {
+        self.paths().list
+    }
+
+    /// The path `template` of this kind for `a`.
+    fn of(self, template: fn(&AccountPaths) -> &'static str, a: &Account) -> String {
+        AccountPaths::of(template(self.paths()), a.id.as_str())
     }
 
     fn fits(self, a: &Account) -> bool {
@@ -79,9 +154,6 @@ fn action_notice(p: &Params) -> Option<&'static str> {
         .map(Action::notice)
         .or_else(|| notice(p))
 }
-
-/// Last path segment of the page after "Administrator:in anlegen".
-const CREATED: &str = "angelegt";
 
 // ----- Administrator:innen -----
 
@@ -158,10 +230,8 @@ pub async fn admin_create(
     match result {
         // Post/redirect/get: reloading the confirmation creates nothing.
         Ok(account) => {
-            Ok(
-                Redirect::to(&format!("{}/{}/{CREATED}", Kind::Admin.base(), account.id))
-                    .into_response(),
-            )
+            let to = AccountPaths::of(paths::KASSEN_ADMIN_CREATED, account.id.as_str());
+            Ok(Redirect::to(&to).into_response())
         }
         Err(errors) => {
             let orgs = all_orgs(&state).await?;
@@ -227,8 +297,8 @@ pub async fn admin_update(
         .await?;
     match result {
         Ok(a) => Ok(Redirect::to(&format!(
-            "/kassen/administratoren/{}?hinweis=gespeichert",
-            a.id
+            "{}?hinweis=gespeichert",
+            Kind::Admin.of(|p| p.details, &a)
         ))
         .into_response()),
         Err(errors) => {
@@ -255,49 +325,30 @@ pub async fn admin_update(
     }
 }
 
-pub async fn admin_action(
-    state: State<AppState>,
-    k: KassenAdmin,
-    path: Path<(String, String)>,
-    form: CsrfForm,
-) -> WebResult {
-    action(state, k, Kind::Admin, path, form).await
-}
-
-pub async fn staff_action(
-    state: State<AppState>,
-    k: KassenAdmin,
-    path: Path<(String, String)>,
-    form: CsrfForm,
-) -> WebResult {
-    action(state, k, Kind::Staff, path, form).await
-}
-
-/// GET of an action URL: the confirmation page of "dauerhaft deaktivieren".
-pub async fn confirm_page(
+/// The page after "Administrator:in anlegen".
+pub async fn admin_created(
     State(state): State<AppState>,
     k: KassenAdmin,
-    Path((id, action)): Path<(String, String)>,
+    Path(id): Path<String>,
 ) -> WebResult {
-    let kind = if k.authed.ctx.path.starts_with(Kind::Staff.base()) {
-        Kind::Staff
-    } else {
-        Kind::Admin
-    };
-    if kind == Kind::Admin && action == CREATED {
-        let (account, _) = load(&state, kind, id).await?;
-        let minutes = state.config.security.link_validity.as_secs().div_ceil(60);
-        return Ok(render(
-            &k.authed,
-            &state,
-            "Administrator:in anlegen",
-            va::created(&account, minutes),
-        )
-        .into_response());
-    }
-    if Action::from_key(&action) != Some(Action::Deactivate) {
-        return Err(AppError::NotFound);
-    }
+    let (account, _) = load(&state, Kind::Admin, id).await?;
+    let minutes = state.config.security.link_validity.as_secs().div_ceil(60);
+    Ok(render(
+        &k.authed,
+        &state,
+        "Administrator:in anlegen",
+        va::created(&account, minutes),
+    )
+    .into_response())
+}
+
+/// GET of "dauerhaft deaktivieren": the confirmation page.
+async fn confirm_page(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    kind: Kind,
+    Path(id): Path<String>,
+) -> WebResult {
     let (account, _) = load(&state, kind, id).await?;
     Ok(render(
         &k.authed,
@@ -314,10 +365,10 @@ fn deactivate_confirm(
     a: &Account,
     warning: Option<&str>,
 ) -> maud::Markup {
-    let base = format!("{}/{}", kind.base(), a.id);
+    let base = kind.of(|p| p.details, a);
     va::confirm(
         &k.authed.ctx.csrf,
-        &format!("{base}/deaktivieren"),
+        &kind.of(|p| p.deactivate, a),
         "Nutzer:in dauerhaft deaktivieren",
         &format!(
             "Möchten Sie das Nutzerkonto von {} ({}) dauerhaft deaktivieren? Die Deaktivierung kann nicht aufgehoben werden; die verbundenen Daten (insbesondere Postfach und Nachrichten) gehen verloren.",
@@ -334,16 +385,14 @@ async fn action(
     State(state): State<AppState>,
     k: KassenAdmin,
     kind: Kind,
-    Path((id, key)): Path<(String, String)>,
+    action: Action,
+    id: String,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
-    let action = Action::from_key(&key).ok_or(AppError::NotFound)?;
     let (account, org) = load(&state, kind, id.clone()).await?;
     let confirmed = form.get("bestaetigt") == "1";
     if action == Action::Deactivate && !confirmed {
-        return Ok(
-            Redirect::to(&format!("{}/{}/deaktivieren", kind.base(), account.id)).into_response(),
-        );
+        return Ok(Redirect::to(&kind.of(|p| p.deactivate, &account)).into_response());
     }
     let actor = actor(&k);
     let result = state
@@ -360,7 +409,7 @@ async fn action(
             ))
         })
         .await?;
-    let base = format!("{}/{}", kind.base(), account.id);
+    let base = kind.of(|p| p.details, &account);
     match result {
         Ok(Outcome::Done) if action == Action::Deactivate => {
             Ok(Redirect::to(&format!("{}?hinweis=deaktiviert", kind.base())).into_response())
@@ -374,7 +423,7 @@ async fn action(
             } else {
                 va::confirm(
                     &k.authed.ctx.csrf,
-                    &format!("{base}/{}", action.key()),
+                    &AccountPaths::of(action_path(kind.paths(), action), account.id.as_str()),
                     "Nutzer:in temporär sperren",
                     &format!(
                         "Möchten Sie das Nutzerkonto von {} trotzdem sperren?",
@@ -478,8 +527,8 @@ pub async fn staff_create(
         .await?;
     match result {
         Ok(a) => Ok(Redirect::to(&format!(
-            "/kassen/personal/{}?hinweis=angelegt_personal",
-            a.id
+            "{}?hinweis=angelegt_personal",
+            Kind::Staff.of(|p| p.details, &a)
         ))
         .into_response()),
         Err(errors) => Ok((
@@ -534,9 +583,11 @@ pub async fn staff_update(
         .attempt(move |st| ka::update(&st.store, &id, &i2, &actor, st.now()))
         .await?;
     match result {
-        Ok(a) => Ok(
-            Redirect::to(&format!("/kassen/personal/{}?hinweis=gespeichert", a.id)).into_response(),
-        ),
+        Ok(a) => Ok(Redirect::to(&format!(
+            "{}?hinweis=gespeichert",
+            Kind::Staff.of(|p| p.details, &a)
+        ))
+        .into_response()),
         Err(errors) => {
             let body = vs::details(
                 &k.authed.ctx.csrf,

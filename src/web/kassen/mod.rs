@@ -30,6 +30,7 @@ pub use audit::org_audit_routes;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(accounts::routes())
         .route(paths::KASSEN_ORGS, get(orgs::list))
         .route(
             paths::KASSEN_ORG_NEW,
@@ -42,32 +43,6 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/kassen/mitglieder/{id}/berechtigungen-bereinigen",
             post(orgs::remove_exceeding),
-        )
-        .route(paths::KASSEN_ADMINS, get(accounts::admin_list))
-        .route(
-            paths::KASSEN_ADMIN_NEW,
-            get(accounts::admin_new_page).post(accounts::admin_create),
-        )
-        .route(
-            "/kassen/administratoren/{id}",
-            get(accounts::admin_details).post(accounts::admin_update),
-        )
-        .route(
-            "/kassen/administratoren/{id}/{action}",
-            get(accounts::confirm_page).post(accounts::admin_action),
-        )
-        .route(paths::KASSEN_STAFF, get(accounts::staff_list))
-        .route(
-            paths::KASSEN_STAFF_NEW,
-            get(accounts::staff_new_page).post(accounts::staff_create),
-        )
-        .route(
-            "/kassen/personal/{id}",
-            get(accounts::staff_details).post(accounts::staff_update),
-        )
-        .route(
-            "/kassen/personal/{id}/{action}",
-            get(accounts::confirm_page).post(accounts::staff_action),
         )
         .route(paths::KASSEN_AUDIT, get(audit::page))
         .route(paths::KASSEN_AUDIT_CSV, get(audit::csv))
