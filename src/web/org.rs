@@ -115,7 +115,7 @@ async fn mailboxes(
     admin: OrgAdmin,
     Query(q): Query<MailboxQuery>,
 ) -> WebResult {
-    let org = admin.org().clone();
+    let proof = admin.proof.clone();
     let filter = users::MailboxFilter {
         mailbox: GroupMailbox::from_key(&q.gruppe),
         member: q.nutzer.trim().to_owned(),
@@ -126,7 +126,7 @@ async fn mailboxes(
     } else {
         v::MEMBERS_SHOWN
     };
-    let rows = state.inline(move |st| users::mailbox_overview(&st.store, &org, &f2, shown))?;
+    let rows = state.inline(move |st| users::mailbox_overview(&st.store, &proof, &f2, shown))?;
     let body = v::mailboxes(&v::MailboxesPage {
         org: admin.org(),
         rows: &rows,
@@ -150,13 +150,13 @@ fn enabled_mailbox(admin: &OrgAdmin, key: &str) -> Result<GroupMailbox, AppError
 }
 
 async fn mailbox_row(state: &AppState, admin: &OrgAdmin, m: GroupMailbox) -> WebResult<MailboxRow> {
-    let org = admin.org().clone();
+    let proof = admin.proof.clone();
     let only = users::MailboxFilter {
         mailbox: Some(m),
         member: String::new(),
     };
     let rows =
-        state.inline(move |st| users::mailbox_overview(&st.store, &org, &only, usize::MAX))?;
+        state.inline(move |st| users::mailbox_overview(&st.store, &proof, &only, usize::MAX))?;
     rows.into_iter().find(|r| r.mailbox == m).or_not_found()
 }
 
@@ -251,10 +251,10 @@ async fn group_edit_submit(
             .into_response());
     }
     let actor = actor(&admin);
-    let org = admin.org().id;
+    let proof = admin.proof.clone();
     state
         .blocking(move |st| {
-            org_settings::set_group_emails(&st.store, org, m, &values, &actor, st.now())
+            org_settings::set_group_emails(&st.store, &proof, m, &values, &actor, st.now())
         })
         .await?;
     Ok(Redirect::to(&format!("{}?hinweis=gespeichert", path::group(m))).into_response())
@@ -309,10 +309,10 @@ async fn config_submit(
         _ => return refuse("Bitte wählen Sie eine Einstellung aus."),
     };
     let actor = admin.actor();
-    let org = admin.org().id;
+    let proof = admin.proof.clone();
     let saved = state
         .attempt(move |st| {
-            org_settings::set_receipt_target(&st.store, org, target, &actor, st.now())
+            org_settings::set_receipt_target(&st.store, &proof, target, &actor, st.now())
         })
         .await?;
     if let Err(errors) = saved {

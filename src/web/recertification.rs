@@ -34,11 +34,11 @@ async fn page(
     admin: OrgAdmin,
     Query(q): Query<NoticeQuery>,
 ) -> WebResult {
-    let org = admin.org().id;
+    let proof = admin.proof.clone();
     let sec = state.config.security.clone();
     let rows = state
         .blocking(move |st| {
-            recertification::review(&st.store, org, sec.recertification_months, st.now())
+            recertification::review(&st.store, &proof, sec.recertification_months, st.now())
         })
         .await?;
     let ctx = &admin.authed.ctx;
@@ -67,7 +67,7 @@ async fn confirm(
         id: admin.authed.account.id.to_string(),
         client: admin.authed.ctx.client_text(),
     };
-    let org = admin.org().id;
+    let proof = admin.proof.clone();
     let id = (!form.has("alle")).then(|| form.get("kennung").to_owned());
     if id.as_deref().is_some_and(str::is_empty) {
         // Nothing chosen: back to the page.
@@ -76,7 +76,7 @@ async fn confirm(
     let months = state.config.security.recertification_months;
     state
         .blocking(move |st| {
-            recertification::confirm(&st.store, months, org, id.as_deref(), &actor, st.now())
+            recertification::confirm(&st.store, months, &proof, id.as_deref(), &actor, st.now())
         })
         .await
         .map_err(|e: app::Error| e)?;

@@ -110,7 +110,7 @@ async fn new_submit(
 ) -> WebResult {
     let input = input(&form);
     let actor = actor(&admin);
-    let org = admin.org().id;
+    let proof = admin.proof.clone();
     let input2 = input.clone();
     let result = state
         .blocking(move |st| {
@@ -118,7 +118,7 @@ async fn new_submit(
                 &st.store,
                 &st.mailer,
                 &st.links(),
-                org,
+                &proof,
                 &input2,
                 &actor,
                 st.now(),
@@ -218,10 +218,10 @@ async fn list(
         (None, Some(id)) => PageAt::Before(page, id),
         (None, None) => PageAt::Number(page),
     };
-    let org = admin.org().id;
+    let proof = admin.proof.clone();
     let now = state.now();
     let f2 = filter.clone();
-    let found = state.inline(move |st| users::list(&st.store, org, &f2, &at, now))?;
+    let found = state.inline(move |st| users::list(&st.store, &proof, &f2, &at, now))?;
     let paging = Paging::new(found.page, found.total);
     let shown = &found.users;
     let body = v::list(&ListPage {
@@ -241,8 +241,8 @@ async fn target(
     admin: &OrgAdmin,
     id: String,
 ) -> Result<crate::domain::account::Account, super::error::AppError> {
-    let org = admin.org().id;
-    Ok(state.inline(move |st| users::get(&st.store, org, &id))?)
+    let proof = admin.proof.clone();
+    Ok(state.inline(move |st| users::get(&st.store, &proof, &id))?)
 }
 
 #[derive(Deserialize, Default)]
@@ -290,13 +290,13 @@ async fn edit_submit(
     let account = target(&state, &admin, id).await?;
     let input = input(&form);
     let actor = actor(&admin);
-    let org = admin.org().id;
+    let proof = admin.proof.clone();
     let (input2, id2) = (input.clone(), account.id.to_string());
     let result = state
         .blocking(move |st| {
             Ok::<_, app::Error>(users::update(
                 &st.store,
-                org,
+                &proof,
                 &id2,
                 &input2,
                 &actor,
@@ -328,9 +328,9 @@ fn redirect_notice(to: &str, notice: &str) -> axum::response::Response {
 
 async fn set_lock(state: AppState, admin: OrgAdmin, id: String, locked: bool) -> WebResult {
     let actor = actor(&admin);
-    let org = admin.org().id;
+    let proof = admin.proof.clone();
     let account = state
-        .blocking(move |st| users::set_lock(&st.store, org, &id, locked, &actor, st.now()))
+        .blocking(move |st| users::set_lock(&st.store, &proof, &id, locked, &actor, st.now()))
         .await?;
     let notice = if locked { "gesperrt" } else { "entsperrt" };
     Ok(redirect_notice(&path::details(account.id.as_str()), notice))
@@ -361,7 +361,7 @@ async fn resend(
     CsrfForm(_): CsrfForm,
 ) -> WebResult {
     let actor = actor(&admin);
-    let org = admin.org().id;
+    let proof = admin.proof.clone();
     let id2 = id.clone();
     let result = state
         .blocking(move |st| {
@@ -369,7 +369,7 @@ async fn resend(
                 &st.store,
                 &st.mailer,
                 &st.links(),
-                org,
+                &proof,
                 &id2,
                 &actor,
                 st.now(),
@@ -428,9 +428,9 @@ async fn deactivate(
     CsrfForm(_): CsrfForm,
 ) -> WebResult {
     let actor = actor(&admin);
-    let org = admin.org().id;
+    let proof = admin.proof.clone();
     state
-        .blocking(move |st| users::deactivate(&st.store, org, &id, &actor, st.now()))
+        .blocking(move |st| users::deactivate(&st.store, &proof, &id, &actor, st.now()))
         .await?;
     Ok(redirect_notice(path::LIST, "deaktiviert"))
 }
@@ -453,9 +453,9 @@ async fn reset_totp(
     CsrfForm(_): CsrfForm,
 ) -> WebResult {
     let actor = actor(&admin);
-    let org = admin.org().id;
+    let proof = admin.proof.clone();
     let account = state
-        .blocking(move |st| users::reset_authenticator(&st.store, org, &id, &actor, st.now()))
+        .blocking(move |st| users::reset_authenticator(&st.store, &proof, &id, &actor, st.now()))
         .await?;
     Ok(redirect_notice(
         &path::details(account.id.as_str()),
