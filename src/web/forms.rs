@@ -4,11 +4,10 @@
 
 use std::collections::HashMap;
 
-use axum::Router;
+use crate::web::routes::{Routes, get, post};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 
 use super::error::{AppError, WebResult};
 use super::frame;
@@ -24,8 +23,8 @@ use crate::views::forms as v;
 /// Most persons offered in the select "Anspruchsberechtigte:r".
 const CHOICES: usize = 500;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route(path::FORMS, get(index))
         .route(path::FORM, get(form_page).post(form_next))
         .route(path::FORM_SUBMIT, post(form_submit))

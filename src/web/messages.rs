@@ -5,11 +5,10 @@
 //! every request), and resolves the mailbox among them; anything else
 //! answers 404. Writes re-check inside their transaction.
 
-use axum::Router;
+use crate::web::routes::{Routes, get, post};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, RawQuery, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 
 use super::error::{AppError, WebResult};
 use super::frame;
@@ -33,8 +32,8 @@ use crate::views::messages as v;
 /// before they are read.
 pub const UPLOAD_LIMIT: usize = 10 * 1024 * 1024 + 256 * 1024;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route(path::INDEX, get(index))
         .route(path::MAILBOX, get(mailbox))
         .route(

@@ -1,11 +1,10 @@
 //! The own organisation: homes of administrators and Nutzer:innen,
 //! "Mitgliederdaten", group mailboxes and "Postfach-Konfiguration".
 
-use axum::Router;
+use crate::web::routes::{Routes, get};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::get;
 use serde::Deserialize;
 
 use super::error::{AppError, OrNotFound, WebResult};
@@ -23,8 +22,8 @@ use crate::views::org as v;
 /// Paths of this area.
 pub use crate::paths::org as path;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route(path::ORG_DATA, get(org_data))
         .route(path::LIST, get(mailboxes))
         .route(path::GROUP, get(group_details))

@@ -5,10 +5,9 @@
 
 use std::collections::HashMap;
 
-use axum::Router;
+use crate::web::routes::{Routes, get};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::get;
 
 use super::error::WebResult;
 use super::frame;
@@ -21,8 +20,8 @@ use crate::domain::persons::{Art, Contact};
 use crate::paths::persons as path;
 use crate::views::persons as v;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route(path::LIST, get(list))
         .route(path::DETAILS, get(details))
         .route(path::EDIT, get(edit_page).post(edit_submit))

@@ -3,10 +3,9 @@
 //! re-checks the administrator and the target's organisation in the write
 //! transaction (a foreign Nutzerkennung answers 404).
 
-use axum::Router;
+use crate::web::routes::{Routes, get, post};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::error::WebResult;
@@ -18,8 +17,8 @@ use crate::app::{self, Actor, recertification};
 use crate::paths::users as path;
 use crate::views::recertification as v;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route(path::REVIEW, get(page))
         .route(path::REVIEW_CONFIRM, post(confirm))
 }

@@ -2,11 +2,10 @@
 //! Only the `OrgAdmin` guard lets people in; every target is checked to be
 //! a Nutzer:in of the administrator's own organisation (else 404).
 
-use axum::Router;
+use crate::web::routes::{Routes, get, post};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::get;
 use serde::Deserialize;
 
 use super::error::WebResult;
@@ -24,15 +23,15 @@ use crate::views::users::{self as v, DetailsPage, ListPage, UserForm};
 /// Paths of this area.
 pub use crate::paths::users as path;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route(path::LIST, get(list))
         .route(path::NEW, get(new_page).post(new_submit))
         .route(path::DETAILS, get(details))
         .route(path::EDIT, get(edit_page).post(edit_submit))
-        .route(path::LOCK, axum::routing::post(lock))
-        .route(path::UNLOCK, axum::routing::post(unlock))
-        .route(path::RESEND, axum::routing::post(resend))
+        .route(path::LOCK, post(lock))
+        .route(path::UNLOCK, post(unlock))
+        .route(path::RESEND, post(resend))
         .route(path::DEACTIVATE, get(deactivate_page).post(deactivate))
         .route(path::RESET_TOTP, get(reset_totp_page).post(reset_totp))
         .route(path::CREATED, get(created))

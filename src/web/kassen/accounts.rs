@@ -2,11 +2,10 @@
 //! action has its own route (`paths::KASSEN_ADMIN_PATHS`,
 //! `paths::KASSEN_STAFF_PATHS`), mapped to its [`Action`] here.
 
-use axum::Router;
+use crate::web::routes::{Routes, get, post};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 
 use super::{Params, notice, paging, param, render};
 use crate::app::kassen_accounts::{
@@ -27,8 +26,8 @@ fn actor(k: &KassenAdmin) -> Actor {
 }
 
 /// The routes of both kinds of account (all behind [`KassenAdmin`]).
-pub fn routes() -> Router<AppState> {
-    let mut router = Router::new()
+pub fn routes() -> Routes {
+    let mut router = Routes::new()
         .route(paths::KASSEN_ADMINS, get(admin_list))
         .route(
             paths::KASSEN_ADMIN_NEW,

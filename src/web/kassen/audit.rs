@@ -1,11 +1,10 @@
 //! The audit log: the Kassen see everything, an organisation's
 //! administrators see the entries of their own organisation.
 
-use axum::Router;
+use crate::web::routes::{Routes, get};
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
 
 use super::{Params, param, render};
 use crate::app::audit_log::{self, AuditFilter, AuditPage, Cursor};
@@ -105,8 +104,8 @@ pub async fn csv(
 }
 
 /// The organisation administrators' view of their own organisation's log.
-pub fn org_audit_routes() -> Router<AppState> {
-    Router::new()
+pub fn org_audit_routes() -> Routes {
+    Routes::new()
         .route(paths::ORG_AUDIT, get(org_page))
         .route("/protokoll.csv", get(org_csv))
 }

@@ -14,8 +14,7 @@ pub mod reports;
 
 use std::collections::HashMap;
 
-use axum::Router;
-use axum::routing::{get, post};
+use crate::web::routes::{Routes, get, post};
 use maud::Markup;
 
 use super::error::AppError;
@@ -28,8 +27,15 @@ use crate::views::components::Paging;
 
 pub use audit::org_audit_routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// The routes of the Kassen, grouped by guard: everything behind
+/// `KassenAdmin`, and the Formularmeldungen behind `ReportReader`.
+pub fn routes() -> Routes {
+    admin_routes().merge(reports::routes())
+}
+
+/// The Kassen-Portaladministration's routes (every handler takes `KassenAdmin`).
+fn admin_routes() -> Routes {
+    Routes::new()
         .merge(accounts::routes())
         .route(paths::KASSEN_ORGS, get(orgs::list))
         .route(
@@ -62,13 +68,6 @@ pub fn routes() -> Router<AppState> {
             get(import::page)
                 .post(import::submit)
                 .layer(axum::extract::DefaultBodyLimit::max(import::BODY_LIMIT)),
-        )
-        .route(paths::persons::KASSEN_REPORTS, get(reports::list))
-        .route(paths::persons::KASSEN_REPORT, get(reports::details))
-        .route(paths::persons::KASSEN_REPORT_PDF, get(reports::pdf))
-        .route(
-            paths::persons::KASSEN_REPORT_STATUS,
-            post(reports::set_status),
         )
         .route(paths::KASSEN_FEEDBACK, get(feedback::list))
         .route("/kassen/rueckmeldungen/{id}", get(feedback::details))

@@ -11,8 +11,18 @@ use crate::paths::persons as path;
 use crate::views::kassen::reports as v;
 use crate::web::error::{AppError, WebResult};
 use crate::web::guards::ReportReader;
+use crate::web::routes::{Routes, get, post};
 use crate::web::session::CsrfForm;
 use crate::web::state::AppState;
+
+/// The Formularmeldungen's routes (every handler takes `ReportReader`).
+pub fn routes() -> Routes {
+    Routes::new()
+        .route(path::KASSEN_REPORTS, get(list))
+        .route(path::KASSEN_REPORT, get(details))
+        .route(path::KASSEN_REPORT_PDF, get(pdf))
+        .route(path::KASSEN_REPORT_STATUS, post(set_status))
+}
 
 pub async fn list(
     State(state): State<AppState>,

@@ -1,5 +1,5 @@
 //! The authorization matrix: every route the router serves (read from the
-//! router itself, `web::route_table()`) × every role × own and foreign
+//! route list the router is built from, `web::route_table()`) × every role × own and foreign
 //! object ids, GET and POST (with a valid CSRF token of the role's session),
 //! checked against ONE declared table of who may do what.
 //!
