@@ -123,5 +123,11 @@ mod tests {
         assert!(has(Method::POST, paths::users::LOCK));
         assert!(!has(Method::GET, paths::users::LOCK), "lock is POST only");
         assert!(has(Method::GET, "/static/{*path}"));
+        assert!(
+            table
+                .iter()
+                .all(|(m, _)| *m == Method::GET || *m == Method::POST),
+            "only GET and POST are routed: {table:?}"
+        );
     }
 }

@@ -117,6 +117,13 @@ pub fn may_use_mailboxes(account: &Account, org: Option<&Organisation>) -> bool 
 /// A capability: a proof that only [`Capability::check`] constructs (the
 /// fields are private to this module). Guards, use cases and transactions
 /// that re-check call the same `check`.
+///
+/// A proof cannot be made without its check:
+///
+/// ```compile_fail
+/// use meine_versorgung::domain::permissions::AdministerPortal;
+/// let forged = AdministerPortal(());
+/// ```
 pub trait Capability: Sized {
     /// The proof, when `account` (with its organisation, loaded together)
     /// has the capability.
