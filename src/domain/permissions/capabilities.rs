@@ -131,7 +131,7 @@ pub trait Capability: Sized {
 }
 
 /// Proof of [`may_administer_portal`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct AdministerPortal(());
 
 impl Capability for AdministerPortal {
@@ -141,7 +141,7 @@ impl Capability for AdministerPortal {
 }
 
 /// Proof of [`may_read_reports`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct ReadReports(());
 
 impl Capability for ReadReports {

@@ -171,7 +171,7 @@ pub async fn admin_list(
     let now = state.now();
     let f2 = f.clone();
     let rows = state
-        .blocking(move |st| ka::list_admins(&st.store, &f2))
+        .blocking(move |st| ka::list_admins(&st.store, &k.proof, &f2))
         .await?;
     let orgs = all_orgs(&state).await?;
     let pg = paging(&p, rows.len());
@@ -223,7 +223,15 @@ pub async fn admin_create(
     let i2 = input.clone();
     let result = state
         .attempt(move |st| {
-            ka::create_admin(&st.store, &st.mailer, &st.links(), &i2, &actor, st.now())
+            ka::create_admin(
+                &st.store,
+                &k.proof,
+                &st.mailer,
+                &st.links(),
+                &i2,
+                &actor,
+                st.now(),
+            )
         })
         .await?;
     match result {
@@ -292,7 +300,7 @@ pub async fn admin_update(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| ka::update(&st.store, &id, &i2, &actor, st.now()))
+        .attempt(move |st| ka::update(&st.store, &k.proof, &id, &i2, &actor, st.now()))
         .await?;
     match result {
         Ok(a) => Ok(Redirect::to(&format!(
@@ -398,6 +406,7 @@ async fn action(
         .blocking(move |st| {
             Ok::<_, AppError>(ka::act(
                 &st.store,
+                &k.proof,
                 &st.mailer,
                 &st.links(),
                 &id,
@@ -491,7 +500,9 @@ pub async fn staff_list(
     k: KassenAdmin,
     Query(p): Query<Params>,
 ) -> WebResult {
-    let staff = state.blocking(|st| ka::list_staff(&st.store)).await?;
+    let staff = state
+        .blocking(move |st| ka::list_staff(&st.store, &k.proof))
+        .await?;
     Ok(render(
         &k.authed,
         &state,
@@ -521,7 +532,15 @@ pub async fn staff_create(
     let i2 = input.clone();
     let result = state
         .attempt(move |st| {
-            ka::create_staff(&st.store, &st.mailer, &st.links(), &i2, &actor, st.now())
+            ka::create_staff(
+                &st.store,
+                &k.proof,
+                &st.mailer,
+                &st.links(),
+                &i2,
+                &actor,
+                st.now(),
+            )
         })
         .await?;
     match result {
@@ -579,7 +598,7 @@ pub async fn staff_update(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| ka::update(&st.store, &id, &i2, &actor, st.now()))
+        .attempt(move |st| ka::update(&st.store, &k.proof, &id, &i2, &actor, st.now()))
         .await?;
     match result {
         Ok(a) => Ok(Redirect::to(&format!(

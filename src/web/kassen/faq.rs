@@ -80,7 +80,7 @@ pub async fn create(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| faq::create(&st.store, &i2, &actor, st.now()))
+        .attempt(move |st| faq::create(&st.store, &k.proof, &i2, &actor, st.now()))
         .await?;
     match result {
         Ok(_) => Ok(Redirect::to("/kassen/faq?hinweis=angelegt").into_response()),
@@ -133,7 +133,7 @@ pub async fn update(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| faq::update(&st.store, id, &i2, &actor, st.now()))
+        .attempt(move |st| faq::update(&st.store, &k.proof, id, &i2, &actor, st.now()))
         .await?;
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/kassen/faq/{id}?hinweis=gespeichert")).into_response()),
@@ -191,7 +191,7 @@ pub async fn delete(
     }
     let actor = actor(&k);
     state
-        .blocking(move |st| faq::delete(&st.store, id, &actor, st.now()))
+        .blocking(move |st| faq::delete(&st.store, &k.proof, id, &actor, st.now()))
         .await?;
     Ok(Redirect::to("/kassen/faq?hinweis=geloescht").into_response())
 }
@@ -210,7 +210,7 @@ pub async fn move_entry(
     };
     let actor = actor(&k);
     state
-        .blocking(move |st| faq::move_entry(&st.store, id, direction, &actor, st.now()))
+        .blocking(move |st| faq::move_entry(&st.store, &k.proof, id, direction, &actor, st.now()))
         .await?;
     Ok(Redirect::to("/kassen/faq?hinweis=verschoben").into_response())
 }

@@ -41,7 +41,7 @@ pub async fn list(
     let f = filter(&p);
     let page = param(&p, "seite").parse().unwrap_or(1);
     let inbox = state
-        .blocking(move |st| feedback::list(&st.store, f, page))
+        .blocking(move |st| feedback::list(&st.store, &k.proof, f, page))
         .await?;
     let pg = Paging::new(inbox.page, inbox.total);
     let entries = inbox.entries;
@@ -63,7 +63,7 @@ pub async fn details(
     let id: u64 = id.parse().map_err(|_| AppError::NotFound)?;
     let (entry, org_name) = state
         .blocking(move |st| {
-            let entry = feedback::get(&st.store, id)?;
+            let entry = feedback::get(&st.store, &k.proof, id)?;
             let org = match entry.org {
                 Some(o) => crate::app::orgs::get(&st.store, o).ok(),
                 None => None,
@@ -98,7 +98,7 @@ pub async fn set_done(
         client: k.authed.ctx.client_text(),
     };
     state
-        .blocking(move |st| feedback::set_done(&st.store, id, done, &actor, st.now()))
+        .blocking(move |st| feedback::set_done(&st.store, &k.proof, id, done, &actor, st.now()))
         .await?;
     Ok(Redirect::to(&format!("/kassen/rueckmeldungen/{id}?hinweis={key}")).into_response())
 }

@@ -91,7 +91,7 @@ pub async fn create(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| orgs::create(&st.store, &i2, &actor, st.now()))
+        .attempt(move |st| orgs::create(&st.store, &k.proof, &i2, &actor, st.now()))
         .await?;
     match result {
         Ok(org) => Ok(
@@ -183,7 +183,7 @@ pub async fn update(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| orgs::update(&st.store, id, &i2, &actor, st.now()))
+        .attempt(move |st| orgs::update(&st.store, &k.proof, id, &i2, &actor, st.now()))
         .await?;
     match result {
         Ok(_) => Ok(
@@ -202,7 +202,9 @@ pub async fn remove_exceeding(
     let id: u64 = id.parse().map_err(|_| AppError::NotFound)?;
     let actor = actor(&k);
     state
-        .blocking(move |st| orgs::remove_exceeding_grants(&st.store, id, &actor, st.now()))
+        .blocking(move |st| {
+            orgs::remove_exceeding_grants(&st.store, &k.proof, id, &actor, st.now())
+        })
         .await?;
     Ok(Redirect::to(&format!("/kassen/mitglieder/{id}?hinweis=bereinigt")).into_response())
 }

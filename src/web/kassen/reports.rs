@@ -99,7 +99,7 @@ pub async fn set_status(
 ) -> WebResult {
     let id = id_of(&id)?;
     let status = ReportStatus::from_key(param(&p, "neu")).ok_or(AppError::NotFound)?;
-    let (proof, actor) = (k.proof.clone(), k.actor());
+    let (proof, actor) = (k.proof, k.actor());
     state
         .blocking(move |st| forms::set_status(&st.store, &proof, id, status, &actor, st.now()))
         .await?;
