@@ -44,7 +44,11 @@ pub fn managed(tx: &impl ReadAccess, id: &str) -> Result<Account, Error> {
 }
 
 /// [`managed`] in its own read transaction.
-pub fn managed_account(store: &Store, id: &str) -> Result<Account, Error> {
+pub fn managed_account(
+    store: &Store,
+    _proof: &AdministerPortal,
+    id: &str,
+) -> Result<Account, Error> {
     store.read(|tx| managed(tx, id))
 }
 

@@ -385,7 +385,7 @@ pub struct OrgRow {
 }
 
 /// Organisations matching `query` with their number of administrators.
-pub fn list(store: &Store, query: &str) -> Result<Vec<OrgRow>, Error> {
+pub fn list(store: &Store, _proof: &AdministerPortal, query: &str) -> Result<Vec<OrgRow>, Error> {
     let orgs = search(store, query)?;
     store.read(|tx| {
         orgs.into_iter()
@@ -406,7 +406,7 @@ pub struct OrgDetails {
     pub exceeding: Vec<Exceeding>,
 }
 
-pub fn details(store: &Store, id: OrgId) -> Result<OrgDetails, Error> {
+pub fn details(store: &Store, _proof: &AdministerPortal, id: OrgId) -> Result<OrgDetails, Error> {
     store.read(|tx| {
         let org = store::orgs::get(tx, id)?.ok_or(Error::NotFound)?;
         let admins = store::accounts::all_of(tx, id, store::accounts::Kind::Admin)?;

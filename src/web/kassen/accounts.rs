@@ -123,12 +123,14 @@ impl Kind {
 
 async fn load(
     state: &AppState,
+    k: &KassenAdmin,
     kind: Kind,
     id: String,
 ) -> Result<(Account, Option<Organisation>), AppError> {
+    let proof = k.proof;
     let (account, org) = state
         .blocking(move |st| {
-            let a = ka::managed_account(&st.store, &id)?;
+            let a = ka::managed_account(&st.store, &proof, &id)?;
             let org = match a.org() {
                 Some(o) => app::orgs::get(&st.store, o).ok(),
                 None => None,
@@ -262,7 +264,7 @@ pub async fn admin_details(
     Path(id): Path<String>,
     Query(p): Query<Params>,
 ) -> WebResult {
-    let (account, org) = load(&state, Kind::Admin, id).await?;
+    let (account, org) = load(&state, &k, Kind::Admin, id).await?;
     let body = va::details(
         &k.authed.ctx.csrf,
         &account,
@@ -295,7 +297,7 @@ pub async fn admin_update(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
-    let (account, org) = load(&state, Kind::Admin, id.clone()).await?;
+    let (account, org) = load(&state, &k, Kind::Admin, id.clone()).await?;
     let input = profile_input(&form, false);
     let actor = actor(&k);
     let i2 = input.clone();
@@ -338,7 +340,7 @@ pub async fn admin_created(
     k: KassenAdmin,
     Path(id): Path<String>,
 ) -> WebResult {
-    let (account, _) = load(&state, Kind::Admin, id).await?;
+    let (account, _) = load(&state, &k, Kind::Admin, id).await?;
     let minutes = state.config.security.link_validity.as_secs().div_ceil(60);
     Ok(render(
         &k.authed,
@@ -356,7 +358,7 @@ async fn confirm_page(
     kind: Kind,
     Path(id): Path<String>,
 ) -> WebResult {
-    let (account, _) = load(&state, kind, id).await?;
+    let (account, _) = load(&state, &k, kind, id).await?;
     Ok(render(
         &k.authed,
         &state,
@@ -396,7 +398,7 @@ async fn action(
     id: String,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
-    let (account, org) = load(&state, kind, id.clone()).await?;
+    let (account, org) = load(&state, &k, kind, id.clone()).await?;
     let confirmed = form.get("bestaetigt") == "1";
     if action == Action::Deactivate && !confirmed {
         return Ok(Redirect::to(&kind.of(|p| p.deactivate, &account)).into_response());
@@ -568,7 +570,7 @@ pub async fn staff_details(
     Path(id): Path<String>,
     Query(p): Query<Params>,
 ) -> WebResult {
-    let (account, _) = load(&state, Kind::Staff, id).await?;
+    let (account, _) = load(&state, &k, Kind::Staff, id).await?;
     let notice = if param(&p, "hinweis") == "angelegt_personal" {
         Some(
             "Das Nutzerkonto wurde angelegt. Die Person erhält eine E-Mail zum Festlegen des Passwortes; ihre Nutzerkennung steht oben.",
@@ -593,7 +595,7 @@ pub async fn staff_update(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
-    let (account, _) = load(&state, Kind::Staff, id.clone()).await?;
+    let (account, _) = load(&state, &k, Kind::Staff, id.clone()).await?;
     let input = profile_input(&form, true);
     let actor = actor(&k);
     let i2 = input.clone();

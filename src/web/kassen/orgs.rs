@@ -55,7 +55,9 @@ pub async fn list(
 ) -> WebResult {
     let q = param(&p, "q").to_owned();
     let q2 = q.clone();
-    let rows = state.blocking(move |st| orgs::list(&st.store, &q2)).await?;
+    let rows = state
+        .blocking(move |st| orgs::list(&st.store, &k.proof, &q2))
+        .await?;
     let pg = paging(&p, rows.len());
     Ok(render(
         &k.authed,
@@ -119,9 +121,9 @@ async fn details_page(
     errors: Vec<(&'static str, String)>,
     notice: Option<&str>,
 ) -> WebResult {
-    let now = state.now();
+    let (now, proof) = (state.now(), k.proof);
     let details = state
-        .blocking(move |st| orgs::details(&st.store, id))
+        .blocking(move |st| orgs::details(&st.store, &proof, id))
         .await?;
     let (org, exceeding) = (details.org, details.exceeding);
     let admins: Vec<AdminRow> = details

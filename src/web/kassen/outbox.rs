@@ -21,7 +21,7 @@ pub async fn list(
     let filter = MailState::from_key(param(&p, "status"));
     let before = param(&p, "vor").parse::<u64>().ok();
     let page = state
-        .blocking(move |st| outbox::page(&st.store, filter, before))
+        .blocking(move |st| outbox::page(&st.store, &k.proof, filter, before))
         .await?;
     Ok(render(
         &k.authed,
@@ -45,7 +45,7 @@ pub async fn details(
         client: k.authed.ctx.client_text(),
     };
     let mail = state
-        .blocking(move |st| outbox::view(&st.store, &actor, id, st.now()))
+        .blocking(move |st| outbox::view(&st.store, &k.proof, &actor, id, st.now()))
         .await?;
     Ok(render(&k.authed, &state, "Postausgang", v::details(&mail)).into_response())
 }
