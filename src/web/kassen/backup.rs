@@ -46,12 +46,10 @@ pub async fn create(
     k: KassenAdmin,
     CsrfForm(_): CsrfForm,
 ) -> WebResult {
-    let actor = k.authed.account.id.to_string();
-    let client = k.authed.ctx.client_text();
-    let actor = crate::app::Actor { id: actor, client };
+    let (proof, actor) = (k.proof, k.actor());
     let outcome = state
         .blocking(move |st| {
-            crate::app::backups::create_now(&st.store, &st.config, &actor, st.now())
+            crate::app::backups::create_now(&st.store, &proof, &st.config, &actor, st.now())
         })
         .await?;
     let key = if outcome { "erstellt" } else { "fehler" };
