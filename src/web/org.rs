@@ -22,15 +22,19 @@ use crate::views::org as v;
 /// Paths of this area.
 pub use crate::paths::org as path;
 
+/// The routes of this area, grouped by guard.
 pub fn routes() -> Routes {
     Routes::new()
+        // OrgMember
         .route(path::ORG_DATA, get(org_data))
+        // OrgAdmin
         .route(path::LIST, get(mailboxes))
         .route(path::GROUP, get(group_details))
         .route(
             path::GROUP_EDIT,
             get(group_edit_page).post(group_edit_submit),
         )
+        // MailboxConfigurer
         .route(path::CONFIG, get(config_page).post(config_submit))
 }
 

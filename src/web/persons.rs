@@ -20,10 +20,13 @@ use crate::domain::persons::{Art, Contact};
 use crate::paths::persons as path;
 use crate::views::persons as v;
 
+/// The routes of this area, grouped by guard.
 pub fn routes() -> Routes {
     Routes::new()
+        // PersonsReader
         .route(path::LIST, get(list))
         .route(path::DETAILS, get(details))
+        // PersonsEditor
         .route(path::EDIT, get(edit_page).post(edit_submit))
 }
 
