@@ -16,7 +16,7 @@ use crate::app::Actor;
 use crate::app::org_settings::{self, MAX_GROUP_EMAILS};
 use crate::app::users::{self, MailboxRow};
 use crate::domain::account::Account;
-use crate::domain::org::{GroupMailbox, Organisation, ReceiptTarget};
+use crate::domain::org::{GroupMailbox, ReceiptTarget};
 use crate::views::org as v;
 
 /// Paths of this area.
@@ -40,12 +40,6 @@ pub fn routes() -> Routes {
 
 fn actor(admin: &OrgAdmin) -> Actor {
     admin.actor()
-}
-
-async fn load_org(state: &AppState, id: u64) -> Result<Organisation, AppError> {
-    state
-        .inline(move |st| crate::app::orgs::get(&st.store, id).map(Some))?
-        .or_not_found()
 }
 
 /// `/` for an administrator.
@@ -91,9 +85,11 @@ async fn newest(
 
 /// `/` for a Nutzer:in.
 pub async fn user_home(state: &AppState, ctx: &Ctx, account: &Account) -> WebResult {
-    let org = load_org(state, account.org().or_not_found()?).await?;
+    // The organisation as read with the session.
+    let org = ctx.session.as_ref().and_then(|s| s.org.as_ref());
+    let org = org.or_not_found()?;
     let rows = newest(state, account, false).await?;
-    Ok(frame::render(ctx, state, "Startseite", v::user_home(account, &org, &rows)).into_response())
+    Ok(frame::render(ctx, state, "Startseite", v::user_home(account, org, &rows)).into_response())
 }
 
 /// "Mitgliederdaten": for administrators and Nutzer:innen of the organisation.
