@@ -45,6 +45,63 @@ pub const KASSEN_FAQ: &str = "/kassen/faq";
 pub const KASSEN_FAQ_NEW: &str = "/kassen/faq/neu";
 pub const KASSEN_FEEDBACK: &str = "/kassen/rueckmeldungen";
 
+/// The Kassen' pages of one kind of account: Administrator:innen of member
+/// organisations or Kassenpersonal. Every action has its own route (the
+/// web layer maps each `app::kassen_accounts::Action` to one of them).
+pub struct AccountPaths {
+    pub list: &'static str,
+    pub new: &'static str,
+    pub details: &'static str,
+    pub lock: &'static str,
+    pub unlock: &'static str,
+    pub resend: &'static str,
+    pub factor_email: &'static str,
+    pub factor_totp: &'static str,
+    pub reset_totp: &'static str,
+    pub deactivate: &'static str,
+}
+
+impl AccountPaths {
+    /// `template` (one of this kind's paths) for the account `id`.
+    pub fn of(template: &str, id: &str) -> String {
+        template.replace("{id}", id)
+    }
+
+    pub fn details_of(&self, id: &str) -> String {
+        Self::of(self.details, id)
+    }
+}
+
+/// Administrator:innen of member organisations, at the Kassen.
+pub const KASSEN_ADMIN_PATHS: AccountPaths = AccountPaths {
+    list: KASSEN_ADMINS,
+    new: KASSEN_ADMIN_NEW,
+    details: "/kassen/administratoren/{id}",
+    lock: "/kassen/administratoren/{id}/sperren",
+    unlock: "/kassen/administratoren/{id}/entsperren",
+    resend: "/kassen/administratoren/{id}/passwort-email",
+    factor_email: "/kassen/administratoren/{id}/zweiter-faktor-email",
+    factor_totp: "/kassen/administratoren/{id}/zweiter-faktor-app",
+    reset_totp: "/kassen/administratoren/{id}/authenticator-zuruecksetzen",
+    deactivate: "/kassen/administratoren/{id}/deaktivieren",
+};
+/// The GET page after "Administrator:in anlegen" (post/redirect/get).
+pub const KASSEN_ADMIN_CREATED: &str = "/kassen/administratoren/{id}/angelegt";
+
+/// Kassenpersonal.
+pub const KASSEN_STAFF_PATHS: AccountPaths = AccountPaths {
+    list: KASSEN_STAFF,
+    new: KASSEN_STAFF_NEW,
+    details: "/kassen/personal/{id}",
+    lock: "/kassen/personal/{id}/sperren",
+    unlock: "/kassen/personal/{id}/entsperren",
+    resend: "/kassen/personal/{id}/passwort-email",
+    factor_email: "/kassen/personal/{id}/zweiter-faktor-email",
+    factor_totp: "/kassen/personal/{id}/zweiter-faktor-app",
+    reset_totp: "/kassen/personal/{id}/authenticator-zuruecksetzen",
+    deactivate: "/kassen/personal/{id}/deaktivieren",
+};
+
 // Administration of a member organisation
 pub const USERS: &str = "/nutzer";
 pub const USERS_NEW: &str = "/nutzer/neu";

@@ -1,6 +1,7 @@
 //! Browsing and exporting the audit log: newest first, in pages found
 //! through the log's indexes with keyset (cursor) paging.
 
+use crate::domain::permissions::{AdministerOrg, AdministerPortal};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
@@ -171,14 +172,33 @@ impl Plan {
     }
 }
 
-/// One page of entries matching `filter`; `scope` limits them to one
-/// organisation (for its administrators).
+/// Who reads the Protokoll: the Kassen-Portaladministration all of it, an
+/// organisation's administrator:in the own organisation's entries.
+pub trait AuditViewer {
+    /// The one organisation whose entries the viewer sees; `None`: all.
+    fn scope(&self) -> Option<OrgId>;
+}
+
+impl AuditViewer for AdministerPortal {
+    fn scope(&self) -> Option<OrgId> {
+        None
+    }
+}
+
+impl AuditViewer for AdministerOrg {
+    fn scope(&self) -> Option<OrgId> {
+        Some(self.org_id())
+    }
+}
+
+/// One page of entries matching `filter` that the viewer may see.
 pub fn page(
     store: &Store,
+    viewer: &impl AuditViewer,
     filter: &AuditFilter,
-    scope: Option<OrgId>,
     cursor: Cursor,
 ) -> Result<AuditPage, Error> {
+    let scope = viewer.scope();
     store.read(|tx| {
         let plan = Plan::new(tx, filter, scope)?;
         let (from, below, newest_first) = match cursor {
@@ -255,10 +275,11 @@ pub fn page(
 /// one snapshot; stops when `sink` returns false (the client went away).
 pub fn export_csv(
     store: &Store,
+    viewer: &impl AuditViewer,
     filter: &AuditFilter,
-    scope: Option<OrgId>,
     mut sink: impl FnMut(Vec<u8>) -> bool,
 ) -> Result<(), Error> {
+    let scope = viewer.scope();
     const CHUNK: usize = 64 * 1024;
     let fail = |e: csv::Error| Error::Internal(format!("csv: {e}"));
     let writer = |bom: bool| {

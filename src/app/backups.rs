@@ -1,5 +1,6 @@
 //! Taking a backup from the Kassen UI, audited.
 
+use crate::domain::permissions::AdministerPortal;
 use jiff::Timestamp;
 
 use super::{Actor, Error};
@@ -12,6 +13,7 @@ use crate::store::{self, Store};
 /// the audit entry).
 pub fn create_now(
     store: &Store,
+    _proof: &AdministerPortal,
     config: &Config,
     actor: &Actor,
     now: Timestamp,

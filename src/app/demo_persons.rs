@@ -254,10 +254,15 @@ mod tests {
                 .unwrap(),
             6
         );
-        let berta = crate::app::persons::get(&store, org, "100101").unwrap();
+        let berta = store
+            .read(|tx| store::persons::get(tx, org, "100101"))
+            .unwrap()
+            .unwrap();
         assert_eq!(berta.lebenslauf.len(), 3);
-        let reports = crate::app::forms::of_org(&store, org, None).unwrap();
-        assert_eq!(reports.total, 1);
+        let reports = store
+            .read(|tx| store::reports::page_of_org(tx, org, None, None, 10))
+            .unwrap();
+        assert_eq!(reports.reports.len(), 1);
         assert!(!reports.reports[0].referenz.starts_with("Meldung"));
     }
 }

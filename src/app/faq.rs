@@ -1,5 +1,6 @@
 //! FAQ entries, kept by the Kassen-Portaladministration and shown to everyone.
 
+use crate::domain::permissions::AdministerPortal;
 use jiff::Timestamp;
 
 use super::{Actor, Check, Error};
@@ -95,6 +96,7 @@ pub fn get(store: &Store, id: u64) -> Result<FaqEntry, Error> {
 /// Adds an entry at the end of the list.
 pub fn create(
     store: &Store,
+    _proof: &AdministerPortal,
     input: &FaqInput,
     actor: &Actor,
     now: Timestamp,
@@ -127,6 +129,7 @@ pub fn create(
 
 pub fn update(
     store: &Store,
+    _proof: &AdministerPortal,
     id: u64,
     input: &FaqInput,
     actor: &Actor,
@@ -154,7 +157,13 @@ pub fn update(
     })
 }
 
-pub fn delete(store: &Store, id: u64, actor: &Actor, now: Timestamp) -> Result<FaqEntry, Error> {
+pub fn delete(
+    store: &Store,
+    _proof: &AdministerPortal,
+    id: u64,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<FaqEntry, Error> {
     store.write(|tx| {
         let entry = store::faq::get(tx, id)?.ok_or(Error::NotFound)?;
         store::faq::delete(tx, id)?;
@@ -174,6 +183,7 @@ pub fn delete(store: &Store, id: u64, actor: &Actor, now: Timestamp) -> Result<F
 /// changes.
 pub fn move_entry(
     store: &Store,
+    _proof: &AdministerPortal,
     id: u64,
     direction: Direction,
     actor: &Actor,

@@ -1,5 +1,6 @@
 //! The feedback and support forms and the inbox of the Portaladministration.
 
+use crate::domain::permissions::AdministerPortal;
 use jiff::Timestamp;
 
 use super::{Actor, Check, Error};
@@ -112,7 +113,12 @@ pub struct InboxPage {
 
 /// Page `page` (1-based, clamped) of the messages matching `filter`,
 /// newest first.
-pub fn list(store: &Store, filter: InboxFilter, page: usize) -> Result<InboxPage, Error> {
+pub fn list(
+    store: &Store,
+    _proof: &AdministerPortal,
+    filter: InboxFilter,
+    page: usize,
+) -> Result<InboxPage, Error> {
     let kinds: Vec<FeedbackKind> = FeedbackKind::ALL
         .into_iter()
         .filter(|k| filter.kind.is_none_or(|f| f == *k))
@@ -139,7 +145,7 @@ pub fn list(store: &Store, filter: InboxFilter, page: usize) -> Result<InboxPage
     })
 }
 
-pub fn get(store: &Store, id: u64) -> Result<FeedbackEntry, Error> {
+pub fn get(store: &Store, _proof: &AdministerPortal, id: u64) -> Result<FeedbackEntry, Error> {
     store
         .read(|tx| store::feedback::get(tx, id))?
         .ok_or(Error::NotFound)
@@ -148,6 +154,7 @@ pub fn get(store: &Store, id: u64) -> Result<FeedbackEntry, Error> {
 /// "Als erledigt markieren" (`done`) or "Wieder öffnen".
 pub fn set_done(
     store: &Store,
+    _proof: &AdministerPortal,
     id: u64,
     done: bool,
     actor: &Actor,

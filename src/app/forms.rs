@@ -1,6 +1,10 @@
 //! Beamtenformulare: checking a report ("Weiter"), submitting it
 //! ("Absenden": report, PDF and Quittungsnachricht in one transaction), the
 //! organisation's and the Kassen' lists and the status at the Kassen.
+//!
+//! The organisation's side takes the proof `SubmitForms`, the Kassen' side
+//! `ReadReports` (`domain::permissions`); a report is looked up for a
+//! [`ReportViewer`], which limits it to what that proof lets one see.
 
 use jiff::Timestamp;
 
@@ -10,9 +14,29 @@ use crate::domain::account::Account;
 use crate::domain::audit::AuditEntry;
 use crate::domain::forms::{self, FormKind, ReceiptPlace, Report, ReportStatus, Summary};
 use crate::domain::org::{Bereich, GroupMailbox, OrgId, ReceiptTarget};
+use crate::domain::permissions::{Capability, ReadReports, SubmitForms};
 use crate::domain::persons::Person;
 use crate::mail::Mailer;
 use crate::store::{self, Store};
+
+/// Who looks at a report: the organisation's reports for a Nutzer:in with
+/// the Beamtenformulare, every report for the Kassen' readers.
+pub trait ReportViewer {
+    /// The organisation whose reports the viewer sees; `None`: all.
+    fn only_org(&self) -> Option<OrgId>;
+}
+
+impl ReportViewer for SubmitForms {
+    fn only_org(&self) -> Option<OrgId> {
+        Some(self.org_id())
+    }
+}
+
+impl ReportViewer for ReadReports {
+    fn only_org(&self) -> Option<OrgId> {
+        None
+    }
+}
 
 /// The form as entered: the chosen person and the values by field name.
 #[derive(Debug, Clone, Default)]
@@ -53,12 +77,12 @@ fn checked(kind: FormKind, person: &Person, input: &FormInput) -> Result<Summary
 /// "Weiter": checks the form; returns the person and the summary.
 pub fn preview(
     store: &Store,
-    org: OrgId,
+    proof: &SubmitForms,
     kind: FormKind,
     input: &FormInput,
 ) -> Result<(Person, Summary), Error> {
     store.read(|tx| {
-        let person = person_of(tx, org, input)?;
+        let person = person_of(tx, proof.org_id(), input)?;
         let summary = checked(kind, &person, input)?;
         Ok((person, summary))
     })
@@ -91,12 +115,18 @@ pub fn submit(
     store: &Store,
     mailer: &Mailer,
     public_url: &str,
+    proof: &SubmitForms,
     submitter: &Account,
     sub: &Submission<'_>,
     now: Timestamp,
 ) -> Result<Submitted, Error> {
     store.write(|tx| {
-        let org = submitter.org().ok_or(Error::NotFound)?;
+        // The permission as it is now, inside the transaction: a grant or
+        // function taken away since the page was loaded stops the report.
+        let org = proof.org_id();
+        let current = store::accounts::get(tx, &submitter.id)?.ok_or(Error::NotFound)?;
+        let current_org = store::orgs::get(tx, org)?;
+        SubmitForms::check(&current, current_org.as_ref()).ok_or(Error::NotFound)?;
         if let Some(token) = sub.token.as_deref()
             && let Some(id) = store::reports::by_token(tx, token)?
             && let Some(report) = store::reports::get(tx, id)?.filter(|r| r.org == org)
@@ -222,7 +252,12 @@ pub struct ReportPage {
 }
 
 /// The organisation's reports, newest first.
-pub fn of_org(store: &Store, org: OrgId, before: Option<u64>) -> Result<ReportPage, Error> {
+pub fn of_org(
+    store: &Store,
+    proof: &SubmitForms,
+    before: Option<u64>,
+) -> Result<ReportPage, Error> {
+    let org = proof.org_id();
     store.read(|tx| {
         let page = store::reports::page_of_org(tx, org, None, before, crate::domain::PAGE_SIZE)?;
         Ok(ReportPage {
@@ -236,6 +271,7 @@ pub fn of_org(store: &Store, org: OrgId, before: Option<u64>) -> Result<ReportPa
 /// The Kassen' "Formularmeldungen", newest first, by status and Mitglied.
 pub fn list(
     store: &Store,
+    _proof: &ReadReports,
     status: Option<ReportStatus>,
     org: Option<OrgId>,
     before: Option<u64>,
@@ -260,16 +296,18 @@ pub fn list(
     })
 }
 
-/// A report; `org` limits it to one organisation (404 for others).
-pub fn get(store: &Store, id: u64, org: Option<OrgId>) -> Result<Report, Error> {
+/// A report the viewer may see (404 for others).
+pub fn get(store: &Store, viewer: &impl ReportViewer, id: u64) -> Result<Report, Error> {
+    let org = viewer.only_org();
     store
         .read(|tx| store::reports::get(tx, id))?
         .filter(|r| org.is_none_or(|o| o == r.org))
         .ok_or(Error::NotFound)
 }
 
-/// The PDF of a report visible to the caller.
-pub fn pdf(store: &Store, id: u64, org: Option<OrgId>) -> Result<(Report, Vec<u8>), Error> {
+/// The PDF of a report the viewer may see.
+pub fn pdf(store: &Store, viewer: &impl ReportViewer, id: u64) -> Result<(Report, Vec<u8>), Error> {
+    let org = viewer.only_org();
     store.read(|tx| {
         let report = store::reports::get(tx, id)?
             .filter(|r| org.is_none_or(|o| o == r.org))
@@ -282,6 +320,7 @@ pub fn pdf(store: &Store, id: u64, org: Option<OrgId>) -> Result<(Report, Vec<u8
 /// The Kassen set the status (audited).
 pub fn set_status(
     store: &Store,
+    _proof: &ReadReports,
     id: u64,
     status: ReportStatus,
     actor: &Actor,

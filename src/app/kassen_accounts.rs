@@ -1,6 +1,7 @@
 //! Accounts the Kassen-Portaladministration manages: administrators of
 //! member organisations (`X`) and Kassen staff (`K`).
 
+use crate::domain::permissions::AdministerPortal;
 use jiff::Timestamp;
 
 use super::accounts::{self, NewAccount};
@@ -43,7 +44,11 @@ pub fn managed(tx: &impl ReadAccess, id: &str) -> Result<Account, Error> {
 }
 
 /// [`managed`] in its own read transaction.
-pub fn managed_account(store: &Store, id: &str) -> Result<Account, Error> {
+pub fn managed_account(
+    store: &Store,
+    _proof: &AdministerPortal,
+    id: &str,
+) -> Result<Account, Error> {
     store.read(|tx| managed(tx, id))
 }
 
@@ -81,6 +86,7 @@ fn birth_date(
 
 pub fn create_admin(
     store: &Store,
+    _proof: &AdministerPortal,
     mailer: &Mailer,
     links: &LinkSettings,
     input: &AdminInput,
@@ -133,6 +139,7 @@ fn staff_role(check: &mut Check, input: &StaffInput) -> Role {
 
 pub fn create_staff(
     store: &Store,
+    _proof: &AdministerPortal,
     mailer: &Mailer,
     links: &LinkSettings,
     input: &StaffInput,
@@ -162,6 +169,7 @@ pub fn create_staff(
 /// and for staff their roles.
 pub fn update(
     store: &Store,
+    _proof: &AdministerPortal,
     id: &str,
     input: &StaffInput,
     actor: &Actor,
@@ -336,6 +344,7 @@ pub enum Outcome {
 #[allow(clippy::too_many_arguments)]
 pub fn act(
     store: &Store,
+    _proof: &AdministerPortal,
     mailer: &Mailer,
     links: &LinkSettings,
     id: &str,
@@ -414,7 +423,11 @@ pub struct AdminFilter {
     pub status: Option<Status>,
 }
 
-pub fn list_admins(store: &Store, f: &AdminFilter) -> Result<Vec<(Account, String)>, Error> {
+pub fn list_admins(
+    store: &Store,
+    _proof: &AdministerPortal,
+    f: &AdminFilter,
+) -> Result<Vec<(Account, String)>, Error> {
     store.read(|tx| {
         let orgs = store::orgs::all(tx)?;
         let mut out = Vec::new();
@@ -445,7 +458,7 @@ pub fn list_admins(store: &Store, f: &AdminFilter) -> Result<Vec<(Account, Strin
     })
 }
 
-pub fn list_staff(store: &Store) -> Result<Vec<Account>, Error> {
+pub fn list_staff(store: &Store, _proof: &AdministerPortal) -> Result<Vec<Account>, Error> {
     Ok(store.read(|tx| store::accounts::all_of(tx, 0, store::accounts::Kind::Kassen))?)
 }
 

@@ -2,6 +2,7 @@
 //! addresses of the group mailboxes (handbook §6) and where receipt messages
 //! go (handbook §7).
 
+use crate::domain::permissions::{AdministerOrg, ConfigureMailboxes};
 use jiff::Timestamp;
 
 use super::orgs::audit;
@@ -57,12 +58,13 @@ fn load_org(tx: &WriteTx, org: OrgId) -> Result<Organisation, Error> {
 /// Stores the notification addresses of an enabled group mailbox.
 pub fn set_group_emails(
     store: &Store,
-    org: OrgId,
+    proof: &AdministerOrg,
     mailbox: GroupMailbox,
     raw: &[String],
     actor: &Actor,
     now: Timestamp,
 ) -> Result<Vec<String>, Error> {
+    let org = proof.org_id();
     let emails = clean_group_emails(raw).map_err(|errors| {
         let text: Vec<String> = errors.into_iter().flatten().collect();
         Error::Invalid(vec![("emails", text.join(" "))])
@@ -123,11 +125,12 @@ pub fn receipt_label(t: ReceiptTarget) -> &'static str {
 /// Beamtenversorgung group mailbox is enabled.
 pub fn set_receipt_target(
     store: &Store,
-    org: OrgId,
+    proof: &ConfigureMailboxes,
     target: ReceiptTarget,
     actor: &Actor,
     now: Timestamp,
 ) -> Result<(), Error> {
+    let org = proof.org_id();
     store.write(|tx| {
         let mut organisation = load_org(tx, org)?;
         // Checked again here: the Kassen may have changed the

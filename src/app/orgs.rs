@@ -1,5 +1,6 @@
 //! Member organisations, managed by the Kassen-Portaladministration.
 
+use crate::domain::permissions::AdministerPortal;
 use jiff::Timestamp;
 
 use super::{Actor, Check, Error};
@@ -142,6 +143,7 @@ pub(crate) fn audit(
 
 pub fn create(
     store: &Store,
+    _proof: &AdministerPortal,
     input: &OrgInput,
     actor: &Actor,
     now: Timestamp,
@@ -190,6 +192,7 @@ fn labels<T: Copy>(items: &[T], label: fn(T) -> &'static str) -> String {
 /// once; existing grants beyond them are reported on the details page.
 pub fn update(
     store: &Store,
+    _proof: &AdministerPortal,
     id: OrgId,
     input: &OrgInput,
     actor: &Actor,
@@ -313,6 +316,7 @@ pub fn exceeding_grants(
 /// prerequisite) from the organisation's users; returns how many changed.
 pub fn remove_exceeding_grants(
     store: &Store,
+    _proof: &AdministerPortal,
     id: OrgId,
     actor: &Actor,
     now: Timestamp,
@@ -381,7 +385,7 @@ pub struct OrgRow {
 }
 
 /// Organisations matching `query` with their number of administrators.
-pub fn list(store: &Store, query: &str) -> Result<Vec<OrgRow>, Error> {
+pub fn list(store: &Store, _proof: &AdministerPortal, query: &str) -> Result<Vec<OrgRow>, Error> {
     let orgs = search(store, query)?;
     store.read(|tx| {
         orgs.into_iter()
@@ -402,7 +406,7 @@ pub struct OrgDetails {
     pub exceeding: Vec<Exceeding>,
 }
 
-pub fn details(store: &Store, id: OrgId) -> Result<OrgDetails, Error> {
+pub fn details(store: &Store, _proof: &AdministerPortal, id: OrgId) -> Result<OrgDetails, Error> {
     store.read(|tx| {
         let org = store::orgs::get(tx, id)?.ok_or(Error::NotFound)?;
         let admins = store::accounts::all_of(tx, id, store::accounts::Kind::Admin)?;

@@ -1,6 +1,7 @@
 //! The Postausgang: pages of the mail queue, one mail (audited), the
 //! figures of the Kassen home, and the removal of old mail bodies.
 
+use crate::domain::permissions::AdministerPortal;
 use jiff::{SignedDuration, Timestamp};
 
 use super::{Actor, Error};
@@ -21,6 +22,7 @@ pub struct OutboxPage {
 /// The mails older than `before` (the newest when `None`), of `state` or all.
 pub fn page(
     store: &Store,
+    _proof: &AdministerPortal,
     state: Option<MailState>,
     before: Option<u64>,
 ) -> Result<OutboxPage, Error> {
@@ -36,7 +38,13 @@ pub fn page(
 
 /// One mail for the Postausgang; the view is audited. The text never holds
 /// a live link or TAN (they are stored only sealed, see `mail::seal`).
-pub fn view(store: &Store, actor: &Actor, id: u64, now: Timestamp) -> Result<OutgoingMail, Error> {
+pub fn view(
+    store: &Store,
+    _proof: &AdministerPortal,
+    actor: &Actor,
+    id: u64,
+    now: Timestamp,
+) -> Result<OutgoingMail, Error> {
     store.write(|tx| {
         let mail = store::mail_queue::get(tx, id)?.ok_or(Error::NotFound)?;
         store::audit::append(

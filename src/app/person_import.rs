@@ -108,7 +108,9 @@ pub fn run(
         store.write(|tx| {
             if let Some(session) = &req.session {
                 let account = session.account(tx, now)?;
-                if account.id.as_str() != actor.id || !account.is_kassen_admin() {
+                if account.id.as_str() != actor.id
+                    || !crate::domain::permissions::may_administer_portal(&account)
+                {
                     return Err(Error::SessionEnded);
                 }
             }

@@ -1,12 +1,16 @@
 //! Entitled persons of an organisation: the filtered, keyset-paged list,
 //! the details and the change of contact data (audited with old and new
 //! values, so the Kassen see it in their Protokoll).
+//!
+//! Each use case takes the proof of its capability (`ReadPersons`,
+//! `EditPersons`, `SubmitForms` of `domain::permissions`) and works on the
+//! organisation the proof was checked for: no caller can name another.
 
 use jiff::Timestamp;
 
 use super::{Actor, Error};
 use crate::domain::audit::AuditEntry;
-use crate::domain::org::OrgId;
+use crate::domain::permissions::{EditPersons, ReadPersons, SubmitForms};
 use crate::domain::persons::{self, Art, Contact, Person};
 use crate::store::{self, Store};
 
@@ -56,15 +60,16 @@ pub const COUNT_CAP: u64 = 10_000;
 /// Records the count of a Personalnummer-filtered list reads at most.
 const COUNT_BUDGET: usize = 50_000;
 
-/// The page after `after` (from a previous page) of `org`'s persons
-/// matching `filter`: in name order, or in Personalnummer order when a
-/// Personalnummer prefix is given.
+/// The page after `after` (from a previous page) of the organisation's
+/// persons matching `filter`: in name order, or in Personalnummer order
+/// when a Personalnummer prefix is given.
 pub fn list(
     store: &Store,
-    org: OrgId,
+    proof: &ReadPersons,
     filter: &Filter,
     after: Option<&str>,
 ) -> Result<ListPage, Error> {
+    let org = proof.org_id();
     let per_page = crate::domain::PAGE_SIZE;
     let prefix = filter.name.trim().to_lowercase();
     let pnr = filter.personalnummer.trim();
@@ -139,23 +144,24 @@ pub fn list(
     })
 }
 
-/// A person of `org` (else `NotFound`).
-pub fn get(store: &Store, org: OrgId, personalnummer: &str) -> Result<Person, Error> {
+/// A person of the organisation, to edit (else `NotFound`).
+pub fn get(store: &Store, proof: &EditPersons, personalnummer: &str) -> Result<Person, Error> {
     store
-        .read(|tx| store::persons::get(tx, org, personalnummer))?
+        .read(|tx| store::persons::get(tx, proof.org_id(), personalnummer))?
         .ok_or(Error::NotFound)
 }
 
-/// A person of `org` with the name of whoever changed the contact data
-/// last ("Max Mustermensch (S2010…)"; the Nutzerkennung alone when the
-/// account cannot be found).
+/// A person of the organisation with the name of whoever changed the
+/// contact data last ("Max Mustermensch (S2010…)"; the Nutzerkennung alone
+/// when the account cannot be found).
 pub fn details(
     store: &Store,
-    org: OrgId,
+    proof: &ReadPersons,
     personalnummer: &str,
 ) -> Result<(Person, Option<String>), Error> {
     store.read(|tx| {
-        let person = store::persons::get(tx, org, personalnummer)?.ok_or(Error::NotFound)?;
+        let person =
+            store::persons::get(tx, proof.org_id(), personalnummer)?.ok_or(Error::NotFound)?;
         let by = match &person.contact_changed {
             None => None,
             Some((_, id)) => {
@@ -170,9 +176,14 @@ pub fn details(
     })
 }
 
-/// Persons of Art `art` for a select, in name order, at most `limit`.
-pub fn choices(store: &Store, org: OrgId, art: Art, limit: usize) -> Result<Vec<Person>, Error> {
-    Ok(store.read(|tx| store::persons::list(tx, org, Some(art), limit))?)
+/// Persons of Art `art` for a form's select, in name order, at most `limit`.
+pub fn choices(
+    store: &Store,
+    proof: &SubmitForms,
+    art: Art,
+    limit: usize,
+) -> Result<Vec<Person>, Error> {
+    Ok(store.read(|tx| store::persons::list(tx, proof.org_id(), Some(art), limit))?)
 }
 
 /// "Kontaktdaten bearbeiten": validates and stores the
@@ -180,12 +191,13 @@ pub fn choices(store: &Store, org: OrgId, art: Art, limit: usize) -> Result<Vec<
 /// value. Returns the number of changed fields.
 pub fn update_contact(
     store: &Store,
-    org: OrgId,
+    proof: &EditPersons,
     personalnummer: &str,
     input: &Contact,
     actor: &Actor,
     now: Timestamp,
 ) -> Result<usize, Error> {
+    let org = proof.org_id();
     let contact = persons::check_contact(input).map_err(Error::Invalid)?;
     store.write(|tx| {
         let mut person = store::persons::get(tx, org, personalnummer)?.ok_or(Error::NotFound)?;

@@ -9,6 +9,7 @@
 //! each goes out once per due period; they are cleared when nothing is
 //! overdue any more.
 
+use crate::domain::permissions::{self, AdministerOrg};
 use jiff::{SignedDuration, Timestamp};
 
 use super::{Actor, Error};
@@ -38,9 +39,19 @@ pub struct Row {
     pub overdue: bool,
 }
 
-/// The Nutzer:innen of `org` with their review state, overdue first, then
-/// by Name.
-pub fn review(store: &Store, org: OrgId, months: u32, now: Timestamp) -> Result<Vec<Row>, Error> {
+/// The access review of the administrator's organisation: its
+/// Nutzer:innen with their review state, overdue first, then by Name.
+pub fn review(
+    store: &Store,
+    proof: &AdministerOrg,
+    months: u32,
+    now: Timestamp,
+) -> Result<Vec<Row>, Error> {
+    rows(store, proof.org_id(), months, now)
+}
+
+/// [`review`] of any organisation (the Kassen' summary).
+fn rows(store: &Store, org: OrgId, months: u32, now: Timestamp) -> Result<Vec<Row>, Error> {
     let users = store.read(|tx| store::accounts::all_of(tx, org, Kind::User))?;
     let mut rows: Vec<Row> = users
         .into_iter()
@@ -89,18 +100,21 @@ fn refresh_overdue(tx: &WriteTx, org: OrgId, months: u32, now: Timestamp) -> Res
 pub fn confirm(
     store: &Store,
     months: u32,
-    org: OrgId,
+    proof: &AdministerOrg,
     id: Option<&str>,
     actor: &Actor,
     now: Timestamp,
 ) -> Result<usize, Error> {
+    let org = proof.org_id();
     store.write(|tx| {
         let admin = crate::domain::ids::Nutzerkennung::parse(&actor.id)
             .map(|i| store::accounts::get(tx, &i))
             .transpose()?
             .flatten();
+        // The administrator as they are now, with the organisation as it is now.
+        let current_org = store::orgs::get(tx, org)?;
         let allowed = admin.is_some_and(|a| {
-            matches!(a.role, Role::OrgAdmin { org: o } if o == org) && !a.admin_locked
+            permissions::may_administer_org(&a, current_org.as_ref()) && !a.admin_locked
         });
         if !allowed {
             return Err(Error::NotFound);
@@ -231,7 +245,7 @@ pub fn summary(
     months: u32,
     now: Timestamp,
 ) -> Result<OrgSummary, Error> {
-    let rows = review(store, org, months, now)?;
+    let rows = rows(store, org, months, now)?;
     Ok(OrgSummary {
         last_review: rows.iter().filter_map(|r| r.account.recertified_at).max(),
         users: rows.len(),

@@ -16,7 +16,7 @@ use jiff::Timestamp;
 
 use super::Error;
 use crate::config::SecurityConfig;
-use crate::domain::account::{Account, Role};
+use crate::domain::account::Account;
 use crate::domain::session::{Session, Stage};
 use crate::store::{self, ReadAccess, Store};
 
@@ -135,10 +135,10 @@ impl Recheck<'_> {
 pub struct Loaded {
     pub session: Session,
     pub account: Account,
-    /// A Nutzer:in's portal functions within the organisation's current
-    /// restrictions; an administrator's: the organisation's enabled
-    /// functions (read in the same snapshot as the session).
-    pub functions: Option<Vec<crate::domain::org::PortalFunction>>,
+    /// The account's organisation, read in the same snapshot as the
+    /// session (`None` for the Kassen): what the capability checks of
+    /// `domain::permissions` and the navigation decide on.
+    pub org: Option<crate::domain::org::Organisation>,
 }
 
 /// What the cookie of a request leads to.
@@ -215,19 +215,13 @@ fn examine(
             return Ok::<_, store::Error>(None);
         };
         let account = store::accounts::get(tx, &session.account)?;
-        let functions = match account.as_ref().map(|a| &a.role) {
-            Some(Role::OrgUser { org, grants }) => store::orgs::get(tx, *org)?
-                .map(|o| crate::domain::permissions::effective(&o, grants).functions),
-            // An administrator's navigation follows the organisation's
-            // enabled functions (handbook §1.7).
-            Some(Role::OrgAdmin { org }) => {
-                store::orgs::get(tx, *org)?.map(|o| o.enabled_functions)
-            }
-            _ => None,
+        let org = match account.as_ref().and_then(Account::org) {
+            Some(id) => store::orgs::get(tx, id)?,
+            None => None,
         };
-        Ok(Some((session, account, functions)))
+        Ok(Some((session, account, org)))
     })?;
-    let Some((mut session, account, functions)) = found else {
+    let Some((mut session, account, org)) = found else {
         activity.forget(key_hash);
         return Ok(Examined::Settled(Lookup::None));
     };
@@ -249,7 +243,7 @@ fn examine(
     let loaded = Box::new(Loaded {
         session,
         account,
-        functions,
+        org,
     });
     Ok(if full {
         Examined::MustPersist(loaded)

@@ -2,11 +2,12 @@
 //! (filtered, paged by keyset) and "Übersicht: Gruppenpostfächer", both
 //! answered from the account index without decoding every account.
 
+use crate::domain::permissions::AdministerOrg;
 use jiff::Timestamp;
 
 use super::Error;
 use crate::domain::account::{Account, Grants, Status};
-use crate::domain::org::{GroupMailbox, OrgId, Organisation};
+use crate::domain::org::{GroupMailbox, OrgId};
 use crate::domain::permissions;
 use crate::store::{self, ReadAccess, Store};
 
@@ -97,11 +98,12 @@ pub struct UserPage {
 /// account is decoded except the ones shown.
 pub fn list(
     store: &Store,
-    org: OrgId,
+    proof: &AdministerOrg,
     filter: &UserFilter,
     at: &PageAt,
     now: Timestamp,
 ) -> Result<UserPage, Error> {
+    let org = proof.org_id();
     use std::ops::ControlFlow::{Break, Continue};
     use store::accounts::{Entry, From, Kind, scan, scan_back};
     const PER_PAGE: usize = crate::domain::PAGE_SIZE;
@@ -294,10 +296,11 @@ impl MailboxFilter {
 /// with a matching member are listed.
 pub fn mailbox_overview(
     store: &Store,
-    org: &Organisation,
+    proof: &AdministerOrg,
     filter: &MailboxFilter,
     shown: usize,
 ) -> Result<Vec<MailboxRow>, Error> {
+    let org = proof.org();
     use std::collections::BTreeMap;
     use std::ops::ControlFlow::Continue;
     use store::accounts::{Entry, From, Kind, scan};

@@ -3,6 +3,7 @@
 //! Every function checks the organisation boundary itself; an account of
 //! another organisation, or of another kind, is `Error::NotFound`.
 
+use crate::domain::permissions::AdministerOrg;
 use jiff::Timestamp;
 
 use super::accounts::audit;
@@ -121,7 +122,8 @@ pub fn load(tx: &impl ReadAccess, org: OrgId, id: &str) -> Result<Account, Error
 }
 
 /// [`load`] in its own read transaction.
-pub fn get(store: &Store, org: OrgId, id: &str) -> Result<Account, Error> {
+pub fn get(store: &Store, proof: &AdministerOrg, id: &str) -> Result<Account, Error> {
+    let org = proof.org_id();
     store.read(|tx| load(tx, org, id))
 }
 
@@ -135,11 +137,12 @@ pub fn create(
     store: &Store,
     mailer: &Mailer,
     links: &LinkSettings,
-    org: OrgId,
+    proof: &AdministerOrg,
     input: &UserInput,
     actor: &Actor,
     now: Timestamp,
 ) -> Result<Account, Error> {
+    let org = proof.org_id();
     store.write(|tx| {
         // The organisation's restrictions as of this transaction.
         let organisation = load_org(tx, org)?;
@@ -178,12 +181,13 @@ pub fn create(
 /// Nutzer:in is not notified.
 pub fn update(
     store: &Store,
-    org: OrgId,
+    proof: &AdministerOrg,
     id: &str,
     input: &UserInput,
     actor: &Actor,
     now: Timestamp,
 ) -> Result<Account, Error> {
+    let org = proof.org_id();
     store.write(|tx| {
         let organisation = load_org(tx, org)?;
         let mut account = load(tx, org, id)?;
@@ -223,12 +227,13 @@ pub fn update(
 /// "Nutzer:in temporär sperren" / "Nutzer:in entsperren".
 pub fn set_lock(
     store: &Store,
-    org: OrgId,
+    proof: &AdministerOrg,
     id: &str,
     locked: bool,
     actor: &Actor,
     now: Timestamp,
 ) -> Result<Account, Error> {
+    let org = proof.org_id();
     store.write(|tx| {
         let mut account = load(tx, org, id)?;
         if account.admin_locked != locked {
@@ -243,11 +248,12 @@ pub fn resend_set_password(
     store: &Store,
     mailer: &Mailer,
     links: &LinkSettings,
-    org: OrgId,
+    proof: &AdministerOrg,
     id: &str,
     actor: &Actor,
     now: Timestamp,
 ) -> Result<Account, Error> {
+    let org = proof.org_id();
     store.write(|tx| {
         let account = load(tx, org, id)?;
         accounts::resend_set_password(tx, mailer, links, &account, actor, now)?;
@@ -259,11 +265,12 @@ pub fn resend_set_password(
 /// ends their sessions; they set up a new one at the next login.
 pub fn reset_authenticator(
     store: &Store,
-    org: OrgId,
+    proof: &AdministerOrg,
     id: &str,
     actor: &Actor,
     now: Timestamp,
 ) -> Result<Account, Error> {
+    let org = proof.org_id();
     store.write(|tx| {
         let mut account = load(tx, org, id)?;
         accounts::reset_authenticator(tx, &mut account, actor, now)?;
@@ -274,11 +281,12 @@ pub fn reset_authenticator(
 /// "Endgültig deaktivieren".
 pub fn deactivate(
     store: &Store,
-    org: OrgId,
+    proof: &AdministerOrg,
     id: &str,
     actor: &Actor,
     now: Timestamp,
 ) -> Result<Account, Error> {
+    let org = proof.org_id();
     store.write(|tx| {
         let account = load(tx, org, id)?;
         accounts::deactivate(tx, &account, actor, now)?;

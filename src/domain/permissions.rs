@@ -1,6 +1,10 @@
 //! Grants of Nutzer:innen: the organisation's function restrictions and the
 //! dependencies between permissions (handbook §3), enforced on the server.
 
+mod capabilities;
+
+pub use capabilities::*;
+
 use super::account::Grants;
 use super::org::{GroupMailbox, Organisation, PortalFunction};
 

@@ -1,11 +1,10 @@
 //! Login in two steps, logout and keep-alive (handbook §1); passwords and
 //! Nutzerkennung retrieval are in `credentials`.
 
-use axum::Router;
+use crate::web::routes::{Routes, get, post};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
@@ -19,8 +18,8 @@ use crate::domain::session::Stage;
 use crate::views::access::{self as v, LoginNotice};
 use crate::views::components::datetime;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route(paths::LOGIN, get(login_page).post(login_submit))
         .route(paths::LOGIN_TAN, get(tan_page).post(tan_submit))
         .route(paths::LOGIN_TOTP_SETUP, get(totp_page).post(tan_submit))

@@ -2,11 +2,10 @@
 //! the set-password and "Nutzerkennung abrufen" links, "Einstellungen" with
 //! "Passwort ändern".
 
-use axum::Router;
+use crate::web::routes::{Routes, get};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
@@ -22,8 +21,8 @@ use crate::app::credentials::{
 use crate::domain::link::LinkKind;
 use crate::views::access::{self as v, PasswordForm, RetrieveForm};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route(paths::FORGOT_PASSWORD, get(forgot_page).post(forgot_submit))
         .route(
             paths::SET_PASSWORD,

@@ -4,21 +4,18 @@
 
 use std::collections::HashMap;
 
-use axum::Router;
+use crate::web::routes::{Routes, get, post};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 
 use super::error::{AppError, WebResult};
 use super::frame;
-use super::guards::OrgUser;
-use super::persons::require;
+use super::guards::FormsUser;
 use super::session::{CsrfForm, FormData};
 use super::state::AppState;
 use crate::app::forms::{self, FormInput};
 use crate::domain::forms::FormKind;
-use crate::domain::org::PortalFunction;
 use crate::domain::persons::Art;
 use crate::paths::persons as path;
 use crate::views::forms as v;
@@ -26,8 +23,8 @@ use crate::views::forms as v;
 /// Most persons offered in the select "Anspruchsberechtigte:r".
 const CHOICES: usize = 500;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route(path::FORMS, get(index))
         .route(path::FORM, get(form_page).post(form_next))
         .route(path::FORM_SUBMIT, post(form_submit))
@@ -41,11 +38,14 @@ fn kind_of(key: &str) -> Result<FormKind, AppError> {
     FormKind::from_key(key).ok_or(AppError::NotFound)
 }
 
-async fn index(State(state): State<AppState>, user: OrgUser, Query(p): Query<Params>) -> WebResult {
-    require(&user, PortalFunction::Beamtenformulare)?;
+async fn index(
+    State(state): State<AppState>,
+    user: FormsUser,
+    Query(p): Query<Params>,
+) -> WebResult {
     let before = p.get("vor").and_then(|v| v.parse().ok());
-    let org = user.org.id;
-    let page = state.inline(move |st| forms::of_org(&st.store, org, before))?;
+    let proof = &user.proof;
+    let page = state.inline(move |st| forms::of_org(&st.store, proof, before))?;
     Ok(frame::render(&user.authed.ctx, &state, "Formulare", v::index(&page, None)).into_response())
 }
 
@@ -62,14 +62,14 @@ fn input_of(kind: FormKind, form: &FormData) -> FormInput {
 
 async fn render_form(
     state: &AppState,
-    user: &OrgUser,
+    user: &FormsUser,
     kind: FormKind,
     input: &FormInput,
     errors: &[(&'static str, String)],
 ) -> WebResult {
-    let org = user.org.id;
+    let proof = &user.proof;
     let persons = state
-        .inline(move |st| crate::app::persons::choices(&st.store, org, Art::Beamter, CHOICES))?;
+        .inline(move |st| crate::app::persons::choices(&st.store, proof, Art::Beamter, CHOICES))?;
     let body = v::form(&v::FormPage {
         csrf: &user.authed.ctx.csrf,
         kind,
@@ -91,11 +91,10 @@ async fn render_form(
 
 async fn form_page(
     State(state): State<AppState>,
-    user: OrgUser,
+    user: FormsUser,
     Path(key): Path<String>,
     Query(p): Query<Params>,
 ) -> WebResult {
-    require(&user, PortalFunction::Beamtenformulare)?;
     let kind = kind_of(&key)?;
     let input = FormInput {
         personalnummer: p.get("person").cloned().unwrap_or_default(),
@@ -107,19 +106,18 @@ async fn form_page(
 /// "Weiter": the summary, or the form again with the problems.
 async fn form_next(
     State(state): State<AppState>,
-    user: OrgUser,
+    user: FormsUser,
     Path(key): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
-    require(&user, PortalFunction::Beamtenformulare)?;
     let kind = kind_of(&key)?;
     let input = input_of(kind, &form);
     if form.has("zurueck") {
         return render_form(&state, &user, kind, &input, &[]).await;
     }
-    let (org, i2) = (user.org.id, input.clone());
+    let (proof, i2) = (user.proof.clone(), input.clone());
     match state
-        .attempt(move |st| forms::preview(&st.store, org, kind, &i2))
+        .attempt(move |st| forms::preview(&st.store, &proof, kind, &i2))
         .await?
     {
         Ok((person, values)) => {
@@ -143,14 +141,13 @@ async fn form_next(
 /// "Absenden".
 async fn form_submit(
     State(state): State<AppState>,
-    user: OrgUser,
+    user: FormsUser,
     Path(key): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
-    require(&user, PortalFunction::Beamtenformulare)?;
     let kind = kind_of(&key)?;
     let input = input_of(kind, &form);
-    let account = user.authed.account.clone();
+    let (proof, account) = (user.proof.clone(), user.authed.account.clone());
     let client = user.authed.ctx.client_text();
     let token = Some(form.get(v::TOKEN_FIELD).trim().to_owned()).filter(|t| !t.is_empty());
     let i2 = input.clone();
@@ -160,6 +157,7 @@ async fn form_submit(
                 &st.store,
                 &st.mailer,
                 &st.public_url,
+                &proof,
                 &account,
                 &forms::Submission {
                     kind,
@@ -194,16 +192,14 @@ fn report_id(id: &str) -> Result<u64, AppError> {
 
 async fn report(
     State(state): State<AppState>,
-    user: OrgUser,
+    user: FormsUser,
     Path(id): Path<String>,
     Query(p): Query<Params>,
 ) -> WebResult {
-    require(&user, PortalFunction::Beamtenformulare)?;
     let id = report_id(&id)?;
-    let org = user.org.id;
-    let account = user.authed.account.clone();
+    let (proof, account) = (&user.proof, user.authed.account.clone());
     let (r, receipt) = state.inline(move |st| {
-        let r = forms::get(&st.store, id, Some(org))?;
+        let r = forms::get(&st.store, proof, id)?;
         // The Quittungsnachricht, where this person can read it.
         let receipt =
             crate::app::messages::access::find_readable(&st.store, &account, &r.referenz)?.map(
@@ -250,14 +246,13 @@ pub fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
 
 async fn report_pdf(
     State(state): State<AppState>,
-    user: OrgUser,
+    user: FormsUser,
     Path(id): Path<String>,
 ) -> WebResult {
-    require(&user, PortalFunction::Beamtenformulare)?;
     let id = report_id(&id)?;
-    let org = user.org.id;
+    let proof = user.proof.clone();
     let (r, bytes) = state
-        .blocking(move |st| forms::pdf(&st.store, id, Some(org)))
+        .blocking(move |st| forms::pdf(&st.store, &proof, id))
         .await?;
     Ok(pdf_response(&r.pdf_name(), bytes))
 }

@@ -6,68 +6,75 @@ use super::paths;
 use super::session::Ctx;
 use super::state::AppState;
 use crate::domain::account::{Account, Role};
-use crate::domain::org::PortalFunction;
+use crate::domain::org::Organisation;
+use crate::domain::permissions as p;
 use crate::views::{self, NavItem, Page, UserMenu};
 
-/// The navigation of an account's role. Only pages that exist are listed.
-/// `functions` are a Nutzer:in's portal functions within the organisation's
-/// current restrictions (the account's grants when not known), or an
-/// administrator's organisation's enabled functions.
-pub fn nav_for(account: &Account, functions: Option<&[PortalFunction]>) -> Vec<NavItem> {
-    let item = |label: &'static str, href: &str| NavItem {
-        label,
-        href: href.to_owned(),
-    };
-    match &account.role {
-        Role::Kassen {
-            portal_admin,
-            sachbearbeitung,
-        } => {
-            let mut nav = Vec::new();
-            if !sachbearbeitung.is_empty() {
-                nav.push(item("Kassenpostfach", paths::messages::INDEX));
-            }
-            if super::kassen::reports::may_read(&account.role) {
-                nav.push(item("Formularmeldungen", paths::persons::KASSEN_REPORTS));
-            }
-            if *portal_admin {
-                nav.push(item("Datenimport", paths::persons::KASSEN_IMPORT));
-                nav.push(item("Mitglieder", paths::KASSEN_ORGS));
-                nav.push(item("Administrator:innen", paths::KASSEN_ADMINS));
-                nav.push(item("Kassenpersonal", paths::KASSEN_STAFF));
-                nav.push(item("FAQ verwalten", paths::KASSEN_FAQ));
-                nav.push(item("Rückmeldungen", paths::KASSEN_FEEDBACK));
-                nav.push(item("Protokoll", paths::KASSEN_AUDIT));
-                nav.push(item("Postausgang", paths::KASSEN_OUTBOX));
-                nav.push(item("Datensicherung", paths::KASSEN_BACKUP));
-            }
-            nav
-        }
-        Role::OrgAdmin { .. } => {
-            let mut nav = vec![
-                item("Nutzer:in anlegen", paths::USERS_NEW),
-                item("Nutzer:in verwalten", paths::USERS),
-                item("Übersicht: Gruppenpostfächer", paths::GROUP_MAILBOXES),
-            ];
-            if functions.is_none_or(crate::domain::permissions::has_mailbox_config) {
-                nav.push(item("Postfach-Konfiguration", paths::MAILBOX_CONFIG));
-            }
-            nav.push(item("Gruppenpostfächer", paths::messages::INDEX));
-            nav
-        }
-        Role::OrgUser { grants, .. } => {
-            use crate::domain::org::PortalFunction as F;
-            let holds = |f: F| functions.unwrap_or(&grants.functions).contains(&f);
-            let mut nav = vec![item("Postfach", paths::messages::INDEX)];
-            if holds(F::AnspruchsberechtigteAnzeigen) {
-                nav.push(item("Anspruchsberechtigte", paths::persons::LIST));
-            }
-            if holds(F::Beamtenformulare) {
-                nav.push(item("Formulare", paths::persons::FORMS));
-            }
-            nav
-        }
-    }
+/// Whether an account (with its organisation) sees an entry.
+type Shown = fn(&Account, Option<&Organisation>) -> bool;
+
+/// The navigation in the order shown. Each entry is shown on the predicate
+/// of `domain::permissions` that opens its page, so the navigation lists
+/// exactly the pages the guards let the person into. The mailbox entry is
+/// named by role (the handbook's words).
+const NAV: &[(&str, &str, Shown)] = &[
+    ("Kassenpostfach", paths::messages::INDEX, |a, o| {
+        matches!(a.role, Role::Kassen { .. }) && p::may_use_mailboxes(a, o)
+    }),
+    (
+        "Formularmeldungen",
+        paths::persons::KASSEN_REPORTS,
+        |a, _| p::may_read_reports(a),
+    ),
+    ("Datenimport", paths::persons::KASSEN_IMPORT, portal),
+    ("Mitglieder", paths::KASSEN_ORGS, portal),
+    ("Administrator:innen", paths::KASSEN_ADMINS, portal),
+    ("Kassenpersonal", paths::KASSEN_STAFF, portal),
+    ("FAQ verwalten", paths::KASSEN_FAQ, portal),
+    ("Rückmeldungen", paths::KASSEN_FEEDBACK, portal),
+    ("Protokoll", paths::KASSEN_AUDIT, portal),
+    ("Postausgang", paths::KASSEN_OUTBOX, portal),
+    ("Datensicherung", paths::KASSEN_BACKUP, portal),
+    ("Nutzer:in anlegen", paths::USERS_NEW, p::may_administer_org),
+    ("Nutzer:in verwalten", paths::USERS, p::may_administer_org),
+    (
+        "Übersicht: Gruppenpostfächer",
+        paths::GROUP_MAILBOXES,
+        p::may_administer_org,
+    ),
+    (
+        "Postfach-Konfiguration",
+        paths::MAILBOX_CONFIG,
+        p::may_configure_mailboxes,
+    ),
+    ("Gruppenpostfächer", paths::messages::INDEX, |a, o| {
+        matches!(a.role, Role::OrgAdmin { .. }) && p::may_use_mailboxes(a, o)
+    }),
+    ("Postfach", paths::messages::INDEX, |a, o| {
+        matches!(a.role, Role::OrgUser { .. }) && p::may_use_mailboxes(a, o)
+    }),
+    (
+        "Anspruchsberechtigte",
+        paths::persons::LIST,
+        p::may_read_persons,
+    ),
+    ("Formulare", paths::persons::FORMS, p::may_submit_forms),
+];
+
+fn portal(a: &Account, _: Option<&Organisation>) -> bool {
+    p::may_administer_portal(a)
+}
+
+/// The navigation of an account with its organisation (as read with the
+/// session). Only pages that the person may open are listed.
+pub fn nav_for(account: &Account, org: Option<&Organisation>) -> Vec<NavItem> {
+    NAV.iter()
+        .filter(|(_, _, shown)| shown(account, org))
+        .map(|&(label, href, _)| NavItem {
+            label,
+            href: href.to_owned(),
+        })
+        .collect()
 }
 
 /// Renders `body` with the frame for this request.
@@ -78,8 +85,8 @@ pub fn render(ctx: &Ctx, state: &AppState, title: &str, body: Markup) -> Markup 
         id: a.id.to_string(),
         has_org: a.org().is_some(),
     });
-    let functions = ctx.session.as_ref().and_then(|s| s.functions.as_deref());
-    let nav = account.map(|a| nav_for(a, functions)).unwrap_or_default();
+    let org = ctx.session.as_ref().and_then(|s| s.org.as_ref());
+    let nav = account.map(|a| nav_for(a, org)).unwrap_or_default();
     let sec = &state.config.security;
     views::page(
         &Page {

@@ -4,11 +4,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use axum::Router;
+use crate::web::routes::{Routes, get};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::get;
 
 use super::error::{AppError, WebResult};
 use super::frame;
@@ -26,8 +25,8 @@ pub const SUBMISSION_WINDOW: Duration = Duration::from_secs(60 * 60);
 
 const TOO_MANY: &str = "Von Ihrer Adresse wurden in der letzten Stunde zu viele Nachrichten gesendet. Bitte versuchen Sie es später erneut.";
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route(paths::FAQ, get(faq_page))
         .route(paths::FEEDBACK, get(feedback_form).post(feedback_submit))
         .route(paths::SUPPORT, get(support_form).post(support_submit))

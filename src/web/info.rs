@@ -1,16 +1,15 @@
 //! Static information pages.
 
-use axum::Router;
+use crate::web::routes::{Routes, get};
 use axum::extract::State;
-use axum::routing::get;
 
 use super::frame;
 use super::session::Ctx;
 use super::state::AppState;
 use crate::views::info::PAGES;
 
-pub fn routes() -> Router<AppState> {
-    let mut router = Router::new();
+pub fn routes() -> Routes {
+    let mut router = Routes::new();
     for (i, page) in PAGES.iter().enumerate() {
         router = router.route(
             page.path,

@@ -1,16 +1,18 @@
 //! The mailbox pages of every role: list with filters, Schreiben,
-//! message view, Antworten, Weitere Aktionen, attachment downloads. Each
-//! handler resolves the mailbox among those the signed-in person may read
-//! (server-side, every request); anything else answers 404.
+//! message view, Antworten, Weitere Aktionen, attachment downloads. Every
+//! handler takes the `MailboxReader` guard, whose proof holds the mailboxes
+//! the signed-in person may read (`domain::permissions::readable_mailboxes`,
+//! every request), and resolves the mailbox among them; anything else
+//! answers 404. Writes re-check inside their transaction.
 
-use axum::Router;
+use crate::web::routes::{Routes, get, post};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, RawQuery, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 
 use super::error::{AppError, WebResult};
 use super::frame;
+use super::guards::{Guard, MailboxReader};
 use super::session::{Authed, CsrfForm};
 use super::state::AppState;
 use super::upload;
@@ -20,6 +22,7 @@ use crate::app::messages::list::{self, Filter, PageAt};
 use crate::app::messages::marks::{self, MarkAction};
 use crate::app::{Check, Error};
 use crate::domain::message::{Mailbox, Message};
+use crate::domain::permissions::ReadMailboxes;
 use crate::paths::messages as path;
 use crate::store::messages::Entry;
 use crate::views::messages as v;
@@ -29,8 +32,8 @@ use crate::views::messages as v;
 /// before they are read.
 pub const UPLOAD_LIMIT: usize = 10 * 1024 * 1024 + 256 * 1024;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route(path::INDEX, get(index))
         .route(path::MAILBOX, get(mailbox))
         .route(
@@ -51,16 +54,9 @@ pub fn routes() -> Router<AppState> {
         .route(path::EXPORT, get(super::messages_export::export))
 }
 
-/// The mailboxes of the signed-in person and the one `slug` names.
-async fn resolve(
-    state: &AppState,
-    authed: &Authed,
-    slug: &str,
-) -> Result<(Vec<Mailbox>, Mailbox), AppError> {
-    let account = authed.account.clone();
-    let readable = state.inline(move |st| access::mailboxes_of(&st.store, &account))?;
-    let mb = access::resolve(&readable, slug)?;
-    Ok((readable, mb))
+/// The mailbox `slug` names among those the guard's proof opens.
+fn resolve(reader: &ReadMailboxes, slug: &str) -> Result<Mailbox, AppError> {
+    Ok(access::resolve(reader.mailboxes(), slug)?)
 }
 
 /// The tabs of the readable mailboxes with their unread counts.
@@ -74,16 +70,9 @@ fn tabs(st: &AppState, readable: &[Mailbox]) -> Result<Vec<v::Tab>, Error> {
         .collect()
 }
 
-async fn index(State(state): State<AppState>, authed: Authed) -> WebResult {
-    let account = authed.account.clone();
-    let (readable, tabs) = state.inline(move |st| {
-        let readable = access::mailboxes_of(&st.store, &account)?;
-        let tabs = tabs(st, &readable)?;
-        Ok::<_, AppError>((readable, tabs))
-    })?;
-    if readable.is_empty() {
-        return Err(AppError::NotFound);
-    }
+async fn index(State(state): State<AppState>, Guard { authed, proof }: MailboxReader) -> WebResult {
+    let readable = proof.mailboxes();
+    let tabs = state.inline(|st| tabs(st, readable))?;
     if readable.len() == 1 {
         return Ok(Redirect::to(&path::mailbox(&access::slug(&readable[0]))).into_response());
     }
@@ -112,7 +101,7 @@ fn notice(p: &[(String, String)]) -> Option<&'static str> {
 
 async fn mailbox(
     State(state): State<AppState>,
-    authed: Authed,
+    Guard { authed, proof }: MailboxReader,
     Path(slug): Path<String>,
     RawQuery(q): RawQuery,
 ) -> WebResult {
@@ -132,13 +121,12 @@ async fn mailbox(
     // The mailboxes and the page in one read where the request runs (the
     // most visited page: a hand-off to the blocking pool would cost about
     // half of its CPU in thread switches).
-    let (account, f2, s2) = (authed.account.clone(), filter.clone(), slug.clone());
+    let (readable, f2, s2) = (proof.mailboxes(), filter.clone(), slug.clone());
     let (tabs, mb, page, members) = state.inline(move |st| {
-        let readable = access::mailboxes_of(&st.store, &account)?;
-        let mb = access::resolve(&readable, &s2)?;
+        let mb = access::resolve(readable, &s2)?;
         let page = list::page(&st.store, &mb, &f2, at)?;
         let members = list::members(&st.store, &mb)?;
-        let tabs = tabs(st, &readable)?;
+        let tabs = tabs(st, readable)?;
         Ok::<_, AppError>((tabs, mb, page, members))
     })?;
     let label = mb.label();
@@ -235,10 +223,10 @@ async fn render_compose(
 
 async fn compose_page(
     State(state): State<AppState>,
-    authed: Authed,
+    Guard { authed, proof }: MailboxReader,
     Path(slug): Path<String>,
 ) -> WebResult {
-    let (_, mb) = resolve(&state, &authed, &slug).await?;
+    let mb = resolve(&proof, &slug)?;
     let mut d = Draft::default();
     if let Mailbox::Kassen(b) = &mb {
         d.bereich = b.key().to_owned();
@@ -287,11 +275,11 @@ async fn multipart(state: &AppState, req: Request) -> Result<Multipart, AppError
 
 async fn compose_submit(
     State(state): State<AppState>,
-    authed: Authed,
+    Guard { authed, proof }: MailboxReader,
     Path(slug): Path<String>,
     req: Request,
 ) -> WebResult {
-    let (_, mb) = resolve(&state, &authed, &slug).await?;
+    let mb = resolve(&proof, &slug)?;
     let _slots = upload::begin(
         &state,
         authed.account.id.as_str(),
@@ -422,11 +410,11 @@ async fn load(state: &AppState, mb: &Mailbox, id: &str) -> Result<Loaded, AppErr
 
 async fn view(
     State(state): State<AppState>,
-    authed: Authed,
+    Guard { authed, proof }: MailboxReader,
     Path((slug, id)): Path<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> WebResult {
-    let (_, mb) = resolve(&state, &authed, &slug).await?;
+    let mb = resolve(&proof, &slug)?;
     let Loaded {
         m,
         mut e,
@@ -471,10 +459,10 @@ async fn view(
 
 async fn reply_page(
     State(state): State<AppState>,
-    authed: Authed,
+    Guard { authed, proof }: MailboxReader,
     Path((slug, id)): Path<(String, String)>,
 ) -> WebResult {
-    let (_, mb) = resolve(&state, &authed, &slug).await?;
+    let mb = resolve(&proof, &slug)?;
     let Loaded { m, author, .. } = load(&state, &mb, &id).await?;
     let subject = if m.subject.starts_with("AW: ") {
         m.subject.clone()
@@ -506,11 +494,11 @@ async fn reply_page(
 
 async fn reply_submit(
     State(state): State<AppState>,
-    authed: Authed,
+    Guard { authed, proof }: MailboxReader,
     Path((slug, id)): Path<(String, String)>,
     req: Request,
 ) -> WebResult {
-    let (_, mb) = resolve(&state, &authed, &slug).await?;
+    let mb = resolve(&proof, &slug)?;
     let Loaded { m, author, .. } = load(&state, &mb, &id).await?;
     let _slots = upload::begin(
         &state,
@@ -580,11 +568,11 @@ async fn reply_submit(
 
 async fn mark(
     State(state): State<AppState>,
-    authed: Authed,
+    Guard { proof, .. }: MailboxReader,
     Path((slug, id, action)): Path<(String, String, String)>,
     CsrfForm(_): CsrfForm,
 ) -> WebResult {
-    let (_, mb) = resolve(&state, &authed, &slug).await?;
+    let mb = resolve(&proof, &slug)?;
     let a = MarkAction::from_key(&action).ok_or(AppError::NotFound)?;
     let id: u64 = id.parse().map_err(|_| AppError::NotFound)?;
     let mb2 = mb.clone();
@@ -628,10 +616,10 @@ fn disposition(name: &str) -> String {
 
 async fn attachment(
     State(state): State<AppState>,
-    authed: Authed,
+    Guard { proof, .. }: MailboxReader,
     Path((slug, id, nr)): Path<(String, String, String)>,
 ) -> WebResult {
-    let (_, mb) = resolve(&state, &authed, &slug).await?;
+    let mb = resolve(&proof, &slug)?;
     let Loaded { m, .. } = load(&state, &mb, &id).await?;
     let nr: usize = nr.parse().map_err(|_| AppError::NotFound)?;
     let a = nr

@@ -8,14 +8,14 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use super::error::{AppError, WebResult};
-use super::session::Authed;
+use super::guards::{Guard, MailboxReader};
 use super::state::AppState;
 use crate::app::conversation_pdf;
 use crate::app::messages::access;
 
 pub async fn export(
     State(state): State<AppState>,
-    authed: Authed,
+    Guard { authed, proof }: MailboxReader,
     Path((slug, id)): Path<(String, String)>,
 ) -> WebResult {
     let id: u64 = id.parse().map_err(|_| AppError::NotFound)?;
@@ -24,9 +24,9 @@ pub async fn export(
     let now = state.now();
     let export = state
         .blocking(move |st| {
-            let readable = access::mailboxes_of(&st.store, &account)?;
-            let mb = access::resolve(&readable, &slug)?;
-            conversation_pdf::export(&st.store, &readable, &mb, id, &account, client, now)
+            let readable = proof.mailboxes();
+            let mb = access::resolve(readable, &slug)?;
+            conversation_pdf::export(&st.store, readable, &mb, id, &account, client, now)
         })
         .await?;
     let len = export.pdf.byte_len();

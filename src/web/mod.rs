@@ -21,7 +21,7 @@ pub mod persons;
 pub mod recertification;
 pub mod request_id;
 pub mod results;
-mod route_table;
+pub mod routes;
 pub mod session;
 pub mod setup;
 pub mod slots;
@@ -39,7 +39,7 @@ use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use routes::{Routes, get};
 use tower_http::limit::RequestBodyLimitLayer;
 
 pub use state::AppState;
@@ -49,6 +49,7 @@ const BODY_LIMIT: usize = 12 * 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
     routes()
+        .into_router()
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -70,10 +71,10 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every route of the portal, without fallback and layers. Add new routes
-/// here (or in a module merged here): [`route_table`] and the authorization
-/// matrix test read them from this router.
-fn routes() -> Router<AppState> {
-    Router::new()
+/// here (or in a module merged here): the router and [`route_table`] (which
+/// the authorization matrix test checks) are both built from this list.
+fn routes() -> Routes {
+    Routes::new()
         .route(paths::HOME, get(home::home))
         .route(paths::SETUP, get(setup::show).post(setup::submit))
         .route(paths::SETUP_DONE, get(setup::done))
@@ -94,10 +95,10 @@ fn routes() -> Router<AppState> {
         .route("/static/{*path}", get(assets::serve))
 }
 
-/// Every (method, path template) the router serves, read from the router
-/// itself, so no route can be missing (see `route_table.rs`).
+/// Every (method, path template) the router serves, from the list the
+/// router is built from (see [`routes`]).
 pub fn route_table() -> Vec<(axum::http::Method, String)> {
-    route_table::of(&routes())
+    routes().table()
 }
 
 async fn not_found() -> Response {
@@ -122,9 +123,4 @@ async fn track(State(state): State<AppState>, req: Request, next: Next) -> Respo
         .record_request(&route, status, elapsed.as_secs_f64());
     tracing::info!(%method, %path, status, ms = elapsed.as_millis() as u64, "request");
     res
-}
-
-#[allow(dead_code)]
-fn _unused() -> axum::routing::MethodRouter<AppState> {
-    post(not_found)
 }

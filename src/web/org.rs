@@ -1,51 +1,45 @@
 //! The own organisation: homes of administrators and Nutzer:innen,
 //! "Mitgliederdaten", group mailboxes and "Postfach-Konfiguration".
 
-use axum::Router;
+use crate::web::routes::{Routes, get};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::get;
 use serde::Deserialize;
 
 use super::error::{AppError, OrNotFound, WebResult};
 use super::frame;
-use super::guards::OrgAdmin;
-use super::session::{Authed, CsrfForm, Ctx, FormData};
+use super::guards::{MailboxConfigurer, OrgAdmin, OrgMember};
+use super::session::{CsrfForm, Ctx, FormData};
 use super::state::AppState;
 use crate::app::Actor;
 use crate::app::org_settings::{self, MAX_GROUP_EMAILS};
 use crate::app::users::{self, MailboxRow};
 use crate::domain::account::Account;
-use crate::domain::org::{GroupMailbox, Organisation, ReceiptTarget};
+use crate::domain::org::{GroupMailbox, ReceiptTarget};
 use crate::views::org as v;
 
 /// Paths of this area.
 pub use crate::paths::org as path;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// The routes of this area, grouped by guard.
+pub fn routes() -> Routes {
+    Routes::new()
+        // OrgMember
         .route(path::ORG_DATA, get(org_data))
+        // OrgAdmin
         .route(path::LIST, get(mailboxes))
         .route(path::GROUP, get(group_details))
         .route(
             path::GROUP_EDIT,
             get(group_edit_page).post(group_edit_submit),
         )
+        // MailboxConfigurer
         .route(path::CONFIG, get(config_page).post(config_submit))
 }
 
 fn actor(admin: &OrgAdmin) -> Actor {
-    Actor {
-        id: admin.authed.account.id.to_string(),
-        client: admin.authed.ctx.client_text(),
-    }
-}
-
-async fn load_org(state: &AppState, id: u64) -> Result<Organisation, AppError> {
-    state
-        .inline(move |st| crate::app::orgs::get(&st.store, id).map(Some))?
-        .or_not_found()
+    admin.actor()
 }
 
 /// `/` for an administrator.
@@ -91,15 +85,17 @@ async fn newest(
 
 /// `/` for a Nutzer:in.
 pub async fn user_home(state: &AppState, ctx: &Ctx, account: &Account) -> WebResult {
-    let org = load_org(state, account.org().or_not_found()?).await?;
+    // The organisation as read with the session.
+    let org = ctx.session.as_ref().and_then(|s| s.org.as_ref());
+    let org = org.or_not_found()?;
     let rows = newest(state, account, false).await?;
-    Ok(frame::render(ctx, state, "Startseite", v::user_home(account, &org, &rows)).into_response())
+    Ok(frame::render(ctx, state, "Startseite", v::user_home(account, org, &rows)).into_response())
 }
 
 /// "Mitgliederdaten": for administrators and Nutzer:innen of the organisation.
-async fn org_data(State(state): State<AppState>, authed: Authed) -> WebResult {
-    let org = load_org(&state, authed.account.org().or_not_found()?).await?;
-    Ok(frame::render(&authed.ctx, &state, "Mitgliederdaten", v::org_data(&org)).into_response())
+async fn org_data(State(state): State<AppState>, member: OrgMember) -> WebResult {
+    let body = v::org_data(member.org());
+    Ok(frame::render(&member.authed.ctx, &state, "Mitgliederdaten", body).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -118,7 +114,7 @@ async fn mailboxes(
     admin: OrgAdmin,
     Query(q): Query<MailboxQuery>,
 ) -> WebResult {
-    let org = admin.org.clone();
+    let proof = admin.proof.clone();
     let filter = users::MailboxFilter {
         mailbox: GroupMailbox::from_key(&q.gruppe),
         member: q.nutzer.trim().to_owned(),
@@ -129,9 +125,9 @@ async fn mailboxes(
     } else {
         v::MEMBERS_SHOWN
     };
-    let rows = state.inline(move |st| users::mailbox_overview(&st.store, &org, &f2, shown))?;
+    let rows = state.inline(move |st| users::mailbox_overview(&st.store, &proof, &f2, shown))?;
     let body = v::mailboxes(&v::MailboxesPage {
-        org: &admin.org,
+        org: admin.org(),
         rows: &rows,
         filter: &filter,
         all: q.alle.is_some(),
@@ -148,18 +144,18 @@ async fn mailboxes(
 /// An enabled group mailbox of the administrator's organisation (else 404).
 fn enabled_mailbox(admin: &OrgAdmin, key: &str) -> Result<GroupMailbox, AppError> {
     GroupMailbox::from_key(key)
-        .filter(|m| admin.org.enabled_mailboxes.contains(m))
+        .filter(|m| admin.org().enabled_mailboxes.contains(m))
         .or_not_found()
 }
 
 async fn mailbox_row(state: &AppState, admin: &OrgAdmin, m: GroupMailbox) -> WebResult<MailboxRow> {
-    let org = admin.org.clone();
+    let proof = admin.proof.clone();
     let only = users::MailboxFilter {
         mailbox: Some(m),
         member: String::new(),
     };
     let rows =
-        state.inline(move |st| users::mailbox_overview(&st.store, &org, &only, usize::MAX))?;
+        state.inline(move |st| users::mailbox_overview(&st.store, &proof, &only, usize::MAX))?;
     rows.into_iter().find(|r| r.mailbox == m).or_not_found()
 }
 
@@ -190,7 +186,12 @@ async fn group_edit_page(
     Path(key): Path<String>,
 ) -> WebResult {
     let m = enabled_mailbox(&admin, &key)?;
-    let mut values = admin.org.group_emails.get(&m).cloned().unwrap_or_default();
+    let mut values = admin
+        .org()
+        .group_emails
+        .get(&m)
+        .cloned()
+        .unwrap_or_default();
     if values.is_empty() {
         values.push(String::new());
     }
@@ -249,39 +250,36 @@ async fn group_edit_submit(
             .into_response());
     }
     let actor = actor(&admin);
-    let org = admin.org.id;
+    let proof = admin.proof.clone();
     state
         .blocking(move |st| {
-            org_settings::set_group_emails(&st.store, org, m, &values, &actor, st.now())
+            org_settings::set_group_emails(&st.store, &proof, m, &values, &actor, st.now())
         })
         .await?;
     Ok(Redirect::to(&format!("{}?hinweis=gespeichert", path::group(m))).into_response())
 }
 
-/// "Postfach-Konfiguration" exists only for organisations with the
-/// Beamtenformulare function (handbook §1.7); others get 404.
-fn config_available(admin: &OrgAdmin) -> Result<(), AppError> {
-    crate::domain::permissions::has_mailbox_config(&admin.org.enabled_functions)
-        .then_some(())
-        .or_not_found()
-}
-
-fn config_body(admin: &OrgAdmin, notice: Option<&str>, error: Option<&str>) -> maud::Markup {
+fn config_body(
+    admin: &MailboxConfigurer,
+    notice: Option<&str>,
+    error: Option<&str>,
+) -> maud::Markup {
     v::mailbox_config(&v::MailboxConfig {
         csrf: &admin.authed.ctx.csrf,
-        target: admin.org.receipt_target,
+        target: admin.org().receipt_target,
         notice,
-        group_refused: crate::domain::permissions::group_receipts_refusal(&admin.org),
+        group_refused: crate::domain::permissions::group_receipts_refusal(admin.org()),
         error,
     })
 }
 
+/// "Postfach-Konfiguration" exists only for organisations with the
+/// Beamtenformulare function (handbook §1.7): the guard answers 404 to others.
 async fn config_page(
     State(state): State<AppState>,
-    admin: OrgAdmin,
+    admin: MailboxConfigurer,
     Query(q): Query<NoticeQuery>,
 ) -> WebResult {
-    config_available(&admin)?;
     let notice = q
         .hinweis
         .is_some_and(|h| h == "gespeichert")
@@ -292,10 +290,9 @@ async fn config_page(
 
 async fn config_submit(
     State(state): State<AppState>,
-    admin: OrgAdmin,
+    admin: MailboxConfigurer,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
-    config_available(&admin)?;
     let refuse = |error: &str| {
         let body = config_body(&admin, None, Some(error));
         let ctx = &admin.authed.ctx;
@@ -310,11 +307,11 @@ async fn config_submit(
         "gruppe" => ReceiptTarget::Group,
         _ => return refuse("Bitte wählen Sie eine Einstellung aus."),
     };
-    let actor = actor(&admin);
-    let org = admin.org.id;
+    let actor = admin.actor();
+    let proof = admin.proof.clone();
     let saved = state
         .attempt(move |st| {
-            org_settings::set_receipt_target(&st.store, org, target, &actor, st.now())
+            org_settings::set_receipt_target(&st.store, &proof, target, &actor, st.now())
         })
         .await?;
     if let Err(errors) = saved {

@@ -1,56 +1,33 @@
 //! Anspruchsberechtigte and contact data for Nutzer:innen with the grants.
-//! Every handler checks the function against the user's effective grants
-//! and answers 404 without it; persons are looked up within the user's
-//! organisation only.
+//! Every handler takes the guard of its function (checked against the
+//! user's effective grants, 404 without it) and hands its proof to the use
+//! case, which looks persons up within the user's organisation only.
 
 use std::collections::HashMap;
 
-use axum::Router;
+use crate::web::routes::{Routes, get};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::get;
 
-use super::error::{AppError, WebResult};
+use super::error::WebResult;
 use super::frame;
-use super::guards::OrgUser;
+use super::guards::{PersonsEditor, PersonsReader};
 use super::session::CsrfForm;
 use super::state::AppState;
-use crate::app::Actor;
 use crate::app::persons::{self, Filter};
-use crate::domain::org::PortalFunction;
+use crate::domain::permissions;
 use crate::domain::persons::{Art, Contact};
 use crate::paths::persons as path;
 use crate::views::persons as v;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// The routes of this area, grouped by guard.
+pub fn routes() -> Routes {
+    Routes::new()
+        // PersonsReader
         .route(path::LIST, get(list))
         .route(path::DETAILS, get(details))
+        // PersonsEditor
         .route(path::EDIT, get(edit_page).post(edit_submit))
-}
-
-/// Whether the user holds `f` (within the organisation's current restrictions).
-pub fn holds(user: &OrgUser, f: PortalFunction) -> bool {
-    user.authed
-        .account
-        .grants()
-        .is_some_and(|g| crate::domain::permissions::effective(&user.org, g).has(f))
-}
-
-/// 404 unless the user holds `f`.
-pub fn require(user: &OrgUser, f: PortalFunction) -> Result<(), AppError> {
-    if holds(user, f) {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
-pub fn actor(user: &OrgUser) -> Actor {
-    Actor {
-        id: user.authed.account.id.to_string(),
-        client: user.authed.ctx.client_text(),
-    }
 }
 
 type Params = HashMap<String, String>;
@@ -59,8 +36,11 @@ fn param<'a>(p: &'a Params, name: &str) -> &'a str {
     p.get(name).map(String::as_str).unwrap_or("")
 }
 
-async fn list(State(state): State<AppState>, user: OrgUser, Query(p): Query<Params>) -> WebResult {
-    require(&user, PortalFunction::AnspruchsberechtigteAnzeigen)?;
+async fn list(
+    State(state): State<AppState>,
+    user: PersonsReader,
+    Query(p): Query<Params>,
+) -> WebResult {
     let filter = Filter {
         name: param(&p, "name").trim().to_owned(),
         personalnummer: param(&p, "personalnummer").trim().to_owned(),
@@ -68,9 +48,8 @@ async fn list(State(state): State<AppState>, user: OrgUser, Query(p): Query<Para
     };
     let after = p.get("nach").filter(|a| !a.is_empty()).cloned();
     let first = after.is_none();
-    let org = user.org.id;
-    let f2 = filter.clone();
-    let page = state.inline(move |st| persons::list(&st.store, org, &f2, after.as_deref()))?;
+    let (proof, f2) = (&user.proof, filter.clone());
+    let page = state.inline(move |st| persons::list(&st.store, proof, &f2, after.as_deref()))?;
     Ok(frame::render(
         &user.authed.ctx,
         &state,
@@ -82,27 +61,27 @@ async fn list(State(state): State<AppState>, user: OrgUser, Query(p): Query<Para
 
 async fn load(
     state: &AppState,
-    user: &OrgUser,
+    user: &PersonsEditor,
     pnr: String,
 ) -> WebResult<crate::domain::persons::Person> {
-    let org = user.org.id;
-    Ok(state.inline(move |st| persons::get(&st.store, org, &pnr))?)
+    let proof = &user.proof;
+    Ok(state.inline(move |st| persons::get(&st.store, proof, &pnr))?)
 }
 
 async fn details(
     State(state): State<AppState>,
-    user: OrgUser,
+    user: PersonsReader,
     Path(pnr): Path<String>,
     Query(p): Query<Params>,
 ) -> WebResult {
-    require(&user, PortalFunction::AnspruchsberechtigteAnzeigen)?;
-    let org = user.org.id;
+    let proof = user.proof.clone();
     let (person, changed_by) = state
-        .blocking(move |st| persons::details(&st.store, org, &pnr))
+        .blocking(move |st| persons::details(&st.store, &proof, &pnr))
         .await?;
+    let (account, org) = (&user.authed.account, Some(user.org()));
     let can = v::Abilities {
-        edit: holds(&user, PortalFunction::PersonendatenBearbeiten),
-        report: holds(&user, PortalFunction::Beamtenformulare),
+        edit: permissions::may_edit_persons(account, org),
+        report: permissions::may_submit_forms(account, org),
     };
     let notice = match param(&p, "hinweis") {
         "gespeichert" => Some("Die Kontaktdaten wurden gespeichert."),
@@ -121,10 +100,9 @@ async fn details(
 
 async fn edit_page(
     State(state): State<AppState>,
-    user: OrgUser,
+    user: PersonsEditor,
     Path(pnr): Path<String>,
 ) -> WebResult {
-    require(&user, PortalFunction::PersonendatenBearbeiten)?;
     let person = load(&state, &user, pnr).await?;
     let body = v::edit(&user.authed.ctx.csrf, &person, &person.contact, &[]);
     Ok(frame::render(&user.authed.ctx, &state, "Kontaktdaten bearbeiten", body).into_response())
@@ -132,11 +110,10 @@ async fn edit_page(
 
 async fn edit_submit(
     State(state): State<AppState>,
-    user: OrgUser,
+    user: PersonsEditor,
     Path(pnr): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
-    require(&user, PortalFunction::PersonendatenBearbeiten)?;
     let person = load(&state, &user, pnr.clone()).await?;
     let contact = Contact {
         strasse: form.get("strasse").to_owned(),
@@ -145,10 +122,10 @@ async fn edit_submit(
         telefon: form.get("telefon").to_owned(),
         email: form.get("email").to_owned(),
     };
-    let (org, actor, c2) = (user.org.id, actor(&user), contact.clone());
+    let (proof, actor, c2) = (user.proof.clone(), user.actor(), contact.clone());
     let p2 = pnr.clone();
     match state
-        .attempt(move |st| persons::update_contact(&st.store, org, &p2, &c2, &actor, st.now()))
+        .attempt(move |st| persons::update_contact(&st.store, &proof, &p2, &c2, &actor, st.now()))
         .await?
     {
         Ok(changed) => {

@@ -3,10 +3,9 @@
 //! re-checks the administrator and the target's organisation in the write
 //! transaction (a foreign Nutzerkennung answers 404).
 
-use axum::Router;
+use crate::web::routes::{Routes, get, post};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::error::WebResult;
@@ -18,8 +17,8 @@ use crate::app::{self, Actor, recertification};
 use crate::paths::users as path;
 use crate::views::recertification as v;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route(path::REVIEW, get(page))
         .route(path::REVIEW_CONFIRM, post(confirm))
 }
@@ -34,11 +33,11 @@ async fn page(
     admin: OrgAdmin,
     Query(q): Query<NoticeQuery>,
 ) -> WebResult {
-    let org = admin.org.id;
+    let proof = admin.proof.clone();
     let sec = state.config.security.clone();
     let rows = state
         .blocking(move |st| {
-            recertification::review(&st.store, org, sec.recertification_months, st.now())
+            recertification::review(&st.store, &proof, sec.recertification_months, st.now())
         })
         .await?;
     let ctx = &admin.authed.ctx;
@@ -67,7 +66,7 @@ async fn confirm(
         id: admin.authed.account.id.to_string(),
         client: admin.authed.ctx.client_text(),
     };
-    let org = admin.org.id;
+    let proof = admin.proof.clone();
     let id = (!form.has("alle")).then(|| form.get("kennung").to_owned());
     if id.as_deref().is_some_and(str::is_empty) {
         // Nothing chosen: back to the page.
@@ -76,7 +75,7 @@ async fn confirm(
     let months = state.config.security.recertification_months;
     state
         .blocking(move |st| {
-            recertification::confirm(&st.store, months, org, id.as_deref(), &actor, st.now())
+            recertification::confirm(&st.store, months, &proof, id.as_deref(), &actor, st.now())
         })
         .await
         .map_err(|e: app::Error| e)?;

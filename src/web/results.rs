@@ -2,10 +2,9 @@
 //! (post/redirect/get): "Passwort festgelegt" and the retrieved
 //! Nutzerkennung.
 
-use axum::Router;
+use crate::web::routes::{Routes, get};
 use axum::extract::{Query, State};
 use axum::response::IntoResponse;
-use axum::routing::get;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
@@ -17,8 +16,8 @@ use super::session::Ctx;
 use super::state::AppState;
 use crate::views::access as v;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route(paths::PASSWORD_SET, get(password_set_page))
         .route(paths::ID_RETRIEVED, get(retrieved_page))
 }

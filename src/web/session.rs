@@ -118,10 +118,9 @@ pub struct LoadedSession {
     pub key_hash: String,
     pub session: Session,
     pub account: Account,
-    /// A Nutzer:in's portal functions within the organisation's current
-    /// restrictions, an administrator's organisation's enabled functions
-    /// (for the navigation); `None` for the Kassen.
-    pub functions: Option<Vec<crate::domain::org::PortalFunction>>,
+    /// The account's organisation, read with the session (`None` for the
+    /// Kassen): the capability guards and the navigation decide on it.
+    pub org: Option<crate::domain::org::Organisation>,
 }
 
 /// What every handler may know about the request.
@@ -223,7 +222,7 @@ fn answer(lookup: Lookup, key_hash: String) -> (Option<LoadedSession>, bool) {
                 key_hash,
                 session: loaded.session,
                 account: loaded.account,
-                functions: loaded.functions,
+                org: loaded.org,
             }),
             false,
         ),
@@ -236,6 +235,13 @@ fn answer(lookup: Lookup, key_hash: String) -> (Option<LoadedSession>, bool) {
 pub struct Authed {
     pub ctx: Ctx,
     pub account: Account,
+}
+
+impl Authed {
+    /// The account's organisation, read with the session.
+    pub fn org(&self) -> Option<&crate::domain::org::Organisation> {
+        self.ctx.session.as_ref().and_then(|s| s.org.as_ref())
+    }
 }
 
 impl FromRequestParts<AppState> for Authed {

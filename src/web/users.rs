@@ -2,11 +2,10 @@
 //! Only the `OrgAdmin` guard lets people in; every target is checked to be
 //! a Nutzer:in of the administrator's own organisation (else 404).
 
-use axum::Router;
+use crate::web::routes::{Routes, get, post};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::get;
 use serde::Deserialize;
 
 use super::error::WebResult;
@@ -24,15 +23,15 @@ use crate::views::users::{self as v, DetailsPage, ListPage, UserForm};
 /// Paths of this area.
 pub use crate::paths::users as path;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route(path::LIST, get(list))
         .route(path::NEW, get(new_page).post(new_submit))
         .route(path::DETAILS, get(details))
         .route(path::EDIT, get(edit_page).post(edit_submit))
-        .route(path::LOCK, axum::routing::post(lock))
-        .route(path::UNLOCK, axum::routing::post(unlock))
-        .route(path::RESEND, axum::routing::post(resend))
+        .route(path::LOCK, post(lock))
+        .route(path::UNLOCK, post(unlock))
+        .route(path::RESEND, post(resend))
         .route(path::DEACTIVATE, get(deactivate_page).post(deactivate))
         .route(path::RESET_TOTP, get(reset_totp_page).post(reset_totp))
         .route(path::CREATED, get(created))
@@ -99,7 +98,7 @@ fn validity_text(state: &AppState) -> String {
 }
 
 async fn new_page(State(state): State<AppState>, admin: OrgAdmin) -> WebResult {
-    let body = v::new_form(&admin.authed.ctx.csrf, &admin.org, &UserForm::default());
+    let body = v::new_form(&admin.authed.ctx.csrf, admin.org(), &UserForm::default());
     Ok(frame::render(&admin.authed.ctx, &state, "Nutzer:in anlegen", body).into_response())
 }
 
@@ -110,7 +109,7 @@ async fn new_submit(
 ) -> WebResult {
     let input = input(&form);
     let actor = actor(&admin);
-    let org = admin.org.id;
+    let proof = admin.proof.clone();
     let input2 = input.clone();
     let result = state
         .blocking(move |st| {
@@ -118,7 +117,7 @@ async fn new_submit(
                 &st.store,
                 &st.mailer,
                 &st.links(),
-                org,
+                &proof,
                 &input2,
                 &actor,
                 st.now(),
@@ -134,7 +133,7 @@ async fn new_submit(
             Ok(Redirect::to(&path::created(account.id.as_str())).into_response())
         }
         Err(app::Error::Invalid(errors)) => {
-            let body = v::new_form(&ctx.csrf, &admin.org, &refill(&input, errors));
+            let body = v::new_form(&ctx.csrf, admin.org(), &refill(&input, errors));
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 frame::render(ctx, &state, "Nutzer:in anlegen", body),
@@ -218,14 +217,14 @@ async fn list(
         (None, Some(id)) => PageAt::Before(page, id),
         (None, None) => PageAt::Number(page),
     };
-    let org = admin.org.id;
+    let proof = admin.proof.clone();
     let now = state.now();
     let f2 = filter.clone();
-    let found = state.inline(move |st| users::list(&st.store, org, &f2, &at, now))?;
+    let found = state.inline(move |st| users::list(&st.store, &proof, &f2, &at, now))?;
     let paging = Paging::new(found.page, found.total);
     let shown = &found.users;
     let body = v::list(&ListPage {
-        org: &admin.org,
+        org: admin.org(),
         filter: &filter,
         users: shown,
         paging,
@@ -241,8 +240,8 @@ async fn target(
     admin: &OrgAdmin,
     id: String,
 ) -> Result<crate::domain::account::Account, super::error::AppError> {
-    let org = admin.org.id;
-    Ok(state.inline(move |st| users::get(&st.store, org, &id))?)
+    let proof = admin.proof.clone();
+    Ok(state.inline(move |st| users::get(&st.store, &proof, &id))?)
 }
 
 #[derive(Deserialize, Default)]
@@ -260,7 +259,7 @@ async fn details(
     let ctx = &admin.authed.ctx;
     let body = v::details(&DetailsPage {
         csrf: &ctx.csrf,
-        org: &admin.org,
+        org: admin.org(),
         account: &account,
         notice: notice_text(q.hinweis.as_deref()),
         error: None,
@@ -276,7 +275,7 @@ async fn edit_page(
 ) -> WebResult {
     let account = target(&state, &admin, id).await?;
     let ctx = &admin.authed.ctx;
-    let body = v::edit_form(&ctx.csrf, &admin.org, &account, &UserForm::of(&account));
+    let body = v::edit_form(&ctx.csrf, admin.org(), &account, &UserForm::of(&account));
     Ok(frame::render(ctx, &state, "Nutzer:innen-Details bearbeiten", body).into_response())
 }
 
@@ -290,13 +289,13 @@ async fn edit_submit(
     let account = target(&state, &admin, id).await?;
     let input = input(&form);
     let actor = actor(&admin);
-    let org = admin.org.id;
+    let proof = admin.proof.clone();
     let (input2, id2) = (input.clone(), account.id.to_string());
     let result = state
         .blocking(move |st| {
             Ok::<_, app::Error>(users::update(
                 &st.store,
-                org,
+                &proof,
                 &id2,
                 &input2,
                 &actor,
@@ -311,7 +310,7 @@ async fn edit_submit(
         )),
         Err(app::Error::Invalid(errors)) => {
             let ctx = &admin.authed.ctx;
-            let body = v::edit_form(&ctx.csrf, &admin.org, &account, &refill(&input, errors));
+            let body = v::edit_form(&ctx.csrf, admin.org(), &account, &refill(&input, errors));
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 frame::render(ctx, &state, "Nutzer:innen-Details bearbeiten", body),
@@ -328,9 +327,9 @@ fn redirect_notice(to: &str, notice: &str) -> axum::response::Response {
 
 async fn set_lock(state: AppState, admin: OrgAdmin, id: String, locked: bool) -> WebResult {
     let actor = actor(&admin);
-    let org = admin.org.id;
+    let proof = admin.proof.clone();
     let account = state
-        .blocking(move |st| users::set_lock(&st.store, org, &id, locked, &actor, st.now()))
+        .blocking(move |st| users::set_lock(&st.store, &proof, &id, locked, &actor, st.now()))
         .await?;
     let notice = if locked { "gesperrt" } else { "entsperrt" };
     Ok(redirect_notice(&path::details(account.id.as_str()), notice))
@@ -361,7 +360,7 @@ async fn resend(
     CsrfForm(_): CsrfForm,
 ) -> WebResult {
     let actor = actor(&admin);
-    let org = admin.org.id;
+    let proof = admin.proof.clone();
     let id2 = id.clone();
     let result = state
         .blocking(move |st| {
@@ -369,7 +368,7 @@ async fn resend(
                 &st.store,
                 &st.mailer,
                 &st.links(),
-                org,
+                &proof,
                 &id2,
                 &actor,
                 st.now(),
@@ -394,7 +393,7 @@ async fn resend(
                 .unwrap_or("Die E-Mail konnte nicht versendet werden.");
             let body = v::details(&DetailsPage {
                 csrf: &ctx.csrf,
-                org: &admin.org,
+                org: admin.org(),
                 account: &account,
                 notice: None,
                 error: Some(message),
@@ -428,9 +427,9 @@ async fn deactivate(
     CsrfForm(_): CsrfForm,
 ) -> WebResult {
     let actor = actor(&admin);
-    let org = admin.org.id;
+    let proof = admin.proof.clone();
     state
-        .blocking(move |st| users::deactivate(&st.store, org, &id, &actor, st.now()))
+        .blocking(move |st| users::deactivate(&st.store, &proof, &id, &actor, st.now()))
         .await?;
     Ok(redirect_notice(path::LIST, "deaktiviert"))
 }
@@ -453,9 +452,9 @@ async fn reset_totp(
     CsrfForm(_): CsrfForm,
 ) -> WebResult {
     let actor = actor(&admin);
-    let org = admin.org.id;
+    let proof = admin.proof.clone();
     let account = state
-        .blocking(move |st| users::reset_authenticator(&st.store, org, &id, &actor, st.now()))
+        .blocking(move |st| users::reset_authenticator(&st.store, &proof, &id, &actor, st.now()))
         .await?;
     Ok(redirect_notice(
         &path::details(account.id.as_str()),

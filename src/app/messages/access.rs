@@ -1,42 +1,14 @@
-//! Who may read which mailbox, decided on the server for every request:
-//! administrators reach their organisation's Administration mailbox,
-//! Nutzer:innen their personal mailbox and the group mailboxes of their
-//! *effective* grants (grant, Postfachfunktionalität and the organisation's
-//! current restrictions), Kassen-Sachbearbeitung the Kassenpostfach of its
-//! Bereiche.
+//! Who may read which mailbox and message, decided on the server for every
+//! request. The rule of which mailboxes an account reads is
+//! `domain::permissions::readable_mailboxes` (one place, also behind the
+//! `ReadMailboxes` guard and the navigation); this module applies it to
+//! messages, inside write transactions too.
 
 use crate::app::Error;
 use crate::domain::account::{Account, Role};
 use crate::domain::message::{Mailbox, Message};
-use crate::domain::org::{Bereich, GroupMailbox, Organisation};
 use crate::domain::permissions;
 use crate::store::{self, ReadAccess, Store, messages as repo};
-
-/// The mailboxes `account` may read, in the navigation's order.
-pub fn mailboxes(account: &Account, org: Option<&Organisation>) -> Vec<Mailbox> {
-    match &account.role {
-        Role::Kassen {
-            sachbearbeitung, ..
-        } => Bereich::ALL
-            .into_iter()
-            .filter(|b| sachbearbeitung.contains(b))
-            .map(Mailbox::Kassen)
-            .collect(),
-        Role::OrgAdmin { org: id } => vec![Mailbox::Group(*id, GroupMailbox::Administration)],
-        Role::OrgUser { org: id, grants } => {
-            let mut out = vec![Mailbox::Personal(account.id.clone())];
-            if let Some(o) = org.filter(|o| o.id == *id) {
-                out.extend(
-                    permissions::effective(o, grants)
-                        .mailboxes
-                        .into_iter()
-                        .map(|g| Mailbox::Group(*id, g)),
-                );
-            }
-            out
-        }
-    }
-}
 
 /// Inside the write transaction of Schreiben or Antworten: `account` (as
 /// it is now) still reads `mailbox` under its organisation's current
@@ -52,7 +24,7 @@ pub fn still_reads(
         Some(id) => store::orgs::get(tx, id)?,
         None => None,
     };
-    if !mailboxes(account, org.as_ref()).contains(mailbox) {
+    if !permissions::readable_mailboxes(account, org.as_ref()).contains(mailbox) {
         return Err(Error::NotFound);
     }
     if let Some(id) = reply_to {
@@ -67,7 +39,7 @@ pub fn mailboxes_of(store: &Store, account: &Account) -> Result<Vec<Mailbox>, Er
         Some(id) => store.read(|tx| store::orgs::get(tx, id))?,
         None => None,
     };
-    Ok(mailboxes(account, org.as_ref()))
+    Ok(permissions::readable_mailboxes(account, org.as_ref()))
 }
 
 /// The part of a URL naming a mailbox of the signed-in person:

@@ -1,5 +1,8 @@
-//! Administrator:innen of member organisations and Kassenpersonal.
+//! Administrator:innen of member organisations and Kassenpersonal. Every
+//! action has its own route (`paths::KASSEN_ADMIN_PATHS`,
+//! `paths::KASSEN_STAFF_PATHS`), mapped to its [`Action`] here.
 
+use crate::web::routes::{Routes, get, post};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,6 +14,7 @@ use crate::app::kassen_accounts::{
 use crate::app::{self, Actor};
 use crate::domain::account::{Account, Role, Status};
 use crate::domain::org::{Bereich, Organisation};
+use crate::paths::{self, AccountPaths};
 use crate::views::kassen::{admins as va, staff as vs};
 use crate::web::error::{AppError, WebResult};
 use crate::web::guards::KassenAdmin;
@@ -18,9 +22,69 @@ use crate::web::session::{CsrfForm, FormData};
 use crate::web::state::AppState;
 
 fn actor(k: &KassenAdmin) -> Actor {
-    Actor {
-        id: k.0.account.id.to_string(),
-        client: k.0.ctx.client_text(),
+    k.actor()
+}
+
+/// The routes of both kinds of account (all behind [`KassenAdmin`]).
+pub fn routes() -> Routes {
+    let mut router = Routes::new()
+        .route(paths::KASSEN_ADMINS, get(admin_list))
+        .route(
+            paths::KASSEN_ADMIN_NEW,
+            get(admin_new_page).post(admin_create),
+        )
+        .route(
+            KASSEN_ADMIN_PATHS.details,
+            get(admin_details).post(admin_update),
+        )
+        .route(paths::KASSEN_ADMIN_CREATED, get(admin_created))
+        .route(paths::KASSEN_STAFF, get(staff_list))
+        .route(
+            paths::KASSEN_STAFF_NEW,
+            get(staff_new_page).post(staff_create),
+        )
+        .route(
+            KASSEN_STAFF_PATHS.details,
+            get(staff_details).post(staff_update),
+        );
+    for kind in [Kind::Admin, Kind::Staff] {
+        router = router.route(
+            kind.paths().deactivate,
+            get(
+                move |state: State<AppState>, k: KassenAdmin, id: Path<String>| {
+                    confirm_page(state, k, kind, id)
+                },
+            ),
+        );
+        for act in Action::ALL {
+            router = router.route(
+                action_path(kind.paths(), act),
+                post(
+                    move |state: State<AppState>,
+                          k: KassenAdmin,
+                          Path(id): Path<String>,
+                          form: CsrfForm| {
+                        action(state, k, kind, act, id, form)
+                    },
+                ),
+            );
+        }
+    }
+    router
+}
+
+use paths::{KASSEN_ADMIN_PATHS, KASSEN_STAFF_PATHS};
+
+/// The route of `action` (exhaustive: a new action needs its route).
+fn action_path(p: &AccountPaths, action: Action) -> &'static str {
+    match action {
+        Action::Lock => p.lock,
+        Action::Unlock => p.unlock,
+        Action::ResendPassword => p.resend,
+        Action::FactorEmail => p.factor_email,
+        Action::FactorTotp => p.factor_totp,
+        Action::ResetAuthenticator => p.reset_totp,
+        Action::Deactivate => p.deactivate,
     }
 }
 
@@ -32,11 +96,21 @@ enum Kind {
 }
 
 impl Kind {
-    fn base(self) -> &'static str {
+    fn paths(self) -> &'static AccountPaths {
         match self {
-            Kind::Admin => "/kassen/administratoren",
-            Kind::Staff => "/kassen/personal",
+            Kind::Admin => &KASSEN_ADMIN_PATHS,
+            Kind::Staff => &KASSEN_STAFF_PATHS,
         }
+    }
+
+    /// The list's path.
+    fn base(self) -> &'static str {
+        self.paths().list
+    }
+
+    /// The path `template` of this kind for `a`.
+    fn of(self, template: fn(&AccountPaths) -> &'static str, a: &Account) -> String {
+        AccountPaths::of(template(self.paths()), a.id.as_str())
     }
 
     fn fits(self, a: &Account) -> bool {
@@ -49,12 +123,14 @@ impl Kind {
 
 async fn load(
     state: &AppState,
+    k: &KassenAdmin,
     kind: Kind,
     id: String,
 ) -> Result<(Account, Option<Organisation>), AppError> {
+    let proof = k.proof;
     let (account, org) = state
         .blocking(move |st| {
-            let a = ka::managed_account(&st.store, &id)?;
+            let a = ka::managed_account(&st.store, &proof, &id)?;
             let org = match a.org() {
                 Some(o) => app::orgs::get(&st.store, o).ok(),
                 None => None,
@@ -80,9 +156,6 @@ fn action_notice(p: &Params) -> Option<&'static str> {
         .or_else(|| notice(p))
 }
 
-/// Last path segment of the page after "Administrator:in anlegen".
-const CREATED: &str = "angelegt";
-
 // ----- Administrator:innen -----
 
 pub async fn admin_list(
@@ -100,12 +173,12 @@ pub async fn admin_list(
     let now = state.now();
     let f2 = f.clone();
     let rows = state
-        .blocking(move |st| ka::list_admins(&st.store, &f2))
+        .blocking(move |st| ka::list_admins(&st.store, &k.proof, &f2))
         .await?;
     let orgs = all_orgs(&state).await?;
     let pg = paging(&p, rows.len());
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Administrator:innen",
         va::list(&rows, &orgs, &f, &pg, now),
@@ -134,10 +207,10 @@ pub async fn admin_new_page(
         ..Default::default()
     };
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Administrator:in anlegen",
-        va::new_page(&k.0.ctx.csrf, &orgs, &input, &[]),
+        va::new_page(&k.authed.ctx.csrf, &orgs, &input, &[]),
     )
     .into_response())
 }
@@ -152,26 +225,32 @@ pub async fn admin_create(
     let i2 = input.clone();
     let result = state
         .attempt(move |st| {
-            ka::create_admin(&st.store, &st.mailer, &st.links(), &i2, &actor, st.now())
+            ka::create_admin(
+                &st.store,
+                &k.proof,
+                &st.mailer,
+                &st.links(),
+                &i2,
+                &actor,
+                st.now(),
+            )
         })
         .await?;
     match result {
         // Post/redirect/get: reloading the confirmation creates nothing.
         Ok(account) => {
-            Ok(
-                Redirect::to(&format!("{}/{}/{CREATED}", Kind::Admin.base(), account.id))
-                    .into_response(),
-            )
+            let to = AccountPaths::of(paths::KASSEN_ADMIN_CREATED, account.id.as_str());
+            Ok(Redirect::to(&to).into_response())
         }
         Err(errors) => {
             let orgs = all_orgs(&state).await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 render(
-                    &k.0,
+                    &k.authed,
                     &state,
                     "Administrator:in anlegen",
-                    va::new_page(&k.0.ctx.csrf, &orgs, &input, &errors),
+                    va::new_page(&k.authed.ctx.csrf, &orgs, &input, &errors),
                 ),
             )
                 .into_response())
@@ -185,9 +264,9 @@ pub async fn admin_details(
     Path(id): Path<String>,
     Query(p): Query<Params>,
 ) -> WebResult {
-    let (account, org) = load(&state, Kind::Admin, id).await?;
+    let (account, org) = load(&state, &k, Kind::Admin, id).await?;
     let body = va::details(
-        &k.0.ctx.csrf,
+        &k.authed.ctx.csrf,
         &account,
         org.as_ref(),
         &[],
@@ -195,7 +274,7 @@ pub async fn admin_details(
         action_notice(&p),
         state.now(),
     );
-    Ok(render(&k.0, &state, &account.full_name(), body).into_response())
+    Ok(render(&k.authed, &state, &account.full_name(), body).into_response())
 }
 
 fn profile_input(form: &FormData, staff: bool) -> StaffInput {
@@ -218,17 +297,17 @@ pub async fn admin_update(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
-    let (account, org) = load(&state, Kind::Admin, id.clone()).await?;
+    let (account, org) = load(&state, &k, Kind::Admin, id.clone()).await?;
     let input = profile_input(&form, false);
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| ka::update(&st.store, &id, &i2, &actor, st.now()))
+        .attempt(move |st| ka::update(&st.store, &k.proof, &id, &i2, &actor, st.now()))
         .await?;
     match result {
         Ok(a) => Ok(Redirect::to(&format!(
-            "/kassen/administratoren/{}?hinweis=gespeichert",
-            a.id
+            "{}?hinweis=gespeichert",
+            Kind::Admin.of(|p| p.details, &a)
         ))
         .into_response()),
         Err(errors) => {
@@ -238,7 +317,7 @@ pub async fn admin_update(
                 input.email.as_str(),
             ));
             let body = va::details(
-                &k.0.ctx.csrf,
+                &k.authed.ctx.csrf,
                 &account,
                 org.as_ref(),
                 &errors,
@@ -248,59 +327,40 @@ pub async fn admin_update(
             );
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                render(&k.0, &state, &account.full_name(), body),
+                render(&k.authed, &state, &account.full_name(), body),
             )
                 .into_response())
         }
     }
 }
 
-pub async fn admin_action(
-    state: State<AppState>,
-    k: KassenAdmin,
-    path: Path<(String, String)>,
-    form: CsrfForm,
-) -> WebResult {
-    action(state, k, Kind::Admin, path, form).await
-}
-
-pub async fn staff_action(
-    state: State<AppState>,
-    k: KassenAdmin,
-    path: Path<(String, String)>,
-    form: CsrfForm,
-) -> WebResult {
-    action(state, k, Kind::Staff, path, form).await
-}
-
-/// GET of an action URL: the confirmation page of "dauerhaft deaktivieren".
-pub async fn confirm_page(
+/// The page after "Administrator:in anlegen".
+pub async fn admin_created(
     State(state): State<AppState>,
     k: KassenAdmin,
-    Path((id, action)): Path<(String, String)>,
+    Path(id): Path<String>,
 ) -> WebResult {
-    let kind = if k.0.ctx.path.starts_with(Kind::Staff.base()) {
-        Kind::Staff
-    } else {
-        Kind::Admin
-    };
-    if kind == Kind::Admin && action == CREATED {
-        let (account, _) = load(&state, kind, id).await?;
-        let minutes = state.config.security.link_validity.as_secs().div_ceil(60);
-        return Ok(render(
-            &k.0,
-            &state,
-            "Administrator:in anlegen",
-            va::created(&account, minutes),
-        )
-        .into_response());
-    }
-    if Action::from_key(&action) != Some(Action::Deactivate) {
-        return Err(AppError::NotFound);
-    }
-    let (account, _) = load(&state, kind, id).await?;
+    let (account, _) = load(&state, &k, Kind::Admin, id).await?;
+    let minutes = state.config.security.link_validity.as_secs().div_ceil(60);
     Ok(render(
-        &k.0,
+        &k.authed,
+        &state,
+        "Administrator:in anlegen",
+        va::created(&account, minutes),
+    )
+    .into_response())
+}
+
+/// GET of "dauerhaft deaktivieren": the confirmation page.
+async fn confirm_page(
+    State(state): State<AppState>,
+    k: KassenAdmin,
+    kind: Kind,
+    Path(id): Path<String>,
+) -> WebResult {
+    let (account, _) = load(&state, &k, kind, id).await?;
+    Ok(render(
+        &k.authed,
         &state,
         "Nutzer:in dauerhaft deaktivieren",
         deactivate_confirm(&k, kind, &account, None),
@@ -314,10 +374,10 @@ fn deactivate_confirm(
     a: &Account,
     warning: Option<&str>,
 ) -> maud::Markup {
-    let base = format!("{}/{}", kind.base(), a.id);
+    let base = kind.of(|p| p.details, a);
     va::confirm(
-        &k.0.ctx.csrf,
-        &format!("{base}/deaktivieren"),
+        &k.authed.ctx.csrf,
+        &kind.of(|p| p.deactivate, a),
         "Nutzer:in dauerhaft deaktivieren",
         &format!(
             "Möchten Sie das Nutzerkonto von {} ({}) dauerhaft deaktivieren? Die Deaktivierung kann nicht aufgehoben werden; die verbundenen Daten (insbesondere Postfach und Nachrichten) gehen verloren.",
@@ -334,22 +394,21 @@ async fn action(
     State(state): State<AppState>,
     k: KassenAdmin,
     kind: Kind,
-    Path((id, key)): Path<(String, String)>,
+    action: Action,
+    id: String,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
-    let action = Action::from_key(&key).ok_or(AppError::NotFound)?;
-    let (account, org) = load(&state, kind, id.clone()).await?;
+    let (account, org) = load(&state, &k, kind, id.clone()).await?;
     let confirmed = form.get("bestaetigt") == "1";
     if action == Action::Deactivate && !confirmed {
-        return Ok(
-            Redirect::to(&format!("{}/{}/deaktivieren", kind.base(), account.id)).into_response(),
-        );
+        return Ok(Redirect::to(&kind.of(|p| p.deactivate, &account)).into_response());
     }
     let actor = actor(&k);
     let result = state
         .blocking(move |st| {
             Ok::<_, AppError>(ka::act(
                 &st.store,
+                &k.proof,
                 &st.mailer,
                 &st.links(),
                 &id,
@@ -360,7 +419,7 @@ async fn action(
             ))
         })
         .await?;
-    let base = format!("{}/{}", kind.base(), account.id);
+    let base = kind.of(|p| p.details, &account);
     match result {
         Ok(Outcome::Done) if action == Action::Deactivate => {
             Ok(Redirect::to(&format!("{}?hinweis=deaktiviert", kind.base())).into_response())
@@ -373,8 +432,8 @@ async fn action(
                 deactivate_confirm(&k, kind, &account, Some(&warning))
             } else {
                 va::confirm(
-                    &k.0.ctx.csrf,
-                    &format!("{base}/{}", action.key()),
+                    &k.authed.ctx.csrf,
+                    &AccountPaths::of(action_path(kind.paths(), action), account.id.as_str()),
                     "Nutzer:in temporär sperren",
                     &format!(
                         "Möchten Sie das Nutzerkonto von {} trotzdem sperren?",
@@ -385,7 +444,7 @@ async fn action(
                     &base,
                 )
             };
-            Ok(render(&k.0, &state, "Bestätigung", body).into_response())
+            Ok(render(&k.authed, &state, "Bestätigung", body).into_response())
         }
         Err(app::Error::Invalid(errors)) => Ok(details_with_errors(
             &state,
@@ -409,12 +468,12 @@ fn details_with_errors(
 ) -> Response {
     let now = state.now();
     let body = match kind {
-        Kind::Admin => va::details(&k.0.ctx.csrf, a, org, errors, None, None, now),
-        Kind::Staff => vs::details(&k.0.ctx.csrf, a, &staff_values(a), errors, None, now),
+        Kind::Admin => va::details(&k.authed.ctx.csrf, a, org, errors, None, None, now),
+        Kind::Staff => vs::details(&k.authed.ctx.csrf, a, &staff_values(a), errors, None, now),
     };
     (
         StatusCode::UNPROCESSABLE_ENTITY,
-        render(&k.0, state, &a.full_name(), body),
+        render(&k.authed, state, &a.full_name(), body),
     )
         .into_response()
 }
@@ -443,9 +502,11 @@ pub async fn staff_list(
     k: KassenAdmin,
     Query(p): Query<Params>,
 ) -> WebResult {
-    let staff = state.blocking(|st| ka::list_staff(&st.store)).await?;
+    let staff = state
+        .blocking(move |st| ka::list_staff(&st.store, &k.proof))
+        .await?;
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Kassenpersonal",
         vs::list(&staff, state.now(), action_notice(&p)),
@@ -455,10 +516,10 @@ pub async fn staff_list(
 
 pub async fn staff_new_page(State(state): State<AppState>, k: KassenAdmin) -> WebResult {
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Kassenpersonal anlegen",
-        vs::new_page(&k.0.ctx.csrf, &StaffInput::default(), &[]),
+        vs::new_page(&k.authed.ctx.csrf, &StaffInput::default(), &[]),
     )
     .into_response())
 }
@@ -473,22 +534,30 @@ pub async fn staff_create(
     let i2 = input.clone();
     let result = state
         .attempt(move |st| {
-            ka::create_staff(&st.store, &st.mailer, &st.links(), &i2, &actor, st.now())
+            ka::create_staff(
+                &st.store,
+                &k.proof,
+                &st.mailer,
+                &st.links(),
+                &i2,
+                &actor,
+                st.now(),
+            )
         })
         .await?;
     match result {
         Ok(a) => Ok(Redirect::to(&format!(
-            "/kassen/personal/{}?hinweis=angelegt_personal",
-            a.id
+            "{}?hinweis=angelegt_personal",
+            Kind::Staff.of(|p| p.details, &a)
         ))
         .into_response()),
         Err(errors) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             render(
-                &k.0,
+                &k.authed,
                 &state,
                 "Kassenpersonal anlegen",
-                vs::new_page(&k.0.ctx.csrf, &input, &errors),
+                vs::new_page(&k.authed.ctx.csrf, &input, &errors),
             ),
         )
             .into_response()),
@@ -501,7 +570,7 @@ pub async fn staff_details(
     Path(id): Path<String>,
     Query(p): Query<Params>,
 ) -> WebResult {
-    let (account, _) = load(&state, Kind::Staff, id).await?;
+    let (account, _) = load(&state, &k, Kind::Staff, id).await?;
     let notice = if param(&p, "hinweis") == "angelegt_personal" {
         Some(
             "Das Nutzerkonto wurde angelegt. Die Person erhält eine E-Mail zum Festlegen des Passwortes; ihre Nutzerkennung steht oben.",
@@ -510,14 +579,14 @@ pub async fn staff_details(
         action_notice(&p)
     };
     let body = vs::details(
-        &k.0.ctx.csrf,
+        &k.authed.ctx.csrf,
         &account,
         &staff_values(&account),
         &[],
         notice,
         state.now(),
     );
-    Ok(render(&k.0, &state, &account.full_name(), body).into_response())
+    Ok(render(&k.authed, &state, &account.full_name(), body).into_response())
 }
 
 pub async fn staff_update(
@@ -526,22 +595,31 @@ pub async fn staff_update(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> WebResult {
-    let (account, _) = load(&state, Kind::Staff, id.clone()).await?;
+    let (account, _) = load(&state, &k, Kind::Staff, id.clone()).await?;
     let input = profile_input(&form, true);
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| ka::update(&st.store, &id, &i2, &actor, st.now()))
+        .attempt(move |st| ka::update(&st.store, &k.proof, &id, &i2, &actor, st.now()))
         .await?;
     match result {
-        Ok(a) => Ok(
-            Redirect::to(&format!("/kassen/personal/{}?hinweis=gespeichert", a.id)).into_response(),
-        ),
+        Ok(a) => Ok(Redirect::to(&format!(
+            "{}?hinweis=gespeichert",
+            Kind::Staff.of(|p| p.details, &a)
+        ))
+        .into_response()),
         Err(errors) => {
-            let body = vs::details(&k.0.ctx.csrf, &account, &input, &errors, None, state.now());
+            let body = vs::details(
+                &k.authed.ctx.csrf,
+                &account,
+                &input,
+                &errors,
+                None,
+                state.now(),
+            );
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                render(&k.0, &state, &account.full_name(), body),
+                render(&k.authed, &state, &account.full_name(), body),
             )
                 .into_response())
         }

@@ -1,14 +1,13 @@
 //! The audit log: the Kassen see everything, an organisation's
 //! administrators see the entries of their own organisation.
 
-use axum::Router;
+use crate::web::routes::{Routes, get};
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
 
 use super::{Params, param, render};
-use crate::app::audit_log::{self, AuditFilter, AuditPage, Cursor};
+use crate::app::audit_log::{self, AuditFilter, AuditPage, AuditViewer, Cursor};
 use crate::app::credentials::parse_date;
 use crate::app::orgs;
 use crate::domain::org::Organisation;
@@ -42,12 +41,11 @@ fn cursor(p: &Params) -> Cursor {
 
 async fn entries(
     state: &AppState,
+    viewer: &impl AuditViewer,
     f: &AuditFilter,
-    scope: Option<u64>,
     cursor: Cursor,
 ) -> Result<AuditPage, AppError> {
-    let f = f.clone();
-    Ok(state.inline(move |st| audit_log::page(&st.store, &f, scope, cursor))?)
+    Ok(state.inline(|st| audit_log::page(&st.store, viewer, f, cursor))?)
 }
 
 async fn orgs(state: &AppState) -> Result<Vec<Organisation>, AppError> {
@@ -60,11 +58,11 @@ pub async fn page(
     Query(p): Query<Params>,
 ) -> WebResult {
     let f = filter(&p);
-    let list = entries(&state, &f, None, cursor(&p)).await?;
+    let list = entries(&state, &k.proof, &f, cursor(&p)).await?;
     let orgs = orgs(&state).await?;
     let chain = state.inline(|st| crate::app::audit_chain::status(&st.store))?;
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Protokoll",
         v::page(
@@ -79,9 +77,13 @@ pub async fn page(
 }
 
 /// The CSV export, streamed from one snapshot of the log.
-fn csv_response(state: &AppState, f: AuditFilter, scope: Option<u64>) -> WebResult {
+fn csv_response(
+    state: &AppState,
+    viewer: impl AuditViewer + Send + 'static,
+    f: AuditFilter,
+) -> WebResult {
     let body = stream::from_blocking(state, move |st, sink| {
-        audit_log::export_csv(&st.store, &f, scope, sink)
+        audit_log::export_csv(&st.store, &viewer, &f, sink)
     });
     Ok((
         [
@@ -98,15 +100,15 @@ fn csv_response(state: &AppState, f: AuditFilter, scope: Option<u64>) -> WebResu
 
 pub async fn csv(
     State(state): State<AppState>,
-    _k: KassenAdmin,
+    k: KassenAdmin,
     Query(p): Query<Params>,
 ) -> WebResult {
-    csv_response(&state, filter(&p), None)
+    csv_response(&state, k.proof, filter(&p))
 }
 
 /// The organisation administrators' view of their own organisation's log.
-pub fn org_audit_routes() -> Router<AppState> {
-    Router::new()
+pub fn org_audit_routes() -> Routes {
+    Routes::new()
         .route(paths::ORG_AUDIT, get(org_page))
         .route("/protokoll.csv", get(org_csv))
 }
@@ -118,11 +120,11 @@ async fn org_page(
 ) -> WebResult {
     let mut f = filter(&p);
     f.org = None;
-    let list = entries(&state, &f, Some(a.org.id), cursor(&p)).await?;
+    let list = entries(&state, &a.proof, &f, cursor(&p)).await?;
     let body = v::page(
         paths::ORG_AUDIT,
         &list,
-        std::slice::from_ref(&a.org),
+        std::slice::from_ref(a.org()),
         &AuditFilter { org: None, ..f },
         None,
     );
@@ -132,5 +134,5 @@ async fn org_page(
 async fn org_csv(State(state): State<AppState>, a: OrgAdmin, Query(p): Query<Params>) -> WebResult {
     let mut f = filter(&p);
     f.org = None;
-    csv_response(&state, f, Some(a.org.id))
+    csv_response(&state, a.proof, f)
 }

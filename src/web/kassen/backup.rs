@@ -33,10 +33,10 @@ pub async fn page(
         _ => (None, None),
     };
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Datensicherung",
-        v::page(&k.0.ctx.csrf, &files, &settings, notice, error),
+        v::page(&k.authed.ctx.csrf, &files, &settings, notice, error),
     )
     .into_response())
 }
@@ -46,12 +46,10 @@ pub async fn create(
     k: KassenAdmin,
     CsrfForm(_): CsrfForm,
 ) -> WebResult {
-    let actor = k.0.account.id.to_string();
-    let client = k.0.ctx.client_text();
-    let actor = crate::app::Actor { id: actor, client };
+    let (proof, actor) = (k.proof, k.actor());
     let outcome = state
         .blocking(move |st| {
-            crate::app::backups::create_now(&st.store, &st.config, &actor, st.now())
+            crate::app::backups::create_now(&st.store, &proof, &st.config, &actor, st.now())
         })
         .await?;
     let key = if outcome { "erstellt" } else { "fehler" };

@@ -15,8 +15,8 @@ use crate::web::state::AppState;
 
 fn actor(k: &KassenAdmin) -> Actor {
     Actor {
-        id: k.0.account.id.to_string(),
-        client: k.0.ctx.client_text(),
+        id: k.authed.account.id.to_string(),
+        client: k.authed.ctx.client_text(),
     }
 }
 
@@ -48,12 +48,12 @@ pub async fn list(
 ) -> WebResult {
     let entries = state.blocking(|st| faq::list(&st.store)).await?;
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "FAQ verwalten",
         v::list(
             &entries,
-            &k.0.ctx.csrf,
+            &k.authed.ctx.csrf,
             notice(&p),
             state.config.retention.message_days,
         ),
@@ -63,10 +63,10 @@ pub async fn list(
 
 pub async fn new_page(State(state): State<AppState>, k: KassenAdmin) -> WebResult {
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "FAQ-Eintrag anlegen",
-        v::form(&k.0.ctx.csrf, None, &FaqInput::default(), &[], None),
+        v::form(&k.authed.ctx.csrf, None, &FaqInput::default(), &[], None),
     )
     .into_response())
 }
@@ -80,17 +80,17 @@ pub async fn create(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| faq::create(&st.store, &i2, &actor, st.now()))
+        .attempt(move |st| faq::create(&st.store, &k.proof, &i2, &actor, st.now()))
         .await?;
     match result {
         Ok(_) => Ok(Redirect::to("/kassen/faq?hinweis=angelegt").into_response()),
         Err(errors) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             render(
-                &k.0,
+                &k.authed,
                 &state,
                 "FAQ-Eintrag anlegen",
-                v::form(&k.0.ctx.csrf, None, &input, &errors, None),
+                v::form(&k.authed.ctx.csrf, None, &input, &errors, None),
             ),
         )
             .into_response()),
@@ -106,11 +106,11 @@ pub async fn edit_page(
     let id = id_of(&id)?;
     let entry = state.blocking(move |st| faq::get(&st.store, id)).await?;
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "FAQ-Eintrag bearbeiten",
         v::form(
-            &k.0.ctx.csrf,
+            &k.authed.ctx.csrf,
             Some(id),
             &FaqInput::from_entry(&entry),
             &[],
@@ -133,17 +133,17 @@ pub async fn update(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| faq::update(&st.store, id, &i2, &actor, st.now()))
+        .attempt(move |st| faq::update(&st.store, &k.proof, id, &i2, &actor, st.now()))
         .await?;
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/kassen/faq/{id}?hinweis=gespeichert")).into_response()),
         Err(errors) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             render(
-                &k.0,
+                &k.authed,
                 &state,
                 "FAQ-Eintrag bearbeiten",
-                v::form(&k.0.ctx.csrf, Some(id), &input, &errors, None),
+                v::form(&k.authed.ctx.csrf, Some(id), &input, &errors, None),
             ),
         )
             .into_response()),
@@ -159,11 +159,11 @@ pub async fn delete_page(
     let id = id_of(&id)?;
     let entry = state.blocking(move |st| faq::get(&st.store, id)).await?;
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "FAQ-Eintrag löschen",
         confirm(
-            &k.0.ctx.csrf,
+            &k.authed.ctx.csrf,
             &format!("/kassen/faq/{id}/loeschen"),
             "FAQ-Eintrag löschen",
             &format!(
@@ -191,7 +191,7 @@ pub async fn delete(
     }
     let actor = actor(&k);
     state
-        .blocking(move |st| faq::delete(&st.store, id, &actor, st.now()))
+        .blocking(move |st| faq::delete(&st.store, &k.proof, id, &actor, st.now()))
         .await?;
     Ok(Redirect::to("/kassen/faq?hinweis=geloescht").into_response())
 }
@@ -210,7 +210,7 @@ pub async fn move_entry(
     };
     let actor = actor(&k);
     state
-        .blocking(move |st| faq::move_entry(&st.store, id, direction, &actor, st.now()))
+        .blocking(move |st| faq::move_entry(&st.store, &k.proof, id, direction, &actor, st.now()))
         .await?;
     Ok(Redirect::to("/kassen/faq?hinweis=verschoben").into_response())
 }

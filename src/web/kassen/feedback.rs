@@ -41,12 +41,12 @@ pub async fn list(
     let f = filter(&p);
     let page = param(&p, "seite").parse().unwrap_or(1);
     let inbox = state
-        .blocking(move |st| feedback::list(&st.store, f, page))
+        .blocking(move |st| feedback::list(&st.store, &k.proof, f, page))
         .await?;
     let pg = Paging::new(inbox.page, inbox.total);
     let entries = inbox.entries;
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Rückmeldungen",
         v::list(&entries, &pg, &f, notice(&p)),
@@ -63,7 +63,7 @@ pub async fn details(
     let id: u64 = id.parse().map_err(|_| AppError::NotFound)?;
     let (entry, org_name) = state
         .blocking(move |st| {
-            let entry = feedback::get(&st.store, id)?;
+            let entry = feedback::get(&st.store, &k.proof, id)?;
             let org = match entry.org {
                 Some(o) => crate::app::orgs::get(&st.store, o).ok(),
                 None => None,
@@ -73,10 +73,10 @@ pub async fn details(
         .await?;
     let title = format!("{}: {}", entry.kind.label(), entry.subject);
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         &title,
-        v::details(&entry, org_name.as_deref(), &k.0.ctx.csrf, notice(&p)),
+        v::details(&entry, org_name.as_deref(), &k.authed.ctx.csrf, notice(&p)),
     )
     .into_response())
 }
@@ -94,11 +94,11 @@ pub async fn set_done(
         _ => return Err(AppError::NotFound),
     };
     let actor = Actor {
-        id: k.0.account.id.to_string(),
-        client: k.0.ctx.client_text(),
+        id: k.authed.account.id.to_string(),
+        client: k.authed.ctx.client_text(),
     };
     state
-        .blocking(move |st| feedback::set_done(&st.store, id, done, &actor, st.now()))
+        .blocking(move |st| feedback::set_done(&st.store, &k.proof, id, done, &actor, st.now()))
         .await?;
     Ok(Redirect::to(&format!("/kassen/rueckmeldungen/{id}?hinweis={key}")).into_response())
 }

@@ -48,7 +48,7 @@ pub async fn page(
         _ => None,
     };
     let body = v::page(&v::ImportPage {
-        csrf: &k.0.ctx.csrf,
+        csrf: &k.authed.ctx.csrf,
         orgs: &orgs,
         org: super::param(&p, "mitglied"),
         kind: kind.key(),
@@ -57,7 +57,7 @@ pub async fn page(
         result: None,
         done: done.as_ref(),
     });
-    Ok(render(&k.0, &state, "Datenimport", body).into_response())
+    Ok(render(&k.authed, &state, "Datenimport", body).into_response())
 }
 
 struct Upload {
@@ -123,8 +123,9 @@ async fn read(mut mp: Multipart, expected: &str) -> Result<Upload, AppError> {
 }
 
 pub async fn submit(State(state): State<AppState>, k: KassenAdmin, mp: Multipart) -> WebResult {
-    let _slots = crate::web::upload::begin(&state, k.0.account.id.as_str(), k.0.ctx.client, 0)?;
-    let up = crate::web::upload::within_deadline(&state, read(mp, &k.0.ctx.csrf)).await?;
+    let _slots =
+        crate::web::upload::begin(&state, k.authed.account.id.as_str(), k.authed.ctx.client, 0)?;
+    let up = crate::web::upload::within_deadline(&state, read(mp, &k.authed.ctx.csrf)).await?;
     let orgs = state
         .blocking(|st| crate::app::orgs::all(&st.store))
         .await?;
@@ -153,15 +154,16 @@ pub async fn submit(State(state): State<AppState>, k: KassenAdmin, mp: Multipart
         (org, kind, up.file.clone(), errors.is_empty())
     {
         let actor = Actor {
-            id: k.0.account.id.to_string(),
-            client: k.0.ctx.client_text(),
+            id: k.authed.account.id.to_string(),
+            client: k.authed.ctx.client_text(),
         };
-        let key_hash =
-            k.0.ctx
-                .session
-                .as_ref()
-                .map(|s| s.key_hash.clone())
-                .unwrap_or_default();
+        let key_hash = k
+            .authed
+            .ctx
+            .session
+            .as_ref()
+            .map(|s| s.key_hash.clone())
+            .unwrap_or_default();
         outcome = Some(
             state
                 .blocking(move |st| {
@@ -206,7 +208,7 @@ pub async fn submit(State(state): State<AppState>, k: KassenAdmin, mp: Multipart
     }
     let failed = !errors.is_empty() || outcome.as_ref().is_some_and(|o| !o.errors.is_empty());
     let body = v::page(&v::ImportPage {
-        csrf: &k.0.ctx.csrf,
+        csrf: &k.authed.ctx.csrf,
         orgs: &orgs,
         org: up.get("mitglied"),
         kind: kind.map_or("", FileKind::key),
@@ -220,5 +222,5 @@ pub async fn submit(State(state): State<AppState>, k: KassenAdmin, mp: Multipart
     } else {
         StatusCode::OK
     };
-    Ok((status, render(&k.0, &state, "Datenimport", body)).into_response())
+    Ok((status, render(&k.authed, &state, "Datenimport", body)).into_response())
 }

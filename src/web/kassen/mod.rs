@@ -1,5 +1,6 @@
 //! Pages of the Kassen-Portaladministration. Every handler takes the
-//! `KassenAdmin` guard: everyone else gets 404.
+//! `KassenAdmin` guard (the Formularmeldungen: `ReportReader`): everyone
+//! else gets 404.
 
 mod accounts;
 mod audit;
@@ -13,8 +14,7 @@ pub mod reports;
 
 use std::collections::HashMap;
 
-use axum::Router;
-use axum::routing::{get, post};
+use crate::web::routes::{Routes, get, post};
 use maud::Markup;
 
 use super::error::AppError;
@@ -27,8 +27,16 @@ use crate::views::components::Paging;
 
 pub use audit::org_audit_routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// The routes of the Kassen, grouped by guard: everything behind
+/// `KassenAdmin`, and the Formularmeldungen behind `ReportReader`.
+pub fn routes() -> Routes {
+    admin_routes().merge(reports::routes())
+}
+
+/// The Kassen-Portaladministration's routes (every handler takes `KassenAdmin`).
+fn admin_routes() -> Routes {
+    Routes::new()
+        .merge(accounts::routes())
         .route(paths::KASSEN_ORGS, get(orgs::list))
         .route(
             paths::KASSEN_ORG_NEW,
@@ -41,32 +49,6 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/kassen/mitglieder/{id}/berechtigungen-bereinigen",
             post(orgs::remove_exceeding),
-        )
-        .route(paths::KASSEN_ADMINS, get(accounts::admin_list))
-        .route(
-            paths::KASSEN_ADMIN_NEW,
-            get(accounts::admin_new_page).post(accounts::admin_create),
-        )
-        .route(
-            "/kassen/administratoren/{id}",
-            get(accounts::admin_details).post(accounts::admin_update),
-        )
-        .route(
-            "/kassen/administratoren/{id}/{action}",
-            get(accounts::confirm_page).post(accounts::admin_action),
-        )
-        .route(paths::KASSEN_STAFF, get(accounts::staff_list))
-        .route(
-            paths::KASSEN_STAFF_NEW,
-            get(accounts::staff_new_page).post(accounts::staff_create),
-        )
-        .route(
-            "/kassen/personal/{id}",
-            get(accounts::staff_details).post(accounts::staff_update),
-        )
-        .route(
-            "/kassen/personal/{id}/{action}",
-            get(accounts::confirm_page).post(accounts::staff_action),
         )
         .route(paths::KASSEN_AUDIT, get(audit::page))
         .route(paths::KASSEN_AUDIT_CSV, get(audit::csv))
@@ -86,13 +68,6 @@ pub fn routes() -> Router<AppState> {
             get(import::page)
                 .post(import::submit)
                 .layer(axum::extract::DefaultBodyLimit::max(import::BODY_LIMIT)),
-        )
-        .route(paths::persons::KASSEN_REPORTS, get(reports::list))
-        .route(paths::persons::KASSEN_REPORT, get(reports::details))
-        .route(paths::persons::KASSEN_REPORT_PDF, get(reports::pdf))
-        .route(
-            paths::persons::KASSEN_REPORT_STATUS,
-            post(reports::set_status),
         )
         .route(paths::KASSEN_FEEDBACK, get(feedback::list))
         .route("/kassen/rueckmeldungen/{id}", get(feedback::details))
@@ -137,7 +112,7 @@ pub async fn home(state: &AppState, ctx: &Ctx, account: &Account) -> Result<Mark
     else {
         return Err(AppError::NotFound);
     };
-    let reads_reports = reports::may_read(&account.role);
+    let reads_reports = crate::domain::permissions::may_read_reports(account);
     let (overview, queues) = state.inline(move |st| {
         let overview = crate::app::kassen_home::overview(&st.store, &st.config)?;
         let queues = crate::app::kassen_home::queues(

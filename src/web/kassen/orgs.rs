@@ -43,8 +43,8 @@ fn input(form: &FormData) -> OrgInput {
 
 fn actor(k: &KassenAdmin) -> Actor {
     Actor {
-        id: k.0.account.id.to_string(),
-        client: k.0.ctx.client_text(),
+        id: k.authed.account.id.to_string(),
+        client: k.authed.ctx.client_text(),
     }
 }
 
@@ -55,10 +55,12 @@ pub async fn list(
 ) -> WebResult {
     let q = param(&p, "q").to_owned();
     let q2 = q.clone();
-    let rows = state.blocking(move |st| orgs::list(&st.store, &q2)).await?;
+    let rows = state
+        .blocking(move |st| orgs::list(&st.store, &k.proof, &q2))
+        .await?;
     let pg = paging(&p, rows.len());
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Mitglieder",
         v::list(&rows, &pg, &q, notice(&p)),
@@ -74,10 +76,10 @@ pub async fn new_page(State(state): State<AppState>, k: KassenAdmin) -> WebResul
         ..Default::default()
     };
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Mitglied anlegen",
-        v::new_page(&k.0.ctx.csrf, &input, &[]),
+        v::new_page(&k.authed.ctx.csrf, &input, &[]),
     )
     .into_response())
 }
@@ -91,7 +93,7 @@ pub async fn create(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| orgs::create(&st.store, &i2, &actor, st.now()))
+        .attempt(move |st| orgs::create(&st.store, &k.proof, &i2, &actor, st.now()))
         .await?;
     match result {
         Ok(org) => Ok(
@@ -101,10 +103,10 @@ pub async fn create(
         Err(errors) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             render(
-                &k.0,
+                &k.authed,
                 &state,
                 "Mitglied anlegen",
-                v::new_page(&k.0.ctx.csrf, &input, &errors),
+                v::new_page(&k.authed.ctx.csrf, &input, &errors),
             ),
         )
             .into_response()),
@@ -119,9 +121,9 @@ async fn details_page(
     errors: Vec<(&'static str, String)>,
     notice: Option<&str>,
 ) -> WebResult {
-    let now = state.now();
+    let (now, proof) = (state.now(), k.proof);
     let details = state
-        .blocking(move |st| orgs::details(&st.store, id))
+        .blocking(move |st| orgs::details(&st.store, &proof, id))
         .await?;
     let (org, exceeding) = (details.org, details.exceeding);
     let admins: Vec<AdminRow> = details
@@ -140,7 +142,7 @@ async fn details_page(
     };
     let input = input.unwrap_or_else(|| OrgInput::from_org(&org));
     let body = v::details(
-        &k.0.ctx.csrf,
+        &k.authed.ctx.csrf,
         &org,
         &input,
         &errors,
@@ -159,7 +161,7 @@ async fn details_page(
         (body)
         (crate::views::recertification::kassen_section(&review, months))
     };
-    Ok((status, render(&k.0, state, &org.name, body)).into_response())
+    Ok((status, render(&k.authed, state, &org.name, body)).into_response())
 }
 
 pub async fn details(
@@ -183,7 +185,7 @@ pub async fn update(
     let actor = actor(&k);
     let i2 = input.clone();
     let result = state
-        .attempt(move |st| orgs::update(&st.store, id, &i2, &actor, st.now()))
+        .attempt(move |st| orgs::update(&st.store, &k.proof, id, &i2, &actor, st.now()))
         .await?;
     match result {
         Ok(_) => Ok(
@@ -202,7 +204,9 @@ pub async fn remove_exceeding(
     let id: u64 = id.parse().map_err(|_| AppError::NotFound)?;
     let actor = actor(&k);
     state
-        .blocking(move |st| orgs::remove_exceeding_grants(&st.store, id, &actor, st.now()))
+        .blocking(move |st| {
+            orgs::remove_exceeding_grants(&st.store, &k.proof, id, &actor, st.now())
+        })
         .await?;
     Ok(Redirect::to(&format!("/kassen/mitglieder/{id}?hinweis=bereinigt")).into_response())
 }

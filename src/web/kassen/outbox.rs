@@ -21,10 +21,10 @@ pub async fn list(
     let filter = MailState::from_key(param(&p, "status"));
     let before = param(&p, "vor").parse::<u64>().ok();
     let page = state
-        .blocking(move |st| outbox::page(&st.store, filter, before))
+        .blocking(move |st| outbox::page(&st.store, &k.proof, filter, before))
         .await?;
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Postausgang",
         v::list(&page.mails, filter, before.is_some(), page.older),
@@ -41,11 +41,11 @@ pub async fn details(
 ) -> WebResult {
     let id: u64 = id.parse().map_err(|_| AppError::NotFound)?;
     let actor = Actor {
-        id: k.0.account.id.to_string(),
-        client: k.0.ctx.client_text(),
+        id: k.authed.account.id.to_string(),
+        client: k.authed.ctx.client_text(),
     };
     let mail = state
-        .blocking(move |st| outbox::view(&st.store, &actor, id, st.now()))
+        .blocking(move |st| outbox::view(&st.store, &k.proof, &actor, id, st.now()))
         .await?;
-    Ok(render(&k.0, &state, "Postausgang", v::details(&mail)).into_response())
+    Ok(render(&k.authed, &state, "Postausgang", v::details(&mail)).into_response())
 }

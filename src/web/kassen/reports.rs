@@ -1,42 +1,27 @@
 //! "Formularmeldungen" for Kassen-Sachbearbeitung Beamtenversorgung and the
 //! Portaladministration; everyone else gets 404.
 
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
 
 use super::{Params, param, render};
-use crate::app::Actor;
 use crate::app::forms;
-use crate::domain::account::Role;
 use crate::domain::forms::ReportStatus;
-use crate::domain::org::Bereich;
 use crate::paths::persons as path;
 use crate::views::kassen::reports as v;
 use crate::web::error::{AppError, WebResult};
-use crate::web::session::{Authed, CsrfForm};
+use crate::web::guards::ReportReader;
+use crate::web::routes::{Routes, get, post};
+use crate::web::session::CsrfForm;
 use crate::web::state::AppState;
 
-/// Kassen staff who may see the reports.
-pub struct ReportReader(pub Authed);
-
-/// Whether a Kassen account sees "Formularmeldungen".
-pub fn may_read(role: &Role) -> bool {
-    matches!(role, Role::Kassen { portal_admin, sachbearbeitung }
-        if *portal_admin || sachbearbeitung.contains(&Bereich::Beamtenversorgung))
-}
-
-impl FromRequestParts<AppState> for ReportReader {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let authed = Authed::from_request_parts(parts, state).await?;
-        if may_read(&authed.account.role) {
-            Ok(ReportReader(authed))
-        } else {
-            Err(AppError::NotFound.into_response())
-        }
-    }
+/// The Formularmeldungen's routes (every handler takes `ReportReader`).
+pub fn routes() -> Routes {
+    Routes::new()
+        .route(path::KASSEN_REPORTS, get(list))
+        .route(path::KASSEN_REPORT, get(details))
+        .route(path::KASSEN_REPORT_PDF, get(pdf))
+        .route(path::KASSEN_REPORT_STATUS, post(set_status))
 }
 
 pub async fn list(
@@ -47,15 +32,16 @@ pub async fn list(
     let status = ReportStatus::from_key(param(&p, "status"));
     let before = param(&p, "vor").parse().ok();
     let org = param(&p, "mitglied").parse::<u64>().ok();
+    let proof = &k.proof;
     let (page, orgs) = state.inline(move |st| {
         Ok::<_, AppError>((
-            forms::list(&st.store, status, org, before)?,
+            forms::list(&st.store, proof, status, org, before)?,
             crate::app::orgs::all(&st.store)?,
         ))
     })?;
     let filter = v::Filter { status, org };
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         "Formularmeldungen",
         v::list(&page, &filter, &orgs),
@@ -74,30 +60,32 @@ pub async fn details(
     Query(p): Query<Params>,
 ) -> WebResult {
     let id = id_of(&id)?;
+    let proof = &k.proof;
     let (r, org) = state.inline(move |st| {
-        let r = forms::get(&st.store, id, None)?;
+        let r = forms::get(&st.store, proof, id)?;
         let org = crate::app::orgs::get(&st.store, r.org)?;
         Ok::<_, AppError>((r, format!("{} ({})", org.name, org.number)))
     })?;
     let notice = (param(&p, "hinweis") == "status").then_some("Der Status wurde geändert.");
     let title = format!("Formularmeldung {}", r.referenz);
     Ok(render(
-        &k.0,
+        &k.authed,
         &state,
         &title,
-        v::details(&r, &org, &k.0.ctx.csrf, notice),
+        v::details(&r, &org, &k.authed.ctx.csrf, notice),
     )
     .into_response())
 }
 
 pub async fn pdf(
     State(state): State<AppState>,
-    _k: ReportReader,
+    k: ReportReader,
     Path(id): Path<String>,
 ) -> WebResult {
     let id = id_of(&id)?;
+    let proof = k.proof;
     let (r, bytes) = state
-        .blocking(move |st| forms::pdf(&st.store, id, None))
+        .blocking(move |st| forms::pdf(&st.store, &proof, id))
         .await?;
     Ok(crate::web::forms::pdf_response(&r.pdf_name(), bytes))
 }
@@ -111,12 +99,9 @@ pub async fn set_status(
 ) -> WebResult {
     let id = id_of(&id)?;
     let status = ReportStatus::from_key(param(&p, "neu")).ok_or(AppError::NotFound)?;
-    let actor = Actor {
-        id: k.0.account.id.to_string(),
-        client: k.0.ctx.client_text(),
-    };
+    let (proof, actor) = (k.proof, k.actor());
     state
-        .blocking(move |st| forms::set_status(&st.store, id, status, &actor, st.now()))
+        .blocking(move |st| forms::set_status(&st.store, &proof, id, status, &actor, st.now()))
         .await?;
     Ok(Redirect::to(&format!("{}?hinweis=status", path::kassen_report(id))).into_response())
 }

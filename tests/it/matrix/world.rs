@@ -42,7 +42,7 @@ pub struct World {
 
 impl World {
     /// The values of a path parameter: (value, whose object it is).
-    pub fn values(&self, method: &str, path: &str, param: &str) -> Vec<(String, Owner)> {
+    pub fn values(&self, path: &str, param: &str) -> Vec<(String, Owner)> {
         let missing = |v: &str| (v.to_owned(), Owner::Missing);
         match (param, path) {
             ("kennung", _) => vec![
@@ -129,9 +129,6 @@ impl World {
             ("action", p) if p.starts_with("/kassen/rueckmeldungen/") => {
                 vec![("erledigt".to_owned(), Owner::Any)]
             }
-            // The confirmation page exists for "deaktivieren" only.
-            ("action", _) if method == "GET" => vec![("deaktivieren".to_owned(), Owner::Any)],
-            ("action", _) => vec![("sperren".to_owned(), Owner::Any)],
             ("direction", _) => vec![("nach-unten".to_owned(), Owner::Any)],
             ("*path", _) => vec![("style.css".to_owned(), Owner::Any)],
             _ => panic!(
@@ -142,7 +139,7 @@ impl World {
 
     /// Every concrete path of a template with the owner of its objects (the
     /// most specific owner of its parameters).
-    pub fn expand(&self, method: &str, template: &str) -> Vec<(String, Owner)> {
+    pub fn expand(&self, template: &str) -> Vec<(String, Owner)> {
         let mut out = vec![(String::new(), Owner::Any)];
         let mut rest = template;
         while let Some(start) = rest.find('{') {
@@ -152,7 +149,7 @@ impl World {
                 .expect("closing brace");
             let literal = &rest[..start];
             let param = &rest[start + 1..end];
-            let values = self.values(method, template, param);
+            let values = self.values(template, param);
             out = out
                 .into_iter()
                 .flat_map(|(prefix, owner)| {
