@@ -188,7 +188,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
             .map_err(|e| StartError::Other(e.to_string()))?
             .map_err(|e| StartError::Other(format!("demo data: {e}")))?;
         let (s, m, url) = (store.clone(), mailer.clone(), public_url.clone());
-        tokio::task::spawn_blocking(move || crate::app::demo_persons::load(&s, &m, &url))
+        tokio::task::spawn_blocking(move || crate::app::demo::persons::load(&s, &m, &url))
             .await
             .map_err(|e| StartError::Other(e.to_string()))?
             .map_err(|e| StartError::Other(format!("demo data: {e}")))?;

@@ -7,7 +7,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::messages::{NewMessage, store_message};
+use crate::app::messages::{NewMessage, store_message};
 use crate::domain::ids::Nutzerkennung;
 use crate::domain::message::{Attachment, Mailbox, Marks};
 use crate::domain::org::{Bereich, GroupMailbox, OrgId};
@@ -40,7 +40,7 @@ struct Demo<'a> {
 
 /// The Nutzerkennung of the demo person with first name `first`.
 fn demo_id(first: &str) -> Option<Nutzerkennung> {
-    super::demo::PEOPLE
+    super::PEOPLE
         .iter()
         .find(|p| p.first == first)
         .and_then(|p| Nutzerkennung::parse(p.id))

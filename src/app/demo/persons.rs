@@ -9,8 +9,8 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use super::Error;
-use super::forms::{FormInput, Submission, submit_in};
+use crate::app::Error;
+use crate::app::forms::{FormInput, Submission, submit_in};
 use crate::domain::forms::FormKind;
 use crate::domain::ids::Nutzerkennung;
 use crate::domain::org::Bereich;
