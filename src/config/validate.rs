@@ -3,8 +3,26 @@
 use super::{Config, ConfigError, MIN_CACHE_SIZE, MailTransport};
 
 impl Config {
-    /// Checks rules that types alone cannot express.
+    /// Checks rules that types alone cannot express. The first broken rule
+    /// is reported, naming its key.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_location()?;
+        self.validate_tls()?;
+        self.validate_mail()?;
+        self.validate_durations()?;
+        self.validate_security()?;
+        self.validate_limits()?;
+        self.validate_retention_and_audit()?;
+        self.validate_argon2()?;
+        self.validate_backup_and_store()?;
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return Err(ConfigError::new("log.level", "is not a valid log filter"));
+        }
+        Ok(())
+    }
+
+    /// `data_dir` and `public_url`.
+    fn validate_location(&self) -> Result<(), ConfigError> {
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::new("data_dir", "must not be empty"));
         }
@@ -16,7 +34,11 @@ impl Config {
                 "must start with http:// or https://",
             ));
         }
-        self.validate_tls()?;
+        Ok(())
+    }
+
+    /// The `mail` section.
+    fn validate_mail(&self) -> Result<(), ConfigError> {
         if crate::domain::email::parse_mailbox(&self.mail.from).is_none() {
             return Err(ConfigError::new(
                 "mail.from",
@@ -38,6 +60,11 @@ impl Config {
         if self.mail.max_attempts == 0 {
             return Err(ConfigError::new("mail.max_attempts", "must be at least 1"));
         }
+        Ok(())
+    }
+
+    /// Durations that must be longer than zero.
+    fn validate_durations(&self) -> Result<(), ConfigError> {
         let s = &self.security;
         for (key, value) in [
             ("security.session_idle", s.session_idle),
@@ -56,6 +83,12 @@ impl Config {
                 return Err(ConfigError::new(key, "must be longer than 0s"));
             }
         }
+        Ok(())
+    }
+
+    /// Rules between `security` keys.
+    fn validate_security(&self) -> Result<(), ConfigError> {
+        let s = &self.security;
         if s.dormant_days > 0 && s.dormant_notice_days >= s.dormant_days {
             return Err(ConfigError::new(
                 "security.dormant_notice_days",
@@ -80,6 +113,18 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        if s.min_password_strength > 4 {
+            return Err(ConfigError::new(
+                "security.min_password_strength",
+                "must be between 0 and 4",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Counts that must be at least 1.
+    fn validate_limits(&self) -> Result<(), ConfigError> {
+        let s = &self.security;
         for (key, value) in [
             ("security.reset_limit", s.reset_limit as usize),
             (
@@ -109,12 +154,11 @@ impl Config {
                 return Err(ConfigError::new(key, "must be at least 1"));
             }
         }
-        if s.min_password_strength > 4 {
-            return Err(ConfigError::new(
-                "security.min_password_strength",
-                "must be between 0 and 4",
-            ));
-        }
+        Ok(())
+    }
+
+    /// The `retention` and `audit` sections.
+    fn validate_retention_and_audit(&self) -> Result<(), ConfigError> {
         if self.retention.message_days == 0 {
             return Err(ConfigError::new(
                 "retention.message_days",
@@ -135,6 +179,11 @@ impl Config {
                 "must be an e-mail address (local@domain.tld)",
             ));
         }
+        Ok(())
+    }
+
+    /// The argon2 parameters.
+    fn validate_argon2(&self) -> Result<(), ConfigError> {
         let a = &self.argon2;
         if a.memory_kib < 8 * a.parallelism.max(1) || a.iterations == 0 || a.parallelism == 0 {
             return Err(ConfigError::new(
@@ -148,6 +197,11 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        Ok(())
+    }
+
+    /// The `backup` and `store` sections.
+    fn validate_backup_and_store(&self) -> Result<(), ConfigError> {
         if !self.backup.schedule.trim().eq_ignore_ascii_case("off")
             && self.backup.interval().is_none()
         {
@@ -164,9 +218,6 @@ impl Config {
         }
         if self.backup.keep == 0 {
             return Err(ConfigError::new("backup.keep", "must be at least 1"));
-        }
-        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
-            return Err(ConfigError::new("log.level", "is not a valid log filter"));
         }
         Ok(())
     }
