@@ -179,7 +179,6 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
     let passwords = PasswordHasher::new(&config.argon2).map_err(StartError::PasswordHasher)?;
     let mailer = mailer(&config)?;
     let metrics = Arc::new(Metrics::default());
-    let secure_cookies = public_url.starts_with("https://");
 
     load_demo(opts.demo, &store, &passwords, &mailer, &public_url).await?;
     let setup_token = prepare_setup(&store, &config, &public_url).await?;
@@ -210,7 +209,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         csrf_key,
         passwords,
         metrics,
-        secure_cookies,
+        secure_cookies: public_url.starts_with("https://"),
         clock: opts.clock.clone(),
         activity: Default::default(),
         account_jobs: Default::default(),
@@ -239,12 +238,14 @@ async fn blocking<T: Send + 'static>(
     Ok(tokio::task::spawn_blocking(f).await?)
 }
 
-/// Opens (and migrates) the store and sets its free-space reserve.
+/// Opens (and migrates) the store and sets its free-space reserve and
+/// repair mode.
 async fn open_store(config: &Config) -> Result<Store, StartError> {
     let dir = config.data_dir.clone();
     let cache_size = config.store.cache_size;
     let store = blocking(move || Store::open_with(&dir, cache_size)).await??;
     store.set_reserve(config.min_free_space_mb.saturating_mul(1024 * 1024));
+    store.set_quick_repair(config.store.quick_repair);
     Ok(store)
 }
 

@@ -26,7 +26,9 @@ pub use self::load::{Loaded, known_keys, load, load_from};
 pub use self::log::{LogConfig, LogFormat};
 pub use self::mail::{MailConfig, MailTransport, SmtpConfig, SmtpSecurity};
 pub use self::security::{Argon2Config, SecurityConfig};
-pub use self::storage::{AuditConfig, BackupConfig, MIN_CACHE_SIZE, RetentionConfig, StoreConfig};
+pub use self::storage::{
+    AuditConfig, BackupConfig, DEFAULT_QUICK_REPAIR, MIN_CACHE_SIZE, RetentionConfig, StoreConfig,
+};
 
 /// Prefix of the environment variables that override configuration keys.
 pub const ENV_PREFIX: &str = "MV_";
