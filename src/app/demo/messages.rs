@@ -139,8 +139,44 @@ pub fn load(
     .filter_map(|(mb, first)| demo_id(first).map(|id| (mb.clone(), id)))
     .collect();
     let d = Demo { tx, now, authors };
+    let b = Boxes {
+        admin_b,
+        bv_b,
+        beihilfe_b,
+        admin_m,
+        bv_m,
+        k_bv,
+        k_bh,
+        k_zv,
+    };
+    blaugraben_administration(&d, &b)?;
+    blaugraben_staff(&d, &b, max)?;
+    maeuserast_conversations(&d, &b)
+}
 
-    // Blaugraben, Administration ↔ Beamtenversorgung.
+/// The mailboxes the demo conversations use: Blaugraben's Administration,
+/// Beamtenversorgung and Beihilfe, Mäuserast's Administration and
+/// Beamtenversorgung, the Kassenpostfächer.
+struct Boxes {
+    admin_b: Mailbox,
+    bv_b: Mailbox,
+    beihilfe_b: Mailbox,
+    admin_m: Mailbox,
+    bv_m: Mailbox,
+    k_bv: Mailbox,
+    k_bh: Mailbox,
+    k_zv: Mailbox,
+}
+
+/// Blaugraben, Administration ↔ Beamtenversorgung and Zusatzversorgung.
+fn blaugraben_administration(d: &Demo, bx: &Boxes) -> Result<(), store::Error> {
+    let Boxes {
+        admin_b,
+        k_bv,
+        k_zv,
+        ..
+    } = bx;
+    let tx = d.tx;
     let a = d.send(
         21, Some(admin_b.clone()), k_bv.clone(), None,
         "Rückfrage zur Versorgungsauskunft", Bereich::Beamtenversorgung, "Versorgungsauskunft",
@@ -153,8 +189,8 @@ pub fn load(
         "Sehr geehrte Frau Mustermensch,\n\ndie Versorgungsauskunft ist erstellt; Sie finden sie im Anhang.\n\nMit freundlichen Grüßen\nIhre Versorgungskasse",
         vec![attachment(tx, "Versorgungsauskunft_100234.pdf", "application/pdf", DEMO_PDF)?],
     )?;
-    d.mark(&a2, &admin_b, |m| m.important = true)?;
-    d.mark(&a, &k_bv, |m| m.unread = false)?;
+    d.mark(&a2, admin_b, |m| m.important = true)?;
+    d.mark(&a, k_bv, |m| m.unread = false)?;
 
     let b = d.send(
         12, Some(admin_b.clone()), k_zv.clone(), None,
@@ -163,12 +199,25 @@ pub fn load(
         vec![attachment(tx, "Entgeltmeldungen_2025.csv", "text/csv", DEMO_CSV)?],
     )?;
     // Archived and important: kept from deletion (handbook §8.4).
-    d.mark(&b, &admin_b, |m| {
+    d.mark(&b, admin_b, |m| {
         m.archived = true;
         m.important = true;
     })?;
 
-    // Blaugraben, Beamtenversorgung (Max Mustermensch) ↔ Kasse.
+    Ok(())
+}
+
+/// Blaugraben, Beamtenversorgung and Beihilfe (Max Mustermensch) ↔ Kasse,
+/// and a receipt in Max's personal mailbox.
+fn blaugraben_staff(d: &Demo, bx: &Boxes, max: &Nutzerkennung) -> Result<(), store::Error> {
+    let Boxes {
+        bv_b,
+        beihilfe_b,
+        k_bv,
+        k_bh,
+        ..
+    } = bx;
+    let tx = d.tx;
     let c = d.send(
         9, Some(bv_b.clone()), k_bv.clone(), None,
         "Meldung einer Beförderung", Bereich::Beamtenversorgung, "Meldungen und Formulare",
@@ -189,7 +238,7 @@ pub fn load(
         vec![attachment(tx, "Beihilfeantrag_100234.pdf", "application/pdf", DEMO_PDF)?],
     )?;
     d.send(
-        3, Some(k_bh.clone()), beihilfe_b, None,
+        3, Some(k_bh.clone()), beihilfe_b.clone(), None,
         "Neue Hinweise zur Beihilfe", Bereich::Beihilfe, "Allgemeine Anfrage",
         "Sehr geehrte Damen und Herren,\n\nab dem kommenden Quartal gelten neue Hinweise zur Einreichung von Beihilfeanträgen. Einzelheiten entnehmen Sie bitte dem Merkblatt.\n\nIhre Versorgungskasse",
         vec![attachment(tx, "Merkblatt_Beihilfe.pdf", "application/pdf", DEMO_PDF)?],
@@ -202,7 +251,17 @@ pub fn load(
         vec![],
     )?;
 
-    // Mäuserast.
+    Ok(())
+}
+
+/// Mäuserast's Administration and Beamtenversorgung ↔ Kasse.
+fn maeuserast_conversations(d: &Demo, bx: &Boxes) -> Result<(), store::Error> {
+    let Boxes {
+        admin_m,
+        bv_m,
+        k_bv,
+        ..
+    } = bx;
     let e = d.send(
         6, Some(admin_m.clone()), k_bv.clone(), None,
         "Zugang für neue Sachbearbeiterin", Bereich::Beamtenversorgung, "Allgemeine Anfrage",
@@ -210,13 +269,13 @@ pub fn load(
         vec![],
     )?;
     d.send(
-        5, Some(k_bv.clone()), admin_m, Some(referenz(&e)),
+        5, Some(k_bv.clone()), admin_m.clone(), Some(referenz(&e)),
         "AW: Zugang für neue Sachbearbeiterin", Bereich::Beamtenversorgung, "Allgemeine Anfrage",
         "Guten Tag Frau Mausgrau,\n\nSie können den Zugang selbst unter „Nutzer:in anlegen“ einrichten; Unterlagen benötigen wir nicht.\n\nIhre Versorgungskasse",
         vec![],
     )?;
     d.send(
-        1, Some(bv_m), k_bv, None,
+        1, Some(bv_m.clone()), k_bv.clone(), None,
         "Versorgungsausgleich Herr Beispiel", Bereich::Beamtenversorgung, "Versorgungsauskunft",
         "Guten Tag,\n\nbitte senden Sie uns die Berechnung zum Versorgungsausgleich.\n\nMoritz Maus",
         vec![],
