@@ -158,7 +158,6 @@ fn mailbox_filter_query(f: &MailboxFilter) -> Vec<(&'static str, String)> {
 /// "Mehr anzeigen" (both plain links and forms, no script needed).
 pub fn mailboxes(p: &MailboxesPage<'_>) -> Markup {
     let f = p.filter;
-    let active = !f.is_empty();
     let hidden = p.rows.iter().any(|r| r.member_count > r.members.len());
     let mut more = mailbox_filter_query(f);
     more.push(("alle", "1".to_owned()));
@@ -167,6 +166,21 @@ pub fn mailboxes(p: &MailboxesPage<'_>) -> Markup {
         path::LIST,
         serde_urlencoded::to_string(&more).unwrap_or_default()
     );
+    html! {
+        h1 { "Übersicht: Gruppenpostfächer" }
+        p { "Sie können hier die Gruppenpostfächer Ihrer Organisation im Portal Meine Versorgung verwalten." }
+        (mailboxes_filter(p))
+        (mailboxes_table(p))
+        @if hidden && !p.all {
+            p { a class="button button-secondary" href=(more_href) { "Mehr anzeigen" } }
+        }
+    }
+}
+
+/// The filter of the overview (Gruppenpostfach, Nutzer:in).
+fn mailboxes_filter(p: &MailboxesPage<'_>) -> Markup {
+    let f = p.filter;
+    let active = !f.is_empty();
     let options: Vec<(String, String)> = std::iter::once((String::new(), "Alle".to_owned()))
         .chain(
             GroupMailbox::ALL
@@ -176,67 +190,68 @@ pub fn mailboxes(p: &MailboxesPage<'_>) -> Markup {
         )
         .collect();
     html! {
-        h1 { "Übersicht: Gruppenpostfächer" }
-        p { "Sie können hier die Gruppenpostfächer Ihrer Organisation im Portal Meine Versorgung verwalten." }
-        details class="filter" open[active] {
-            summary {
-                "Filter"
-                @if active { span class="filter-mark" { " ●" span class="visually-hidden" { " (Filter aktiv)" } } }
+    details class="filter" open[active] {
+        summary {
+            "Filter"
+            @if active { span class="filter-mark" { " ●" span class="visually-hidden" { " (Filter aktiv)" } } }
+        }
+        form method="get" action=(path::LIST) {
+            div class="grid-2" {
+                (select("Gruppenpostfach", "gruppe", &options, f.mailbox.map(GroupMailbox::key).unwrap_or(""), false, None))
+                (Field::text("Nutzer:in", "nutzer", &f.member).hint("Name, Vorname oder Nutzerkennung").render())
             }
-            form method="get" action=(path::LIST) {
-                div class="grid-2" {
-                    (select("Gruppenpostfach", "gruppe", &options, f.mailbox.map(GroupMailbox::key).unwrap_or(""), false, None))
-                    (Field::text("Nutzer:in", "nutzer", &f.member).hint("Name, Vorname oder Nutzerkennung").render())
-                }
-                div class="actions" {
-                    a class="button button-secondary" href=(path::LIST) { "Alle Filter löschen" }
-                    button type="submit" { "Filtern" }
-                }
+            div class="actions" {
+                a class="button button-secondary" href=(path::LIST) { "Alle Filter löschen" }
+                button type="submit" { "Filtern" }
             }
         }
-        div class="table-wrap" tabindex="0" role="region" aria-label="Gruppenpostfächer Ihrer Organisation" {
-            table {
-                caption class="visually-hidden" { "Gruppenpostfächer Ihrer Organisation" }
-                thead {
-                    tr {
-                        th scope="col" { "Gruppenpostfach" }
-                        th scope="col" { "E-Mail-Adresse(n)" }
-                        th scope="col" { "Nutzer:innen" }
-                    }
+    }
+    }
+}
+
+/// One row per group mailbox: its notification addresses and members.
+fn mailboxes_table(p: &MailboxesPage<'_>) -> Markup {
+    html! {
+    div class="table-wrap" tabindex="0" role="region" aria-label="Gruppenpostfächer Ihrer Organisation" {
+        table {
+            caption class="visually-hidden" { "Gruppenpostfächer Ihrer Organisation" }
+            thead {
+                tr {
+                    th scope="col" { "Gruppenpostfach" }
+                    th scope="col" { "E-Mail-Adresse(n)" }
+                    th scope="col" { "Nutzer:innen" }
                 }
-                tbody {
-                    @if p.rows.is_empty() { (empty_row(3)) }
-                    @for row in p.rows {
-                        tr class="clickable" {
-                            td { a class="row-link" href=(path::group(row.mailbox)) { (row.mailbox.label()) } }
-                            td {
-                                @if row.emails.is_empty() {
-                                    (NO_EMAILS)
-                                } @else {
-                                    @for (i, e) in row.emails.iter().enumerate() {
-                                        @if i > 0 { br; }
-                                        (e)
-                                    }
+            }
+            tbody {
+                @if p.rows.is_empty() { (empty_row(3)) }
+                @for row in p.rows {
+                    tr class="clickable" {
+                        td { a class="row-link" href=(path::group(row.mailbox)) { (row.mailbox.label()) } }
+                        td {
+                            @if row.emails.is_empty() {
+                                (NO_EMAILS)
+                            } @else {
+                                @for (i, e) in row.emails.iter().enumerate() {
+                                    @if i > 0 { br; }
+                                    (e)
                                 }
                             }
-                            td {
-                                @for (i, a) in row.members.iter().enumerate() {
-                                    @if i > 0 { br; }
-                                    (member_line(a))
-                                }
-                                @if row.member_count > row.members.len() {
-                                    br;
-                                    span class="hint" { "… und " (row.member_count - row.members.len()) " weitere" }
-                                }
+                        }
+                        td {
+                            @for (i, a) in row.members.iter().enumerate() {
+                                @if i > 0 { br; }
+                                (member_line(a))
+                            }
+                            @if row.member_count > row.members.len() {
+                                br;
+                                span class="hint" { "… und " (row.member_count - row.members.len()) " weitere" }
                             }
                         }
                     }
                 }
             }
         }
-        @if hidden && !p.all {
-            p { a class="button button-secondary" href=(more_href) { "Mehr anzeigen" } }
-        }
+    }
     }
 }
 
