@@ -46,20 +46,33 @@ fn demo_id(first: &str) -> Option<Nutzerkennung> {
         .and_then(|p| Nutzerkennung::parse(p.id))
 }
 
+/// One demo message: sent `days_ago` days before loading, from a mailbox
+/// (none: a system message) to a mailbox, in reply to a Referenz or not.
+struct Letter<'a> {
+    days_ago: i64,
+    from: Option<Mailbox>,
+    to: Mailbox,
+    referenz: Option<&'a str>,
+    subject: &'a str,
+    bereich: Bereich,
+    thema: &'a str,
+    text: &'a str,
+    attachments: Vec<Attachment>,
+}
+
 impl Demo<'_> {
-    #[allow(clippy::too_many_arguments)]
-    fn send(
-        &self,
-        days_ago: i64,
-        from: Option<Mailbox>,
-        to: Mailbox,
-        referenz: Option<&str>,
-        subject: &str,
-        bereich: Bereich,
-        thema: &str,
-        text: &str,
-        attachments: Vec<Attachment>,
-    ) -> Result<String, store::Error> {
+    fn send(&self, letter: Letter<'_>) -> Result<String, store::Error> {
+        let Letter {
+            days_ago,
+            from,
+            to,
+            referenz,
+            subject,
+            bereich,
+            thema,
+            text,
+            attachments,
+        } = letter;
         let at = self.now - SignedDuration::from_hours(24 * days_ago);
         let author = from.as_ref().and_then(|f| {
             self.authors
@@ -177,27 +190,27 @@ fn blaugraben_administration(d: &Demo, bx: &Boxes) -> Result<(), store::Error> {
         ..
     } = bx;
     let tx = d.tx;
-    let a = d.send(
-        21, Some(admin_b.clone()), k_bv.clone(), None,
-        "Rückfrage zur Versorgungsauskunft", Bereich::Beamtenversorgung, "Versorgungsauskunft",
-        "Sehr geehrte Damen und Herren,\n\nbitte teilen Sie uns mit, bis wann die Versorgungsauskunft für Frau Erika Beispiel (Personalnummer 100234) vorliegt.\n\nMit freundlichen Grüßen\nKim Mustermensch",
-        vec![],
-    )?;
-    let a2 = d.send(
-        19, Some(k_bv.clone()), admin_b.clone(), Some(referenz(&a)),
-        "AW: Rückfrage zur Versorgungsauskunft", Bereich::Beamtenversorgung, "Versorgungsauskunft",
-        "Sehr geehrte Frau Mustermensch,\n\ndie Versorgungsauskunft ist erstellt; Sie finden sie im Anhang.\n\nMit freundlichen Grüßen\nIhre Versorgungskasse",
-        vec![attachment(tx, "Versorgungsauskunft_100234.pdf", "application/pdf", DEMO_PDF)?],
-    )?;
+    let a = d.send(Letter {
+        days_ago: 21, from: Some(admin_b.clone()), to: k_bv.clone(), referenz: None,
+        subject: "Rückfrage zur Versorgungsauskunft", bereich: Bereich::Beamtenversorgung, thema: "Versorgungsauskunft",
+        text: "Sehr geehrte Damen und Herren,\n\nbitte teilen Sie uns mit, bis wann die Versorgungsauskunft für Frau Erika Beispiel (Personalnummer 100234) vorliegt.\n\nMit freundlichen Grüßen\nKim Mustermensch",
+        attachments: vec![],
+    })?;
+    let a2 = d.send(Letter {
+        days_ago: 19, from: Some(k_bv.clone()), to: admin_b.clone(), referenz: Some(referenz(&a)),
+        subject: "AW: Rückfrage zur Versorgungsauskunft", bereich: Bereich::Beamtenversorgung, thema: "Versorgungsauskunft",
+        text: "Sehr geehrte Frau Mustermensch,\n\ndie Versorgungsauskunft ist erstellt; Sie finden sie im Anhang.\n\nMit freundlichen Grüßen\nIhre Versorgungskasse",
+        attachments: vec![attachment(tx, "Versorgungsauskunft_100234.pdf", "application/pdf", DEMO_PDF)?],
+    })?;
     d.mark(&a2, admin_b, |m| m.important = true)?;
     d.mark(&a, k_bv, |m| m.unread = false)?;
 
-    let b = d.send(
-        12, Some(admin_b.clone()), k_zv.clone(), None,
-        "Entgeltmeldungen 2025", Bereich::Zusatzversorgung, "Entgeltmeldungen",
-        "Sehr geehrte Damen und Herren,\n\nanbei erhalten Sie die Liste der Entgeltmeldungen für 2025.\n\nMit freundlichen Grüßen\nKim Mustermensch",
-        vec![attachment(tx, "Entgeltmeldungen_2025.csv", "text/csv", DEMO_CSV)?],
-    )?;
+    let b = d.send(Letter {
+        days_ago: 12, from: Some(admin_b.clone()), to: k_zv.clone(), referenz: None,
+        subject: "Entgeltmeldungen 2025", bereich: Bereich::Zusatzversorgung, thema: "Entgeltmeldungen",
+        text: "Sehr geehrte Damen und Herren,\n\nanbei erhalten Sie die Liste der Entgeltmeldungen für 2025.\n\nMit freundlichen Grüßen\nKim Mustermensch",
+        attachments: vec![attachment(tx, "Entgeltmeldungen_2025.csv", "text/csv", DEMO_CSV)?],
+    })?;
     // Archived and important: kept from deletion (handbook §8.4).
     d.mark(&b, admin_b, |m| {
         m.archived = true;
@@ -218,38 +231,38 @@ fn blaugraben_staff(d: &Demo, bx: &Boxes, max: &Nutzerkennung) -> Result<(), sto
         ..
     } = bx;
     let tx = d.tx;
-    let c = d.send(
-        9, Some(bv_b.clone()), k_bv.clone(), None,
-        "Meldung einer Beförderung", Bereich::Beamtenversorgung, "Meldungen und Formulare",
-        "Guten Tag,\n\nHerr Jonas Muster (Personalnummer 100235) wurde zum 1. des Monats nach A 10 befördert. Die Urkunde liegt bei.\n\nFreundliche Grüße\nMax Mustermensch",
-        vec![attachment(tx, "Ernennungsurkunde.pdf", "application/pdf", DEMO_PDF)?],
-    )?;
-    d.send(
-        7, Some(k_bv.clone()), bv_b.clone(), Some(referenz(&c)),
-        "AW: Meldung einer Beförderung", Bereich::Beamtenversorgung, "Meldungen und Formulare",
-        "Guten Tag Herr Mustermensch,\n\nvielen Dank, die Beförderung ist erfasst.\n\nMit freundlichen Grüßen\nIhre Versorgungskasse",
-        vec![],
-    )?;
+    let c = d.send(Letter {
+        days_ago: 9, from: Some(bv_b.clone()), to: k_bv.clone(), referenz: None,
+        subject: "Meldung einer Beförderung", bereich: Bereich::Beamtenversorgung, thema: "Meldungen und Formulare",
+        text: "Guten Tag,\n\nHerr Jonas Muster (Personalnummer 100235) wurde zum 1. des Monats nach A 10 befördert. Die Urkunde liegt bei.\n\nFreundliche Grüße\nMax Mustermensch",
+        attachments: vec![attachment(tx, "Ernennungsurkunde.pdf", "application/pdf", DEMO_PDF)?],
+    })?;
+    d.send(Letter {
+        days_ago: 7, from: Some(k_bv.clone()), to: bv_b.clone(), referenz: Some(referenz(&c)),
+        subject: "AW: Meldung einer Beförderung", bereich: Bereich::Beamtenversorgung, thema: "Meldungen und Formulare",
+        text: "Guten Tag Herr Mustermensch,\n\nvielen Dank, die Beförderung ist erfasst.\n\nMit freundlichen Grüßen\nIhre Versorgungskasse",
+        attachments: vec![],
+    })?;
     // Work waiting in the Kassenpostfach Beihilfe (the Kassen home shows it).
-    d.send(
-        4, Some(beihilfe_b.clone()), k_bh.clone(), None,
-        "Beihilfeantrag Frau Beispiel", Bereich::Beihilfe, "Beihilfeanträge",
-        "Guten Tag,\n\nanbei der Beihilfeantrag von Frau Erika Beispiel (Personalnummer 100234) mit den Belegen.\n\nFreundliche Grüße\nMax Mustermensch",
-        vec![attachment(tx, "Beihilfeantrag_100234.pdf", "application/pdf", DEMO_PDF)?],
-    )?;
-    d.send(
-        3, Some(k_bh.clone()), beihilfe_b.clone(), None,
-        "Neue Hinweise zur Beihilfe", Bereich::Beihilfe, "Allgemeine Anfrage",
-        "Sehr geehrte Damen und Herren,\n\nab dem kommenden Quartal gelten neue Hinweise zur Einreichung von Beihilfeanträgen. Einzelheiten entnehmen Sie bitte dem Merkblatt.\n\nIhre Versorgungskasse",
-        vec![attachment(tx, "Merkblatt_Beihilfe.pdf", "application/pdf", DEMO_PDF)?],
-    )?;
+    d.send(Letter {
+        days_ago: 4, from: Some(beihilfe_b.clone()), to: k_bh.clone(), referenz: None,
+        subject: "Beihilfeantrag Frau Beispiel", bereich: Bereich::Beihilfe, thema: "Beihilfeanträge",
+        text: "Guten Tag,\n\nanbei der Beihilfeantrag von Frau Erika Beispiel (Personalnummer 100234) mit den Belegen.\n\nFreundliche Grüße\nMax Mustermensch",
+        attachments: vec![attachment(tx, "Beihilfeantrag_100234.pdf", "application/pdf", DEMO_PDF)?],
+    })?;
+    d.send(Letter {
+        days_ago: 3, from: Some(k_bh.clone()), to: beihilfe_b.clone(), referenz: None,
+        subject: "Neue Hinweise zur Beihilfe", bereich: Bereich::Beihilfe, thema: "Allgemeine Anfrage",
+        text: "Sehr geehrte Damen und Herren,\n\nab dem kommenden Quartal gelten neue Hinweise zur Einreichung von Beihilfeanträgen. Einzelheiten entnehmen Sie bitte dem Merkblatt.\n\nIhre Versorgungskasse",
+        attachments: vec![attachment(tx, "Merkblatt_Beihilfe.pdf", "application/pdf", DEMO_PDF)?],
+    })?;
     // A receipt in Max's personal mailbox (a system message).
-    d.send(
-        2, None, Mailbox::Personal(max.clone()), None,
-        "Quittung: Änderung der Besoldungsgruppe / Beförderung", Bereich::Beamtenversorgung, "Quittung",
-        "Ihre Meldung „Änderung der Besoldungsgruppe / Beförderung“ für Jonas Muster ist bei der Versorgungskasse eingegangen.",
-        vec![],
-    )?;
+    d.send(Letter {
+        days_ago: 2, from: None, to: Mailbox::Personal(max.clone()), referenz: None,
+        subject: "Quittung: Änderung der Besoldungsgruppe / Beförderung", bereich: Bereich::Beamtenversorgung, thema: "Quittung",
+        text: "Ihre Meldung „Änderung der Besoldungsgruppe / Beförderung“ für Jonas Muster ist bei der Versorgungskasse eingegangen.",
+        attachments: vec![],
+    })?;
 
     Ok(())
 }
@@ -262,23 +275,23 @@ fn maeuserast_conversations(d: &Demo, bx: &Boxes) -> Result<(), store::Error> {
         k_bv,
         ..
     } = bx;
-    let e = d.send(
-        6, Some(admin_m.clone()), k_bv.clone(), None,
-        "Zugang für neue Sachbearbeiterin", Bereich::Beamtenversorgung, "Allgemeine Anfrage",
-        "Guten Tag,\n\nwir haben eine neue Sachbearbeiterin. Welche Unterlagen benötigen Sie von uns?\n\nMia Mausgrau",
-        vec![],
-    )?;
-    d.send(
-        5, Some(k_bv.clone()), admin_m.clone(), Some(referenz(&e)),
-        "AW: Zugang für neue Sachbearbeiterin", Bereich::Beamtenversorgung, "Allgemeine Anfrage",
-        "Guten Tag Frau Mausgrau,\n\nSie können den Zugang selbst unter „Nutzer:in anlegen“ einrichten; Unterlagen benötigen wir nicht.\n\nIhre Versorgungskasse",
-        vec![],
-    )?;
-    d.send(
-        1, Some(bv_m.clone()), k_bv.clone(), None,
-        "Versorgungsausgleich Herr Beispiel", Bereich::Beamtenversorgung, "Versorgungsauskunft",
-        "Guten Tag,\n\nbitte senden Sie uns die Berechnung zum Versorgungsausgleich.\n\nMoritz Maus",
-        vec![],
-    )?;
+    let e = d.send(Letter {
+        days_ago: 6, from: Some(admin_m.clone()), to: k_bv.clone(), referenz: None,
+        subject: "Zugang für neue Sachbearbeiterin", bereich: Bereich::Beamtenversorgung, thema: "Allgemeine Anfrage",
+        text: "Guten Tag,\n\nwir haben eine neue Sachbearbeiterin. Welche Unterlagen benötigen Sie von uns?\n\nMia Mausgrau",
+        attachments: vec![],
+    })?;
+    d.send(Letter {
+        days_ago: 5, from: Some(k_bv.clone()), to: admin_m.clone(), referenz: Some(referenz(&e)),
+        subject: "AW: Zugang für neue Sachbearbeiterin", bereich: Bereich::Beamtenversorgung, thema: "Allgemeine Anfrage",
+        text: "Guten Tag Frau Mausgrau,\n\nSie können den Zugang selbst unter „Nutzer:in anlegen“ einrichten; Unterlagen benötigen wir nicht.\n\nIhre Versorgungskasse",
+        attachments: vec![],
+    })?;
+    d.send(Letter {
+        days_ago: 1, from: Some(bv_m.clone()), to: k_bv.clone(), referenz: None,
+        subject: "Versorgungsausgleich Herr Beispiel", bereich: Bereich::Beamtenversorgung, thema: "Versorgungsauskunft",
+        text: "Guten Tag,\n\nbitte senden Sie uns die Berechnung zum Versorgungsausgleich.\n\nMoritz Maus",
+        attachments: vec![],
+    })?;
     Ok(())
 }
