@@ -190,68 +190,68 @@ fn mailboxes_filter(p: &MailboxesPage<'_>) -> Markup {
         )
         .collect();
     html! {
-    details class="filter" open[active] {
-        summary {
-            "Filter"
-            @if active { span class="filter-mark" { " ●" span class="visually-hidden" { " (Filter aktiv)" } } }
-        }
-        form method="get" action=(path::LIST) {
-            div class="grid-2" {
-                (select("Gruppenpostfach", "gruppe", &options, f.mailbox.map(GroupMailbox::key).unwrap_or(""), false, None))
-                (Field::text("Nutzer:in", "nutzer", &f.member).hint("Name, Vorname oder Nutzerkennung").render())
+        details class="filter" open[active] {
+            summary {
+                "Filter"
+                @if active { span class="filter-mark" { " ●" span class="visually-hidden" { " (Filter aktiv)" } } }
             }
-            div class="actions" {
-                a class="button button-secondary" href=(path::LIST) { "Alle Filter löschen" }
-                button type="submit" { "Filtern" }
+            form method="get" action=(path::LIST) {
+                div class="grid-2" {
+                    (select("Gruppenpostfach", "gruppe", &options, f.mailbox.map(GroupMailbox::key).unwrap_or(""), false, None))
+                    (Field::text("Nutzer:in", "nutzer", &f.member).hint("Name, Vorname oder Nutzerkennung").render())
+                }
+                div class="actions" {
+                    a class="button button-secondary" href=(path::LIST) { "Alle Filter löschen" }
+                    button type="submit" { "Filtern" }
+                }
             }
         }
-    }
     }
 }
 
 /// One row per group mailbox: its notification addresses and members.
 fn mailboxes_table(p: &MailboxesPage<'_>) -> Markup {
     html! {
-    div class="table-wrap" tabindex="0" role="region" aria-label="Gruppenpostfächer Ihrer Organisation" {
-        table {
-            caption class="visually-hidden" { "Gruppenpostfächer Ihrer Organisation" }
-            thead {
-                tr {
-                    th scope="col" { "Gruppenpostfach" }
-                    th scope="col" { "E-Mail-Adresse(n)" }
-                    th scope="col" { "Nutzer:innen" }
+        div class="table-wrap" tabindex="0" role="region" aria-label="Gruppenpostfächer Ihrer Organisation" {
+            table {
+                caption class="visually-hidden" { "Gruppenpostfächer Ihrer Organisation" }
+                thead {
+                    tr {
+                        th scope="col" { "Gruppenpostfach" }
+                        th scope="col" { "E-Mail-Adresse(n)" }
+                        th scope="col" { "Nutzer:innen" }
+                    }
                 }
-            }
-            tbody {
-                @if p.rows.is_empty() { (empty_row(3)) }
-                @for row in p.rows {
-                    tr class="clickable" {
-                        td { a class="row-link" href=(path::group(row.mailbox)) { (row.mailbox.label()) } }
-                        td {
-                            @if row.emails.is_empty() {
-                                (NO_EMAILS)
-                            } @else {
-                                @for (i, e) in row.emails.iter().enumerate() {
-                                    @if i > 0 { br; }
-                                    (e)
+                tbody {
+                    @if p.rows.is_empty() { (empty_row(3)) }
+                    @for row in p.rows {
+                        tr class="clickable" {
+                            td { a class="row-link" href=(path::group(row.mailbox)) { (row.mailbox.label()) } }
+                            td {
+                                @if row.emails.is_empty() {
+                                    (NO_EMAILS)
+                                } @else {
+                                    @for (i, e) in row.emails.iter().enumerate() {
+                                        @if i > 0 { br; }
+                                        (e)
+                                    }
                                 }
                             }
-                        }
-                        td {
-                            @for (i, a) in row.members.iter().enumerate() {
-                                @if i > 0 { br; }
-                                (member_line(a))
-                            }
-                            @if row.member_count > row.members.len() {
-                                br;
-                                span class="hint" { "… und " (row.member_count - row.members.len()) " weitere" }
+                            td {
+                                @for (i, a) in row.members.iter().enumerate() {
+                                    @if i > 0 { br; }
+                                    (member_line(a))
+                                }
+                                @if row.member_count > row.members.len() {
+                                    br;
+                                    span class="hint" { "… und " (row.member_count - row.members.len()) " weitere" }
+                                }
                             }
                         }
                     }
                 }
             }
         }
-    }
     }
 }
 

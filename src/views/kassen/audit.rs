@@ -127,22 +127,22 @@ fn filter_form(base: &str, query: &str, orgs: &[Organisation], f: &AuditFilter) 
             .map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.number))),
     );
     html! {
-    form method="get" action=(base) class="filter" {
-        div class="grid-2" {
-            (Field::text("Akteur", "akteur", &f.actor).render())
-            (Field::text("Ziel", "ziel", &f.target).render())
-            (Field::text("Aktion", "aktion", &f.action).render())
-            @if !orgs.is_empty() {
-                (select("Mitglied", "mitglied", &org_opts, &f.org.map(|o| o.to_string()).unwrap_or_default(), false, None))
+        form method="get" action=(base) class="filter" {
+            div class="grid-2" {
+                (Field::text("Akteur", "akteur", &f.actor).render())
+                (Field::text("Ziel", "ziel", &f.target).render())
+                (Field::text("Aktion", "aktion", &f.action).render())
+                @if !orgs.is_empty() {
+                    (select("Mitglied", "mitglied", &org_opts, &f.org.map(|o| o.to_string()).unwrap_or_default(), false, None))
+                }
+                (Field::text("Von", "von", &f.from.map(|d| d.to_string()).unwrap_or_default()).kind("date").render())
+                (Field::text("Bis", "bis", &f.to.map(|d| d.to_string()).unwrap_or_default()).kind("date").render())
             }
-            (Field::text("Von", "von", &f.from.map(|d| d.to_string()).unwrap_or_default()).kind("date").render())
-            (Field::text("Bis", "bis", &f.to.map(|d| d.to_string()).unwrap_or_default()).kind("date").render())
+            div class="actions" {
+                button type="submit" { "Filtern" }
+                @if f.is_active() { a class="button button-secondary" href=(base) { "Alle Filter löschen" } }
+                a class="button button-secondary" href={ (base) ".csv?" (query) } { "Als CSV exportieren" }
+            }
         }
-        div class="actions" {
-            button type="submit" { "Filtern" }
-            @if f.is_active() { a class="button button-secondary" href=(base) { "Alle Filter löschen" } }
-            a class="button button-secondary" href={ (base) ".csv?" (query) } { "Als CSV exportieren" }
-        }
-    }
     }
 }
