@@ -437,22 +437,30 @@ pub fn compose(
                 }
             }
             (textarea_counted("Text", "text", &d.text, true, error_for(errors, "text"), MAX_TEXT))
-            div class={ "field" @if error_for(errors, "anhang").is_some() { " field-error" } } {
-                p class="hint" id="f-anhang-hinweis" {
-                    "Pro Nachricht sind max. 10 Anhänge (pdf, jpg, png, csv) mit insgesamt 10 MB zulässig."
-                    br;
-                    "Sonderzeichen im Dateinamen werden automatisch ersetzt."
-                }
-                label for="f-anhang" { "Anhang hinzufügen" }
-                input id="f-anhang" type="file" name="anhang" multiple accept=".pdf,.jpg,.jpeg,.png,.csv,application/pdf,image/jpeg,image/png,text/csv"
-                    aria-describedby="f-anhang-hinweis" aria-invalid=[error_for(errors, "anhang").map(|_| "true")];
-                @if let Some(e) = error_for(errors, "anhang") { p class="error" { (e) } }
-                @if failed || !chosen.is_empty() { p class="hint" id="f-anhang-erneut" { "Ausgewählte Anhänge werden nur mit „Senden“ übernommen. " (again) } }
-            }
+            (attachment_field(errors, failed || !chosen.is_empty(), &again))
             div class="actions" {
                 a class="button-link" href=(cancel) { "Abbrechen" }
                 button type="submit" class="primary" { "Senden" }
             }
+        }
+    }
+}
+
+/// "Anhang hinzufügen" with its limits; `remind`: the files must be chosen
+/// again (`again` says so and names them).
+fn attachment_field(errors: &[(&'static str, String)], remind: bool, again: &str) -> Markup {
+    html! {
+        div class={ "field" @if error_for(errors, "anhang").is_some() { " field-error" } } {
+            p class="hint" id="f-anhang-hinweis" {
+                "Pro Nachricht sind max. 10 Anhänge (pdf, jpg, png, csv) mit insgesamt 10 MB zulässig."
+                br;
+                "Sonderzeichen im Dateinamen werden automatisch ersetzt."
+            }
+            label for="f-anhang" { "Anhang hinzufügen" }
+            input id="f-anhang" type="file" name="anhang" multiple accept=".pdf,.jpg,.jpeg,.png,.csv,application/pdf,image/jpeg,image/png,text/csv"
+                aria-describedby="f-anhang-hinweis" aria-invalid=[error_for(errors, "anhang").map(|_| "true")];
+            @if let Some(e) = error_for(errors, "anhang") { p class="error" { (e) } }
+            @if remind { p class="hint" id="f-anhang-erneut" { "Ausgewählte Anhänge werden nur mit „Senden“ übernommen. " (again) } }
         }
     }
 }
