@@ -30,6 +30,9 @@ install -m 0755 "${BIN}" "${ROOT}/usr/bin/meine-versorgung"
 install -m 0644 packaging/meine-versorgung.service "${ROOT}/lib/systemd/system/meine-versorgung.service"
 install -m 0644 config/meine-versorgung.toml "${ROOT}/etc/meine-versorgung/meine-versorgung.toml"
 install -m 0644 README.md "${ROOT}/usr/share/doc/meine-versorgung/README.md"
+install -m 0644 SECURITY.md "${ROOT}/usr/share/doc/meine-versorgung/SECURITY.md"
+install -d "${ROOT}/usr/share/doc/meine-versorgung/docs"
+install -m 0644 docs/*.md "${ROOT}/usr/share/doc/meine-versorgung/docs/"
 
 cat > "${ROOT}/DEBIAN/control" <<CONTROL
 Package: meine-versorgung

@@ -24,7 +24,7 @@ fi
 echo "==> contents of ${DEB}"
 contents=$(dpkg-deb -c "${DEB}")
 echo "${contents}"
-for path in ./usr/bin/meine-versorgung ./lib/systemd/system/meine-versorgung.service ./etc/meine-versorgung/meine-versorgung.toml; do
+for path in ./usr/bin/meine-versorgung ./lib/systemd/system/meine-versorgung.service ./etc/meine-versorgung/meine-versorgung.toml ./usr/share/doc/meine-versorgung/docs/operations.md; do
     grep -q " ${path}$" <<<"${contents}" || { echo "error: ${path} missing in ${DEB}" >&2; exit 1; }
 done
 dpkg-deb -f "${DEB}" Package Version Architecture

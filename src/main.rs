@@ -182,32 +182,8 @@ fn main() -> ExitCode {
     tune_allocator();
     let cli = Cli::parse();
     match cli.command {
-        Command::CheckConfig { config } => match config::load(config.as_deref()) {
-            Ok(loaded) => {
-                for w in &loaded.warnings {
-                    eprintln!("warning: {w}");
-                }
-                if !preflight_ok(&loaded.config) {
-                    return ExitCode::from(2);
-                }
-                print!("{}", loaded.config.redacted_toml());
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                ExitCode::from(2)
-            }
-        },
-        Command::Backup { config, out } => with_config(config, |cfg| {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
-            runtime.block_on(meine_versorgung::backup::run_cli_backup(
-                &cfg.data_dir,
-                &out,
-            ))
-        }),
+        Command::CheckConfig { config } => check_config(config),
+        Command::Backup { config, out } => with_config(config, |cfg| backup(cfg, &out)),
         Command::ImportPersons {
             config,
             mitglied,
@@ -216,21 +192,7 @@ fn main() -> ExitCode {
             kontaktdaten,
             file,
         } => with_config(config, |cfg| {
-            use meine_versorgung::domain::persons::ContactPolicy;
-            let policy = ContactPolicy::from_key(&kontaktdaten).ok_or_else(|| {
-                format!("--kontaktdaten must be behalten or uebernehmen, not {kontaktdaten}")
-            })?;
-            let kind = meine_versorgung::domain::person_csv::FileKind::from_key(&art).ok_or_else(
-                || format!("--art must be anspruchsberechtigte or lebenslaeufe, not {art}"),
-            )?;
-            meine_versorgung::app::person_import::run_cli(
-                &cfg.data_dir,
-                &mitglied,
-                kind,
-                &file,
-                probelauf,
-                policy,
-            )
+            import_persons(cfg, &mitglied, &art, probelauf, &kontaktdaten, &file)
         }),
         Command::Audit {
             command:
@@ -240,47 +202,107 @@ fn main() -> ExitCode {
                     from,
                 },
         } => audit_verify(config, store, from),
-        Command::Restore { config, from } => with_config(config, |cfg| {
-            meine_versorgung::store::backup::restore(&from, &cfg.data_dir)
-                .map(|s| {
-                    // The hand-over mark names an attempt of the replaced store.
-                    let _ = std::fs::remove_file(
-                        cfg.data_dir.join(meine_versorgung::mail::handover::FILE),
-                    );
-                    format!(
-                        "restored {} ({} records, schema version {}) into {}",
-                        from.display(),
-                        s.records(),
-                        s.schema,
-                        cfg.data_dir.display()
-                    )
-                })
-                .map_err(|e| format!("restore refused: {e}; the existing store was not changed"))
-        }),
-        Command::Serve { config, demo } => {
-            let loaded = match config::load(config.as_deref()) {
-                Ok(l) => l,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::from(2);
-                }
-            };
-            telemetry::init(&loaded.config.log);
+        Command::Restore { config, from } => with_config(config, |cfg| restore(cfg, &from)),
+        Command::Serve { config, demo } => serve_command(config, demo),
+    }
+}
+
+/// `check-config`: the effective configuration with secrets redacted, or
+/// every problem (exit code 2).
+fn check_config(config: Option<PathBuf>) -> ExitCode {
+    match config::load(config.as_deref()) {
+        Ok(loaded) => {
             for w in &loaded.warnings {
-                tracing::warn!("{w}");
+                eprintln!("warning: {w}");
             }
             if !preflight_ok(&loaded.config) {
                 return ExitCode::from(2);
             }
-            serve(
-                loaded.config,
-                ServeOptions {
-                    demo,
-                    ..Default::default()
-                },
-            )
+            print!("{}", loaded.config.redacted_toml());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
         }
     }
+}
+
+/// `backup --out FILE`: through the running server's admin socket, or from
+/// the stopped store.
+fn backup(cfg: &meine_versorgung::Config, out: &std::path::Path) -> Result<String, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(meine_versorgung::backup::run_cli_backup(&cfg.data_dir, out))
+}
+
+/// `import-persons`: the Datenimport from the command line.
+fn import_persons(
+    cfg: &meine_versorgung::Config,
+    mitglied: &str,
+    art: &str,
+    probelauf: bool,
+    kontaktdaten: &str,
+    file: &std::path::Path,
+) -> Result<String, String> {
+    use meine_versorgung::domain::persons::ContactPolicy;
+    let policy = ContactPolicy::from_key(kontaktdaten).ok_or_else(|| {
+        format!("--kontaktdaten must be behalten or uebernehmen, not {kontaktdaten}")
+    })?;
+    let kind = meine_versorgung::domain::person_csv::FileKind::from_key(art)
+        .ok_or_else(|| format!("--art must be anspruchsberechtigte or lebenslaeufe, not {art}"))?;
+    meine_versorgung::app::person_import::run_cli(
+        &cfg.data_dir,
+        mitglied,
+        kind,
+        file,
+        probelauf,
+        policy,
+    )
+}
+
+/// `restore --from FILE` (server stopped).
+fn restore(cfg: &meine_versorgung::Config, from: &std::path::Path) -> Result<String, String> {
+    meine_versorgung::store::backup::restore(from, &cfg.data_dir)
+        .map(|s| {
+            // The hand-over mark names an attempt of the replaced store.
+            let _ = std::fs::remove_file(cfg.data_dir.join(meine_versorgung::mail::handover::FILE));
+            format!(
+                "restored {} ({} records, schema version {}) into {}",
+                from.display(),
+                s.records(),
+                s.schema,
+                cfg.data_dir.display()
+            )
+        })
+        .map_err(|e| format!("restore refused: {e}; the existing store was not changed"))
+}
+
+/// `serve`: configuration, telemetry, the preflight checks, then the server.
+fn serve_command(config: Option<PathBuf>, demo: bool) -> ExitCode {
+    let loaded = match config::load(config.as_deref()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&loaded.config.log);
+    for w in &loaded.warnings {
+        tracing::warn!("{w}");
+    }
+    if !preflight_ok(&loaded.config) {
+        return ExitCode::from(2);
+    }
+    serve(
+        loaded.config,
+        ServeOptions {
+            demo,
+            ..Default::default()
+        },
+    )
 }
 
 /// Loads the configuration and runs a one-shot command, printing its result.

@@ -1,6 +1,7 @@
 //! Start-up and shutdown: open the store, bind, serve, run background jobs.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
@@ -9,24 +10,51 @@ use tokio::task::JoinHandle;
 
 use crate::app::passwords::PasswordHasher;
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::listen;
 use crate::mail::{Mailer, transport::Transport, worker::Worker};
 use crate::metrics::Metrics;
 use crate::store::{self, Store};
 use crate::web::{AppState, state::Inner, throttle::AddressThrottle};
 
+/// Why the portal did not start: one variant per start-up step.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The store cannot be opened (in use, newer schema, a failed migration…).
     #[error(transparent)]
     Store(#[from] store::Error),
+    /// `tls.cert` / `tls.key` unreadable or unsuitable (names the key).
+    #[error(transparent)]
+    Tls(#[from] ConfigError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot read bound address: {0}")]
+    BoundAddress(std::io::Error),
+    /// The argon2 parameters are refused by the hasher.
     #[error("{0}")]
-    Other(String),
+    PasswordHasher(String),
+    /// `<data_dir>/mail.key` cannot be read or created, or others may read it.
+    #[error("cannot read or create {}: {source}", path.display())]
+    SealKey {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// `<data_dir>/mail-handover` cannot be opened.
+    #[error("cannot open {}: {source}", path.display())]
+    HandoverMark {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("demo data: {0}")]
+    Demo(crate::app::Error),
+    #[error("first-run setup: {0}")]
+    Setup(crate::app::Error),
+    /// A start-up step run on the blocking pool panicked or was cancelled.
+    #[error("start-up task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 /// Options of `serve` that are not configuration.
@@ -130,125 +158,33 @@ impl ServerHandle {
     }
 }
 
+/// Starts the portal: opens the store, binds every listener, loads the demo
+/// data or prepares the first-run setup, and spawns the HTTP listeners, the
+/// mail worker, the backup schedule, the admin socket and the jobs. Each
+/// step below fails with its own [`StartError`] variant.
 pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, StartError> {
-    let store = {
-        let dir = config.data_dir.clone();
-        let cache_size = config.store.cache_size;
-        tokio::task::spawn_blocking(move || Store::open_with(&dir, cache_size))
-            .await
-            .map_err(|e| StartError::Other(e.to_string()))??
-    };
-    store.set_reserve(config.min_free_space_mb.saturating_mul(1024 * 1024));
-    store.set_quick_repair(config.store.quick_repair);
+    let store = open_store(&config).await?;
     crate::tls::install_default_provider();
-    let tls = {
-        let cfg = config.clone();
-        tokio::task::spawn_blocking(move || crate::tls::server_config(&cfg))
-            .await
-            .map_err(|e| StartError::Other(e.to_string()))?
-            .map_err(|e| StartError::Other(e.to_string()))?
-    };
+    let tls = tls_config(&config).await?;
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let (listener, local_addr) = bind(config.http.addr).await?;
-    let metrics_listener = match config.http.metrics_addr {
-        Some(addr) => Some(bind(addr).await?),
-        None => None,
-    };
-    let redirect_listener = match config.tls.redirect_addr {
-        Some(addr) => Some(bind(addr).await?),
-        None => None,
-    };
-    let public_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("{scheme}://{local_addr}"))
-        .trim_end_matches('/')
-        .to_owned();
+    let bound = Bound::bind(&config).await?;
+    let local_addr = bound.main.1;
+    let public_url = public_url(&config, scheme, local_addr);
 
     // Read first: a start that finds the key commits nothing (cold start).
     let csrf_key = match store.read(store::secrets::existing_csrf_key)? {
         Some(key) => key,
         None => store.write(store::secrets::csrf_key)?,
     };
-    let passwords = PasswordHasher::new(&config.argon2).map_err(StartError::Other)?;
-    let seal_key = crate::mail::seal::SealKey::load_or_create(&config.data_dir).map_err(|e| {
-        StartError::Other(format!(
-            "cannot read or create {}: {e}",
-            config.data_dir.join(crate::mail::seal::KEY_FILE).display()
-        ))
-    })?;
-    let mailer = Mailer::new(&config.mail.from, Arc::new(seal_key));
+    let passwords = PasswordHasher::new(&config.argon2).map_err(StartError::PasswordHasher)?;
+    let mailer = mailer(&config)?;
     let metrics = Arc::new(Metrics::default());
-    let secure_cookies = public_url.starts_with("https://");
 
-    if opts.demo {
-        let s = store.clone();
-        let pw = passwords.clone();
-        tokio::task::spawn_blocking(move || crate::app::demo::load(&s, &pw))
-            .await
-            .map_err(|e| StartError::Other(e.to_string()))?
-            .map_err(|e| StartError::Other(format!("demo data: {e}")))?;
-        let (s, m, url) = (store.clone(), mailer.clone(), public_url.clone());
-        tokio::task::spawn_blocking(move || crate::app::demo_persons::load(&s, &m, &url))
-            .await
-            .map_err(|e| StartError::Other(e.to_string()))?
-            .map_err(|e| StartError::Other(format!("demo data: {e}")))?;
-    } else {
-        // A demo data directory started without `--demo`: the logins again.
-        let s = store.clone();
-        tokio::task::spawn_blocking(move || crate::app::demo::print_if_demo(&s))
-            .await
-            .map_err(|e| StartError::Other(e.to_string()))?
-            .map_err(|e| StartError::Other(format!("demo data: {e}")))?;
-    }
-
-    let setup_token = {
-        let s = store.clone();
-        let dir = config.data_dir.clone();
-        tokio::task::spawn_blocking(move || crate::app::setup::prepare_token(&s, &dir))
-            .await
-            .map_err(|e| StartError::Other(e.to_string()))?
-            .map_err(|e| StartError::Other(e.to_string()))?
-    };
-    if let Some(token) = &setup_token {
-        tracing::warn!(
-            "first start: create the first Kassen account at {public_url}/setup?token={token} (token also in {})",
-            config
-                .data_dir
-                .join(crate::app::setup::TOKEN_FILE)
-                .display()
-        );
-    }
+    load_demo(opts.demo, &store, &passwords, &mailer, &public_url).await?;
+    let setup_token = prepare_setup(&store, &config, &public_url).await?;
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let helo = public_url
-        .split("://")
-        .nth(1)
-        .and_then(|h| h.split([':', '/']).next())
-        .unwrap_or("localhost")
-        .to_owned();
-    let (handover, interrupted) = crate::mail::handover::HandoverMark::open(&config.data_dir)
-        .map_err(|e| {
-            StartError::Other(format!(
-                "cannot open {}: {e}",
-                config.data_dir.join(crate::mail::handover::FILE).display()
-            ))
-        })?;
-    let worker = Worker {
-        store: store.clone(),
-        mailer: mailer.clone(),
-        transport: Arc::new(Transport::from_config(
-            &config.mail,
-            &config.data_dir,
-            &helo,
-        )),
-        config: config.mail.clone(),
-        metrics: metrics.clone(),
-        clock: opts.clock.clone(),
-        handover,
-        interrupted,
-        unrecorded: Default::default(),
-    };
+    let worker = mail_worker(&config, &store, &mailer, &metrics, &opts.clock, &public_url)?;
 
     let state = AppState::new(Inner {
         throttle: AddressThrottle::new(
@@ -273,36 +209,13 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         csrf_key,
         passwords,
         metrics,
-        secure_cookies,
+        secure_cookies: public_url.starts_with("https://"),
         clock: opts.clock.clone(),
         activity: Default::default(),
         account_jobs: Default::default(),
     });
 
-    let (http, metrics_addr, redirect_addr) = listen::spawn_all(
-        &state,
-        listen::Listeners {
-            main: listener,
-            tls,
-            metrics: metrics_listener,
-            redirect: redirect_listener,
-        },
-        &shutdown_rx,
-    );
-    let mail = tokio::spawn(worker.run(shutdown_rx.clone()));
-    let backups = tokio::spawn(crate::backup::schedule(
-        store.clone(),
-        state.config.clone(),
-        shutdown_rx.clone(),
-    ));
-    #[cfg(unix)]
-    let admin_socket = tokio::spawn(crate::backup::serve_socket(
-        store.clone(),
-        state.config.data_dir.clone(),
-        shutdown_rx.clone(),
-    ));
-    let jobs = tokio::spawn(crate::jobs::run(state.clone(), shutdown_rx));
-
+    let (tasks, metrics_addr, redirect_addr) = spawn_tasks(&state, bound, tls, worker, shutdown_rx);
     tracing::info!("listening on {scheme}://{local_addr}");
     Ok(ServerHandle {
         local_addr,
@@ -311,26 +224,225 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         public_url,
         setup_token,
         shutdown: shutdown_tx,
-        tasks: vec![
-            http,
-            mail,
-            jobs,
-            backups,
-            #[cfg(unix)]
-            admin_socket,
-        ],
+        tasks,
         store,
         clock: opts.clock,
         state: Some(state),
     })
 }
 
+/// Runs `f` on the blocking pool (file and store work at start-up).
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, StartError> {
+    Ok(tokio::task::spawn_blocking(f).await?)
+}
+
+/// Opens (and migrates) the store and sets its free-space reserve and
+/// repair mode.
+async fn open_store(config: &Config) -> Result<Store, StartError> {
+    let dir = config.data_dir.clone();
+    let cache_size = config.store.cache_size;
+    let store = blocking(move || Store::open_with(&dir, cache_size)).await??;
+    store.set_reserve(config.min_free_space_mb.saturating_mul(1024 * 1024));
+    store.set_quick_repair(config.store.quick_repair);
+    Ok(store)
+}
+
+/// The TLS configuration of the main listener; `None`: plain HTTP.
+async fn tls_config(config: &Config) -> Result<Option<Arc<rustls::ServerConfig>>, StartError> {
+    let cfg = config.clone();
+    Ok(blocking(move || crate::tls::server_config(&cfg)).await??)
+}
+
+/// The listeners of `http.addr`, `http.metrics_addr` and
+/// `tls.redirect_addr`, each with the address actually bound.
+struct Bound {
+    main: (TcpListener, SocketAddr),
+    metrics: Option<(TcpListener, SocketAddr)>,
+    redirect: Option<(TcpListener, SocketAddr)>,
+}
+
+impl Bound {
+    async fn bind(config: &Config) -> Result<Bound, StartError> {
+        let main = bind(config.http.addr).await?;
+        let metrics = match config.http.metrics_addr {
+            Some(addr) => Some(bind(addr).await?),
+            None => None,
+        };
+        let redirect = match config.tls.redirect_addr {
+            Some(addr) => Some(bind(addr).await?),
+            None => None,
+        };
+        Ok(Bound {
+            main,
+            metrics,
+            redirect,
+        })
+    }
+}
+
+/// The base of every link: `public_url`, or the scheme and bound address.
+fn public_url(config: &Config, scheme: &str, local_addr: SocketAddr) -> String {
+    config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("{scheme}://{local_addr}"))
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// The mailer with the key that seals queued e-mails (`<data_dir>/mail.key`).
+fn mailer(config: &Config) -> Result<Mailer, StartError> {
+    let seal_key =
+        crate::mail::seal::SealKey::load_or_create(&config.data_dir).map_err(|source| {
+            StartError::SealKey {
+                path: config.data_dir.join(crate::mail::seal::KEY_FILE),
+                source,
+            }
+        })?;
+    Ok(Mailer::new(&config.mail.from, Arc::new(seal_key)))
+}
+
+/// With `--demo`, loads the demo data into an empty store; without it,
+/// prints the logins again when the store holds the demo data.
+async fn load_demo(
+    demo: bool,
+    store: &Store,
+    passwords: &PasswordHasher,
+    mailer: &Mailer,
+    public_url: &str,
+) -> Result<(), StartError> {
+    if demo {
+        let s = store.clone();
+        let pw = passwords.clone();
+        blocking(move || crate::app::demo::load(&s, &pw))
+            .await?
+            .map_err(StartError::Demo)?;
+        let (s, m, url) = (store.clone(), mailer.clone(), public_url.to_owned());
+        blocking(move || crate::app::demo::persons::load(&s, &m, &url))
+            .await?
+            .map_err(StartError::Demo)?;
+    } else {
+        // A demo data directory started without `--demo`: the logins again.
+        let s = store.clone();
+        blocking(move || crate::app::demo::print_if_demo(&s))
+            .await?
+            .map_err(StartError::Demo)?;
+    }
+    Ok(())
+}
+
+/// On a store without accounts, creates the one-time setup token and logs
+/// the setup URL; returns the token.
+async fn prepare_setup(
+    store: &Store,
+    config: &Config,
+    public_url: &str,
+) -> Result<Option<String>, StartError> {
+    let s = store.clone();
+    let dir = config.data_dir.clone();
+    let setup_token = blocking(move || crate::app::setup::prepare_token(&s, &dir))
+        .await?
+        .map_err(StartError::Setup)?;
+    if let Some(token) = &setup_token {
+        tracing::warn!(
+            "first start: create the first Kassen account at {public_url}/setup?token={token} (token also in {})",
+            config
+                .data_dir
+                .join(crate::app::setup::TOKEN_FILE)
+                .display()
+        );
+    }
+    Ok(setup_token)
+}
+
+/// The mail worker, with the hand-over mark that keeps an e-mail from going
+/// out twice after a crash.
+fn mail_worker(
+    config: &Config,
+    store: &Store,
+    mailer: &Mailer,
+    metrics: &Arc<Metrics>,
+    clock: &Clock,
+    public_url: &str,
+) -> Result<Worker, StartError> {
+    let helo = public_url
+        .split("://")
+        .nth(1)
+        .and_then(|h| h.split([':', '/']).next())
+        .unwrap_or("localhost")
+        .to_owned();
+    let (handover, interrupted) = crate::mail::handover::HandoverMark::open(&config.data_dir)
+        .map_err(|source| StartError::HandoverMark {
+            path: config.data_dir.join(crate::mail::handover::FILE),
+            source,
+        })?;
+    Ok(Worker {
+        store: store.clone(),
+        mailer: mailer.clone(),
+        transport: Arc::new(Transport::from_config(
+            &config.mail,
+            &config.data_dir,
+            &helo,
+        )),
+        config: config.mail.clone(),
+        metrics: metrics.clone(),
+        clock: clock.clone(),
+        handover,
+        interrupted,
+        unrecorded: Default::default(),
+    })
+}
+
+/// Spawns the listeners, the mail worker, the backup schedule, the admin
+/// socket and the jobs; returns their tasks (the HTTP task first) and the
+/// bound metrics and redirect addresses.
+fn spawn_tasks(
+    state: &AppState,
+    bound: Bound,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    worker: Worker,
+    shutdown_rx: watch::Receiver<bool>,
+) -> (Vec<JoinHandle<()>>, Option<SocketAddr>, Option<SocketAddr>) {
+    let (http, metrics_addr, redirect_addr) = listen::spawn_all(
+        state,
+        listen::Listeners {
+            main: bound.main.0,
+            tls,
+            metrics: bound.metrics,
+            redirect: bound.redirect,
+        },
+        &shutdown_rx,
+    );
+    let mail = tokio::spawn(worker.run(shutdown_rx.clone()));
+    let backups = tokio::spawn(crate::backup::schedule(
+        state.store.clone(),
+        state.config.clone(),
+        shutdown_rx.clone(),
+    ));
+    #[cfg(unix)]
+    let admin_socket = tokio::spawn(crate::backup::serve_socket(
+        state.store.clone(),
+        state.config.data_dir.clone(),
+        shutdown_rx.clone(),
+    ));
+    let jobs = tokio::spawn(crate::jobs::run(state.clone(), shutdown_rx));
+    let tasks = vec![
+        http,
+        mail,
+        jobs,
+        backups,
+        #[cfg(unix)]
+        admin_socket,
+    ];
+    (tasks, metrics_addr, redirect_addr)
+}
+
 async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartError> {
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| StartError::Bind { addr, source })?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| StartError::Other(format!("cannot read bound address: {e}")))?;
+    let local = listener.local_addr().map_err(StartError::BoundAddress)?;
     Ok((listener, local))
 }

@@ -161,22 +161,7 @@ pub fn login_password(
             return Ok(Err(Refusal::Credentials));
         };
         if account.self_locked_until(now).is_some() || account.admin_locked {
-            // While an account is locked, every password gets the generic
-            // answer after the same argon2 work, so the lock cannot be used
-            // to test passwords. Attempts are audited, but neither counted
-            // nor do they extend the Sperrfrist (SPEC §13).
-            let detail = if account.admin_locked {
-                "Anmeldeversuch während einer Sperre durch die Administration"
-            } else {
-                "Anmeldeversuch während der Sperrfrist"
-            };
-            audit(
-                tx,
-                AuditEntry::new(now, account.id.as_str(), "login.refused_locked", detail)
-                    .target(&account.id)
-                    .org(account.org())
-                    .client(client.clone()),
-            )?;
+            audit_locked_attempt(tx, &account, &client, now)?;
             return Ok(Err(Refusal::Credentials));
         }
         if !password_ok {
@@ -190,43 +175,9 @@ pub fn login_password(
             )?;
             return Ok(Err(Refusal::Credentials));
         }
-        drop_pending_sessions(tx, &account.id)?;
-        let factor = super::accounts::second_factor_of(tx, &account)?;
-        let (stage, next) = if account.needs_totp_setup(factor) {
-            (
-                Stage::TotpSetup {
-                    secret: totp::new_secret(),
-                },
-                Next::TotpSetup,
-            )
-        } else {
-            (
-                Stage::AwaitingTan,
-                Next::Tan {
-                    by_email: factor == SecondFactor::EmailTan,
-                },
-            )
-        };
-        let (token, mut session) = new_session(tx, &account, stage, now)?;
-        if next == (Next::Tan { by_email: true }) {
-            let tan = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
-            session.email_tan = Some(EmailTan {
-                hash: mailer.tan_mac(&secret::token_hash(&token), &tan),
-                expires_at: now
-                    .checked_add(span(sec.email_tan_validity))
-                    .unwrap_or(Timestamp::MAX),
-            });
-            store::sessions::put(tx, &secret::token_hash(&token), &session)?;
-            let minutes = sec.email_tan_validity.as_secs().div_ceil(60);
-            mailer.enqueue(
-                tx,
-                &account.email,
-                templates::email_tan(&account.full_name(), &tan, minutes),
-                now,
-            )?;
-        }
+        let started = start_second_factor(tx, mailer, sec, &account, now)?;
         // A correct password ends a run of failures only with the second factor.
-        Ok(Ok(LoginStarted { token, next }))
+        Ok(Ok(started))
     })?;
     if matches!(
         result,
@@ -238,6 +189,77 @@ pub fn login_password(
         mailer.wake();
     }
     Ok(result)
+}
+
+/// A password attempt on a locked account. While an account is locked,
+/// every password gets the generic answer after the same argon2 work, so
+/// the lock cannot be used to test passwords. Attempts are audited, but
+/// neither counted nor do they extend the Sperrfrist (SPEC §13).
+fn audit_locked_attempt(
+    tx: &WriteTx,
+    account: &Account,
+    client: &Option<String>,
+    now: Timestamp,
+) -> Result<(), store::Error> {
+    let detail = if account.admin_locked {
+        "Anmeldeversuch während einer Sperre durch die Administration"
+    } else {
+        "Anmeldeversuch während der Sperrfrist"
+    };
+    audit(
+        tx,
+        AuditEntry::new(now, account.id.as_str(), "login.refused_locked", detail)
+            .target(&account.id)
+            .org(account.org())
+            .client(client.clone()),
+    )
+}
+
+/// After a correct password: a new session waiting for the second factor
+/// (setting up the authenticator, or a TAN; an e-mail TAN is queued here).
+fn start_second_factor(
+    tx: &WriteTx,
+    mailer: &Mailer,
+    sec: &SecurityConfig,
+    account: &Account,
+    now: Timestamp,
+) -> Result<LoginStarted, Error> {
+    drop_pending_sessions(tx, &account.id)?;
+    let factor = super::accounts::second_factor_of(tx, account)?;
+    let (stage, next) = if account.needs_totp_setup(factor) {
+        (
+            Stage::TotpSetup {
+                secret: totp::new_secret(),
+            },
+            Next::TotpSetup,
+        )
+    } else {
+        (
+            Stage::AwaitingTan,
+            Next::Tan {
+                by_email: factor == SecondFactor::EmailTan,
+            },
+        )
+    };
+    let (token, mut session) = new_session(tx, account, stage, now)?;
+    if next == (Next::Tan { by_email: true }) {
+        let tan = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
+        session.email_tan = Some(EmailTan {
+            hash: mailer.tan_mac(&secret::token_hash(&token), &tan),
+            expires_at: now
+                .checked_add(span(sec.email_tan_validity))
+                .unwrap_or(Timestamp::MAX),
+        });
+        store::sessions::put(tx, &secret::token_hash(&token), &session)?;
+        let minutes = sec.email_tan_validity.as_secs().div_ceil(60);
+        mailer.enqueue(
+            tx,
+            &account.email,
+            templates::email_tan(&account.full_name(), &tan, minutes),
+            now,
+        )?;
+    }
+    Ok(LoginStarted { token, next })
 }
 
 /// The outcome of step 2.
@@ -271,135 +293,206 @@ pub fn confirm_tan(
             store::sessions::delete(tx, session_hash)?;
             return Ok(TanOutcome::Locked(Refusal::Credentials));
         };
-        // Locked meanwhile (by a parallel attempt or the administration):
-        // the session ends and the attempt is audited, not counted. Whoever
-        // got here passed the password, so the lock may be named.
-        let refusal = match account.self_locked_until(now) {
-            Some(until) => Some(Refusal::SelfLocked(until)),
-            None => account.admin_locked.then_some(Refusal::AdminLocked),
+        let attempt = Attempt {
+            session_hash,
+            client: &client,
+            now,
         };
-        if let Some(refusal) = refusal {
-            store::sessions::delete(tx, session_hash)?;
-            audit(
-                tx,
-                AuditEntry::new(
-                    now,
-                    account.id.as_str(),
-                    "login.refused_locked",
-                    "TAN-Eingabe während einer Sperre",
-                )
-                .target(&account.id)
-                .org(account.org())
-                .client(client.clone()),
-            )?;
+        if let Some(refusal) = refuse_if_locked(tx, &account, &attempt)? {
             return Ok(TanOutcome::Locked(refusal));
         }
-        let unix = u64::try_from(now.as_second()).unwrap_or(0);
-        let accepted = match &session.stage {
-            Stage::Full => return Ok(TanOutcome::Retry),
-            Stage::TotpSetup { secret } => totp::verify(secret, code, unix, None).map(|step| {
-                account.totp_secret = Some(secret.clone());
-                account.totp_last_step = Some(step);
-            }),
-            Stage::AwaitingTan => match (
-                super::accounts::second_factor_of(tx, &account)?,
-                &session.email_tan,
-            ) {
-                (SecondFactor::EmailTan, Some(tan)) => {
-                    let code = code.trim();
-                    (tan.expires_at > now && mailer.tan_matches(session_hash, &tan.hash, code))
-                        .then_some(())
-                }
-                (SecondFactor::EmailTan, None) => None,
-                (SecondFactor::Totp, _) => {
-                    let verdict = account
-                        .totp_secret
-                        .as_deref()
-                        .map_or(totp::Verdict::Wrong, |s| {
-                            totp::check(s, code, unix, account.totp_last_step)
-                        });
-                    match verdict {
-                        totp::Verdict::Accepted(step) => {
-                            account.totp_last_step = Some(step);
-                            Some(())
-                        }
-                        // A code already used is refused without counting
-                        // as a failure (a second login within 30 s is no attack).
-                        totp::Verdict::Reused => {
-                            audit(
-                                tx,
-                                AuditEntry::new(
-                                    now,
-                                    account.id.as_str(),
-                                    "login.code_reused",
-                                    "Anmeldung mit einem bereits verwendeten Code abgelehnt",
-                                )
-                                .target(&account.id)
-                                .org(account.org())
-                                .client(client.clone()),
-                            )?;
-                            return Ok(TanOutcome::Reused);
-                        }
-                        totp::Verdict::Wrong => None,
-                    }
-                }
-            },
-        };
-        if accepted.is_none() {
-            let locked = record_failure(
-                tx,
-                &mut account,
-                "Anmeldung fehlgeschlagen: falsche TAN",
-                sec,
-                &client,
-                now,
-            )?;
-            if locked {
-                store::sessions::delete(tx, session_hash)?;
-                return Ok(TanOutcome::Locked(Refusal::SelfLocked(
-                    account.locked_until.unwrap_or(now),
-                )));
-            }
-            return Ok(TanOutcome::Retry);
-        }
-        let first_setup = matches!(session.stage, Stage::TotpSetup { .. });
-        account.register_success();
-        if account.activated_at.is_none() {
-            account.activated_at = Some(now);
-        }
-        account.last_login_at = Some(now);
-        account.dormancy.warned_at = None;
-        store::accounts::put(tx, &account)?;
-        store::sessions::delete(tx, session_hash)?;
-        let (token, _) = new_session(tx, &account, Stage::Full, now)?;
-        if first_setup {
-            audit(
-                tx,
-                AuditEntry::new(
+        match check_code(tx, mailer, &session, &mut account, code, &attempt)? {
+            Code::Accepted => {}
+            Code::Reused => return Ok(TanOutcome::Reused),
+            Code::AlreadySignedIn => return Ok(TanOutcome::Retry),
+            Code::Wrong => {
+                let locked = record_failure(
+                    tx,
+                    &mut account,
+                    "Anmeldung fehlgeschlagen: falsche TAN",
+                    sec,
+                    &client,
                     now,
-                    account.id.as_str(),
-                    "totp.setup",
-                    "Authenticator-App eingerichtet",
-                )
-                .target(&account.id)
-                .org(account.org())
-                .client(client.clone()),
-            )?;
+                )?;
+                if locked {
+                    store::sessions::delete(tx, session_hash)?;
+                    return Ok(TanOutcome::Locked(Refusal::SelfLocked(
+                        account.locked_until.unwrap_or(now),
+                    )));
+                }
+                return Ok(TanOutcome::Retry);
+            }
         }
+        let token = sign_in(tx, &mut account, &session, &attempt)?;
+        Ok(TanOutcome::SignedIn { token })
+    })
+}
+
+/// One TAN attempt: the session it is made in, the client and the time.
+struct Attempt<'a> {
+    session_hash: &'a str,
+    client: &'a Option<String>,
+    now: Timestamp,
+}
+
+/// What the code of a TAN attempt is.
+enum Code {
+    Accepted,
+    Wrong,
+    /// A TOTP code already used (audited, not counted as a failure).
+    Reused,
+    /// The session has already completed the login.
+    AlreadySignedIn,
+}
+
+/// Locked meanwhile (by a parallel attempt or the administration): the
+/// session ends and the attempt is audited, not counted. Whoever got here
+/// passed the password, so the lock may be named.
+fn refuse_if_locked(
+    tx: &WriteTx,
+    account: &Account,
+    attempt: &Attempt,
+) -> Result<Option<Refusal>, Error> {
+    let now = attempt.now;
+    let refusal = match account.self_locked_until(now) {
+        Some(until) => Some(Refusal::SelfLocked(until)),
+        None => account.admin_locked.then_some(Refusal::AdminLocked),
+    };
+    if refusal.is_some() {
+        store::sessions::delete(tx, attempt.session_hash)?;
         audit(
             tx,
             AuditEntry::new(
                 now,
                 account.id.as_str(),
-                "login.ok",
-                "Anmeldung erfolgreich",
+                "login.refused_locked",
+                "TAN-Eingabe während einer Sperre",
             )
             .target(&account.id)
             .org(account.org())
-            .client(client),
+            .client(attempt.client.clone()),
         )?;
-        Ok(TanOutcome::SignedIn { token })
+    }
+    Ok(refusal)
+}
+
+/// Checks the code against the session's stage: the first code of a new
+/// authenticator, the e-mail TAN or the authenticator's code. An accepted
+/// code is recorded on `account` (not yet stored).
+fn check_code(
+    tx: &WriteTx,
+    mailer: &Mailer,
+    session: &Session,
+    account: &mut Account,
+    code: &str,
+    attempt: &Attempt,
+) -> Result<Code, Error> {
+    let now = attempt.now;
+    let unix = u64::try_from(now.as_second()).unwrap_or(0);
+    let accepted = match &session.stage {
+        Stage::Full => return Ok(Code::AlreadySignedIn),
+        Stage::TotpSetup { secret } => totp::verify(secret, code, unix, None).map(|step| {
+            account.totp_secret = Some(secret.clone());
+            account.totp_last_step = Some(step);
+        }),
+        Stage::AwaitingTan => match (
+            super::accounts::second_factor_of(tx, account)?,
+            &session.email_tan,
+        ) {
+            (SecondFactor::EmailTan, Some(tan)) => {
+                let code = code.trim();
+                (tan.expires_at > now && mailer.tan_matches(attempt.session_hash, &tan.hash, code))
+                    .then_some(())
+            }
+            (SecondFactor::EmailTan, None) => None,
+            (SecondFactor::Totp, _) => {
+                let verdict = account
+                    .totp_secret
+                    .as_deref()
+                    .map_or(totp::Verdict::Wrong, |s| {
+                        totp::check(s, code, unix, account.totp_last_step)
+                    });
+                match verdict {
+                    totp::Verdict::Accepted(step) => {
+                        account.totp_last_step = Some(step);
+                        Some(())
+                    }
+                    // A code already used is refused without counting
+                    // as a failure (a second login within 30 s is no attack).
+                    totp::Verdict::Reused => {
+                        audit(
+                            tx,
+                            AuditEntry::new(
+                                now,
+                                account.id.as_str(),
+                                "login.code_reused",
+                                "Anmeldung mit einem bereits verwendeten Code abgelehnt",
+                            )
+                            .target(&account.id)
+                            .org(account.org())
+                            .client(attempt.client.clone()),
+                        )?;
+                        return Ok(Code::Reused);
+                    }
+                    totp::Verdict::Wrong => None,
+                }
+            }
+        },
+    };
+    Ok(if accepted.is_some() {
+        Code::Accepted
+    } else {
+        Code::Wrong
     })
+}
+
+/// The second factor was right: the account records the login, the
+/// waiting session is replaced by a full one (new token), and the login is
+/// audited. Returns the new session's token.
+fn sign_in(
+    tx: &WriteTx,
+    account: &mut Account,
+    session: &Session,
+    attempt: &Attempt,
+) -> Result<String, Error> {
+    let now = attempt.now;
+    let first_setup = matches!(session.stage, Stage::TotpSetup { .. });
+    account.register_success();
+    if account.activated_at.is_none() {
+        account.activated_at = Some(now);
+    }
+    account.last_login_at = Some(now);
+    account.dormancy.warned_at = None;
+    store::accounts::put(tx, account)?;
+    store::sessions::delete(tx, attempt.session_hash)?;
+    let (token, _) = new_session(tx, account, Stage::Full, now)?;
+    if first_setup {
+        audit(
+            tx,
+            AuditEntry::new(
+                now,
+                account.id.as_str(),
+                "totp.setup",
+                "Authenticator-App eingerichtet",
+            )
+            .target(&account.id)
+            .org(account.org())
+            .client(attempt.client.clone()),
+        )?;
+    }
+    audit(
+        tx,
+        AuditEntry::new(
+            now,
+            account.id.as_str(),
+            "login.ok",
+            "Anmeldung erfolgreich",
+        )
+        .target(&account.id)
+        .org(account.org())
+        .client(attempt.client.clone()),
+    )?;
+    Ok(token)
 }
 
 /// Ends a session (Abmelden, Abbrechen).

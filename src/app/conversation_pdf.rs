@@ -23,7 +23,7 @@ use super::pdf_splice::{self, SplicedPdf};
 use super::pdfa::{self, Block, FileToEmbed};
 use crate::domain::account::Account;
 use crate::domain::audit::AuditEntry;
-use crate::domain::message::{Direction, Mailbox, Message};
+use crate::domain::message::{Attachment, Direction, Mailbox, Message};
 use crate::domain::org::OrgId;
 use crate::store::{self, ReadAccess, Store, messages as repo};
 
@@ -138,6 +138,111 @@ struct Planned {
     description: String,
 }
 
+/// The document as it is laid out: its blocks and the attachments to
+/// embed (at most [`MAX_EMBEDDED`] bytes, names made unique).
+#[derive(Default)]
+struct Document {
+    blocks: Vec<Block>,
+    planned: Vec<Planned>,
+    names: HashSet<String>,
+    embedded: u64,
+}
+
+impl Document {
+    /// Title and the lines about the whole conversation.
+    fn header(
+        tx: &impl ReadAccess,
+        start: &Message,
+        seen: &[Seen],
+        reader: &Account,
+        now: Timestamp,
+    ) -> Result<(String, Document), Error> {
+        let title = format!("Unterhaltung {} – {}", start.referenz, start.subject);
+        let blocks = vec![
+            Block::H1(title.clone()),
+            Block::P(format!("Referenz: {}", start.referenz)),
+            Block::P(format!("Betreff: {}", start.subject)),
+            Block::P(format!("Mitglied: {}", mitglied(tx, seen)?)),
+            Block::P(format!(
+                "Exportiert am {} von {} ({})",
+                crate::views::components::datetime(now),
+                reader.full_name(),
+                reader.id.as_str()
+            )),
+        ];
+        Ok((
+            title,
+            Document {
+                blocks,
+                ..Default::default()
+            },
+        ))
+    }
+
+    /// Message number `n + 1` with its attachments.
+    fn message(&mut self, tx: &impl ReadAccess, n: usize, s: &Seen) -> Result<(), Error> {
+        let m = &s.message;
+        let when = crate::views::components::datetime(m.created_at);
+        let (dir, side) = match s.direction {
+            Direction::Incoming => ("Eingang", "Von"),
+            Direction::Outgoing => ("Ausgang", "An"),
+        };
+        let blocks = &mut self.blocks;
+        blocks.push(Block::Gap);
+        blocks.push(Block::H2(format!("Nachricht {} vom {when}", n + 1)));
+        blocks.push(Block::P(format!("Richtung: {dir}")));
+        blocks.push(Block::P(format!("{side}: {}", s.counterpart)));
+        blocks.push(Block::P(format!("Verfasst von: {}", author(tx, m)?)));
+        blocks.push(Block::P(format!(
+            "Bereich/Thema: {} / {}",
+            m.bereich.label(),
+            m.thema
+        )));
+        blocks.push(Block::P(format!("Betreff: {}", m.subject)));
+        blocks.push(Block::P(m.text.clone()));
+        for a in &m.attachments {
+            self.attachment(n, a, &when);
+        }
+        Ok(())
+    }
+
+    /// An attachment's line; embedded while the size bound allows.
+    fn attachment(&mut self, n: usize, a: &Attachment, when: &str) {
+        let fits = self.embedded.saturating_add(a.len) <= MAX_EMBEDDED;
+        let mut name = a.name.clone();
+        if !self.names.insert(name.clone()) {
+            name = format!("Nachricht-{}_{}", n + 1, a.name);
+            self.names.insert(name.clone());
+        }
+        let note = if fits {
+            self.embedded += a.len;
+            self.planned.push(Planned {
+                blob: a.blob,
+                name: name.clone(),
+                mime: a.mime.clone(),
+                description: format!("Anhang der Nachricht {} vom {when}", n + 1),
+            });
+            format!("eingebettet als „{name}“")
+        } else {
+            "nicht eingebettet (Größengrenze des Exports), einzeln herunterladen".to_owned()
+        };
+        self.blocks.push(Block::P(format!(
+            "Anhang: {} ({}), {note}",
+            a.name,
+            size(a.len)
+        )));
+    }
+}
+
+/// The member organisation of the conversation, for the Protokoll.
+fn conversation_org(tx: &impl ReadAccess, seen: &[Seen]) -> Option<OrgId> {
+    seen.iter()
+        .find_map(|s| org_of(tx, &s.message.from).ok().flatten())
+        .or(seen
+            .iter()
+            .find_map(|s| org_of(tx, &s.message.to).ok().flatten()))
+}
+
 /// Exports the conversation of message `id` in mailbox `mb` for `reader`
 /// (whose readable mailboxes are `readable`) and audits it.
 pub fn export(
@@ -156,66 +261,9 @@ pub fn export(
     let (referenz, pdf, org) = store.read(|tx| {
         let (start, _) = access::message_in(tx, mb, id)?;
         let seen = conversation(tx, &start.referenz, mb, readable)?;
-        let title = format!("Unterhaltung {} – {}", start.referenz, start.subject);
-        let mut blocks = vec![
-            Block::H1(title.clone()),
-            Block::P(format!("Referenz: {}", start.referenz)),
-            Block::P(format!("Betreff: {}", start.subject)),
-            Block::P(format!("Mitglied: {}", mitglied(tx, &seen)?)),
-            Block::P(format!(
-                "Exportiert am {} von {} ({})",
-                crate::views::components::datetime(now),
-                reader.full_name(),
-                reader.id.as_str()
-            )),
-        ];
-        let mut planned = Vec::new();
-        let mut names = HashSet::new();
-        let mut embedded: u64 = 0;
+        let (title, mut doc) = Document::header(tx, &start, &seen, reader, now)?;
         for (n, s) in seen.iter().enumerate() {
-            let m = &s.message;
-            let when = crate::views::components::datetime(m.created_at);
-            let (dir, side) = match s.direction {
-                Direction::Incoming => ("Eingang", "Von"),
-                Direction::Outgoing => ("Ausgang", "An"),
-            };
-            blocks.push(Block::Gap);
-            blocks.push(Block::H2(format!("Nachricht {} vom {when}", n + 1)));
-            blocks.push(Block::P(format!("Richtung: {dir}")));
-            blocks.push(Block::P(format!("{side}: {}", s.counterpart)));
-            blocks.push(Block::P(format!("Verfasst von: {}", author(tx, m)?)));
-            blocks.push(Block::P(format!(
-                "Bereich/Thema: {} / {}",
-                m.bereich.label(),
-                m.thema
-            )));
-            blocks.push(Block::P(format!("Betreff: {}", m.subject)));
-            blocks.push(Block::P(m.text.clone()));
-            for a in &m.attachments {
-                let fits = embedded.saturating_add(a.len) <= MAX_EMBEDDED;
-                let mut name = a.name.clone();
-                if !names.insert(name.clone()) {
-                    name = format!("Nachricht-{}_{}", n + 1, a.name);
-                    names.insert(name.clone());
-                }
-                let note = if fits {
-                    embedded += a.len;
-                    planned.push(Planned {
-                        blob: a.blob,
-                        name: name.clone(),
-                        mime: a.mime.clone(),
-                        description: format!("Anhang der Nachricht {} vom {when}", n + 1),
-                    });
-                    format!("eingebettet als „{name}“")
-                } else {
-                    "nicht eingebettet (Größengrenze des Exports), einzeln herunterladen".to_owned()
-                };
-                blocks.push(Block::P(format!(
-                    "Anhang: {} ({}), {note}",
-                    a.name,
-                    size(a.len)
-                )));
-            }
+            doc.message(tx, n, s)?;
         }
         // krilla embeds a short placeholder per file; the blobs are read
         // here once for their length and MD5, and again chunk by chunk
@@ -223,7 +271,7 @@ pub fn export(
         let nonce: [u8; 16] = rand::random();
         let mut stored = Vec::new();
         let mut files = Vec::new();
-        for (i, p) in planned.into_iter().enumerate() {
+        for (i, p) in doc.planned.into_iter().enumerate() {
             let file = pdf_splice::checksum(tx, p.blob)?
                 .ok_or_else(|| Error::Internal(format!("attachment blob {} missing", p.blob)))?;
             let token = pdf_splice::placeholder(&nonce, i);
@@ -235,15 +283,9 @@ pub fn export(
             }));
             stored.push((token, file));
         }
-        let pdf = pdfa::render(&title, &blocks, files.into_iter(), now)?;
+        let pdf = pdfa::render(&title, &doc.blocks, files.into_iter(), now)?;
         let pdf = SplicedPdf::new(pdf, stored)?;
-        let org = seen
-            .iter()
-            .find_map(|s| org_of(tx, &s.message.from).ok().flatten())
-            .or(seen
-                .iter()
-                .find_map(|s| org_of(tx, &s.message.to).ok().flatten()));
-        Ok::<_, Error>((start.referenz, pdf, org))
+        Ok::<_, Error>((start.referenz, pdf, conversation_org(tx, &seen)))
     })?;
     drop(building);
     store.write(|tx| {

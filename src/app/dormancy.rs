@@ -15,6 +15,7 @@ use super::Error;
 use crate::config::SecurityConfig;
 use crate::domain::account::{Account, Role};
 use crate::domain::audit::AuditEntry;
+use crate::domain::ids::Nutzerkennung;
 use crate::mail::{Mailer, templates};
 use crate::store::accounts::Kind;
 use crate::store::{self, Store, WriteTx};
@@ -62,6 +63,28 @@ pub fn run(
     }
     // Finding candidates only reads; each change is its own transaction
     // that re-reads the account.
+    let (unseen, candidates) = find(store, sec, now)?;
+    start_counting(store, &unseen, now)?;
+    for id in &candidates {
+        match store.write(|tx| act(tx, mailer, sec, id, now))? {
+            Acted::Warned => out.warned += 1,
+            Acted::Locked => out.locked += 1,
+            Acted::Nothing => {}
+        }
+    }
+    if out.warned + out.locked > 0 {
+        mailer.wake();
+    }
+    Ok(out)
+}
+
+/// The accounts activated before logins were recorded (counted from now
+/// on), and the accounts due for a warning or the lock.
+fn find(
+    store: &Store,
+    sec: &SecurityConfig,
+    now: Timestamp,
+) -> Result<(Vec<Nutzerkennung>, Vec<Nutzerkennung>), Error> {
     let mut candidates = Vec::new();
     let mut unseen = Vec::new();
     store.read(|tx| {
@@ -79,6 +102,11 @@ pub fn run(
             Ok(())
         })
     })?;
+    Ok((unseen, candidates))
+}
+
+/// Starts the dormancy period of `unseen` accounts now, in batches.
+fn start_counting(store: &Store, unseen: &[Nutzerkennung], now: Timestamp) -> Result<(), Error> {
     for chunk in unseen.chunks(super::housekeeping::BATCH) {
         store.write(|tx| {
             for id in chunk {
@@ -93,69 +121,92 @@ pub fn run(
             Ok::<_, Error>(())
         })?;
     }
-    for id in &candidates {
-        store.write(|tx| {
-            let Some(mut a) = store::accounts::get(tx, id)? else {
-                return Ok::<_, Error>(());
-            };
-            match due(&a, sec, now) {
-                Some(Due::Warn(lock_at)) => {
-                    a.dormancy.warned_at = Some(now);
-                    store::accounts::put(tx, &a)?;
-                    notify(tx, mailer, &a, now, |name, about| {
-                        templates::dormant_notice(name, about, lock_at, sec.dormant_days)
-                    })?;
-                    out.warned += 1;
-                }
-                Some(Due::Lock) if a.is_kassen_admin() && !other_portal_admin(tx, &a)? => {
-                    // The last active Kassen-Portaladministration is never
-                    // locked (nobody could unlock it); it is told once.
-                    let warned = a.dormancy.warned_at.is_some_and(|w| {
-                        a.dormancy_reference().is_some_and(|r| w >= r)
-                    });
-                    if !warned {
-                        a.dormancy.warned_at = Some(now);
-                        store::accounts::put(tx, &a)?;
-                        notify(tx, mailer, &a, now, |name, about| {
-                            templates::dormant_notice(name, about, now, sec.dormant_days)
-                        })?;
-                        out.warned += 1;
-                    }
-                }
-                Some(Due::Lock) => {
-                    a.admin_locked = true;
-                    a.dormancy.locked = true;
-                    store::accounts::put(tx, &a)?;
-                    store::sessions::delete_for_account(tx, &a.id)?;
-                    store::audit::append(
-                        tx,
-                        &AuditEntry::new(
-                            now,
-                            "System",
-                            "account.dormant_locked",
-                            format!(
-                                "Nutzerkonto von {} wegen Inaktivität gesperrt ({} Tage ohne Anmeldung)",
-                                a.full_name(),
-                                sec.dormant_days
-                            ),
-                        )
-                        .target(&a.id)
-                        .org(a.org()),
-                    )?;
-                    notify(tx, mailer, &a, now, |name, about| {
-                        templates::dormant_locked(name, about, sec.dormant_days)
-                    })?;
-                    out.locked += 1;
-                }
-                None => {}
+    Ok(())
+}
+
+/// What [`act`] did to an account.
+enum Acted {
+    Warned,
+    Locked,
+    Nothing,
+}
+
+/// Re-reads account `id` in the transaction and warns or locks it when due.
+fn act(
+    tx: &WriteTx,
+    mailer: &Mailer,
+    sec: &SecurityConfig,
+    id: &Nutzerkennung,
+    now: Timestamp,
+) -> Result<Acted, Error> {
+    let Some(mut a) = store::accounts::get(tx, id)? else {
+        return Ok(Acted::Nothing);
+    };
+    match due(&a, sec, now) {
+        Some(Due::Warn(lock_at)) => {
+            a.dormancy.warned_at = Some(now);
+            store::accounts::put(tx, &a)?;
+            notify(tx, mailer, &a, now, |name, about| {
+                templates::dormant_notice(name, about, lock_at, sec.dormant_days)
+            })?;
+            Ok(Acted::Warned)
+        }
+        Some(Due::Lock) if a.is_kassen_admin() && !other_portal_admin(tx, &a)? => {
+            // The last active Kassen-Portaladministration is never
+            // locked (nobody could unlock it); it is told once.
+            let warned = a
+                .dormancy
+                .warned_at
+                .is_some_and(|w| a.dormancy_reference().is_some_and(|r| w >= r));
+            if warned {
+                return Ok(Acted::Nothing);
             }
-            Ok(())
-        })?;
+            a.dormancy.warned_at = Some(now);
+            store::accounts::put(tx, &a)?;
+            notify(tx, mailer, &a, now, |name, about| {
+                templates::dormant_notice(name, about, now, sec.dormant_days)
+            })?;
+            Ok(Acted::Warned)
+        }
+        Some(Due::Lock) => {
+            lock(tx, mailer, sec, a, now)?;
+            Ok(Acted::Locked)
+        }
+        None => Ok(Acted::Nothing),
     }
-    if out.warned + out.locked > 0 {
-        mailer.wake();
-    }
-    Ok(out)
+}
+
+/// Locks `a` as "Gesperrt (inaktiv)", ends its sessions, audits the lock
+/// and tells the account and its administrators.
+fn lock(
+    tx: &WriteTx,
+    mailer: &Mailer,
+    sec: &SecurityConfig,
+    mut a: Account,
+    now: Timestamp,
+) -> Result<(), Error> {
+    a.admin_locked = true;
+    a.dormancy.locked = true;
+    store::accounts::put(tx, &a)?;
+    store::sessions::delete_for_account(tx, &a.id)?;
+    store::audit::append(
+        tx,
+        &AuditEntry::new(
+            now,
+            "System",
+            "account.dormant_locked",
+            format!(
+                "Nutzerkonto von {} wegen Inaktivität gesperrt ({} Tage ohne Anmeldung)",
+                a.full_name(),
+                sec.dormant_days
+            ),
+        )
+        .target(&a.id)
+        .org(a.org()),
+    )?;
+    notify(tx, mailer, &a, now, |name, about| {
+        templates::dormant_locked(name, about, sec.dormant_days)
+    })
 }
 
 /// Queues the mail for the account and for each of its administrators.

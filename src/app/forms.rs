@@ -13,7 +13,7 @@ use super::{Actor, Error};
 use crate::domain::account::Account;
 use crate::domain::audit::AuditEntry;
 use crate::domain::forms::{self, FormKind, ReceiptPlace, Report, ReportStatus, Summary};
-use crate::domain::org::{Bereich, GroupMailbox, OrgId, ReceiptTarget};
+use crate::domain::org::{Bereich, GroupMailbox, OrgId, Organisation, ReceiptTarget};
 use crate::domain::permissions::{Capability, ReadReports, SubmitForms};
 use crate::domain::persons::Person;
 use crate::mail::Mailer;
@@ -156,92 +156,111 @@ pub fn submit_in(
     sub: &Submission<'_>,
     now: Timestamp,
 ) -> Result<Report, Error> {
-    let (kind, input, client) = (sub.kind, sub.input, sub.client.clone());
+    let (kind, input) = (sub.kind, sub.input);
     let org_id = submitter.org().ok_or(Error::NotFound)?;
-    {
-        let org = store::orgs::get(tx, org_id)?.ok_or(Error::NotFound)?;
-        let person = person_of(tx, org_id, input)?;
-        let values = checked(kind, &person, input)?;
-        let id = store::reports::next_id(tx)?;
-        // The receipt's Referenz is handed out first, so the PDF, its file
-        // name, the receipt and the report all carry the same one.
-        let referenz = super::messages::new_referenz(tx, now)?;
-        let (to, receipt) = match org.receipt_target {
-            ReceiptTarget::Personal => (
-                MailboxRef::Personal(submitter.id.clone()),
-                ReceiptPlace::Personal(submitter.id.to_string()),
-            ),
-            ReceiptTarget::Group => (
-                MailboxRef::Group(org_id, GroupMailbox::Beamtenversorgung),
-                ReceiptPlace::GroupBeamtenversorgung,
-            ),
-        };
-        let report = Report {
-            id,
-            org: org_id,
-            kind,
-            personalnummer: person.personalnummer.clone(),
-            person_name: person.display_name(),
-            values,
-            submitted_by: submitter.id.to_string(),
-            submitter_name: submitter.full_name(),
-            submitted_at: now,
-            status: ReportStatus::Eingegangen,
-            referenz,
-            pdf_blob: 0,
-            receipt,
-            history: Vec::new(),
-        };
-        let pdf = super::report_pdf::render(&report, &format!("{} ({})", org.name, org.number))?;
-        let report = Report {
-            pdf_blob: store::blobs::put(tx, &pdf)?,
-            ..report
-        };
-        let subject = report.receipt_subject();
-        let text = format!(
-            "Ihre Meldung „{}“ für {} (Personalnummer {}) ist am {} bei der Versorgungskasse eingegangen.\n\nDie Meldung liegt dieser Nachricht als PDF bei.",
-            kind.label(),
-            report.person_name,
-            report.personalnummer,
-            crate::views::components::datetime(now),
-        );
-        let file = report.pdf_name();
-        deliver_system_message(
-            tx,
-            mailer,
-            public_url,
-            &to,
-            &SystemMessage {
-                subject: &subject,
-                text: &text,
-                bereich: Bereich::Beamtenversorgung,
-                thema: "Quittung",
-                attachment: Some((&file, "application/pdf", &pdf)),
-                referenz: Some(&report.referenz),
-            },
+    let org = store::orgs::get(tx, org_id)?.ok_or(Error::NotFound)?;
+    let person = person_of(tx, org_id, input)?;
+    let values = checked(kind, &person, input)?;
+    let id = store::reports::next_id(tx)?;
+    // The receipt's Referenz is handed out first, so the PDF, its file
+    // name, the receipt and the report all carry the same one.
+    let referenz = super::messages::new_referenz(tx, now)?;
+    let (to, receipt) = receipt_place(&org, submitter);
+    let report = Report {
+        id,
+        org: org_id,
+        kind,
+        personalnummer: person.personalnummer.clone(),
+        person_name: person.display_name(),
+        values,
+        submitted_by: submitter.id.to_string(),
+        submitter_name: submitter.full_name(),
+        submitted_at: now,
+        status: ReportStatus::Eingegangen,
+        referenz,
+        pdf_blob: 0,
+        receipt,
+        history: Vec::new(),
+    };
+    let pdf = super::report_pdf::render(&report, &format!("{} ({})", org.name, org.number))?;
+    let report = Report {
+        pdf_blob: store::blobs::put(tx, &pdf)?,
+        ..report
+    };
+    send_receipt(tx, mailer, public_url, &to, &report, &pdf, now)?;
+    store::reports::put(tx, &report)?;
+    store::audit::append(
+        tx,
+        &AuditEntry::new(
             now,
-        )?;
-        store::reports::put(tx, &report)?;
-        store::audit::append(
-            tx,
-            &AuditEntry::new(
-                now,
-                submitter.id.as_str(),
-                "report.submitted",
-                format!(
-                    "{} für {} (Personalnummer {}) abgesandt, Referenz {}",
-                    kind.label(),
-                    report.person_name,
-                    report.personalnummer,
-                    report.referenz
-                ),
-            )
-            .target(format!("Formularmeldung {id}"))
-            .org(Some(org_id))
-            .client(client),
-        )?;
-        Ok(report)
+            submitter.id.as_str(),
+            "report.submitted",
+            format!(
+                "{} für {} (Personalnummer {}) abgesandt, Referenz {}",
+                kind.label(),
+                report.person_name,
+                report.personalnummer,
+                report.referenz
+            ),
+        )
+        .target(format!("Formularmeldung {id}"))
+        .org(Some(org_id))
+        .client(sub.client.clone()),
+    )?;
+    Ok(report)
+}
+
+/// Where the receipt goes, as the organisation's Postfach-Konfiguration
+/// says: the submitter's personal mailbox or the group mailbox
+/// Beamtenversorgung.
+fn receipt_place(org: &Organisation, submitter: &Account) -> (MailboxRef, ReceiptPlace) {
+    match org.receipt_target {
+        ReceiptTarget::Personal => (
+            MailboxRef::Personal(submitter.id.clone()),
+            ReceiptPlace::Personal(submitter.id.to_string()),
+        ),
+        ReceiptTarget::Group => (
+            MailboxRef::Group(org.id, GroupMailbox::Beamtenversorgung),
+            ReceiptPlace::GroupBeamtenversorgung,
+        ),
     }
+}
+
+/// The Quittungsnachricht with the report's PDF attached, into `to`.
+fn send_receipt(
+    tx: &store::WriteTx,
+    mailer: &Mailer,
+    public_url: &str,
+    to: &MailboxRef,
+    report: &Report,
+    pdf: &[u8],
+    now: Timestamp,
+) -> Result<(), Error> {
+    let subject = report.receipt_subject();
+    let text = format!(
+        "Ihre Meldung „{}“ für {} (Personalnummer {}) ist am {} bei der Versorgungskasse eingegangen.\n\nDie Meldung liegt dieser Nachricht als PDF bei.",
+        report.kind.label(),
+        report.person_name,
+        report.personalnummer,
+        crate::views::components::datetime(now),
+    );
+    let file = report.pdf_name();
+    deliver_system_message(
+        tx,
+        mailer,
+        public_url,
+        to,
+        &SystemMessage {
+            subject: &subject,
+            text: &text,
+            bereich: Bereich::Beamtenversorgung,
+            thema: "Quittung",
+            attachment: Some((&file, "application/pdf", pdf)),
+            referenz: Some(&report.referenz),
+        },
+        now,
+    )?;
+    Ok(())
 }
 
 /// A page of reports and the cursor of the next one.

@@ -36,11 +36,53 @@ impl Removed {
 }
 
 pub fn run(store: &Store, config: &Config, now: Timestamp) -> Result<Removed, Error> {
+    let mut removed = Removed {
+        sessions: purge_sessions(store, config, now)?,
+        links: purge_links(store, now)?,
+        audit: purge_audit(store, config, now)?,
+        mail_bodies: purge_mail_bodies(store, config, now)?,
+        ..Removed::default()
+    };
+    removed.messages =
+        super::messages::retention::purge(store, config.retention.message_days, now)?;
+    remove_stale_uploads(&config.data_dir.join("tmp"));
+    if removed.messages > 0 {
+        record_retention(
+            store,
+            now,
+            "messages.retention",
+            format!(
+                "{} älter als {} gelöscht",
+                crate::domain::counted(removed.messages as u64, "Nachricht", "Nachrichten"),
+                crate::domain::counted(config.retention.message_days, "Tag", "Tage")
+            ),
+        )?;
+    }
+    if removed.audit > 0 {
+        // The deletion itself is recorded, as a count.
+        record_retention(
+            store,
+            now,
+            "audit.retention",
+            format!(
+                "{} älter als {} gelöscht",
+                crate::domain::counted(
+                    removed.audit as u64,
+                    "Protokolleintrag",
+                    "Protokolleinträge"
+                ),
+                crate::domain::counted(config.retention.audit_days, "Tag", "Tage")
+            ),
+        )?;
+    }
+    Ok(removed)
+}
+
+/// Ended sessions (a grace period after their end), in batches.
+fn purge_sessions(store: &Store, config: &Config, now: Timestamp) -> Result<usize, Error> {
     let sec = &config.security;
     let idle = sec.session_idle + EXPIRED_SESSION_GRACE;
     let lifetime = sec.session_lifetime + EXPIRED_SESSION_GRACE;
-    let mut removed = Removed::default();
-
     let sessions =
         store.read(|tx| store::sessions::find_expired(tx, |s| !s.is_live(now, idle, lifetime)))?;
     for chunk in sessions.chunks(BATCH) {
@@ -50,9 +92,13 @@ pub fn run(store: &Store, config: &Config, now: Timestamp) -> Result<Removed, Er
             }
             Ok::<_, Error>(())
         })?;
-        removed.sessions += chunk.len();
     }
+    Ok(sessions.len())
+}
 
+/// Expired links, in batches.
+fn purge_links(store: &Store, now: Timestamp) -> Result<usize, Error> {
+    let mut removed = 0;
     loop {
         let links = store.read(|tx| store::links::find_expired(tx, now, BATCH))?;
         if links.is_empty() {
@@ -64,21 +110,32 @@ pub fn run(store: &Store, config: &Config, now: Timestamp) -> Result<Removed, Er
             }
             Ok::<_, Error>(())
         })?;
-        removed.links += links.len();
+        removed += links.len();
         if links.len() < BATCH {
             break;
         }
     }
+    Ok(removed)
+}
 
+/// Protokoll entries older than `retention.audit_days`, in batches.
+fn purge_audit(store: &Store, config: &Config, now: Timestamp) -> Result<usize, Error> {
     let keep = SignedDuration::from_hours(24 * i64::from(config.retention.audit_days));
     let before = now.checked_sub(keep).unwrap_or(Timestamp::MIN);
+    let mut removed = 0;
     while store.read(|tx| store::audit::has_older_than(tx, before))? {
         let n = store.write(|tx| store::audit::purge_older_than(tx, before, BATCH))?;
-        removed.audit += n;
+        removed += n;
         if n < BATCH {
             break;
         }
     }
+    Ok(removed)
+}
+
+/// Bodies of delivered e-mails older than `retention.mail_body_days`.
+fn purge_mail_bodies(store: &Store, config: &Config, now: Timestamp) -> Result<usize, Error> {
+    let mut removed = 0;
     loop {
         let n = super::outbox::purge_old_mail_bodies(
             store,
@@ -86,54 +143,28 @@ pub fn run(store: &Store, config: &Config, now: Timestamp) -> Result<Removed, Er
             config.retention.mail_body_days,
             BATCH,
         )?;
-        removed.mail_bodies += n;
+        removed += n;
         if n < BATCH {
             break;
         }
     }
-    removed.messages =
-        super::messages::retention::purge(store, config.retention.message_days, now)?;
-    remove_stale_uploads(&config.data_dir.join("tmp"));
-    if removed.messages > 0 {
-        store.write(|tx| {
-            store::audit::append(
-                tx,
-                &crate::domain::audit::AuditEntry::new(
-                    now,
-                    "System",
-                    "messages.retention",
-                    format!(
-                        "{} älter als {} gelöscht",
-                        crate::domain::counted(removed.messages as u64, "Nachricht", "Nachrichten"),
-                        crate::domain::counted(config.retention.message_days, "Tag", "Tage")
-                    ),
-                ),
-            )
-        })?;
-    }
-    if removed.audit > 0 {
-        // The deletion itself is recorded, as a count.
-        store.write(|tx| {
-            store::audit::append(
-                tx,
-                &crate::domain::audit::AuditEntry::new(
-                    now,
-                    "System",
-                    "audit.retention",
-                    format!(
-                        "{} älter als {} gelöscht",
-                        crate::domain::counted(
-                            removed.audit as u64,
-                            "Protokolleintrag",
-                            "Protokolleinträge"
-                        ),
-                        crate::domain::counted(config.retention.audit_days, "Tag", "Tage")
-                    ),
-                ),
-            )
-        })?;
-    }
     Ok(removed)
+}
+
+/// Records a retention deletion in the Protokoll (actor "System").
+fn record_retention(
+    store: &Store,
+    now: Timestamp,
+    action: &str,
+    detail: String,
+) -> Result<(), Error> {
+    store.write(|tx| {
+        store::audit::append(
+            tx,
+            &crate::domain::audit::AuditEntry::new(now, "System", action, detail),
+        )
+    })?;
+    Ok(())
 }
 
 /// Staged uploads (`<data_dir>/tmp/upload-*`) are removed by the request

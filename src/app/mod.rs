@@ -9,8 +9,6 @@ pub mod backups;
 pub mod conversation_pdf;
 pub mod credentials;
 pub mod demo;
-pub mod demo_messages;
-pub mod demo_persons;
 pub mod dormancy;
 pub mod faq;
 pub mod feedback;

@@ -164,6 +164,23 @@ pub fn render(
     now: Timestamp,
 ) -> Result<Vec<u8>, Error> {
     let font = font()?;
+    let mut document = new_document(title, now);
+    for f in files {
+        embed(&mut document, f?)?;
+    }
+    let groups = draw_pages(&mut document, blocks, &font);
+    let mut tree = TagTree::new();
+    for g in groups.into_iter().flatten() {
+        tree.push(g);
+    }
+    document.set_tag_tree(tree);
+    document
+        .finish()
+        .map_err(|e| Error::Internal(format!("PDF/A: {e:?}")))
+}
+
+/// A PDF/A-3a document with tagging and its metadata (title, language).
+fn new_document(title: &str, now: Timestamp) -> Document {
     let settings = SerializeSettings {
         configuration: Configuration::new_with_validator(Validator::A3_A),
         enable_tagging: true,
@@ -179,26 +196,32 @@ pub fn render(
             .creator("Meine Versorgung".to_owned())
             .creation_date(pdf_date(now)),
     );
-    for f in files {
-        let f = f?;
-        let embedded = EmbeddedFile {
-            path: f.name,
-            mime_type: Some(if f.mime.is_empty() {
-                "application/octet-stream".to_owned()
-            } else {
-                f.mime
-            }),
-            description: Some(f.description),
-            association_kind: AssociationKind::Supplement,
-            data: Data::from(f.data),
-            compress: false,
-            location: None,
-        };
-        document
-            .embed_file(embedded)
-            .ok_or_else(|| Error::Internal("PDF: duplicate embedded file name".to_owned()))?;
-    }
+    document
+}
 
+/// Embeds `f` as an associated file (relation Supplement, uncompressed).
+fn embed(document: &mut Document, f: FileToEmbed) -> Result<(), Error> {
+    let embedded = EmbeddedFile {
+        path: f.name,
+        mime_type: Some(if f.mime.is_empty() {
+            "application/octet-stream".to_owned()
+        } else {
+            f.mime
+        }),
+        description: Some(f.description),
+        association_kind: AssociationKind::Supplement,
+        data: Data::from(f.data),
+        compress: false,
+        location: None,
+    };
+    document
+        .embed_file(embedded)
+        .ok_or_else(|| Error::Internal("PDF: duplicate embedded file name".to_owned()))
+}
+
+/// Draws the lines of `blocks` on as many pages as they need, each line a
+/// tagged span; returns the tag group of each block (none for a gap).
+fn draw_pages(document: &mut Document, blocks: &[Block], font: &Font) -> Vec<Option<TagGroup>> {
     let mut groups: Vec<Option<TagGroup>> = blocks
         .iter()
         .map(|b| match b {
@@ -239,14 +262,7 @@ pub fn render(
         surface.finish();
         page.finish();
     }
-    let mut tree = TagTree::new();
-    for g in groups.into_iter().flatten() {
-        tree.push(g);
-    }
-    document.set_tag_tree(tree);
-    document
-        .finish()
-        .map_err(|e| Error::Internal(format!("PDF/A: {e:?}")))
+    groups
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ use jiff::Timestamp;
 
 use super::{Actor, Error};
 use crate::domain::audit::AuditEntry;
-use crate::domain::org::OrgId;
-use crate::domain::person_csv::{self, Encoding, FileKind, RowError};
+use crate::domain::org::{OrgId, Organisation};
+use crate::domain::person_csv::{self, Encoding, FileKind, PersonRow, RowError};
 use crate::domain::persons::{self, Art, ContactPolicy, Person, format_date};
 use crate::store::{self, Store};
 
@@ -78,15 +78,7 @@ pub fn run(
         .read(|tx| store::orgs::get(tx, org))?
         .ok_or(Error::NotFound)?;
     let Some((text, encoding)) = person_csv::decode(req.bytes) else {
-        return Ok(Outcome {
-            errors: vec![RowError {
-                line: 1,
-                column: String::new(),
-                message: person_csv::UNDECIDABLE.to_owned(),
-            }],
-            policy: req.contact,
-            ..Outcome::default()
-        });
+        return Ok(undecidable(req.contact));
     };
     let bytes = text.as_bytes();
     let result = match kind {
@@ -115,45 +107,7 @@ pub fn run(
                 }
             }
             write(tx)?;
-            let (action, what) = match kind {
-                FileKind::Persons => ("person.imported", "Anspruchsberechtigte"),
-                FileKind::Periods => ("person.periods_imported", "Lebensläufe"),
-            };
-            store::audit::append(
-                tx,
-                &AuditEntry::new(
-                    now,
-                    actor.id.as_str(),
-                    action,
-                    format!(
-                        "Datenimport {what} für {} ({}): {}{}{}",
-                        organisation.name,
-                        organisation.number,
-                        figures(&outcome),
-                        if outcome.conflicts.is_empty() {
-                            String::new()
-                        } else {
-                            format!(
-                                "; {}: {}",
-                                crate::domain::counted(
-                                    outcome.conflicts.len() as u64,
-                                    "Abweichung in Kontaktdaten",
-                                    "Abweichungen in Kontaktdaten"
-                                ),
-                                outcome.policy.label()
-                            )
-                        },
-                        if outcome.converted {
-                            "; Datei in Windows-1252 umgewandelt"
-                        } else {
-                            ""
-                        }
-                    ),
-                )
-                .target(format!("Mitglied {}", organisation.number))
-                .org(Some(org))
-                .client(actor.client.clone()),
-            )?;
+            store::audit::append(tx, &import_entry(kind, &organisation, &outcome, actor, now))?;
             Ok::<_, Error>(())
         })?;
         return Ok(Outcome {
@@ -162,6 +116,66 @@ pub fn run(
         });
     }
     Ok(outcome)
+}
+
+/// The outcome for a file that is neither UTF-8 nor Windows-1252.
+fn undecidable(policy: ContactPolicy) -> Outcome {
+    Outcome {
+        errors: vec![RowError {
+            line: 1,
+            column: String::new(),
+            message: person_csv::UNDECIDABLE.to_owned(),
+        }],
+        policy,
+        ..Outcome::default()
+    }
+}
+
+/// The Protokoll entry of a completed import: file type, Mitglied, figures,
+/// the contact conflicts and their decision, a conversion.
+fn import_entry(
+    kind: FileKind,
+    organisation: &Organisation,
+    outcome: &Outcome,
+    actor: &Actor,
+    now: Timestamp,
+) -> AuditEntry {
+    let (action, what) = match kind {
+        FileKind::Persons => ("person.imported", "Anspruchsberechtigte"),
+        FileKind::Periods => ("person.periods_imported", "Lebensläufe"),
+    };
+    let conflicts = if outcome.conflicts.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; {}: {}",
+            crate::domain::counted(
+                outcome.conflicts.len() as u64,
+                "Abweichung in Kontaktdaten",
+                "Abweichungen in Kontaktdaten"
+            ),
+            outcome.policy.label()
+        )
+    };
+    let converted = if outcome.converted {
+        "; Datei in Windows-1252 umgewandelt"
+    } else {
+        ""
+    };
+    AuditEntry::new(
+        now,
+        actor.id.as_str(),
+        action,
+        format!(
+            "Datenimport {what} für {} ({}): {}{conflicts}{converted}",
+            organisation.name,
+            organisation.number,
+            figures(outcome),
+        ),
+    )
+    .target(format!("Mitglied {}", organisation.number))
+    .org(Some(organisation.id))
+    .client(actor.client.clone())
 }
 
 /// "3 Zeilen, 1 neu, 2 aktualisiert".
@@ -240,37 +254,7 @@ fn import_persons(
     let write: Writer = Box::new(move |tx| {
         for r in rows {
             let existing = store::persons::get(tx, org, &r.personalnummer)?;
-            let lebenslauf = match (&existing, r.art) {
-                (Some(p), Art::Beamter) => p.lebenslauf.clone(),
-                _ => Vec::new(),
-            };
-            let (contact, contact_changed) = match &existing {
-                None => (r.contact.clone(), None),
-                Some(p) => {
-                    let (merged, _) = persons::merge_imported_contact(p, &r.contact, policy);
-                    // Once the portal shows the file's contact data again,
-                    // the last change in the portal no longer describes it.
-                    let changed = if merged == r.contact {
-                        None
-                    } else {
-                        p.contact_changed.clone()
-                    };
-                    (merged, changed)
-                }
-            };
-            let person = Person {
-                org,
-                personalnummer: r.personalnummer,
-                art: r.art,
-                name: r.name,
-                vorname: r.vorname,
-                geburtsdatum: r.geburtsdatum,
-                imported_contact: Some(r.contact),
-                contact,
-                bereich: r.bereich,
-                lebenslauf,
-                contact_changed,
-            };
+            let person = imported_person(org, existing.as_ref(), r, policy);
             if let Some(old) = &existing {
                 audit_changes(tx, &audit, old, &person)?;
             }
@@ -279,6 +263,48 @@ fn import_persons(
         Ok(())
     });
     Ok((outcome, Some(write)))
+}
+
+/// The person a row of the file makes: a civil servant keeps the
+/// Lebenslauf, and contact fields the organisation changed are kept or
+/// overwritten as `policy` says.
+fn imported_person(
+    org: OrgId,
+    existing: Option<&Person>,
+    r: PersonRow,
+    policy: ContactPolicy,
+) -> Person {
+    let lebenslauf = match (existing, r.art) {
+        (Some(p), Art::Beamter) => p.lebenslauf.clone(),
+        _ => Vec::new(),
+    };
+    let (contact, contact_changed) = match existing {
+        None => (r.contact.clone(), None),
+        Some(p) => {
+            let (merged, _) = persons::merge_imported_contact(p, &r.contact, policy);
+            // Once the portal shows the file's contact data again,
+            // the last change in the portal no longer describes it.
+            let changed = if merged == r.contact {
+                None
+            } else {
+                p.contact_changed.clone()
+            };
+            (merged, changed)
+        }
+    };
+    Person {
+        org,
+        personalnummer: r.personalnummer,
+        art: r.art,
+        name: r.name,
+        vorname: r.vorname,
+        geburtsdatum: r.geburtsdatum,
+        imported_contact: Some(r.contact),
+        contact,
+        bereich: r.bereich,
+        lebenslauf,
+        contact_changed,
+    }
 }
 
 /// Audits what an import changed in an existing person, with old and new
@@ -455,25 +481,36 @@ pub fn run_cli(
     .map_err(|e| e.to_string())?;
     eprintln!();
     if !outcome.errors.is_empty() {
-        let mut text = format!(
-            "{} Fehler gefunden, es wurde nichts importiert:",
-            outcome.errors.len()
-        );
-        for e in &outcome.errors {
-            text.push_str(&format!(
-                "\nZeile {}, Spalte {}: {}",
-                e.line,
-                if e.column.is_empty() {
-                    "–"
-                } else {
-                    &e.column
-                },
-                e.message
-            ));
-        }
-        return Err(text);
+        return Err(errors_text(&outcome.errors));
     }
-    let figures = figures(&outcome);
+    Ok(summary_text(&outcome))
+}
+
+/// The CLI's answer to a file with problems, one per line.
+fn errors_text(errors: &[RowError]) -> String {
+    let mut text = format!(
+        "{} Fehler gefunden, es wurde nichts importiert:",
+        errors.len()
+    );
+    for e in errors {
+        text.push_str(&format!(
+            "\nZeile {}, Spalte {}: {}",
+            e.line,
+            if e.column.is_empty() {
+                "–"
+            } else {
+                &e.column
+            },
+            e.message
+        ));
+    }
+    text
+}
+
+/// The CLI's answer to a file without problems: figures, conversion and
+/// the contact conflicts with their decision.
+fn summary_text(outcome: &Outcome) -> String {
+    let figures = figures(outcome);
     let mut text = if outcome.imported {
         format!("Import abgeschlossen: {figures}.")
     } else {
@@ -499,5 +536,5 @@ pub fn run_cli(
             ));
         }
     }
-    Ok(text)
+    text
 }

@@ -137,20 +137,7 @@ fn search_messages(
         if ids.is_empty() {
             return Ok(());
         }
-        // A Kassen clerk reads Kassenpostfächer only: postings of other
-        // Bereiche are skipped by their tag.
-        let tags = if known.iter().all(|m| matches!(m, Mailbox::Kassen(_))) {
-            let codes: Vec<u8> = known
-                .iter()
-                .filter_map(|m| match m {
-                    Mailbox::Kassen(b) => Some(b.code()),
-                    _ => None,
-                })
-                .collect();
-            store::postings::TagSet::of(&codes)
-        } else {
-            store::postings::TagSet::ALL
-        };
+        let tags = tags_of(&known);
         let mut scope = MailboxSource::new(tx, ids.clone())?;
         let counted = search_index::search(
             tx,
@@ -180,17 +167,9 @@ fn search_messages(
         let read = store::messages::Reader::new(tx)?;
         for id in page.ids {
             let Some(h) = read.header(id)? else { continue };
-            // The readable mailbox it lies in (the recipient's side first).
-            let mut at = None;
-            for (i, mb) in ids.iter().enumerate() {
-                if store::messages::entry_in(tx, *mb, id)?.is_some() {
-                    at = Some(i);
-                    if known[i].key() == h.to {
-                        break;
-                    }
-                }
-            }
-            let Some(i) = at else { continue };
+            let Some(i) = lies_in(tx, &ids, &known, id, &h.to)? else {
+                continue;
+            };
             out.hits.push(SearchHit::Message {
                 mailbox: access::slug(&known[i]),
                 mailbox_label: known[i].label(),
@@ -202,6 +181,45 @@ fn search_messages(
         }
         Ok::<_, Error>(())
     })
+}
+
+/// The Bereich tags of the postings a reader of `known` may find: a Kassen
+/// clerk reads Kassenpostfächer only, so postings of other Bereiche are
+/// skipped by their tag.
+fn tags_of(known: &[Mailbox]) -> store::postings::TagSet {
+    if known.iter().all(|m| matches!(m, Mailbox::Kassen(_))) {
+        let codes: Vec<u8> = known
+            .iter()
+            .filter_map(|m| match m {
+                Mailbox::Kassen(b) => Some(b.code()),
+                _ => None,
+            })
+            .collect();
+        store::postings::TagSet::of(&codes)
+    } else {
+        store::postings::TagSet::ALL
+    }
+}
+
+/// The index in `known` (ids in `ids`) of the readable mailbox message `id`
+/// lies in, the recipient's side (`to`) first.
+fn lies_in(
+    tx: &impl store::ReadAccess,
+    ids: &[store::messages::MailboxId],
+    known: &[Mailbox],
+    id: u64,
+    to: &str,
+) -> Result<Option<usize>, Error> {
+    let mut at = None;
+    for (i, mb) in ids.iter().enumerate() {
+        if store::messages::entry_in(tx, *mb, id)?.is_some() {
+            at = Some(i);
+            if known[i].key() == to {
+                break;
+            }
+        }
+    }
+    Ok(at)
 }
 
 fn matches_faq(e: &FaqEntry, needle: &str) -> bool {

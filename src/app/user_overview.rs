@@ -104,30 +104,11 @@ pub fn list(
     now: Timestamp,
 ) -> Result<UserPage, Error> {
     let org = proof.org_id();
-    use std::ops::ControlFlow::{Break, Continue};
     use store::accounts::{Entry, From, Kind, scan, scan_back};
     const PER_PAGE: usize = crate::domain::PAGE_SIZE;
     let prefix = filter.name_prefix();
     store.read(|tx| {
-        let total = if prefix.is_empty() && filter.only_name() {
-            store::accounts::count_in_org(tx, org, Kind::User)? as usize
-        } else {
-            let mut n = 0;
-            scan(
-                tx,
-                org,
-                Kind::User,
-                &prefix,
-                &From::NamePrefix(prefix.clone()),
-                |e| {
-                    if filter.matches_entry(&e, now) {
-                        n += 1;
-                    }
-                    Continue(())
-                },
-            )?;
-            n
-        };
+        let total = count(tx, org, filter, &prefix, now)?;
         let last_page = total.div_ceil(PER_PAGE).max(1);
         let mut shown: Vec<Entry> = Vec::new();
         let page = match at {
@@ -140,16 +121,14 @@ pub fn list(
                     return list_by_number(tx, org, filter, &prefix, *n, now);
                 };
                 let from = From::After(store::accounts::sort_key(&after));
-                scan(tx, org, Kind::User, &prefix, &from, |e| {
-                    if filter.matches_entry(&e, now) {
-                        shown.push(e);
-                    }
-                    if shown.len() == PER_PAGE {
-                        Break(())
-                    } else {
-                        Continue(())
-                    }
-                })?;
+                scan(
+                    tx,
+                    org,
+                    Kind::User,
+                    &prefix,
+                    &from,
+                    take(filter, now, PER_PAGE, &mut shown),
+                )?;
                 *n
             }
             PageAt::Before(n, id) if *n >= 1 => {
@@ -161,32 +140,22 @@ pub fn list(
                     return list_by_number(tx, org, filter, &prefix, *n, now);
                 };
                 let key = store::accounts::sort_key(&before);
-                scan_back(tx, org, Kind::User, &prefix, Some(&key), |e| {
-                    if filter.matches_entry(&e, now) {
-                        shown.push(e);
-                    }
-                    if shown.len() == PER_PAGE {
-                        Break(())
-                    } else {
-                        Continue(())
-                    }
-                })?;
+                let collect = take(filter, now, PER_PAGE, &mut shown);
+                scan_back(tx, org, Kind::User, &prefix, Some(&key), collect)?;
                 shown.reverse();
                 *n
             }
             PageAt::Number(n) if (*n).clamp(1, last_page) == last_page && last_page > 1 => {
                 // The last page, from the end of the range.
                 let on_last = total - (last_page - 1) * PER_PAGE;
-                scan_back(tx, org, Kind::User, &prefix, None, |e| {
-                    if filter.matches_entry(&e, now) {
-                        shown.push(e);
-                    }
-                    if shown.len() == on_last {
-                        Break(())
-                    } else {
-                        Continue(())
-                    }
-                })?;
+                scan_back(
+                    tx,
+                    org,
+                    Kind::User,
+                    &prefix,
+                    None,
+                    take(filter, now, on_last, &mut shown),
+                )?;
                 shown.reverse();
                 last_page
             }
@@ -201,6 +170,56 @@ pub fn list(
             page,
         })
     })
+}
+
+/// How many Nutzer:innen of `org` pass `filter`: the stored counter
+/// without a filter, else a scan of the index keys of the Name range.
+fn count(
+    tx: &impl ReadAccess,
+    org: OrgId,
+    filter: &UserFilter,
+    prefix: &str,
+    now: Timestamp,
+) -> Result<usize, Error> {
+    use store::accounts::{From, Kind, scan};
+    if prefix.is_empty() && filter.only_name() {
+        return Ok(store::accounts::count_in_org(tx, org, Kind::User)? as usize);
+    }
+    let mut n = 0;
+    scan(
+        tx,
+        org,
+        Kind::User,
+        prefix,
+        &From::NamePrefix(prefix.to_owned()),
+        |e| {
+            if filter.matches_entry(&e, now) {
+                n += 1;
+            }
+            std::ops::ControlFlow::Continue(())
+        },
+    )?;
+    Ok(n)
+}
+
+/// An index visitor that keeps the entries passing `filter` in `shown` and
+/// stops once it holds `limit`.
+fn take<'a>(
+    filter: &'a UserFilter,
+    now: Timestamp,
+    limit: usize,
+    shown: &'a mut Vec<store::accounts::Entry>,
+) -> impl FnMut(store::accounts::Entry) -> std::ops::ControlFlow<()> + 'a {
+    move |e| {
+        if filter.matches_entry(&e, now) {
+            shown.push(e);
+        }
+        if shown.len() == limit {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    }
 }
 
 /// Page `n` by skipping index entries from the start of the range (a page

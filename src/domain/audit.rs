@@ -309,7 +309,7 @@ mod tests {
             } else if path.extension().is_some_and(|e| e == "rs")
                 // Configuration keys share some prefixes ("backup.keep"),
                 // stored counter names too ("audit.all").
-                && !path.ends_with("config.rs")
+                && !path.parent().is_some_and(|p| p.ends_with("src/config"))
                 && !path.ends_with("audit.rs")
                 && !path.ends_with("migrate_v4.rs")
             {

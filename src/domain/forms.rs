@@ -261,7 +261,6 @@ pub fn check(
             "Beamtenformulare gibt es nur für aktive Beamte.".to_owned(),
         ));
     }
-    let service = person.service_period();
     let mut values = Vec::new();
     let mut dates: Vec<(&'static str, Date)> = Vec::new();
     for f in kind.fields() {
@@ -273,59 +272,14 @@ pub fn check(
             values.push((f.label.to_owned(), String::new()));
             continue;
         }
-        let shown = match f.kind {
-            FieldType::Date => {
-                match parse_date(&raw).or_else(|| Date::strptime("%Y-%m-%d", &raw).ok()) {
-                    Some(d) => {
-                        dates.push((f.name, d));
-                        format_date(d)
-                    }
-                    None => {
-                        errors.push((
-                            f.name,
-                            format!("Bitte geben Sie „{}“ als Datum TT.MM.JJJJ ein.", f.label),
-                        ));
-                        raw
-                    }
-                }
-            }
-            FieldType::Percent => match raw.trim_end_matches('%').trim().parse::<u8>() {
-                Ok(p) if (1..=100).contains(&p) => format!("{p} %"),
-                _ => {
-                    errors.push((
-                        f.name,
-                        "Der Beschäftigungsumfang ist eine ganze Zahl von 1 bis 100.".to_owned(),
-                    ));
-                    raw
-                }
-            },
-            FieldType::Text => {
-                let limit = if f.name == "bemerkung" { 2000 } else { 200 };
-                if raw.chars().count() > limit {
-                    errors.push((f.name, format!("Höchstens {limit} Zeichen.")));
-                } else if f.name != "bemerkung" && raw.chars().any(char::is_control) {
-                    errors.push((f.name, "Bitte ohne Zeilenumbrüche eingeben.".to_owned()));
-                } else if raw
-                    .chars()
-                    .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-                {
-                    // The multi-line Bemerkung keeps line breaks and tabs,
-                    // but no NUL, ESC, BEL … (as the message text).
-                    errors.push((
-                        f.name,
-                        "Der Text enthält unzulässige Steuerzeichen.".to_owned(),
-                    ));
-                }
-                raw
-            }
-            FieldType::Choice(options) => {
-                if !options.contains(&raw.as_str()) {
-                    errors.push((f.name, format!("Bitte wählen Sie „{}“ aus.", f.label)));
-                }
-                raw
-            }
-        };
-        values.push((f.label.to_owned(), shown));
+        let checked = check_value(f, raw);
+        if let Some(d) = checked.date {
+            dates.push((f.name, d));
+        }
+        if let Some(problem) = checked.problem {
+            errors.push((f.name, problem));
+        }
+        values.push((f.label.to_owned(), checked.shown));
     }
     if let (Some(von), Some(bis)) = (
         dates.iter().find(|(n, _)| *n == "von").map(|d| d.1),
@@ -335,31 +289,112 @@ pub fn check(
         errors.push(("bis", "„Bis“ darf nicht vor „Von“ liegen.".to_owned()));
     }
     if person.art == Art::Beamter {
-        match service {
-            None => errors.push((
-                "person",
-                "Für diese Person ist kein Lebenslauf hinterlegt; die Daten können nicht geprüft werden.".to_owned(),
-            )),
-            Some((first, last)) => {
-                for (name, d) in &dates {
-                    if *d < first || last.is_some_and(|l| *d > l) {
-                        let range = match last {
-                            Some(l) => format!("{} bis {}", format_date(first), format_date(l)),
-                            None => format!("ab {}", format_date(first)),
-                        };
-                        errors.push((
-                            name,
-                            format!("Das Datum liegt außerhalb der Dienstzeit ({range})."),
-                        ));
-                    }
-                }
-            }
-        }
+        check_service_period(person.service_period(), &dates, &mut errors);
     }
     if errors.is_empty() {
         Ok(values)
     } else {
         Err(errors)
+    }
+}
+
+/// One filled-in field, checked: the value as the summary shows it, the
+/// date it names, and the German message when it is not acceptable.
+struct Checked {
+    shown: String,
+    date: Option<Date>,
+    problem: Option<String>,
+}
+
+/// Checks the (trimmed, non-empty) value `raw` of field `f` by its type.
+fn check_value(f: &FieldSpec, raw: String) -> Checked {
+    let plain = |shown: String, problem: Option<String>| Checked {
+        shown,
+        date: None,
+        problem,
+    };
+    match f.kind {
+        FieldType::Date => match parse_date(&raw).or_else(|| Date::strptime("%Y-%m-%d", &raw).ok())
+        {
+            Some(d) => Checked {
+                shown: format_date(d),
+                date: Some(d),
+                problem: None,
+            },
+            None => plain(
+                raw,
+                Some(format!(
+                    "Bitte geben Sie „{}“ als Datum TT.MM.JJJJ ein.",
+                    f.label
+                )),
+            ),
+        },
+        FieldType::Percent => match raw.trim_end_matches('%').trim().parse::<u8>() {
+            Ok(p) if (1..=100).contains(&p) => plain(format!("{p} %"), None),
+            _ => plain(
+                raw,
+                Some("Der Beschäftigungsumfang ist eine ganze Zahl von 1 bis 100.".to_owned()),
+            ),
+        },
+        FieldType::Text => {
+            let problem = text_problem(f, &raw);
+            plain(raw, problem)
+        }
+        FieldType::Choice(options) => {
+            let problem = (!options.contains(&raw.as_str()))
+                .then(|| format!("Bitte wählen Sie „{}“ aus.", f.label));
+            plain(raw, problem)
+        }
+    }
+}
+
+/// What is wrong with a text value: too long, a line break in a one-line
+/// field, or control characters.
+fn text_problem(f: &FieldSpec, raw: &str) -> Option<String> {
+    let limit = if f.name == "bemerkung" { 2000 } else { 200 };
+    if raw.chars().count() > limit {
+        Some(format!("Höchstens {limit} Zeichen."))
+    } else if f.name != "bemerkung" && raw.chars().any(char::is_control) {
+        Some("Bitte ohne Zeilenumbrüche eingeben.".to_owned())
+    } else if raw
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        // The multi-line Bemerkung keeps line breaks and tabs,
+        // but no NUL, ESC, BEL … (as the message text).
+        Some("Der Text enthält unzulässige Steuerzeichen.".to_owned())
+    } else {
+        None
+    }
+}
+
+/// Every date of the form must lie in the civil servant's service period
+/// (`service`: first day, last day if ended); without a Lebenslauf nothing
+/// can be checked.
+fn check_service_period(
+    service: Option<(Date, Option<Date>)>,
+    dates: &[(&'static str, Date)],
+    errors: &mut FieldProblems,
+) {
+    match service {
+        None => errors.push((
+            "person",
+            "Für diese Person ist kein Lebenslauf hinterlegt; die Daten können nicht geprüft werden.".to_owned(),
+        )),
+        Some((first, last)) => {
+            for (name, d) in dates {
+                if *d < first || last.is_some_and(|l| *d > l) {
+                    let range = match last {
+                        Some(l) => format!("{} bis {}", format_date(first), format_date(l)),
+                        None => format!("ab {}", format_date(first)),
+                    };
+                    errors.push((
+                        name,
+                        format!("Das Datum liegt außerhalb der Dienstzeit ({range})."),
+                    ));
+                }
+            }
+        }
     }
 }
 

@@ -279,6 +279,60 @@ impl Row<'_> {
         }
         v
     }
+
+    /// The Art (Beamter, Versorgungsempfänger, Hinterbliebener).
+    fn art(&mut self, i: usize) -> Option<Art> {
+        let text = self.text(i, true);
+        let art = Art::from_label(&text);
+        if art.is_none() && !text.is_empty() {
+            self.fail(
+                i,
+                format!("„{text}“ ist keine Art (Beamter, Versorgungsempfänger, Hinterbliebener)."),
+            );
+        }
+        art
+    }
+
+    /// The contact data in the five columns from `first` (Straße, PLZ,
+    /// Ort, Telefon, E-Mail), checked like the portal's form.
+    fn contact(&mut self, first: usize) -> Contact {
+        let contact = Contact {
+            strasse: self.text(first, false),
+            plz: self.text(first + 1, false),
+            ort: self.text(first + 2, false),
+            telefon: self.text(first + 3, false),
+            email: self.text(first + 4, false),
+        };
+        match super::persons::check_contact(&contact) {
+            Ok(c) => c,
+            Err(errs) => {
+                for (field, msg) in errs {
+                    let offset = match field {
+                        "strasse" => 0,
+                        "plz" => 1,
+                        "ort" => 2,
+                        "telefon" => 3,
+                        _ => 4,
+                    };
+                    self.fail(first + offset, msg);
+                }
+                contact
+            }
+        }
+    }
+
+    /// The Geschäftsbereich, optional.
+    fn bereich(&mut self, i: usize) -> Option<Bereich> {
+        let text = self.text(i, false);
+        let bereich = Bereich::ALL.into_iter().find(|b| b.label() == text);
+        if bereich.is_none() && !text.is_empty() {
+            self.fail(
+                i,
+                format!("„{text}“ ist kein Geschäftsbereich (Beamtenversorgung, Beihilfe, Zusatzversorgung)."),
+            );
+        }
+        bereich
+    }
 }
 
 /// Parses an Anspruchsberechtigte file. Returns the valid rows and every
@@ -300,48 +354,12 @@ pub fn parse_persons(bytes: &[u8]) -> (Vec<PersonRow>, Vec<RowError>) {
                 errors,
             };
             let personalnummer = r.personalnummer(0);
-            let art_text = r.text(1, true);
-            let art = Art::from_label(&art_text);
-            if art.is_none() && !art_text.is_empty() {
-                r.fail(
-                1,
-                format!("„{art_text}“ ist keine Art (Beamter, Versorgungsempfänger, Hinterbliebener)."),
-            );
-            }
+            let art = r.art(1);
             let name = r.text(2, true);
             let vorname = r.text(3, true);
             let geburtsdatum = r.date(4, true);
-            let contact = Contact {
-                strasse: r.text(5, false),
-                plz: r.text(6, false),
-                ort: r.text(7, false),
-                telefon: r.text(8, false),
-                email: r.text(9, false),
-            };
-            let contact = match super::persons::check_contact(&contact) {
-                Ok(c) => c,
-                Err(errs) => {
-                    for (field, msg) in errs {
-                        let col = match field {
-                            "strasse" => 5,
-                            "plz" => 6,
-                            "ort" => 7,
-                            "telefon" => 8,
-                            _ => 9,
-                        };
-                        r.fail(col, msg);
-                    }
-                    contact
-                }
-            };
-            let bereich_text = r.text(10, false);
-            let bereich = Bereich::ALL.into_iter().find(|b| b.label() == bereich_text);
-            if bereich.is_none() && !bereich_text.is_empty() {
-                r.fail(
-                10,
-                format!("„{bereich_text}“ ist kein Geschäftsbereich (Beamtenversorgung, Beihilfe, Zusatzversorgung)."),
-            );
-            }
+            let contact = r.contact(5);
+            let bereich = r.bereich(10);
             if !personalnummer.is_empty() {
                 if let Some(first) = seen.get(&personalnummer) {
                     r.fail(

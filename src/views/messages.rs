@@ -152,51 +152,27 @@ pub fn mailbox(
     notes: &Notes,
 ) -> Markup {
     let base = path::mailbox(slug);
-    let with = |f: &Filter| format!("{base}{}", query_string(&f.to_query()));
-    let quick = |name: &str, f: Filter, on: bool| {
-        let target = if on { Filter::default() } else { f };
-        html! {
-            a class={ "chip" @if on { " chip-on" } } href=(with(&target)) aria-current=[on.then_some("true")] { (name) }
-        }
-    };
-    let only = |folder: Folder| Filter {
-        folders: vec![folder],
-        ..Filter::default()
-    };
-    let is_only = |folder: Folder| filter.folders == [folder] && *filter == only(folder);
-    let important = Filter {
-        important: true,
-        folders: Folder::ALL.to_vec(),
-        ..Filter::default()
-    };
-    let q = filter.to_query();
-    let total = page.total;
-    let first = page.rows.first().map(|r| r.message.id);
-    let last = page.rows.last().map(|r| r.message.id);
-    let last_page = total.div_ceil(PAGE_SIZE).max(1);
-    let link = |extra: Vec<(&'static str, String)>| {
-        let mut pairs = q.clone();
-        pairs.extend(extra);
-        format!("{base}{}", query_string(&pairs))
-    };
-    let start = (page.page - 1) * PAGE_SIZE;
-    let summary = if total == 0 {
-        "0 von 0".to_owned()
-    } else {
-        let of = if page.at_least { "mindestens " } else { "" };
-        format!(
-            "{} - {} von {of}{}",
-            start + 1,
-            start + page.rows.len(),
-            total
-        )
-    };
     html! {
         h1 { "Postfach: " (label) }
         p class="lead" { "Ihre Kommunikation mit der Versorgungskasse" }
         (tabs_nav(tabs, slug))
         (mailbox_notes(notes))
         @if let Some(n) = notice { (alert(AlertKind::Success, None, n)) }
+        (mailbox_toolbar(&base, slug, filter, members))
+        (quick_filter_chips(&base, filter))
+        (message_table(slug, page, members))
+        (mailbox_pager(&base, filter, page))
+    }
+}
+
+/// "Alle Filter löschen", the filter menu and "Schreiben".
+fn mailbox_toolbar(
+    base: &str,
+    slug: &str,
+    filter: &Filter,
+    members: Option<&[(u64, String)]>,
+) -> Markup {
+    html! {
         div class="toolbar" {
             @if filter.is_active() {
                 a class="button-link" href=(base) { "Alle Filter löschen" }
@@ -236,6 +212,30 @@ pub fn mailbox(
             }
             a class="button-link primary" href=(path::compose(slug)) { "Schreiben" }
         }
+    }
+}
+
+/// The quick filters: wichtig, nur Eingang, nur Ausgang, nur Archiv (a
+/// chip that is on switches its filter off).
+fn quick_filter_chips(base: &str, filter: &Filter) -> Markup {
+    let with = |f: &Filter| format!("{base}{}", query_string(&f.to_query()));
+    let quick = |name: &str, f: Filter, on: bool| {
+        let target = if on { Filter::default() } else { f };
+        html! {
+            a class={ "chip" @if on { " chip-on" } } href=(with(&target)) aria-current=[on.then_some("true")] { (name) }
+        }
+    };
+    let only = |folder: Folder| Filter {
+        folders: vec![folder],
+        ..Filter::default()
+    };
+    let is_only = |folder: Folder| filter.folders == [folder] && *filter == only(folder);
+    let important = Filter {
+        important: true,
+        folders: Folder::ALL.to_vec(),
+        ..Filter::default()
+    };
+    html! {
         p class="quick-filters" {
             "Filter nach: "
             (quick("als wichtig markiert", important.clone(), *filter == important))
@@ -243,6 +243,12 @@ pub fn mailbox(
             " " (quick("nur Ausgang", only(Folder::Ausgehend), is_only(Folder::Ausgehend)))
             " " (quick("nur Archiv", only(Folder::Archiviert), is_only(Folder::Archiviert)))
         }
+    }
+}
+
+/// The page's messages (with the Mitglied column for the Kassen).
+fn message_table(slug: &str, page: &MailboxPage, members: Option<&[(u64, String)]>) -> Markup {
+    html! {
         // Wide tables scroll in their own box, never the page (reflow).
         div class="table-wrap" tabindex="0" role="region" aria-label="Nachrichten" {
             table class="data messages" {
@@ -259,6 +265,35 @@ pub fn mailbox(
                 }
             }
         }
+    }
+}
+
+/// "1 - 20 von N" and the links to the first, previous, next and last
+/// page (previous and next carry a cursor).
+fn mailbox_pager(base: &str, filter: &Filter, page: &MailboxPage) -> Markup {
+    let q = filter.to_query();
+    let total = page.total;
+    let first = page.rows.first().map(|r| r.message.id);
+    let last = page.rows.last().map(|r| r.message.id);
+    let last_page = total.div_ceil(PAGE_SIZE).max(1);
+    let link = |extra: Vec<(&'static str, String)>| {
+        let mut pairs = q.clone();
+        pairs.extend(extra);
+        format!("{base}{}", query_string(&pairs))
+    };
+    let start = (page.page - 1) * PAGE_SIZE;
+    let summary = if total == 0 {
+        "0 von 0".to_owned()
+    } else {
+        let of = if page.at_least { "mindestens " } else { "" };
+        format!(
+            "{} - {} von {of}{}",
+            start + 1,
+            start + page.rows.len(),
+            total
+        )
+    };
+    html! {
         nav class="pager" aria-label="Seitennavigation" {
             span { "Elemente pro Seite: " (PAGE_SIZE) }
             span class="pager-summary" { (summary) }
@@ -402,22 +437,30 @@ pub fn compose(
                 }
             }
             (textarea_counted("Text", "text", &d.text, true, error_for(errors, "text"), MAX_TEXT))
-            div class={ "field" @if error_for(errors, "anhang").is_some() { " field-error" } } {
-                p class="hint" id="f-anhang-hinweis" {
-                    "Pro Nachricht sind max. 10 Anhänge (pdf, jpg, png, csv) mit insgesamt 10 MB zulässig."
-                    br;
-                    "Sonderzeichen im Dateinamen werden automatisch ersetzt."
-                }
-                label for="f-anhang" { "Anhang hinzufügen" }
-                input id="f-anhang" type="file" name="anhang" multiple accept=".pdf,.jpg,.jpeg,.png,.csv,application/pdf,image/jpeg,image/png,text/csv"
-                    aria-describedby="f-anhang-hinweis" aria-invalid=[error_for(errors, "anhang").map(|_| "true")];
-                @if let Some(e) = error_for(errors, "anhang") { p class="error" { (e) } }
-                @if failed || !chosen.is_empty() { p class="hint" id="f-anhang-erneut" { "Ausgewählte Anhänge werden nur mit „Senden“ übernommen. " (again) } }
-            }
+            (attachment_field(errors, failed || !chosen.is_empty(), &again))
             div class="actions" {
                 a class="button-link" href=(cancel) { "Abbrechen" }
                 button type="submit" class="primary" { "Senden" }
             }
+        }
+    }
+}
+
+/// "Anhang hinzufügen" with its limits; `remind`: the files must be chosen
+/// again (`again` says so and names them).
+fn attachment_field(errors: &[(&'static str, String)], remind: bool, again: &str) -> Markup {
+    html! {
+        div class={ "field" @if error_for(errors, "anhang").is_some() { " field-error" } } {
+            p class="hint" id="f-anhang-hinweis" {
+                "Pro Nachricht sind max. 10 Anhänge (pdf, jpg, png, csv) mit insgesamt 10 MB zulässig."
+                br;
+                "Sonderzeichen im Dateinamen werden automatisch ersetzt."
+            }
+            label for="f-anhang" { "Anhang hinzufügen" }
+            input id="f-anhang" type="file" name="anhang" multiple accept=".pdf,.jpg,.jpeg,.png,.csv,application/pdf,image/jpeg,image/png,text/csv"
+                aria-describedby="f-anhang-hinweis" aria-invalid=[error_for(errors, "anhang").map(|_| "true")];
+            @if let Some(e) = error_for(errors, "anhang") { p class="error" { (e) } }
+            @if remind { p class="hint" id="f-anhang-erneut" { "Ausgewählte Anhänge werden nur mit „Senden“ übernommen. " (again) } }
         }
     }
 }

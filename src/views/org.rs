@@ -158,7 +158,6 @@ fn mailbox_filter_query(f: &MailboxFilter) -> Vec<(&'static str, String)> {
 /// "Mehr anzeigen" (both plain links and forms, no script needed).
 pub fn mailboxes(p: &MailboxesPage<'_>) -> Markup {
     let f = p.filter;
-    let active = !f.is_empty();
     let hidden = p.rows.iter().any(|r| r.member_count > r.members.len());
     let mut more = mailbox_filter_query(f);
     more.push(("alle", "1".to_owned()));
@@ -167,6 +166,21 @@ pub fn mailboxes(p: &MailboxesPage<'_>) -> Markup {
         path::LIST,
         serde_urlencoded::to_string(&more).unwrap_or_default()
     );
+    html! {
+        h1 { "Übersicht: Gruppenpostfächer" }
+        p { "Sie können hier die Gruppenpostfächer Ihrer Organisation im Portal Meine Versorgung verwalten." }
+        (mailboxes_filter(p))
+        (mailboxes_table(p))
+        @if hidden && !p.all {
+            p { a class="button button-secondary" href=(more_href) { "Mehr anzeigen" } }
+        }
+    }
+}
+
+/// The filter of the overview (Gruppenpostfach, Nutzer:in).
+fn mailboxes_filter(p: &MailboxesPage<'_>) -> Markup {
+    let f = p.filter;
+    let active = !f.is_empty();
     let options: Vec<(String, String)> = std::iter::once((String::new(), "Alle".to_owned()))
         .chain(
             GroupMailbox::ALL
@@ -176,8 +190,6 @@ pub fn mailboxes(p: &MailboxesPage<'_>) -> Markup {
         )
         .collect();
     html! {
-        h1 { "Übersicht: Gruppenpostfächer" }
-        p { "Sie können hier die Gruppenpostfächer Ihrer Organisation im Portal Meine Versorgung verwalten." }
         details class="filter" open[active] {
             summary {
                 "Filter"
@@ -194,6 +206,12 @@ pub fn mailboxes(p: &MailboxesPage<'_>) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// One row per group mailbox: its notification addresses and members.
+fn mailboxes_table(p: &MailboxesPage<'_>) -> Markup {
+    html! {
         div class="table-wrap" tabindex="0" role="region" aria-label="Gruppenpostfächer Ihrer Organisation" {
             table {
                 caption class="visually-hidden" { "Gruppenpostfächer Ihrer Organisation" }
@@ -233,9 +251,6 @@ pub fn mailboxes(p: &MailboxesPage<'_>) -> Markup {
                     }
                 }
             }
-        }
-        @if hidden && !p.all {
-            p { a class="button button-secondary" href=(more_href) { "Mehr anzeigen" } }
         }
     }
 }

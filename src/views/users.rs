@@ -294,17 +294,7 @@ fn select(label: &str, name: &str, options: &[(&str, &str)], selected: Option<&s
 
 /// "Übersicht: Nutzer:innen".
 pub fn list(p: &ListPage<'_>) -> Markup {
-    let f = p.filter;
-    let mailboxes: Vec<(&str, &str)> = GroupMailbox::ALL
-        .into_iter()
-        .filter(|m| p.org.enabled_mailboxes.contains(m) || f.mailbox == Some(*m))
-        .map(|m| (m.key(), m.label()))
-        .collect();
-    let statuses: Vec<(&str, &str)> = Status::ALL
-        .into_iter()
-        .map(|s| (s.key(), s.label()))
-        .collect();
-    let base = filter_query(f);
+    let base = filter_query(p.filter);
     // Next and previous carry the neighbouring row as a keyset cursor, so
     // the server continues from there instead of counting rows.
     let current = p.paging.page;
@@ -326,12 +316,32 @@ pub fn list(p: &ListPage<'_>) -> Markup {
             serde_urlencoded::to_string(&q).unwrap_or_default()
         )
     };
-    let active = !f.is_empty();
     html! {
         h1 { "Übersicht: Nutzer:innen" }
         p { "Sie können hier Nutzer:innen Ihrer Organisation für das Portal Meine Versorgung verwalten." }
         p { a href=(path::REVIEW) { "Berechtigungen überprüfen" } }
         @if let Some(n) = p.notice { (alert(AlertKind::Success, None, n)) }
+        (list_filter(p))
+        (list_table(p))
+        (pager(&p.paging, href))
+    }
+}
+
+/// The overview's filter (Name, Vorname, Nutzerkennung, Gruppen,
+/// Benutzerstatus), open while a filter is active.
+fn list_filter(p: &ListPage<'_>) -> Markup {
+    let f = p.filter;
+    let mailboxes: Vec<(&str, &str)> = GroupMailbox::ALL
+        .into_iter()
+        .filter(|m| p.org.enabled_mailboxes.contains(m) || f.mailbox == Some(*m))
+        .map(|m| (m.key(), m.label()))
+        .collect();
+    let statuses: Vec<(&str, &str)> = Status::ALL
+        .into_iter()
+        .map(|s| (s.key(), s.label()))
+        .collect();
+    let active = !f.is_empty();
+    html! {
         details class="filter" open[active] {
             summary {
                 "Filter"
@@ -351,6 +361,12 @@ pub fn list(p: &ListPage<'_>) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// The page's Nutzer:innen, each row linking to the details.
+fn list_table(p: &ListPage<'_>) -> Markup {
+    html! {
         div class="table-wrap" tabindex="0" role="region" aria-label="Nutzer:innen Ihrer Organisation" {
             table {
                 caption class="visually-hidden" { "Nutzer:innen Ihrer Organisation" }
@@ -384,7 +400,6 @@ pub fn list(p: &ListPage<'_>) -> Markup {
                 }
             }
         }
-        (pager(&p.paging, href))
     }
 }
 

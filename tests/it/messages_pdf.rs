@@ -244,7 +244,7 @@ async fn a_conversation_exports_as_pdfa_with_its_attachments_and_is_audited() {
 }
 
 /// Peak memory of exporting a conversation of ten messages with a 10 MB
-/// attachment each (README, "Conversation export"). The test process is the
+/// attachment each (docs/performance.md, "Conversation export"). The test process is the
 /// server; its peak RSS (VmHWM) is reset right before the export, and the
 /// client discards the body as it arrives. Run alone:
 /// `cargo test --test it messages_pdf::export_peak_rss -- --ignored --nocapture`.

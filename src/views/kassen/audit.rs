@@ -79,11 +79,6 @@ pub fn page(
             crate::domain::counted(entries.len() as u64, "Eintrag", "Einträge")
         ),
     };
-    let mut org_opts = vec![(String::new(), "Alle".to_owned())];
-    org_opts.extend(
-        orgs.iter()
-            .map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.number))),
-    );
     let org_name = |id: Option<u64>| {
         id.and_then(|id| orgs.iter().find(|o| o.id == id))
             .map(|o| o.name.clone())
@@ -93,23 +88,7 @@ pub fn page(
         h1 { "Protokoll" }
         p { "Alle administrativen Aktionen: wer hat wann von wo was an wem getan." }
         @if let Some(chain) = chain { (chain) }
-        form method="get" action=(base) class="filter" {
-            div class="grid-2" {
-                (Field::text("Akteur", "akteur", &f.actor).render())
-                (Field::text("Ziel", "ziel", &f.target).render())
-                (Field::text("Aktion", "aktion", &f.action).render())
-                @if !orgs.is_empty() {
-                    (select("Mitglied", "mitglied", &org_opts, &f.org.map(|o| o.to_string()).unwrap_or_default(), false, None))
-                }
-                (Field::text("Von", "von", &f.from.map(|d| d.to_string()).unwrap_or_default()).kind("date").render())
-                (Field::text("Bis", "bis", &f.to.map(|d| d.to_string()).unwrap_or_default()).kind("date").render())
-            }
-            div class="actions" {
-                button type="submit" { "Filtern" }
-                @if f.is_active() { a class="button button-secondary" href=(base) { "Alle Filter löschen" } }
-                a class="button button-secondary" href={ (base) ".csv?" (query) } { "Als CSV exportieren" }
-            }
-        }
+        (filter_form(base, &query, orgs, f))
         div class="table-wrap" tabindex="0" role="region" aria-label="Protokoll" {
             table {
                 caption class="visually-hidden" { "Protokoll" }
@@ -136,5 +115,34 @@ pub fn page(
             (alert(AlertKind::Info, None, &format!("Die Suche wurde nach {} geprüften Einträgen unterbrochen. „Ältere Einträge“ sucht weiter.", crate::app::audit_log::SCAN_BUDGET)))
         }
         (cursor_pager(newest, newer, older, &summary))
+    }
+}
+
+/// The Protokoll's filter (Akteur, Ziel, Aktion, Mitglied, Von, Bis) and
+/// the CSV export of the filtered entries.
+fn filter_form(base: &str, query: &str, orgs: &[Organisation], f: &AuditFilter) -> Markup {
+    let mut org_opts = vec![(String::new(), "Alle".to_owned())];
+    org_opts.extend(
+        orgs.iter()
+            .map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.number))),
+    );
+    html! {
+        form method="get" action=(base) class="filter" {
+            div class="grid-2" {
+                (Field::text("Akteur", "akteur", &f.actor).render())
+                (Field::text("Ziel", "ziel", &f.target).render())
+                (Field::text("Aktion", "aktion", &f.action).render())
+                @if !orgs.is_empty() {
+                    (select("Mitglied", "mitglied", &org_opts, &f.org.map(|o| o.to_string()).unwrap_or_default(), false, None))
+                }
+                (Field::text("Von", "von", &f.from.map(|d| d.to_string()).unwrap_or_default()).kind("date").render())
+                (Field::text("Bis", "bis", &f.to.map(|d| d.to_string()).unwrap_or_default()).kind("date").render())
+            }
+            div class="actions" {
+                button type="submit" { "Filtern" }
+                @if f.is_active() { a class="button button-secondary" href=(base) { "Alle Filter löschen" } }
+                a class="button button-secondary" href={ (base) ".csv?" (query) } { "Als CSV exportieren" }
+            }
+        }
     }
 }

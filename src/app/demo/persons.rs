@@ -9,8 +9,8 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use super::Error;
-use super::forms::{FormInput, Submission, submit_in};
+use crate::app::Error;
+use crate::app::forms::{FormInput, Submission, submit_in};
 use crate::domain::forms::FormKind;
 use crate::domain::ids::Nutzerkennung;
 use crate::domain::org::Bereich;
@@ -25,14 +25,59 @@ const SUBMITTER: &str = "S20106542291";
 /// and the corrected street (the demo file still has "Am Markt 7").
 const CORRECTED: (&str, &str) = ("100102", "Am Markt 9");
 
-fn date(y: i16, m: i8, d: i8) -> Date {
+fn date((y, m, d): Ymd) -> Date {
     Date::new(y, m, d).unwrap_or_default()
 }
 
-fn period(von: Date, bis: Option<Date>, stelle: &str, amt: &str, bes: &str, umfang: u8) -> Period {
+/// A date as year, month, day.
+type Ymd = (i16, i8, i8);
+
+/// A Lebenslauf row: Von, Bis (none: current), Dienststelle,
+/// Amtsbezeichnung, Besoldungsgruppe, Beschäftigungsumfang.
+type PeriodRow = (
+    Ymd,
+    Option<Ymd>,
+    &'static str,
+    &'static str,
+    &'static str,
+    u8,
+);
+
+/// An entitled person of Blaugraben: Personalnummer, Art, Name, Vorname,
+/// Geburtsdatum, Straße, Lebenslauf.
+type PersonRow = (
+    &'static str,
+    Art,
+    &'static str,
+    &'static str,
+    Ymd,
+    &'static str,
+    &'static [PeriodRow],
+);
+
+#[rustfmt::skip]
+const PERSONS: [PersonRow; 6] = [
+    ("100101", Art::Beamter, "Beispiel", "Berta", (1975, 3, 14), "Lindenweg 4", &[
+        ((1998, 8, 1), Some((2009, 12, 31)), "Bauamt", "Stadtinspektorin", "A 9", 100),
+        ((2010, 1, 1), Some((2017, 6, 30)), "Bauamt", "Stadtoberinspektorin", "A 10", 100),
+        ((2017, 7, 1), None, "Kämmerei", "Stadtamtfrau", "A 11", 75),
+    ]),
+    ("100102", Art::Beamter, "Muster", "Moritz", (1982, 11, 2), "Am Markt 7", &[
+        ((2005, 9, 1), None, "Ordnungsamt", "Stadtsekretär", "A 7", 100),
+    ]),
+    ("100103", Art::Beamter, "Sonnenschein", "Sophie", (1990, 6, 21), "Birkenallee 12", &[
+        ((2014, 4, 1), Some((2020, 3, 31)), "Schulamt", "Regierungsrätin", "A 13", 100),
+        ((2020, 4, 1), None, "Schulamt", "Oberregierungsrätin", "A 14", 50),
+    ]),
+    ("200201", Art::Versorgungsempfaenger, "Altmann", "Anton", (1952, 1, 9), "Rosenstraße 1", &[]),
+    ("200202", Art::Versorgungsempfaenger, "Ruhig", "Renate", (1956, 8, 30), "Seeweg 3", &[]),
+    ("300301", Art::Hinterbliebener, "Witt", "Waltraud", (1950, 5, 5), "Kirchgasse 2", &[]),
+];
+
+fn period(&(von, bis, stelle, amt, bes, umfang): &PeriodRow) -> Period {
     Period {
-        von,
-        bis,
+        von: date(von),
+        bis: bis.map(date),
         dienststelle: stelle.to_owned(),
         amtsbezeichnung: amt.to_owned(),
         besoldungsgruppe: bes.to_owned(),
@@ -41,136 +86,30 @@ fn period(von: Date, bis: Option<Date>, stelle: &str, amt: &str, bes: &str, umfa
 }
 
 fn persons(org: u64) -> Vec<Person> {
-    let p = |pnr: &str,
-             art: Art,
-             name: &str,
-             vorname: &str,
-             geb: Date,
-             strasse: &str,
-             lebenslauf: Vec<Period>| Person {
-        org,
-        personalnummer: pnr.to_owned(),
-        art,
-        name: name.to_owned(),
-        vorname: vorname.to_owned(),
-        geburtsdatum: geb,
-        contact: Contact {
-            strasse: strasse.to_owned(),
-            plz: "59999".to_owned(),
-            ort: "Blaugraben".to_owned(),
-            telefon: "02345 6789-0".to_owned(),
-            email: String::new(),
-        },
-        bereich: Some(Bereich::Beamtenversorgung),
-        lebenslauf,
-        contact_changed: None,
-        imported_contact: None,
-    };
-    vec![
-        p(
-            "100101",
-            Art::Beamter,
-            "Beispiel",
-            "Berta",
-            date(1975, 3, 14),
-            "Lindenweg 4",
-            vec![
-                period(
-                    date(1998, 8, 1),
-                    Some(date(2009, 12, 31)),
-                    "Bauamt",
-                    "Stadtinspektorin",
-                    "A 9",
-                    100,
-                ),
-                period(
-                    date(2010, 1, 1),
-                    Some(date(2017, 6, 30)),
-                    "Bauamt",
-                    "Stadtoberinspektorin",
-                    "A 10",
-                    100,
-                ),
-                period(
-                    date(2017, 7, 1),
-                    None,
-                    "Kämmerei",
-                    "Stadtamtfrau",
-                    "A 11",
-                    75,
-                ),
-            ],
-        ),
-        p(
-            "100102",
-            Art::Beamter,
-            "Muster",
-            "Moritz",
-            date(1982, 11, 2),
-            "Am Markt 7",
-            vec![period(
-                date(2005, 9, 1),
-                None,
-                "Ordnungsamt",
-                "Stadtsekretär",
-                "A 7",
-                100,
-            )],
-        ),
-        p(
-            "100103",
-            Art::Beamter,
-            "Sonnenschein",
-            "Sophie",
-            date(1990, 6, 21),
-            "Birkenallee 12",
-            vec![
-                period(
-                    date(2014, 4, 1),
-                    Some(date(2020, 3, 31)),
-                    "Schulamt",
-                    "Regierungsrätin",
-                    "A 13",
-                    100,
-                ),
-                period(
-                    date(2020, 4, 1),
-                    None,
-                    "Schulamt",
-                    "Oberregierungsrätin",
-                    "A 14",
-                    50,
-                ),
-            ],
-        ),
-        p(
-            "200201",
-            Art::Versorgungsempfaenger,
-            "Altmann",
-            "Anton",
-            date(1952, 1, 9),
-            "Rosenstraße 1",
-            Vec::new(),
-        ),
-        p(
-            "200202",
-            Art::Versorgungsempfaenger,
-            "Ruhig",
-            "Renate",
-            date(1956, 8, 30),
-            "Seeweg 3",
-            Vec::new(),
-        ),
-        p(
-            "300301",
-            Art::Hinterbliebener,
-            "Witt",
-            "Waltraud",
-            date(1950, 5, 5),
-            "Kirchgasse 2",
-            Vec::new(),
-        ),
-    ]
+    PERSONS
+        .iter()
+        .map(
+            |&(pnr, art, name, vorname, geb, strasse, lebenslauf)| Person {
+                org,
+                personalnummer: pnr.to_owned(),
+                art,
+                name: name.to_owned(),
+                vorname: vorname.to_owned(),
+                geburtsdatum: date(geb),
+                contact: Contact {
+                    strasse: strasse.to_owned(),
+                    plz: "59999".to_owned(),
+                    ort: "Blaugraben".to_owned(),
+                    telefon: "02345 6789-0".to_owned(),
+                    email: String::new(),
+                },
+                bereich: Some(Bereich::Beamtenversorgung),
+                lebenslauf: lebenslauf.iter().map(period).collect(),
+                contact_changed: None,
+                imported_contact: None,
+            },
+        )
+        .collect()
 }
 
 /// Loads the demo persons and the submitted form unless already there.

@@ -4,17 +4,23 @@
 //! that can log in shares [`DEMO_PASSWORD`], and the active ones share the
 //! authenticator secret [`DEMO_TOTP_SECRET`]. The logins are printed on
 //! every start of a demo data directory.
+//!
+//! `messages` adds the demo conversations, `persons` the entitled persons,
+//! Lebensläufe and form reports of Blaugraben.
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::Error;
-use super::passwords::PasswordHasher;
+use crate::app::Error;
+use crate::app::passwords::PasswordHasher;
 use crate::domain::account::{Account, Grants, Role, SecondFactor};
 use crate::domain::audit::AuditEntry;
 use crate::domain::help::FaqEntry;
 use crate::domain::ids::Nutzerkennung;
 use crate::domain::org::{Bereich, GroupMailbox, Organisation, PortalFunction, ReceiptTarget};
 use crate::store::{self, Store, WriteTx};
+
+pub mod messages;
+pub mod persons;
 
 /// Password of every demo account (printed at start; change it in real use).
 pub const DEMO_PASSWORD: &str = "Demo-Versorgung-2026!";
@@ -271,7 +277,7 @@ pub fn load(store: &Store, passwords: &PasswordHasher) -> Result<(), Error> {
         }
         staff_of_blaugraben(tx, org_ids[BLAUGRABEN], now)?;
         if let Some(max) = Nutzerkennung::parse(PEOPLE[3].id) {
-            super::demo_messages::load(tx, org_ids[BLAUGRABEN], org_ids[MAEUSERAST], &max, now)?;
+            messages::load(tx, org_ids[BLAUGRABEN], org_ids[MAEUSERAST], &max, now)?;
         }
         faq(tx, now)?;
         store::audit::append(
