@@ -38,9 +38,9 @@ async fn the_outbox_transport_writes_rfc5322_files() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_queued_while_smtp_is_down_is_delivered_once_it_is_up() {
-    let port = reserve_port();
+    let port = SmtpPort::reserve();
     let server = TestServer::builder()
-        .smtp_port(port)
+        .smtp_port(port.port())
         .env("MV_MAIL__RETRY_INITIAL", "1s")
         .env("MV_MAIL__RETRY_MAX", "1s")
         .start()
@@ -68,9 +68,9 @@ async fn mail_queued_while_smtp_is_down_is_delivered_once_it_is_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_queued_mail_survives_a_restart() {
-    let port = reserve_port();
+    let port = SmtpPort::reserve();
     let server = TestServer::builder()
-        .smtp_port(port)
+        .smtp_port(port.port())
         .env("MV_MAIL__RETRY_INITIAL", "1s")
         .env("MV_MAIL__RETRY_MAX", "1s")
         .start()
@@ -119,9 +119,9 @@ async fn a_mail_handed_over_before_a_crash_is_not_sent_again() {
     use meine_versorgung::mail::handover::{Attempt, HandoverMark};
     use meine_versorgung::store::{self, Store};
 
-    let port = reserve_port();
+    let port = SmtpPort::reserve();
     let server = TestServer::builder()
-        .smtp_port(port)
+        .smtp_port(port.port())
         .env("MV_MAIL__RETRY_INITIAL", "1s")
         .env("MV_MAIL__RETRY_MAX", "1s")
         .start()

@@ -1,29 +1,27 @@
 //! A delivered mail whose outcome could not be recorded (the disk below its
 //! reserve) is not sent again (issue 19): the worker keeps the outcome and
 //! retries only the record. On a real, filled tmpfs where the machine
-//! allows mounting (else the test says "SKIPPED").
+//! allows mounting (else the test fails in CI and says "SKIPPED" elsewhere).
 
 use std::time::Duration;
 
 use crate::crash::{Wanted, creation_pairs, seed_admin};
-use crate::disk_full::{Mounted, free_bytes, mount_tmpfs};
+use crate::disk_full::{free_bytes, mount_tmpfs};
 use crate::support::accounts::{SET_PASSWORD_SUBJECT, count_mails, sign_in};
-use crate::support::{DataDir, SmtpServer, TestServer, reserve_port, wait_for};
+use crate::support::{DataDir, SmtpPort, SmtpServer, TestServer, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mail_delivered_while_the_disk_is_full_is_not_sent_again() {
     let dir = DataDir::new();
-    if !mount_tmpfs(dir.path(), 32) {
-        eprintln!("mail record: SKIPPED — this machine does not allow mounting a tmpfs");
+    let Some(_mounted) = mount_tmpfs(dir.path(), 32, "mail record") else {
         return;
-    }
-    let _mounted = Mounted(dir.path().to_owned());
+    };
     let (admin, _) = seed_admin(dir.path());
     // No SMTP server yet: the first attempt fails (and is recorded).
-    let port = reserve_port();
+    let port = SmtpPort::reserve();
     let server = TestServer::builder()
         .data_dir(&dir)
-        .smtp_port(port)
+        .smtp_port(port.port())
         .env("MV_MIN_FREE_SPACE_MB", "4")
         .env("MV_MAIL__RETRY_INITIAL", "1s")
         .env("MV_MAIL__RETRY_MAX", "1s")

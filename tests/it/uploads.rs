@@ -330,13 +330,11 @@ async fn one_client_address_cannot_take_every_connection_slot() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_is_refused_before_staging_when_it_would_eat_into_the_reserve() {
-    use crate::disk_full::{Mounted, free_bytes, mount_tmpfs};
+    use crate::disk_full::{free_bytes, mount_tmpfs};
     let dir = DataDir::new();
-    if !mount_tmpfs(dir.path(), 40) {
-        eprintln!("upload reserve: SKIPPED — this machine does not allow mounting a tmpfs");
+    let Some(_mounted) = mount_tmpfs(dir.path(), 40, "upload reserve") else {
         return;
-    }
-    let _mounted = Mounted(dir.path().to_owned());
+    };
     let (server, admin) = crate::support::accounts::start_with_admin(
         TestServer::builder()
             .data_dir(&dir)
