@@ -83,19 +83,25 @@ pub fn create_scheduled(
     Ok((path, summary))
 }
 
-/// Runs scheduled backups every `backup.schedule` until shutdown.
-pub async fn schedule(store: Store, config: Config, mut shutdown: watch::Receiver<bool>) {
+/// Runs scheduled backups every `backup.schedule` of `clock` until shutdown.
+pub async fn schedule(
+    store: Store,
+    config: Config,
+    clock: crate::clock::Clock,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let Some(every) = config.backup.interval() else {
         return;
     };
     loop {
+        let due = clock.now().checked_add(every).unwrap_or(Timestamp::MAX);
         tokio::select! {
             _ = shutdown.wait_for(|stop| *stop) => break,
-            _ = tokio::time::sleep(every) => {}
+            _ = clock.sleep_until(due) => {}
         }
         let (s, c) = (store.clone(), config.clone());
-        match tokio::task::spawn_blocking(move || create_scheduled(&s, &c, Timestamp::now())).await
-        {
+        let now = clock.now();
+        match tokio::task::spawn_blocking(move || create_scheduled(&s, &c, now)).await {
             Ok(Ok((path, summary))) => {
                 tracing::info!(file = %path.display(), records = summary.records(), "scheduled backup written")
             }

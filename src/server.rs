@@ -105,6 +105,23 @@ impl ServerHandle {
         }
     }
 
+    /// The store's mails per state (queued, sent, given up): tests wait
+    /// for "the queue is drained" on it.
+    pub fn mail_counts(&self) -> Result<crate::domain::mail::MailCounts, crate::app::Error> {
+        match &self.state {
+            Some(st) => crate::app::outbox::counts(&st.store),
+            None => Ok(Default::default()),
+        }
+    }
+
+    /// How many times the housekeeping job ran by itself (it runs every
+    /// minute of the portal's clock; tests move the clock and wait on it).
+    pub fn housekeeping_runs(&self) -> u64 {
+        self.state
+            .as_ref()
+            .map_or(0, |st| st.account_jobs.housekeeping_runs())
+    }
+
     /// Runs the housekeeping job now (it runs every minute by itself),
     /// with the day's audit chain anchor and verification when due.
     pub fn run_housekeeping(&self) -> Result<crate::app::housekeeping::Removed, crate::app::Error> {
@@ -253,16 +270,19 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         throttle: AddressThrottle::new(
             config.security.address_failure_limit,
             config.security.address_failure_window,
+            opts.clock.clone(),
         ),
-        resets: crate::web::state::ResetThrottles::new(&config.security),
+        resets: crate::web::state::ResetThrottles::new(&config.security, &opts.clock),
         submissions: AddressThrottle::new(
             crate::web::help::SUBMISSION_LIMIT,
             crate::web::help::SUBMISSION_WINDOW,
+            opts.clock.clone(),
         ),
         uploads: crate::web::upload::UploadLimits::new(&config.http),
         searches: crate::web::state::Throttle::new(
             config.security.search_limit,
             crate::web::help::SEARCH_WINDOW,
+            opts.clock.clone(),
         ),
         config,
         store: store.clone(),
@@ -292,6 +312,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
     let backups = tokio::spawn(crate::backup::schedule(
         store.clone(),
         state.config.clone(),
+        opts.clock.clone(),
         shutdown_rx.clone(),
     ));
     #[cfg(unix)]

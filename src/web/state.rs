@@ -24,10 +24,14 @@ pub struct ResetThrottles {
 }
 
 impl ResetThrottles {
-    pub fn new(sec: &crate::config::SecurityConfig) -> Self {
+    pub fn new(sec: &crate::config::SecurityConfig, clock: &Clock) -> Self {
         Self {
-            by_address: AddressThrottle::new(sec.reset_address_limit, sec.reset_window),
-            by_account: Throttle::new(sec.reset_limit, sec.reset_window),
+            by_address: AddressThrottle::new(
+                sec.reset_address_limit,
+                sec.reset_window,
+                clock.clone(),
+            ),
+            by_account: Throttle::new(sec.reset_limit, sec.reset_window, clock.clone()),
         }
     }
 }

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use meine_versorgung::clock::Clock;
 use meine_versorgung::config::{self, Loaded};
 use meine_versorgung::server::StartError;
 use meine_versorgung::{Config, ServeOptions, ServerHandle};
@@ -48,9 +49,17 @@ pub struct TestServerBuilder {
     env: Vec<(String, String)>,
     data_dir: Option<DataDir>,
     toml: Option<String>,
+    clock: Clock,
 }
 
 impl TestServerBuilder {
+    /// Runs the portal on `clock`, e.g. a manual one (`Clock::manual`) that
+    /// stands still until the test moves it; the background jobs sleep on it.
+    pub fn clock(mut self, clock: &Clock) -> Self {
+        self.clock = clock.clone();
+        self
+    }
+
     /// Sets (or overrides) one `MV_…` environment variable.
     pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
         let value = value.into();
@@ -127,7 +136,11 @@ impl TestServerBuilder {
             Ok(loaded) => loaded.config,
             Err(e) => panic!("test configuration is invalid: {e}"),
         };
-        let handle = meine_versorgung::start(config, ServeOptions::default()).await?;
+        let opts = ServeOptions {
+            clock: self.clock.clone(),
+            ..Default::default()
+        };
+        let handle = meine_versorgung::start(config, opts).await?;
         Ok(TestServer::new(handle, dir))
     }
 
@@ -159,6 +172,7 @@ impl TestServer {
             env: Vec::new(),
             data_dir: None,
             toml: None,
+            clock: Clock::system(),
         }
     }
 
@@ -215,6 +229,39 @@ impl TestServer {
         match self.handle.as_ref().map(|h| h.mails_stored()) {
             Some(Ok(n)) => n,
             Some(Err(e)) => panic!("cannot count the mails: {e}"),
+            None => panic!("the server was shut down"),
+        }
+    }
+
+    /// The store's mails per state (queued, sent, given up).
+    #[track_caller]
+    pub fn mail_counts(&self) -> meine_versorgung::domain::mail::MailCounts {
+        match self.handle.as_ref().map(|h| h.mail_counts()) {
+            Some(Ok(c)) => c,
+            Some(Err(e)) => panic!("cannot count the mails: {e}"),
+            None => panic!("the server was shut down"),
+        }
+    }
+
+    /// Waits until no mail is queued any more (each delivered or given up).
+    #[track_caller]
+    pub fn mail_queue_drained(&self) -> impl std::future::Future<Output = ()> + '_ {
+        super::wait_for("the mail queue to drain", super::TIMEOUT, move || {
+            let queued = self.mail_counts().queued;
+            async move { (queued == 0).then_some(()) }
+        })
+    }
+
+    /// How many times the housekeeping job ran by itself.
+    pub fn housekeeping_runs(&self) -> u64 {
+        self.handle.as_ref().map_or(0, |h| h.housekeeping_runs())
+    }
+
+    /// The server's clock (moved by `advance_clock`, or set when manual).
+    #[track_caller]
+    pub fn clock(&self) -> &Clock {
+        match &self.handle {
+            Some(h) => h.clock(),
             None => panic!("the server was shut down"),
         }
     }
