@@ -114,12 +114,34 @@ impl ServerHandle {
         }
     }
 
+    /// The mails still queued, with their attempts so far (tests wait for
+    /// "the first attempt failed" on it).
+    pub fn queued_mails(
+        &self,
+    ) -> Result<Vec<crate::domain::mail::OutgoingMail>, crate::app::Error> {
+        match &self.state {
+            Some(st) => Ok(st.store.read(store::mail_queue::pending)?),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// How many times the housekeeping job ran by itself (it runs every
     /// minute of the portal's clock; tests move the clock and wait on it).
     pub fn housekeeping_runs(&self) -> u64 {
         self.state
             .as_ref()
             .map_or(0, |st| st.account_jobs.housekeeping_runs())
+    }
+
+    /// How many "Passwort vergessen" requests have finished their work
+    /// after the answer (link and mail, or nothing for an unknown
+    /// Nutzerkennung).
+    pub fn reset_requests_done(&self) -> u64 {
+        self.state.as_ref().map_or(0, |st| {
+            st.resets
+                .answered_and_done
+                .load(std::sync::atomic::Ordering::SeqCst)
+        })
     }
 
     /// Runs the housekeeping job now (it runs every minute by itself),

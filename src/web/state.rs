@@ -21,6 +21,9 @@ pub struct ResetThrottles {
     pub by_address: AddressThrottle,
     /// Keyed by the Nutzerkennung as typed (normalised), known or not.
     pub by_account: Throttle<String>,
+    /// Requests whose work after the answer is done (tests wait on it to
+    /// know that a request sent no mail).
+    pub answered_and_done: std::sync::atomic::AtomicU64,
 }
 
 impl ResetThrottles {
@@ -32,6 +35,7 @@ impl ResetThrottles {
                 clock.clone(),
             ),
             by_account: Throttle::new(sec.reset_limit, sec.reset_window, clock.clone()),
+            answered_and_done: Default::default(),
         }
     }
 }

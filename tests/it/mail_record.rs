@@ -40,7 +40,7 @@ async fn a_mail_delivered_while_the_disk_is_full_is_not_sent_again() {
         }
     };
     let first = create(1).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.first_attempts_made().await;
 
     // The disk drops below the reserve; then the SMTP server comes back and
     // the mail is delivered, but its outcome cannot be recorded.
@@ -61,6 +61,8 @@ async fn a_mail_delivered_while_the_disk_is_full_is_not_sent_again() {
         (count_mails(&smtp, &second.email, SET_PASSWORD_SUBJECT) > 0).then_some(())
     })
     .await;
+    // Nothing is queued any more: nothing more can go out.
+    server.mail_queue_drained().await;
     assert_eq!(
         count_mails(&smtp, &first.email, SET_PASSWORD_SUBJECT),
         1,

@@ -106,9 +106,9 @@ async fn an_email_tan_past_its_validity_is_not_sent_late() {
     password_step(&client, &admin.id, &admin.password)
         .await
         .assert_redirect("/login/tan");
-    // Let the first delivery attempt fail against the closed port, so no
-    // attempt is in flight while the clock jumps.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The first delivery attempt fails against the closed port; none is in
+    // flight while the clock jumps.
+    server.first_attempts_made().await;
     // The TAN's ten minutes pass during the outage.
     server.advance_clock(Duration::from_secs(11 * 60));
     // A later mail without a deadline: once it arrives, the worker has dealt
@@ -121,8 +121,8 @@ async fn an_email_tan_past_its_validity_is_not_sent_late() {
         .assert_redirect("/passwort-vergessen?gesendet=1");
     let smtp = SmtpServer::start_on(port).await;
     smtp.wait_for_mail(&admin.email, "Passwort", TIMEOUT).await;
-    // One more retry round for good measure.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // Nothing is queued any more: the TAN was decided about.
+    server.mail_queue_drained().await;
     let tans: Vec<_> = smtp
         .mails_to(&admin.email)
         .into_iter()

@@ -243,12 +243,43 @@ impl TestServer {
         }
     }
 
+    /// Waits until every queued mail has had at least one delivery attempt
+    /// (with the SMTP server down: the first attempt failed).
+    #[track_caller]
+    pub fn first_attempts_made(&self) -> impl std::future::Future<Output = ()> + '_ {
+        super::wait_for("the first delivery attempts", super::TIMEOUT, move || {
+            let tried = match self.handle.as_ref().map(|h| h.queued_mails()) {
+                Some(Ok(mails)) => !mails.is_empty() && mails.iter().all(|m| m.attempts >= 1),
+                Some(Err(e)) => panic!("cannot read the mail queue: {e}"),
+                None => panic!("the server was shut down"),
+            };
+            async move { tried.then_some(()) }
+        })
+    }
+
     /// Waits until no mail is queued any more (each delivered or given up).
     #[track_caller]
     pub fn mail_queue_drained(&self) -> impl std::future::Future<Output = ()> + '_ {
         super::wait_for("the mail queue to drain", super::TIMEOUT, move || {
             let queued = self.mail_counts().queued;
             async move { (queued == 0).then_some(()) }
+        })
+    }
+
+    /// How many "Passwort vergessen" requests have finished their work
+    /// after the answer (it runs after the answer, so that known and
+    /// unknown Nutzerkennungen take the same time).
+    pub fn reset_requests_done(&self) -> u64 {
+        self.handle.as_ref().map_or(0, |h| h.reset_requests_done())
+    }
+
+    /// Waits until `n` "Passwort vergessen" requests in all have finished
+    /// their work after the answer.
+    #[track_caller]
+    pub fn wait_reset_requests_done(&self, n: u64) -> impl std::future::Future<Output = ()> + '_ {
+        super::wait_for("the Passwort-vergessen work", super::TIMEOUT, move || {
+            let done = self.handle.as_ref().map_or(0, |h| h.reset_requests_done());
+            async move { (done >= n).then_some(()) }
         })
     }
 
