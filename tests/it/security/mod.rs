@@ -2,6 +2,13 @@
 //! items of issue 11, over HTTP against the in-process server. SECURITY.md
 //! names the test behind each promise.
 
+/// Smaller findings: slow and idle connections, the connection cap,
+/// control characters, the keep-alive redirect, oversized forms.
+mod hardening;
+/// Low findings: control characters in "Bemerkung", the import error page,
+/// the search limit, file modes.
+mod low_findings;
+
 use std::time::Duration;
 
 use tokio::task::JoinSet;
