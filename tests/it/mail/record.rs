@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use crate::crash::{Wanted, creation_pairs, seed_admin};
-use crate::disk_full::{free_bytes, mount_tmpfs};
+use crate::reliability::crash::{Wanted, creation_pairs, seed_admin};
+use crate::reliability::disk_full::{free_bytes, mount_tmpfs};
 use crate::support::accounts::{SET_PASSWORD_SUBJECT, count_mails, sign_in};
 use crate::support::{DataDir, SmtpPort, SmtpServer, TestServer, wait_for};
 

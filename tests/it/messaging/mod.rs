@@ -2,6 +2,19 @@
 //! the Kassenpostfach, replies with notifications, filters, marks,
 //! retention, refused uploads, access and search.
 
+/// Messaging in daily use (issue 20): authors, quotes, counters, unread counts.
+mod daily;
+/// Quick filters, the filter menu, marks, retention, conversations of the Kassen.
+mod filters;
+/// Conversations started by the Kassen-Sachbearbeitung (SPEC §2).
+mod kassen;
+/// "Als PDF exportieren".
+pub mod pdf;
+/// The search and the Betreff and Referenz filters.
+mod search;
+/// Who opened a shared message first; the Kassenpostfach's Mitglied column.
+mod shared;
+
 use jiff::Timestamp;
 use meine_versorgung::domain::account::{Account, Grants, Role};
 use meine_versorgung::domain::org::{Bereich, GroupMailbox, PortalFunction};

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use meine_versorgung::domain::account::SecondFactor;
 
-use crate::crash::{Wanted, creation_pairs, message_id, seed_admin, seed_admin_with, smtp_env};
+use crate::reliability::crash::{
+    Wanted, creation_pairs, message_id, seed_admin, seed_admin_with, smtp_env,
+};
 use crate::support::accounts::{password_step, sign_in};
 use crate::support::binary::Binary;
 use crate::support::{Client, DataDir, SmtpPort, SmtpServer, TIMEOUT, TestServer, wait_for};

@@ -6,6 +6,9 @@
 //! checked before staging; one client address cannot take every
 //! connection slot.
 
+/// Permission checked again at the commit of an upload.
+mod checks;
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
@@ -330,7 +333,7 @@ async fn one_client_address_cannot_take_every_connection_slot() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_is_refused_before_staging_when_it_would_eat_into_the_reserve() {
-    use crate::disk_full::{free_bytes, mount_tmpfs};
+    use crate::reliability::disk_full::{free_bytes, mount_tmpfs};
     let dir = DataDir::new();
     let Some(_mounted) = mount_tmpfs(dir.path(), 40, "upload reserve") else {
         return;

@@ -1,6 +1,9 @@
 //! Outgoing e-mail: the outbox transport, and the durable queue that retries
 //! while the SMTP server is down and survives a restart.
 
+/// A delivered mail whose outcome could not be recorded is not sent again.
+mod record;
+
 use crate::support::*;
 
 const SUBJECT: &str = "Meine Versorgung: Passwort festlegen";

@@ -7,7 +7,7 @@
 
 use std::process::Command;
 
-use crate::crash::{Wanted, creation_pairs, seed_admin};
+use crate::reliability::crash::{Wanted, creation_pairs, seed_admin};
 use crate::support::accounts::sign_in;
 use crate::support::{DataDir, TestServer, cannot_run};
 
