@@ -66,11 +66,13 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
         };
         if housekeeping {
             blocking(&state, "housekeeping", housekeep).await;
+            // The next moment first: a test that sees the count and moves
+            // the clock a period on gets the next run.
+            housekeeping_at = after(&clock, HOUSEKEEPING_EVERY);
             state
                 .account_jobs
                 .housekeeping_runs
                 .fetch_add(1, Ordering::SeqCst);
-            housekeeping_at = after(&clock, HOUSEKEEPING_EVERY);
         } else {
             blocking(&state, "session activity", persist_activity).await;
             activity_at = after(&clock, ACTIVITY_EVERY);

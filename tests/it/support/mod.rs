@@ -1,6 +1,5 @@
 //! The test harness: the portal in-process, a real SMTP server, a
 //! browser-like client and form helpers.
-#![allow(dead_code, unused_imports)]
 
 pub mod accounts;
 pub mod binary;
@@ -19,7 +18,7 @@ use std::sync::Once;
 use std::time::Duration;
 
 pub use client::{Client, Page};
-pub use html::{Form, Html};
+pub use html::Form;
 pub use mail::Mail;
 pub use server::{DataDir, TestServer, TestServerBuilder, store_in_use};
 pub use smtp::{SmtpPort, SmtpServer};

@@ -48,7 +48,6 @@ impl Default for DataDir {
 pub struct TestServerBuilder {
     env: Vec<(String, String)>,
     data_dir: Option<DataDir>,
-    toml: Option<String>,
     clock: Clock,
 }
 
@@ -89,12 +88,6 @@ impl TestServerBuilder {
         self
     }
 
-    /// Content of the TOML configuration file (default: empty).
-    pub fn config_toml(mut self, toml: &str) -> Self {
-        self.toml = Some(toml.to_owned());
-        self
-    }
-
     /// The configuration the server would start with.
     #[track_caller]
     pub fn config(&mut self) -> Config {
@@ -106,10 +99,10 @@ impl TestServerBuilder {
     }
 
     fn load(&self, dir: &DataDir) -> Result<Loaded, config::ConfigError> {
-        // An explicit (normally empty) file keeps the tests independent of a
+        // An explicit empty file keeps the tests independent of a
         // `config/meine-versorgung.toml` in the working directory.
         let file = dir.join("test-config.toml");
-        if let Err(e) = std::fs::write(&file, self.toml.as_deref().unwrap_or("")) {
+        if let Err(e) = std::fs::write(&file, "") {
             panic!("cannot write {}: {e}", file.display());
         }
         let mut env = vec![
@@ -171,7 +164,6 @@ impl TestServer {
         TestServerBuilder {
             env: Vec::new(),
             data_dir: None,
-            toml: None,
             clock: Clock::system(),
         }
     }
