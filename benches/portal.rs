@@ -19,6 +19,9 @@
 //!   --fresh          seed the messaging store again instead of reusing
 //!                    the one cached under target/bench/cache/ (full mode)
 //!   --messaging-only only the messaging and persons scenarios
+//!   --starts-only    only the store starts (clean, after SIGKILL idle and
+//!                    after writes, with and without store.quick_repair)
+//!                    on the messaging store; implies --messaging-only
 //!   --mailboxes LIST / --persons LIST
 //!                    other sizes, e.g. --mailboxes 1000,100000
 
@@ -57,6 +60,7 @@ struct Options {
     fresh: bool,
     /// Only the messaging and persons part (issues 12, 13).
     messaging_only: bool,
+    starts_only: bool,
     /// Overrides of the mailbox and persons sizes.
     mailboxes: Option<Vec<usize>>,
     persons: Option<Vec<usize>>,
@@ -78,6 +82,7 @@ fn options() -> Result<Options, String> {
         env: Vec::new(),
         fresh: false,
         messaging_only: false,
+        starts_only: false,
         mailboxes: None,
         persons: None,
     };
@@ -87,6 +92,10 @@ fn options() -> Result<Options, String> {
             "--quick" => opts.quick = true,
             "--fresh" => opts.fresh = true,
             "--messaging-only" => opts.messaging_only = true,
+            "--starts-only" => {
+                opts.messaging_only = true;
+                opts.starts_only = true;
+            }
             "--mailboxes" => opts.mailboxes = sizes_arg(args.next())?,
             "--persons" => opts.persons = sizes_arg(args.next())?,
             "--binary" => opts.binary = args.next().ok_or("--binary needs a path")?.into(),

@@ -378,7 +378,14 @@ impl BackupConfig {
 pub struct StoreConfig {
     /// Bytes of memory redb may use to cache pages of the database file.
     pub cache_size: u64,
+    /// Record redb's allocator state with every durable commit, so that a
+    /// start after a crash needs no full repair of the file.
+    pub quick_repair: bool,
 }
+
+/// Default of `store.quick_repair` (see docs/operations.md, "Crash
+/// recovery", for the measurement behind it).
+pub const DEFAULT_QUICK_REPAIR: bool = false;
 
 /// Smallest accepted `store.cache_size` (1 MiB).
 pub const MIN_CACHE_SIZE: u64 = 1024 * 1024;
@@ -387,6 +394,7 @@ impl Default for StoreConfig {
     fn default() -> Self {
         Self {
             cache_size: crate::store::DEFAULT_CACHE_SIZE,
+            quick_repair: DEFAULT_QUICK_REPAIR,
         }
     }
 }

@@ -178,6 +178,7 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
             .map_err(|e| StartError::Other(e.to_string()))??
     };
     store.set_reserve(config.min_free_space_mb.saturating_mul(1024 * 1024));
+    store.set_quick_repair(config.store.quick_repair);
     crate::tls::install_default_provider();
     let tls = {
         let cfg = config.clone();

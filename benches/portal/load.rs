@@ -233,19 +233,29 @@ pub async fn sign_in(base: &str, login: &Login) -> Result<reqwest::Client, Strin
             res.status()
         ));
     }
-    let form = page(&client, &url("/login/tan")).await?;
-    let csrf = hidden(&form, "csrf").ok_or("no csrf field on /login/tan")?;
-    let code = totp::code_at(&login.secret, unix_now()).ok_or("bad totp secret")?;
-    let res = client
-        .post(url("/login/tan"))
-        .form(&[("csrf", csrf.as_str()), ("tan", code.as_str())])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if location(&res) != "/" {
-        return Err(format!("TAN step of {} refused", login.id));
+    // A code is valid once: an account signed in within the same 30 s
+    // step (an earlier scenario) waits for the next step.
+    for attempt in 0..2 {
+        let form = page(&client, &url("/login/tan")).await?;
+        let csrf = hidden(&form, "csrf").ok_or("no csrf field on /login/tan")?;
+        let code = totp::code_at(&login.secret, unix_now()).ok_or("bad totp secret")?;
+        let res = client
+            .post(url("/login/tan"))
+            .form(&[("csrf", csrf.as_str()), ("tan", code.as_str())])
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if location(&res) == "/" {
+            return Ok(client);
+        }
+        let body = res.text().await.unwrap_or_default();
+        if attempt > 0 || !body.contains("bereits verwendet") {
+            break;
+        }
+        let into_step = unix_now() % 30;
+        tokio::time::sleep(std::time::Duration::from_secs(31 - into_step)).await;
     }
-    Ok(client)
+    Err(format!("TAN step of {} refused", login.id))
 }
 
 pub fn location(res: &reqwest::Response) -> String {

@@ -107,6 +107,21 @@ pub struct StoreStarts {
     /// Until `/healthz` answers, after the previous process was killed
     /// (SIGKILL) while idle.
     pub after_kill_ms: f64,
+    /// Killed right after durable commits, without and with
+    /// `store.quick_repair`.
+    pub after_writes: Vec<RepairMode>,
+}
+
+/// A start after SIGKILL that followed durable commits (messages sent into
+/// the largest mailbox), and what those commits cost.
+#[derive(Debug, Serialize, Default)]
+pub struct RepairMode {
+    pub quick_repair: bool,
+    /// Sending one message (one durable commit), sequentially.
+    pub send_p50_ms: f64,
+    pub send_p90_ms: f64,
+    /// Until `/healthz` answers after the kill (includes redb's repair).
+    pub after_kill_ms: f64,
 }
 
 /// RSS while `transfers` 10 MB uploads or downloads run at once.
@@ -278,6 +293,12 @@ impl Report {
                 "start of the messaging store ({} messages): {:.0} ms after a clean stop, {:.0} ms after SIGKILL",
                 st.messages, st.clean_ms, st.after_kill_ms
             );
+            for r in &st.after_writes {
+                println!(
+                    "  killed after sending (quick_repair {}): send p50 {:.1} ms, p90 {:.1} ms; next start {:.0} ms",
+                    r.quick_repair, r.send_p50_ms, r.send_p90_ms, r.after_kill_ms
+                );
+            }
         }
         let t = &self.transfers;
         println!(

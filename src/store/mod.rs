@@ -118,6 +118,9 @@ pub struct Store {
     /// Bytes that must stay free on the file system for a write to begin
     /// (see [`Store::set_reserve`]).
     reserve: Arc<std::sync::atomic::AtomicU64>,
+    /// Whether durable commits record redb's allocator state (see
+    /// [`Store::set_quick_repair`]).
+    quick_repair: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Store {
@@ -164,6 +167,7 @@ impl Store {
             path,
             // None until the server sets `min_free_space_mb`.
             reserve: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            quick_repair: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         })
     }
 
@@ -176,6 +180,15 @@ impl Store {
     pub fn set_reserve(&self, bytes: u64) {
         self.reserve
             .store(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Sets `store.quick_repair`: every durable commit also records redb's
+    /// allocator state, so a start after a crash loads it instead of
+    /// walking every page of the file to rebuild it (seconds for a store of
+    /// millions of messages); each commit pays for writing that state.
+    pub fn set_quick_repair(&self, on: bool) {
+        self.quick_repair
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// [`Error::StorageFull`] when less than the reserve is free.
@@ -227,7 +240,8 @@ impl Store {
         f: impl FnOnce(&WriteTransaction) -> Result<T, E>,
     ) -> Result<T, E> {
         self.check_space()?;
-        let tx = begin_write(&self.db)?;
+        let mut tx = begin_write(&self.db)?;
+        tx.set_quick_repair(self.quick_repair.load(std::sync::atomic::Ordering::Relaxed));
         let value = f(&tx)?;
         tx.commit().map_err(Error::from)?;
         Ok(value)

@@ -17,7 +17,7 @@
 
 use redb::{ReadableTable, WriteTransaction};
 
-use super::mailboxes::{self, MailboxId};
+use super::mailboxes::{self, Entry, MailboxId};
 use super::postings::{self, End, Posting, Request, Seek, Source, TagSet, TermSource, Work};
 use super::{Error, ReadAccess, tables};
 use crate::domain::message::Message;
@@ -176,6 +176,7 @@ pub struct FacetSource<'a, R: ReadAccess + 'a> {
     mailbox: MailboxId,
     facets: Vec<u16>,
     estimate: u64,
+    keep: Option<&'a dyn Fn(Entry) -> bool>,
 }
 
 impl<'a, R: ReadAccess> FacetSource<'a, R> {
@@ -189,27 +190,57 @@ impl<'a, R: ReadAccess> FacetSource<'a, R> {
             mailbox,
             facets,
             estimate,
+            keep: None,
         })
+    }
+
+    /// Yields only the ids whose entry (the bits the facet index keeps
+    /// beside each id) `keep` admits: a combined filter (wichtig,
+    /// Lesestatus, Bereich, Thema) is decided on the facet leaves the
+    /// source reads anyway, without a lookup per candidate.
+    pub fn keeping(mut self, keep: &'a dyn Fn(Entry) -> bool) -> Self {
+        self.keep = Some(keep);
+        self
     }
 }
 
 impl<R: ReadAccess> Source for FacetSource<'_, R> {
     fn seek(&mut self, x: u64, work: &mut Work) -> Result<Seek, Error> {
         let mut best: Option<u64> = None;
+        // The highest id below which a facet paused (budget spent):
+        // nothing kept lies above it in that facet.
+        let mut paused: Option<u64> = None;
         for f in &self.facets {
-            work.add(1);
-            if let Some(item) = self
+            let range = self
                 .index
                 .range((self.mailbox, *f, 0)..=(self.mailbox, *f, x))?
-                .next_back()
-            {
-                let id = item?.0.value().2;
-                if best.is_none_or(|b| id > b) {
+                .rev();
+            for item in range {
+                let (key, bits) = item?;
+                let id = key.value().2;
+                work.add(1);
+                if best.is_some_and(|b| id <= b) {
+                    break;
+                }
+                if self
+                    .keep
+                    .is_none_or(|keep| keep(Entry::unpack(bits.value())))
+                {
                     best = Some(id);
+                    break;
+                }
+                if work.spent() {
+                    paused = Some(paused.map_or(id, |p| p.max(id)));
+                    break;
                 }
             }
         }
-        Ok(best.map_or(Seek::End, |id| Seek::Found(Posting { id, tag: 0 })))
+        Ok(match (best, paused) {
+            (Some(b), Some(p)) if b < p => Seek::Below(p),
+            (None, Some(p)) => Seek::Below(p),
+            (Some(id), _) => Seek::Found(Posting { id, tag: 0 }),
+            (None, None) => Seek::End,
+        })
     }
 
     fn estimate(&self) -> u64 {

@@ -156,6 +156,31 @@ mod tests {
                 referenz: "2026-000001".into(),
                 ..Filter::default()
             },
+            // Betreff with the entry bits decided on the facet leaves.
+            Filter {
+                subject: "frist".into(),
+                important: true,
+                folders: Folder::ALL.to_vec(),
+                ..Filter::default()
+            },
+            Filter {
+                subject: "betreff".into(),
+                read: Some(true),
+                bereich: Some(Bereich::Beihilfe),
+                ..Filter::default()
+            },
+            Filter {
+                subject: "betreff".into(),
+                read: Some(false),
+                folders: Folder::ALL.to_vec(),
+                ..Filter::default()
+            },
+            Filter {
+                subject: "betreff".into(),
+                thema: "Abrechnung".into(),
+                folders: Folder::ALL.to_vec(),
+                ..Filter::default()
+            },
         ];
         for f in filters {
             // Brute force over every entry of the mailbox.
