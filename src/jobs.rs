@@ -52,12 +52,28 @@ fn after(clock: &Clock, every: Duration) -> Timestamp {
         .unwrap_or(Timestamp::MAX)
 }
 
-pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
+/// The loop of the periodic jobs. Its first moments are taken when it is
+/// created, not when the task first runs, so a clock moved right after the
+/// start counts.
+pub fn run(
+    state: AppState,
+    shutdown: watch::Receiver<bool>,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
     let clock = state.clock.clone();
     // Start-up stays light: the first runs come one period after it. When
     // the clock jumps past several periods, a job runs once.
-    let mut housekeeping_at = after(&clock, HOUSEKEEPING_EVERY);
-    let mut activity_at = after(&clock, ACTIVITY_EVERY);
+    let housekeeping_at = after(&clock, HOUSEKEEPING_EVERY);
+    let activity_at = after(&clock, ACTIVITY_EVERY);
+    run_from(state, clock, shutdown, housekeeping_at, activity_at)
+}
+
+async fn run_from(
+    state: AppState,
+    clock: Clock,
+    mut shutdown: watch::Receiver<bool>,
+    mut housekeeping_at: Timestamp,
+    mut activity_at: Timestamp,
+) {
     loop {
         let housekeeping = tokio::select! {
             _ = shutdown.wait_for(|stop| *stop) => break,
