@@ -18,6 +18,10 @@ pub struct Server {
     pub cold_start: Duration,
 }
 
+/// How long a start may take: after a crash without `store.quick_repair`,
+/// redb rebuilds its allocator state from the whole file (minutes at 1M).
+const START_TIMEOUT: Duration = Duration::from_secs(1200);
+
 /// Log line prefix both servers print once they accept connections.
 const LISTENING: &str = "listening on http://";
 
@@ -99,13 +103,13 @@ impl Server {
             }
         });
         let addr = rx
-            .recv_timeout(Duration::from_secs(60))
-            .map_err(|_| "server did not start within 60 s".to_owned())??;
+            .recv_timeout(START_TIMEOUT)
+            .map_err(|_| format!("server did not start within {START_TIMEOUT:?}"))??;
         loop {
             if get_status(addr, probe) == Some(200) {
                 break;
             }
-            if started.elapsed() > Duration::from_secs(60) {
+            if started.elapsed() > START_TIMEOUT {
                 return Err(format!("{probe} never answered 200"));
             }
             std::thread::sleep(Duration::from_micros(200));
