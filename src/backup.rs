@@ -83,19 +83,41 @@ pub fn create_scheduled(
     Ok((path, summary))
 }
 
-/// Runs scheduled backups every `backup.schedule` until shutdown.
-pub async fn schedule(store: Store, config: Config, mut shutdown: watch::Receiver<bool>) {
-    let Some(every) = config.backup.interval() else {
+/// Runs scheduled backups every `backup.schedule` of `clock` until shutdown.
+/// The first is due `backup.schedule` after the call (not after the task
+/// first runs, so a clock moved right after the start counts).
+pub fn schedule(
+    store: Store,
+    config: Config,
+    clock: crate::clock::Clock,
+    shutdown: watch::Receiver<bool>,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let first = config
+        .backup
+        .interval()
+        .map(|every| clock.now().checked_add(every).unwrap_or(Timestamp::MAX));
+    scheduled_from(store, config, clock, shutdown, first)
+}
+
+async fn scheduled_from(
+    store: Store,
+    config: Config,
+    clock: crate::clock::Clock,
+    mut shutdown: watch::Receiver<bool>,
+    first: Option<Timestamp>,
+) {
+    let (Some(every), Some(mut due)) = (config.backup.interval(), first) else {
         return;
     };
     loop {
         tokio::select! {
             _ = shutdown.wait_for(|stop| *stop) => break,
-            _ = tokio::time::sleep(every) => {}
+            _ = clock.sleep_until(due) => {}
         }
         let (s, c) = (store.clone(), config.clone());
-        match tokio::task::spawn_blocking(move || create_scheduled(&s, &c, Timestamp::now())).await
-        {
+        let now = clock.now();
+        due = now.checked_add(every).unwrap_or(Timestamp::MAX);
+        match tokio::task::spawn_blocking(move || create_scheduled(&s, &c, now)).await {
             Ok(Ok((path, summary))) => {
                 tracing::info!(file = %path.display(), records = summary.records(), "scheduled backup written")
             }

@@ -1,10 +1,13 @@
-//! Periodic background work; every loop stops on shutdown.
+//! Periodic background work; every loop stops on shutdown. The loops sleep
+//! on the portal's clock, so a test that moves the clock runs them.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
+use jiff::{SignedDuration, Timestamp};
 use tokio::sync::watch;
 
+use crate::clock::Clock;
 use crate::web::AppState;
 
 /// How often expired sessions and links and old audit entries are purged
@@ -13,36 +16,83 @@ const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
 /// How often (seconds) the account rules look at every account.
 const ACCOUNT_RULES_EVERY: i64 = 3600;
 
-/// The in-memory state of the hourly account rules.
+/// The in-memory state of the periodic jobs.
 #[derive(Debug)]
 pub struct AccountJobs {
+    /// When the hourly account rules last ran (seconds).
     last_run: AtomicI64,
+    /// How many times the housekeeping loop ran (tests wait on it).
+    housekeeping_runs: AtomicU64,
 }
 
 impl Default for AccountJobs {
     fn default() -> Self {
         Self {
             last_run: AtomicI64::new(i64::MIN),
+            housekeeping_runs: AtomicU64::new(0),
         }
+    }
+}
+
+impl AccountJobs {
+    /// How many times the housekeeping job ran by itself since the start.
+    pub fn housekeeping_runs(&self) -> u64 {
+        self.housekeeping_runs.load(Ordering::SeqCst)
     }
 }
 
 /// How often remembered session activity is written to the store.
 const ACTIVITY_EVERY: Duration = Duration::from_secs(15);
 
-pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
-    let mut housekeeping = tokio::time::interval(HOUSEKEEPING_EVERY);
-    let mut activity = tokio::time::interval(ACTIVITY_EVERY);
-    // The first tick of an interval is immediate; start-up stays light.
-    housekeeping.reset();
-    activity.reset();
+/// The moment `every` after `now` on the clock.
+fn after(clock: &Clock, every: Duration) -> Timestamp {
+    clock
+        .now()
+        .checked_add(SignedDuration::try_from(every).unwrap_or(SignedDuration::MAX))
+        .unwrap_or(Timestamp::MAX)
+}
+
+/// The loop of the periodic jobs. Its first moments are taken when it is
+/// created, not when the task first runs, so a clock moved right after the
+/// start counts.
+pub fn run(
+    state: AppState,
+    shutdown: watch::Receiver<bool>,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let clock = state.clock.clone();
+    // Start-up stays light: the first runs come one period after it. When
+    // the clock jumps past several periods, a job runs once.
+    let housekeeping_at = after(&clock, HOUSEKEEPING_EVERY);
+    let activity_at = after(&clock, ACTIVITY_EVERY);
+    run_from(state, clock, shutdown, housekeeping_at, activity_at)
+}
+
+async fn run_from(
+    state: AppState,
+    clock: Clock,
+    mut shutdown: watch::Receiver<bool>,
+    mut housekeeping_at: Timestamp,
+    mut activity_at: Timestamp,
+) {
     loop {
-        let job: (&'static str, Job) = tokio::select! {
+        let housekeeping = tokio::select! {
             _ = shutdown.wait_for(|stop| *stop) => break,
-            _ = housekeeping.tick() => ("housekeeping", housekeep),
-            _ = activity.tick() => ("session activity", persist_activity),
+            _ = clock.sleep_until(housekeeping_at) => true,
+            _ = clock.sleep_until(activity_at) => false,
         };
-        blocking(&state, job.0, job.1).await;
+        if housekeeping {
+            blocking(&state, "housekeeping", housekeep).await;
+            // The next moment first: a test that sees the count and moves
+            // the clock a period on gets the next run.
+            housekeeping_at = after(&clock, HOUSEKEEPING_EVERY);
+            state
+                .account_jobs
+                .housekeeping_runs
+                .fetch_add(1, Ordering::SeqCst);
+        } else {
+            blocking(&state, "session activity", persist_activity).await;
+            activity_at = after(&clock, ACTIVITY_EVERY);
+        }
     }
     blocking(&state, "session activity", persist_activity).await;
     tracing::debug!("jobs stopped");

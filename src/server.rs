@@ -133,6 +133,45 @@ impl ServerHandle {
         }
     }
 
+    /// The store's mails per state (queued, sent, given up): tests wait
+    /// for "the queue is drained" on it.
+    pub fn mail_counts(&self) -> Result<crate::domain::mail::MailCounts, crate::app::Error> {
+        match &self.state {
+            Some(st) => crate::app::outbox::counts(&st.store),
+            None => Ok(Default::default()),
+        }
+    }
+
+    /// The mails still queued, with their attempts so far (tests wait for
+    /// "the first attempt failed" on it).
+    pub fn queued_mails(
+        &self,
+    ) -> Result<Vec<crate::domain::mail::OutgoingMail>, crate::app::Error> {
+        match &self.state {
+            Some(st) => Ok(st.store.read(store::mail_queue::pending)?),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// How many times the housekeeping job ran by itself (it runs every
+    /// minute of the portal's clock; tests move the clock and wait on it).
+    pub fn housekeeping_runs(&self) -> u64 {
+        self.state
+            .as_ref()
+            .map_or(0, |st| st.account_jobs.housekeeping_runs())
+    }
+
+    /// How many "Passwort vergessen" requests have finished their work
+    /// after the answer (link and mail, or nothing for an unknown
+    /// Nutzerkennung).
+    pub fn reset_requests_done(&self) -> u64 {
+        self.state.as_ref().map_or(0, |st| {
+            st.resets
+                .answered_and_done
+                .load(std::sync::atomic::Ordering::SeqCst)
+        })
+    }
+
     /// Runs the housekeeping job now (it runs every minute by itself),
     /// with the day's audit chain anchor and verification when due.
     pub fn run_housekeeping(&self) -> Result<crate::app::housekeeping::Removed, crate::app::Error> {
@@ -190,16 +229,19 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         throttle: AddressThrottle::new(
             config.security.address_failure_limit,
             config.security.address_failure_window,
+            opts.clock.clone(),
         ),
-        resets: crate::web::state::ResetThrottles::new(&config.security),
+        resets: crate::web::state::ResetThrottles::new(&config.security, &opts.clock),
         submissions: AddressThrottle::new(
             crate::web::help::SUBMISSION_LIMIT,
             crate::web::help::SUBMISSION_WINDOW,
+            opts.clock.clone(),
         ),
         uploads: crate::web::upload::UploadLimits::new(&config.http),
         searches: crate::web::state::Throttle::new(
             config.security.search_limit,
             crate::web::help::SEARCH_WINDOW,
+            opts.clock.clone(),
         ),
         config,
         store: store.clone(),
@@ -215,7 +257,8 @@ pub async fn start(config: Config, opts: ServeOptions) -> Result<ServerHandle, S
         account_jobs: Default::default(),
     });
 
-    let (tasks, metrics_addr, redirect_addr) = spawn_tasks(&state, bound, tls, worker, shutdown_rx);
+    let (tasks, metrics_addr, redirect_addr) =
+        spawn_tasks(&state, bound, tls, worker, opts.clock.clone(), shutdown_rx);
     tracing::info!("listening on {scheme}://{local_addr}");
     Ok(ServerHandle {
         local_addr,
@@ -403,6 +446,7 @@ fn spawn_tasks(
     bound: Bound,
     tls: Option<Arc<rustls::ServerConfig>>,
     worker: Worker,
+    clock: crate::clock::Clock,
     shutdown_rx: watch::Receiver<bool>,
 ) -> (Vec<JoinHandle<()>>, Option<SocketAddr>, Option<SocketAddr>) {
     let (http, metrics_addr, redirect_addr) = listen::spawn_all(
@@ -419,6 +463,7 @@ fn spawn_tasks(
     let backups = tokio::spawn(crate::backup::schedule(
         state.store.clone(),
         state.config.clone(),
+        clock,
         shutdown_rx.clone(),
     ));
     #[cfg(unix)]

@@ -51,18 +51,15 @@ impl Worker {
                     Some(self.clock.now() + SignedDuration::from_secs(5))
                 }
             };
-            let sleep_for = next_due
-                .map(|due| {
-                    let d = due.duration_since(self.clock.now());
-                    Duration::try_from(d)
-                        .unwrap_or(Duration::ZERO)
-                        .min(IDLE_POLL)
-                })
-                .unwrap_or(IDLE_POLL);
+            // Sleeps on the portal's clock: a test that moves it past the
+            // next attempt wakes the worker.
+            let idle_until = self.clock.now()
+                + SignedDuration::try_from(IDLE_POLL).unwrap_or(SignedDuration::from_secs(60));
+            let wake_at = next_due.map_or(idle_until, |due| due.min(idle_until));
             tokio::select! {
                 _ = shutdown.changed() => break,
                 _ = wake.notified() => {}
-                _ = tokio::time::sleep(sleep_for) => {}
+                _ = self.clock.sleep_until(wake_at) => {}
             }
             if *shutdown.borrow() {
                 break;

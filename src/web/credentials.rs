@@ -2,6 +2,8 @@
 //! the set-password and "Nutzerkennung abrufen" links, "Einstellungen" with
 //! "Passwort ändern".
 
+use std::sync::atomic::Ordering;
+
 use crate::web::routes::{Routes, get};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -71,18 +73,25 @@ async fn forgot_submit(
     // per Nutzerkennung applies to unknown ones too.
     let st = state.clone();
     tokio::task::spawn_blocking(move || {
-        let key = id.trim().to_uppercase();
-        if st.resets.by_account.try_reserve(Some(key)).is_none() {
-            tracing::warn!("password reset requests per account exceeded");
-            return;
-        }
-        if let Err(e) =
-            credentials::request_reset(&st.store, &st.mailer, &st.links(), &id, client, st.now())
-        {
-            tracing::error!(error = %e, "password reset request failed");
-        }
+        reset_after_answer(&st, &id, client);
+        st.resets.answered_and_done.fetch_add(1, Ordering::SeqCst);
     });
     Ok(Redirect::to(&format!("{}?gesendet=1", paths::FORGOT_PASSWORD)).into_response())
+}
+
+/// The work of "Passwort vergessen" after the answer: the limit per
+/// Nutzerkennung, then link and mail for a known one.
+fn reset_after_answer(st: &AppState, id: &str, client: Option<String>) {
+    let key = id.trim().to_uppercase();
+    if st.resets.by_account.try_reserve(Some(key)).is_none() {
+        tracing::warn!("password reset requests per account exceeded");
+        return;
+    }
+    if let Err(e) =
+        credentials::request_reset(&st.store, &st.mailer, &st.links(), id, client, st.now())
+    {
+        tracing::error!(error = %e, "password reset request failed");
+    }
 }
 
 #[derive(Deserialize)]

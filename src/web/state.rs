@@ -21,13 +21,21 @@ pub struct ResetThrottles {
     pub by_address: AddressThrottle,
     /// Keyed by the Nutzerkennung as typed (normalised), known or not.
     pub by_account: Throttle<String>,
+    /// Requests whose work after the answer is done (tests wait on it to
+    /// know that a request sent no mail).
+    pub answered_and_done: std::sync::atomic::AtomicU64,
 }
 
 impl ResetThrottles {
-    pub fn new(sec: &crate::config::SecurityConfig) -> Self {
+    pub fn new(sec: &crate::config::SecurityConfig, clock: &Clock) -> Self {
         Self {
-            by_address: AddressThrottle::new(sec.reset_address_limit, sec.reset_window),
-            by_account: Throttle::new(sec.reset_limit, sec.reset_window),
+            by_address: AddressThrottle::new(
+                sec.reset_address_limit,
+                sec.reset_window,
+                clock.clone(),
+            ),
+            by_account: Throttle::new(sec.reset_limit, sec.reset_window, clock.clone()),
+            answered_and_done: Default::default(),
         }
     }
 }

@@ -6,12 +6,19 @@
 //! ([`Throttle::try_reserve`]), so parallel requests cannot all pass a check
 //! made before any of them is recorded. Work that turns out not to count
 //! (a correct password) gives its slot back ([`Reservation::release`]).
+//!
+//! Events are kept as timestamps of the portal's clock, so a window passes
+//! when the clock moves (tests move it instead of waiting).
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::clock::Clock;
 
 /// Keys remembered at most; beyond it, expired entries are dropped first
 /// and, failing that, new keys are not tracked.
@@ -19,8 +26,9 @@ const MAX_KEYS: usize = 100_000;
 
 pub struct Throttle<K> {
     limit: u32,
-    window: Duration,
-    events: Mutex<HashMap<K, VecDeque<Instant>>>,
+    window: SignedDuration,
+    clock: Clock,
+    events: Mutex<HashMap<K, VecDeque<Timestamp>>>,
 }
 
 /// Throttle by client address.
@@ -30,14 +38,16 @@ pub type AddressThrottle = Throttle<IpAddr>;
 #[must_use]
 pub struct Reservation<K> {
     key: Option<K>,
-    at: Instant,
+    at: Timestamp,
 }
 
 impl<K: Eq + Hash + Clone> Throttle<K> {
-    pub fn new(limit: u32, window: Duration) -> Self {
+    /// At most `limit` events per key within `window` of `clock`.
+    pub fn new(limit: u32, window: Duration, clock: Clock) -> Self {
         Self {
             limit,
-            window,
+            window: SignedDuration::try_from(window).unwrap_or(SignedDuration::MAX),
+            clock,
             events: Mutex::new(HashMap::new()),
         }
     }
@@ -46,7 +56,7 @@ impl<K: Eq + Hash + Clone> Throttle<K> {
     /// window; `None` when the limit is reached. Check and record happen
     /// under one lock. Without a key (unknown client) nothing is limited.
     pub fn try_reserve(&self, key: Option<K>) -> Option<Reservation<K>> {
-        let now = Instant::now();
+        let now = self.clock.now();
         let Some(key) = key else {
             return Some(Reservation { key: None, at: now });
         };
@@ -78,7 +88,7 @@ impl<K: Eq + Hash + Clone> Throttle<K> {
     /// Whether `key` has reached the limit in the window (without taking a slot).
     pub fn is_blocked(&self, key: Option<K>) -> bool {
         let Some(key) = key else { return false };
-        let now = Instant::now();
+        let now = self.clock.now();
         let Ok(mut map) = self.events.lock() else {
             return false;
         };
@@ -93,7 +103,7 @@ impl<K: Eq + Hash + Clone> Throttle<K> {
 
     /// Records one event of `key` unconditionally (a failed TAN).
     pub fn record_failure(&self, key: Option<K>) {
-        let now = Instant::now();
+        let now = self.clock.now();
         let Some(key) = key else { return };
         let Ok(mut map) = self.events.lock() else {
             return;
@@ -120,7 +130,7 @@ impl<K: Eq + Hash + Clone> Throttle<K> {
     }
 }
 
-fn prune(q: &mut VecDeque<Instant>, now: Instant, window: Duration) {
+fn prune(q: &mut VecDeque<Timestamp>, now: Timestamp, window: SignedDuration) {
     while q.front().is_some_and(|t| now.duration_since(*t) > window) {
         q.pop_front();
     }
@@ -132,7 +142,7 @@ mod tests {
 
     #[test]
     fn blocks_after_the_limit_only() {
-        let t = AddressThrottle::new(3, Duration::from_secs(60));
+        let t = AddressThrottle::new(3, Duration::from_secs(60), Clock::system());
         let ip = Some(IpAddr::from([127, 0, 0, 1]));
         for _ in 0..2 {
             t.record_failure(ip);
@@ -145,7 +155,11 @@ mod tests {
 
     #[test]
     fn parallel_reservations_never_exceed_the_limit() {
-        let t = std::sync::Arc::new(AddressThrottle::new(30, Duration::from_secs(60)));
+        let t = std::sync::Arc::new(AddressThrottle::new(
+            30,
+            Duration::from_secs(60),
+            Clock::system(),
+        ));
         let ip = Some(IpAddr::from([127, 0, 0, 1]));
         let handles: Vec<_> = (0..60)
             .map(|_| {
@@ -163,7 +177,7 @@ mod tests {
 
     #[test]
     fn a_released_slot_is_free_again() {
-        let t = AddressThrottle::new(1, Duration::from_secs(60));
+        let t = AddressThrottle::new(1, Duration::from_secs(60), Clock::system());
         let ip = Some(IpAddr::from([127, 0, 0, 1]));
         let r = t.try_reserve(ip);
         assert!(t.try_reserve(ip).is_none());
@@ -171,5 +185,18 @@ mod tests {
             t.release(r);
         }
         assert!(t.try_reserve(ip).is_some());
+    }
+
+    #[test]
+    fn the_window_passes_with_the_clock() {
+        let clock = Clock::manual(Timestamp::UNIX_EPOCH);
+        let t = AddressThrottle::new(1, Duration::from_secs(60), clock.clone());
+        let ip = Some(IpAddr::from([127, 0, 0, 1]));
+        t.record_failure(ip);
+        assert!(t.is_blocked(ip));
+        clock.advance(Duration::from_secs(60));
+        assert!(t.is_blocked(ip), "still within the window");
+        clock.advance(Duration::from_millis(1));
+        assert!(!t.is_blocked(ip), "the window has passed");
     }
 }

@@ -784,6 +784,8 @@ async fn answers_do_not_reveal_whether_a_nutzerkennung_exists() {
             client.follow(&sent).await
         }
     };
+    let stored = server.mails_stored();
+    let done = server.reset_requests_done();
     let f_known = forgot(person.id.clone()).await;
     let f_unknown = forgot(unknown.to_owned()).await;
     assert_eq!(f_known.status, 200);
@@ -796,8 +798,13 @@ async fn answers_do_not_reveal_whether_a_nutzerkennung_exists() {
     f_known.assert_contains("Sofern zu der angegebenen Nutzerkennung ein Nutzerkonto besteht");
     let mail = nth_mail(&smtp, &person.email, SET_PASSWORD_SUBJECT, 1).await;
     mail.assert_single_recipient(&person.email);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(smtp.mails().len(), 1, "only the known account gets a mail");
+    // Both requests have done their work (it runs after the answer).
+    server.wait_reset_requests_done(done + 2).await;
+    assert_eq!(
+        server.mails_stored(),
+        stored + 1,
+        "only the known account gets a mail"
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -9,7 +9,9 @@ use meine_versorgung::store::backup::{Summary, file_digests, inspect};
 use meine_versorgung::store::{DB_FILE, Store};
 
 use crate::support::login::{PASSWORD, first_kassen_admin, login};
-use crate::support::{Client, DataDir, SmtpServer, TestServer};
+use meine_versorgung::clock::Clock;
+
+use crate::support::{Client, DataDir, SmtpServer, TIMEOUT, TestServer, wait_for};
 
 fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_meine-versorgung"));
@@ -237,9 +239,13 @@ async fn restore_refuses_bad_backups_and_leaves_the_store_alone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kassen_take_a_backup_in_the_browser_and_scheduled_ones_are_kept() {
     let smtp = SmtpServer::start().await;
+    // A clock that moves only when the test moves it: the schedule runs
+    // exactly when the test says.
+    let clock = Clock::manual(jiff::Timestamp::now());
     let server = TestServer::builder()
         .smtp(&smtp)
-        .env("MV_BACKUP__SCHEDULE", "1s")
+        .clock(&clock)
+        .env("MV_BACKUP__SCHEDULE", "1h")
         .env("MV_BACKUP__KEEP", "2")
         .start()
         .await;
@@ -260,20 +266,43 @@ async fn kassen_take_a_backup_in_the_browser_and_scheduled_ones_are_kept() {
         .await
         .assert_contains("backup.created");
 
-    // Scheduled backups run every second and only the newest two are kept.
+    // Each hour of the clock a scheduled backup; only the newest two are kept.
     let backups = server.data_dir().join("backups");
-    tokio::time::sleep(Duration::from_millis(3500)).await;
-    let files: Vec<_> = std::fs::read_dir(&backups)
-        .expect("backups")
-        .filter_map(Result::ok)
-        .collect();
-    assert!(
-        !files.is_empty() && files.len() <= 2,
-        "{} files",
-        files.len()
-    );
-    for f in files {
-        inspect(&f.path()).expect("every kept backup is readable");
+    let names = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&backups)
+            .expect("backups")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".redb"))
+            .collect();
+        names.sort();
+        names
+    };
+    let mut scheduled = Vec::new();
+    for _ in 0..3 {
+        clock.advance(Duration::from_secs(3600));
+        let name = format!(
+            "meine-versorgung-{}.redb",
+            clock.now().strftime("%Y%m%dT%H%M%SZ")
+        );
+        wait_for("the scheduled backup", TIMEOUT, || {
+            let names = names();
+            let name = name.clone();
+            async move { names.contains(&name).then_some(()) }
+        })
+        .await;
+        scheduled.push(name);
+    }
+    // The oldest beyond two go once the newest is written.
+    let kept = scheduled[1..].to_vec();
+    wait_for("the two newest backups only", TIMEOUT, || {
+        let names = names();
+        let kept = kept.clone();
+        async move { (names == kept).then_some(()) }
+    })
+    .await;
+    for name in kept {
+        inspect(&backups.join(&name)).expect("every kept backup is readable");
     }
 }
 

@@ -284,7 +284,7 @@ async fn receipts_go_where_the_configuration_says_and_stay_there() {
     assert!(pdf.body.starts_with("%PDF-"));
     // The receipt is a tagged PDF/A-3a with title and language.
     let (_, _, bytes) = user.get_bytes(&pdf_links[0]).await;
-    crate::messages_pdf::assert_pdfa(&bytes, "Änderung des Beschäftigungsumfangs");
+    crate::messaging::pdf::assert_pdfa(&bytes, "Änderung des Beschäftigungsumfangs");
 
     // The administrator switches to the group mailbox.
     let admin = signed_in(&server, &people.admin).await;

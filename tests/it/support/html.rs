@@ -85,11 +85,6 @@ impl Html {
         self.select_texts("label")
     }
 
-    /// The texts of every submit button on the page.
-    pub fn buttons(&self) -> Vec<String> {
-        self.select_texts("button")
-    }
-
     /// The `lang` attribute of `<html>`.
     pub fn lang(&self) -> Option<String> {
         self.0
@@ -385,14 +380,6 @@ impl Form {
     #[track_caller]
     pub fn fill(mut self, label: &str, value: &str) -> Self {
         let i = self.control_index(None, label);
-        self.set_text(i, label, value);
-        self
-    }
-
-    /// Like [`Form::fill`], for a label inside the fieldset with `legend`.
-    #[track_caller]
-    pub fn fill_in(mut self, legend: &str, label: &str, value: &str) -> Self {
-        let i = self.control_index(Some(legend), label);
         self.set_text(i, label, value);
         self
     }

@@ -2,14 +2,12 @@
 //! an administrator and Nutzer:innen with different grants, and entitled
 //! persons written through the library before the server starts.
 
-use jiff::Timestamp;
 use jiff::civil::Date;
 use meine_versorgung::Config;
 use meine_versorgung::app::passwords::PasswordHasher;
-use meine_versorgung::domain::account::{Account, Grants, Role};
+use meine_versorgung::domain::account::{Grants, Role};
 use meine_versorgung::domain::org::{Bereich, GroupMailbox, PortalFunction as F};
 use meine_versorgung::domain::persons::{Art, Contact, Period, Person};
-use meine_versorgung::domain::totp;
 use meine_versorgung::store::{self, Store};
 
 use super::accounts::{PASSWORD, TestAccount, organisation};
@@ -95,22 +93,7 @@ pub async fn start(
                 let mut seed = |role: Role, first: &str, last: &str| {
                     n += 1;
                     let email = format!("person{n}@example.org");
-                    let id = store::accounts::issue_id(tx, &role, Timestamp::now())?;
-                    let secret = totp::new_secret();
-                    let mut account = Account::new(
-                        id.clone(),
-                        role,
-                        first.to_owned(),
-                        last.to_owned(),
-                        email.clone(),
-                        Some(date(1980, 5, 17)),
-                        Timestamp::now(),
-                    );
-                    account.password_hash = Some(hash.clone());
-                    account.totp_secret = Some(secret.clone());
-                    account.activated_at = Some(Timestamp::now());
-                    store::accounts::put(tx, &account)?;
-                    Ok::<_, store::Error>(TestAccount::new(id.as_str(), PASSWORD, &email, &secret))
+                    super::accounts::seed_active(tx, role, (first, last, &email), &hash)
                 };
                 let user = |org: u64, functions: &[F]| Role::OrgUser {
                     org,

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use meine_versorgung::clock::Clock;
 use meine_versorgung::config::{self, Loaded};
 use meine_versorgung::server::StartError;
 use meine_versorgung::{Config, ServeOptions, ServerHandle};
@@ -47,10 +48,17 @@ impl Default for DataDir {
 pub struct TestServerBuilder {
     env: Vec<(String, String)>,
     data_dir: Option<DataDir>,
-    toml: Option<String>,
+    clock: Clock,
 }
 
 impl TestServerBuilder {
+    /// Runs the portal on `clock`, e.g. a manual one (`Clock::manual`) that
+    /// stands still until the test moves it; the background jobs sleep on it.
+    pub fn clock(mut self, clock: &Clock) -> Self {
+        self.clock = clock.clone();
+        self
+    }
+
     /// Sets (or overrides) one `MV_…` environment variable.
     pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
         let value = value.into();
@@ -80,12 +88,6 @@ impl TestServerBuilder {
         self
     }
 
-    /// Content of the TOML configuration file (default: empty).
-    pub fn config_toml(mut self, toml: &str) -> Self {
-        self.toml = Some(toml.to_owned());
-        self
-    }
-
     /// The configuration the server would start with.
     #[track_caller]
     pub fn config(&mut self) -> Config {
@@ -97,10 +99,10 @@ impl TestServerBuilder {
     }
 
     fn load(&self, dir: &DataDir) -> Result<Loaded, config::ConfigError> {
-        // An explicit (normally empty) file keeps the tests independent of a
+        // An explicit empty file keeps the tests independent of a
         // `config/meine-versorgung.toml` in the working directory.
         let file = dir.join("test-config.toml");
-        if let Err(e) = std::fs::write(&file, self.toml.as_deref().unwrap_or("")) {
+        if let Err(e) = std::fs::write(&file, "") {
             panic!("cannot write {}: {e}", file.display());
         }
         let mut env = vec![
@@ -127,7 +129,11 @@ impl TestServerBuilder {
             Ok(loaded) => loaded.config,
             Err(e) => panic!("test configuration is invalid: {e}"),
         };
-        let handle = meine_versorgung::start(config, ServeOptions::default()).await?;
+        let opts = ServeOptions {
+            clock: self.clock.clone(),
+            ..Default::default()
+        };
+        let handle = meine_versorgung::start(config, opts).await?;
         Ok(TestServer::new(handle, dir))
     }
 
@@ -158,7 +164,7 @@ impl TestServer {
         TestServerBuilder {
             env: Vec::new(),
             data_dir: None,
-            toml: None,
+            clock: Clock::system(),
         }
     }
 
@@ -215,6 +221,70 @@ impl TestServer {
         match self.handle.as_ref().map(|h| h.mails_stored()) {
             Some(Ok(n)) => n,
             Some(Err(e)) => panic!("cannot count the mails: {e}"),
+            None => panic!("the server was shut down"),
+        }
+    }
+
+    /// The store's mails per state (queued, sent, given up).
+    #[track_caller]
+    pub fn mail_counts(&self) -> meine_versorgung::domain::mail::MailCounts {
+        match self.handle.as_ref().map(|h| h.mail_counts()) {
+            Some(Ok(c)) => c,
+            Some(Err(e)) => panic!("cannot count the mails: {e}"),
+            None => panic!("the server was shut down"),
+        }
+    }
+
+    /// Waits until every queued mail has had at least one delivery attempt
+    /// (with the SMTP server down: the first attempt failed).
+    #[track_caller]
+    pub fn first_attempts_made(&self) -> impl std::future::Future<Output = ()> + '_ {
+        super::wait_for("the first delivery attempts", super::TIMEOUT, move || {
+            let tried = match self.handle.as_ref().map(|h| h.queued_mails()) {
+                Some(Ok(mails)) => !mails.is_empty() && mails.iter().all(|m| m.attempts >= 1),
+                Some(Err(e)) => panic!("cannot read the mail queue: {e}"),
+                None => panic!("the server was shut down"),
+            };
+            async move { tried.then_some(()) }
+        })
+    }
+
+    /// Waits until no mail is queued any more (each delivered or given up).
+    #[track_caller]
+    pub fn mail_queue_drained(&self) -> impl std::future::Future<Output = ()> + '_ {
+        super::wait_for("the mail queue to drain", super::TIMEOUT, move || {
+            let queued = self.mail_counts().queued;
+            async move { (queued == 0).then_some(()) }
+        })
+    }
+
+    /// How many "Passwort vergessen" requests have finished their work
+    /// after the answer (it runs after the answer, so that known and
+    /// unknown Nutzerkennungen take the same time).
+    pub fn reset_requests_done(&self) -> u64 {
+        self.handle.as_ref().map_or(0, |h| h.reset_requests_done())
+    }
+
+    /// Waits until `n` "Passwort vergessen" requests in all have finished
+    /// their work after the answer.
+    #[track_caller]
+    pub fn wait_reset_requests_done(&self, n: u64) -> impl std::future::Future<Output = ()> + '_ {
+        super::wait_for("the Passwort-vergessen work", super::TIMEOUT, move || {
+            let done = self.handle.as_ref().map_or(0, |h| h.reset_requests_done());
+            async move { (done >= n).then_some(()) }
+        })
+    }
+
+    /// How many times the housekeeping job ran by itself.
+    pub fn housekeeping_runs(&self) -> u64 {
+        self.handle.as_ref().map_or(0, |h| h.housekeeping_runs())
+    }
+
+    /// The server's clock (moved by `advance_clock`, or set when manual).
+    #[track_caller]
+    pub fn clock(&self) -> &Clock {
+        match &self.handle {
+            Some(h) => h.clock(),
             None => panic!("the server was shut down"),
         }
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use mailin::{Action, Handler, Response, SessionBuilder};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -25,11 +25,31 @@ impl Inbox {
     }
 }
 
-/// A port on loopback that was free a moment ago (nothing listens on it).
-pub fn reserve_port() -> u16 {
-    match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
-        Ok(addr) => addr.port(),
-        Err(e) => panic!("cannot reserve a port: {e}"),
+/// A loopback port held for an SMTP server that starts later: the socket
+/// is bound (nobody else can take the port) but does not listen yet, so
+/// connections are refused as by a server that is down.
+/// [`SmtpServer::start_on`] turns this very socket into the listener; no
+/// other process can take the port in between.
+pub struct SmtpPort {
+    socket: tokio::net::TcpSocket,
+    port: u16,
+}
+
+impl SmtpPort {
+    pub fn reserve() -> SmtpPort {
+        let bound = tokio::net::TcpSocket::new_v4().and_then(|socket| {
+            socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+            let port = socket.local_addr()?.port();
+            Ok(SmtpPort { socket, port })
+        });
+        match bound {
+            Ok(reserved) => reserved,
+            Err(e) => panic!("cannot reserve a port: {e}"),
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
     }
 }
 
@@ -42,14 +62,15 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// Starts on a free port.
     pub async fn start() -> SmtpServer {
-        Self::start_on(0).await
+        Self::start_on(SmtpPort::reserve()).await
     }
 
-    /// Starts on `port` (0: any free port).
-    pub async fn start_on(port: u16) -> SmtpServer {
-        let listener = match TcpListener::bind(("127.0.0.1", port)).await {
+    /// Starts listening on the reserved `port`.
+    pub async fn start_on(port: SmtpPort) -> SmtpServer {
+        let number = port.port;
+        let listener = match port.socket.listen(128) {
             Ok(l) => l,
-            Err(e) => panic!("SMTP test server cannot listen on port {port}: {e}"),
+            Err(e) => panic!("SMTP test server cannot listen on port {number}: {e}"),
         };
         let addr = match listener.local_addr() {
             Ok(a) => a,

@@ -6,6 +6,13 @@
 //! Without Chromium/chromedriver/axe-core these tests print a note and pass,
 //! unless `CI` is set (then they fail); `tests/run` installs the tools.
 
+/// The accessibility audit of messaging and functional use.
+pub mod areas;
+/// Handbook §6–8 in the browser.
+mod conversation;
+/// Daily use (issue 20) in the browser.
+mod daily;
+
 use std::time::{Duration, Instant};
 
 use fantoccini::key::Key;

@@ -2,13 +2,24 @@
 //! the Kassenpostfach, replies with notifications, filters, marks,
 //! retention, refused uploads, access and search.
 
-use jiff::Timestamp;
-use meine_versorgung::domain::account::{Account, Grants, Role};
+/// Messaging in daily use (issue 20): authors, quotes, counters, unread counts.
+mod daily;
+/// Quick filters, the filter menu, marks, retention, conversations of the Kassen.
+mod filters;
+/// Conversations started by the Kassen-Sachbearbeitung (SPEC §2).
+mod kassen;
+/// "Als PDF exportieren".
+pub mod pdf;
+/// The search and the Betreff and Referenz filters.
+mod search;
+/// Who opened a shared message first; the Kassenpostfach's Mitglied column.
+mod shared;
+
+use meine_versorgung::domain::account::{Grants, Role};
 use meine_versorgung::domain::org::{Bereich, GroupMailbox, PortalFunction};
-use meine_versorgung::domain::totp;
 use meine_versorgung::store::{self, Store};
 
-use crate::support::accounts::{PASSWORD, TestAccount, organisation, signed_in};
+use crate::support::accounts::{PASSWORD, TestAccount, organisation, seed_active, signed_in};
 use crate::support::{Client, Page, SmtpServer, TIMEOUT, TestServer, TestServerBuilder};
 
 pub struct World {
@@ -76,23 +87,8 @@ pub async fn world(env: &[(&str, &str)]) -> World {
                 },
             ];
             for (i, role) in roles.into_iter().enumerate() {
-                let id = store::accounts::issue_id(tx, &role, Timestamp::now())?;
-                let secret = totp::new_secret();
-                let email = format!("person{i}@example.org");
-                let mut account = Account::new(
-                    id.clone(),
-                    role,
-                    "Kim".to_owned(),
-                    format!("Person{i}"),
-                    email.clone(),
-                    jiff::civil::Date::new(1980, 5, 17).ok(),
-                    Timestamp::now(),
-                );
-                account.password_hash = Some(hash.clone());
-                account.totp_secret = Some(secret.clone());
-                account.activated_at = Some(Timestamp::now());
-                store::accounts::put(tx, &account)?;
-                people.push(TestAccount::new(id.as_str(), PASSWORD, &email, &secret));
+                let (last, email) = (format!("Person{i}"), format!("person{i}@example.org"));
+                people.push(seed_active(tx, role, ("Kim", &last, &email), &hash)?);
             }
             Ok::<_, store::Error>((people, b.id))
         })

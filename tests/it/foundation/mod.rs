@@ -2,6 +2,9 @@
 //! pages, CSRF and origin checks, the data directory lock, the schema guard
 //! and shutdown.
 
+/// The store foundations seen from outside.
+mod store;
+
 use std::process::{Command, Stdio};
 use std::time::Duration;
 

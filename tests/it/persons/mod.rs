@@ -1,6 +1,9 @@
 //! Issue 13: entitled persons, Datenimport (UI and CLI), list, details with
 //! Lebenslauf, contact edit, grants and organisation boundaries.
 
+/// Datenimport in daily use (issue 20).
+mod import;
+
 use crate::support::accounts::signed_in;
 use crate::support::persons::{self, People, beamter};
 use crate::support::{Client, Page, TestServer};

@@ -158,3 +158,31 @@ async fn protokoll_pages_by_cursor_and_old_entries_expire() {
         .assert_contains("15 Protokolleinträge älter als 30 Tage gelöscht");
     assert_eq!(server.run_housekeeping().audit, 0);
 }
+
+/// The background jobs sleep on the portal's clock: on a manual clock the
+/// housekeeping runs when the clock passes its minute, and once for a jump
+/// over many minutes (no catching up).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn housekeeping_runs_when_the_clock_moves_and_once_per_jump() {
+    use meine_versorgung::clock::Clock;
+
+    use crate::support::{TIMEOUT, wait_for};
+
+    let clock = Clock::manual(Timestamp::now());
+    let server = TestServer::builder().clock(&clock).start().await;
+    // The clock stands still: the first minute has not passed.
+    assert_eq!(server.housekeeping_runs(), 0);
+    let runs = |n: u64| {
+        let server = &server;
+        wait_for("the housekeeping run", TIMEOUT, move || {
+            let done = server.housekeeping_runs();
+            async move { (done >= n).then_some(done) }
+        })
+    };
+    server.clock().advance(Duration::from_secs(2 * 3600));
+    assert_eq!(runs(1).await, 1);
+    // The next run is due a minute after the last one.
+    server.clock().advance(minutes(1));
+    assert_eq!(runs(2).await, 2, "two hours at once ran more than once");
+    server.shutdown().await;
+}

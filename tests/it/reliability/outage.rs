@@ -10,10 +10,12 @@ use std::time::{Duration, Instant};
 
 use meine_versorgung::domain::account::SecondFactor;
 
-use crate::crash::{Wanted, creation_pairs, message_id, seed_admin, seed_admin_with, smtp_env};
+use crate::reliability::crash::{
+    Wanted, creation_pairs, message_id, seed_admin, seed_admin_with, smtp_env,
+};
 use crate::support::accounts::{password_step, sign_in};
 use crate::support::binary::Binary;
-use crate::support::{Client, DataDir, SmtpServer, TIMEOUT, TestServer, reserve_port, wait_for};
+use crate::support::{Client, DataDir, SmtpPort, SmtpServer, TIMEOUT, TestServer, wait_for};
 
 /// Generous bound for one form request of the load (the delivery runs in
 /// the background; nothing waits for SMTP).
@@ -26,8 +28,8 @@ async fn twenty_mails_queued_during_an_outage_survive_a_kill_and_arrive_once() {
         .tempdir()
         .unwrap();
     let (admin, _) = seed_admin(dir.path());
-    let port = reserve_port();
-    let env = smtp_env(port);
+    let port = SmtpPort::reserve();
+    let env = smtp_env(port.port());
     let bin = Binary::start(dir.path(), &env);
     let browser = Client::new(&bin.base());
     sign_in(&browser, &admin).await;
@@ -93,10 +95,10 @@ async fn twenty_mails_queued_during_an_outage_survive_a_kill_and_arrive_once() {
 async fn an_email_tan_past_its_validity_is_not_sent_late() {
     let dir = DataDir::new();
     let (admin, _) = seed_admin_with(dir.path(), SecondFactor::EmailTan);
-    let port = reserve_port();
+    let port = SmtpPort::reserve();
     let server = TestServer::builder()
         .data_dir(&dir)
-        .smtp_port(port)
+        .smtp_port(port.port())
         .env("MV_MAIL__RETRY_INITIAL", "1s")
         .env("MV_MAIL__RETRY_MAX", "1s")
         .start()
@@ -106,9 +108,9 @@ async fn an_email_tan_past_its_validity_is_not_sent_late() {
     password_step(&client, &admin.id, &admin.password)
         .await
         .assert_redirect("/login/tan");
-    // Let the first delivery attempt fail against the closed port, so no
-    // attempt is in flight while the clock jumps.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The first delivery attempt fails against the closed port; none is in
+    // flight while the clock jumps.
+    server.first_attempts_made().await;
     // The TAN's ten minutes pass during the outage.
     server.advance_clock(Duration::from_secs(11 * 60));
     // A later mail without a deadline: once it arrives, the worker has dealt
@@ -121,8 +123,8 @@ async fn an_email_tan_past_its_validity_is_not_sent_late() {
         .assert_redirect("/passwort-vergessen?gesendet=1");
     let smtp = SmtpServer::start_on(port).await;
     smtp.wait_for_mail(&admin.email, "Passwort", TIMEOUT).await;
-    // One more retry round for good measure.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // Nothing is queued any more: the TAN was decided about.
+    server.mail_queue_drained().await;
     let tans: Vec<_> = smtp
         .mails_to(&admin.email)
         .into_iter()

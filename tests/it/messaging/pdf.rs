@@ -247,7 +247,7 @@ async fn a_conversation_exports_as_pdfa_with_its_attachments_and_is_audited() {
 /// attachment each (docs/performance.md, "Conversation export"). The test process is the
 /// server; its peak RSS (VmHWM) is reset right before the export, and the
 /// client discards the body as it arrives. Run alone:
-/// `cargo test --test it messages_pdf::export_peak_rss -- --ignored --nocapture`.
+/// `cargo test --test it messaging::pdf::export_peak_rss -- --ignored --nocapture`.
 #[tokio::test]
 #[ignore = "measurement: 100 MB of uploads; run alone"]
 async fn export_peak_rss() {

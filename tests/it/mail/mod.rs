@@ -1,7 +1,8 @@
 //! Outgoing e-mail: the outbox transport, and the durable queue that retries
 //! while the SMTP server is down and survives a restart.
 
-use std::time::Duration;
+/// A delivered mail whose outcome could not be recorded is not sent again.
+mod record;
 
 use crate::support::*;
 
@@ -38,9 +39,9 @@ async fn the_outbox_transport_writes_rfc5322_files() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_queued_while_smtp_is_down_is_delivered_once_it_is_up() {
-    let port = reserve_port();
+    let port = SmtpPort::reserve();
     let server = TestServer::builder()
-        .smtp_port(port)
+        .smtp_port(port.port())
         .env("MV_MAIL__RETRY_INITIAL", "1s")
         .env("MV_MAIL__RETRY_MAX", "1s")
         .start()
@@ -48,8 +49,7 @@ async fn mail_queued_while_smtp_is_down_is_delivered_once_it_is_up() {
     let client = server.client();
     run_setup(&server, &client, &FIRST_ADMIN).await;
 
-    // Let the first delivery attempt fail.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    server.first_attempts_made().await;
     let smtp = SmtpServer::start_on(port).await;
     let mail = smtp
         .wait_for_mail(FIRST_ADMIN.email, SUBJECT, TIMEOUT)
@@ -57,8 +57,8 @@ async fn mail_queued_while_smtp_is_down_is_delivered_once_it_is_up() {
     mail.assert_single_recipient(FIRST_ADMIN.email);
     mail.link_starting_with(&format!("{}/passwort-festlegen?token=", server.public_url));
 
-    // Further retry rounds deliver nothing more.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Nothing is queued any more, so nothing more can go out.
+    server.mail_queue_drained().await;
     assert_eq!(
         smtp.mails().len(),
         1,
@@ -68,16 +68,16 @@ async fn mail_queued_while_smtp_is_down_is_delivered_once_it_is_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_queued_mail_survives_a_restart() {
-    let port = reserve_port();
+    let port = SmtpPort::reserve();
     let server = TestServer::builder()
-        .smtp_port(port)
+        .smtp_port(port.port())
         .env("MV_MAIL__RETRY_INITIAL", "1s")
         .env("MV_MAIL__RETRY_MAX", "1s")
         .start()
         .await;
     let client = server.client();
     run_setup(&server, &client, &FIRST_ADMIN).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.first_attempts_made().await;
     let dir = tokio::time::timeout(TIMEOUT, server.shutdown())
         .await
         .expect("shutdown within the timeout");
@@ -103,7 +103,7 @@ async fn a_queued_mail_survives_a_restart() {
         "no set-password link: {:?}",
         mail.links()
     );
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    restarted.mail_queue_drained().await;
     assert_eq!(smtp.mails().len(), 1, "delivered more than once");
     restarted.shutdown().await;
 }
@@ -119,9 +119,9 @@ async fn a_mail_handed_over_before_a_crash_is_not_sent_again() {
     use meine_versorgung::mail::handover::{Attempt, HandoverMark};
     use meine_versorgung::store::{self, Store};
 
-    let port = reserve_port();
+    let port = SmtpPort::reserve();
     let server = TestServer::builder()
-        .smtp_port(port)
+        .smtp_port(port.port())
         .env("MV_MAIL__RETRY_INITIAL", "1s")
         .env("MV_MAIL__RETRY_MAX", "1s")
         .start()
@@ -147,28 +147,20 @@ async fn a_mail_handed_over_before_a_crash_is_not_sent_again() {
     .expect("mark");
     drop(mark);
 
-    // Restarted until the worker's first round has decided (each start
-    // reads the mark again; the store is read between starts).
+    // Restarted: the worker's first round decides about the marked mail.
     let smtp = SmtpServer::start_on(port).await;
-    let mut decided = None;
-    for _ in 0..20 {
-        let restarted = TestServer::builder()
-            .data_dir(&dir)
-            .smtp(&smtp)
-            .start()
-            .await;
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        restarted.shutdown().await;
-        let store = Store::open(dir.path()).expect("store");
-        decided = store
-            .read(|tx| store::mail_queue::get(tx, mail.id))
-            .expect("mail")
-            .filter(|m| m.state != MailState::Queued);
-        if decided.is_some() {
-            break;
-        }
-    }
-    let stored = decided.expect("the worker decided about the marked mail");
+    let restarted = TestServer::builder()
+        .data_dir(&dir)
+        .smtp(&smtp)
+        .start()
+        .await;
+    restarted.mail_queue_drained().await;
+    let dir = restarted.shutdown().await;
+    let store = Store::open(dir.path()).expect("store");
+    let stored = store
+        .read(|tx| store::mail_queue::get(tx, mail.id))
+        .expect("mail")
+        .expect("the marked mail");
     assert_eq!(stored.state, MailState::Sent);
     assert!(stored.unconfirmed, "not marked unconfirmed: {stored:?}");
     assert!(smtp.mails().is_empty(), "the mail went out again");

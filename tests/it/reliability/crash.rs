@@ -35,7 +35,7 @@ use meine_versorgung::domain::mail::MailState;
 use meine_versorgung::store::{self, Store};
 use rand::Rng;
 
-use crate::crash_writes::{self, Sent};
+use crate::reliability::crash_writes::{self, Sent};
 use crate::support::accounts::{TestAccount, organisation, password_hash, seed_active, sign_in};
 use crate::support::binary::Binary;
 use crate::support::{Client, SmtpServer, TIMEOUT};

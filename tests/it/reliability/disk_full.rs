@@ -1,23 +1,38 @@
 //! Disk full: the data directory on a small tmpfs (mounted by the test when
-//! the machine allows it — root with CAP_SYS_ADMIN; otherwise the test says
-//! so and passes without checking). Filled up, writes answer the German
+//! the machine allows it — root with CAP_SYS_ADMIN; otherwise the test fails
+//! in CI and says "SKIPPED" elsewhere). Filled up, writes answer the German
 //! "Speicherplatz erschöpft" page and store nothing, what was acknowledged
 //! stays, reads keep working; when space returns, writes work again by
 //! themselves (no restart).
 
 use std::process::Command;
 
-use crate::crash::{Wanted, creation_pairs, seed_admin};
+use crate::reliability::crash::{Wanted, creation_pairs, seed_admin};
 use crate::support::accounts::sign_in;
-use crate::support::{DataDir, TestServer};
+use crate::support::{DataDir, TestServer, cannot_run};
 
-/// Mounts a tmpfs of `mib` MiB on `dir`; false when not allowed.
-pub fn mount_tmpfs(dir: &std::path::Path, mib: u64) -> bool {
-    Command::new("mount")
+/// Mounts a tmpfs of `mib` MiB on `dir` for `test`, unmounted when the
+/// result is dropped. `None` where the machine does not allow it (after
+/// `cannot_run`: a failure in CI).
+#[track_caller]
+pub fn mount_tmpfs(dir: &std::path::Path, mib: u64, test: &str) -> Option<Mounted> {
+    let mounted = Command::new("mount")
         .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
         .arg(dir)
         .output()
-        .is_ok_and(|o| o.status.success())
+        .is_ok_and(|o| o.status.success());
+    if !mounted {
+        cannot_run(test, "this machine does not allow mounting a tmpfs");
+        return None;
+    }
+    let mounted = Mounted(dir.to_owned());
+    // The checks below are only worth something on the small file system.
+    assert!(
+        free_bytes(dir) <= mib * 1024 * 1024,
+        "{} is not the {mib} MiB tmpfs",
+        dir.display()
+    );
+    Some(mounted)
 }
 
 fn umount(dir: &std::path::Path) {
@@ -41,11 +56,9 @@ pub fn free_bytes(dir: &std::path::Path) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_refuses_writes_in_german_keeps_reads_and_recovers_by_itself() {
     let dir = DataDir::new();
-    if !mount_tmpfs(dir.path(), 24) {
-        eprintln!("disk full: SKIPPED — this machine does not allow mounting a tmpfs");
+    let Some(_mounted) = mount_tmpfs(dir.path(), 24, "disk full") else {
         return;
-    }
-    let _mounted = Mounted(dir.path().to_owned());
+    };
     let (admin, _) = seed_admin(dir.path());
     let server = TestServer::builder()
         .data_dir(&dir)

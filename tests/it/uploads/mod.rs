@@ -6,6 +6,9 @@
 //! checked before staging; one client address cannot take every
 //! connection slot.
 
+/// Permission checked again at the commit of an upload.
+mod checks;
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
@@ -14,7 +17,7 @@ use tokio::net::{TcpSocket, TcpStream};
 
 use crate::messaging::{World, send, world};
 use crate::support::accounts::{signed_in, start_with_kassen_and_admin};
-use crate::support::{Client, DataDir, Page, TestServer};
+use crate::support::{Client, DataDir, Page, TIMEOUT, TestServer, wait_for};
 
 const BOUNDARY: &str = "----mvStalledUpload";
 
@@ -105,15 +108,22 @@ fn staged(server: &TestServer) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Waits (at most 5 s) until nothing is staged any more.
+/// Waits until nothing is staged any more.
 async fn nothing_staged(server: &TestServer) -> bool {
-    for _ in 0..50 {
-        if staged(server).is_empty() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
+    wait_for("no staged upload", TIMEOUT, || {
+        let empty = staged(server).is_empty();
+        async move { empty.then_some(true) }
+    })
+    .await
+}
+
+/// Waits until at least `n` uploads are staged (admitted and reading).
+async fn staged_at_least(server: &TestServer, n: usize) {
+    wait_for("staged uploads", TIMEOUT, || {
+        let count = staged(server).len();
+        async move { (count >= n).then_some(()) }
+    })
+    .await
 }
 
 /// One upload form of the world: (who, page path, form path, button).
@@ -241,12 +251,7 @@ async fn an_account_and_an_address_run_only_a_few_uploads_at_once() {
         held.push(stalled_upload(&w.server, &user, path, &csrf, "anhang", None).await);
     }
     // Both stalled uploads have been admitted once their files are staged.
-    for _ in 0..50 {
-        if staged(&w.server).len() >= 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    staged_at_least(&w.server, 2).await;
     let fields = [
         ("Betreff", "Dritter Versuch"),
         ("Bereich", "Beihilfe"),
@@ -262,12 +267,7 @@ async fn an_account_and_an_address_run_only_a_few_uploads_at_once() {
     let apage = admin.get(apath).await;
     let acsrf = csrf_of(&apage, "Senden");
     held.push(stalled_upload(&w.server, &admin, apath, &acsrf, "anhang", None).await);
-    for _ in 0..50 {
-        if staged(&w.server).len() >= 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    staged_at_least(&w.server, 3).await;
     let clerk = signed_in(&w.server, &w.clerk_beihilfe).await;
     let cpage = clerk.get("/postfach/kasse-beihilfe/schreiben").await;
     let fourth = send(
@@ -330,13 +330,11 @@ async fn one_client_address_cannot_take_every_connection_slot() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_is_refused_before_staging_when_it_would_eat_into_the_reserve() {
-    use crate::disk_full::{Mounted, free_bytes, mount_tmpfs};
+    use crate::reliability::disk_full::{free_bytes, mount_tmpfs};
     let dir = DataDir::new();
-    if !mount_tmpfs(dir.path(), 40) {
-        eprintln!("upload reserve: SKIPPED — this machine does not allow mounting a tmpfs");
+    let Some(_mounted) = mount_tmpfs(dir.path(), 40, "upload reserve") else {
         return;
-    }
-    let _mounted = Mounted(dir.path().to_owned());
+    };
     let (server, admin) = crate::support::accounts::start_with_admin(
         TestServer::builder()
             .data_dir(&dir)

@@ -3,6 +3,9 @@
 //! parameter leads off-site, oversize bodies and 100,000-field forms are
 //! refused quickly, TRACE is refused.
 
+/// Hostile input in messaging and functional use.
+mod areas;
+
 use std::time::{Duration, Instant};
 
 use crate::matrix::{DECLARED, Who, csrf_of, start_world};

@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use crate::browser_areas::{demo_sign_in, demo_sign_in_again, first_href};
+use crate::browser::areas::{demo_sign_in, demo_sign_in_again, first_href};
 use crate::messaging::{PDF, PNG};
 use crate::support::DataDir;
 use crate::support::browser::{self, Browser};
