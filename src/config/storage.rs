@@ -80,7 +80,7 @@ pub struct StoreConfig {
 
 /// Default of `store.quick_repair` (see docs/operations.md, "Crash
 /// recovery", for the measurement behind it).
-pub const DEFAULT_QUICK_REPAIR: bool = false;
+pub const DEFAULT_QUICK_REPAIR: bool = true;
 
 /// Smallest accepted `store.cache_size` (1 MiB).
 pub const MIN_CACHE_SIZE: u64 = 1024 * 1024;
