@@ -1,7 +1,7 @@
 //! Periodic background work; every loop stops on shutdown. The loops sleep
 //! on the portal's clock, so a test that moves the clock runs them.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
@@ -19,8 +19,11 @@ const ACCOUNT_RULES_EVERY: i64 = 3600;
 /// The in-memory state of the periodic jobs.
 #[derive(Debug)]
 pub struct AccountJobs {
-    /// When the hourly account rules last ran (seconds).
-    last_run: AtomicI64,
+    /// When the hourly account rules last ran (seconds). Held while they
+    /// run, so a second caller (the jobs loop woken by a moved clock, and
+    /// a test's or operator's explicit run) waits for the running pass and
+    /// then finds it done, instead of skipping past work still in flight.
+    last_run: std::sync::Mutex<i64>,
     /// How many times the housekeeping loop ran (tests wait on it).
     housekeeping_runs: AtomicU64,
 }
@@ -28,7 +31,7 @@ pub struct AccountJobs {
 impl Default for AccountJobs {
     fn default() -> Self {
         Self {
-            last_run: AtomicI64::new(i64::MIN),
+            last_run: std::sync::Mutex::new(i64::MIN),
             housekeeping_runs: AtomicU64::new(0),
         }
     }
@@ -127,11 +130,15 @@ pub(crate) fn account_reviews(state: &AppState) -> Result<(), crate::app::Error>
     // At most hourly (kept in memory, so a run with nothing to do writes
     // nothing; after a restart the rules run at the first housekeeping).
     let now_s = now.as_second();
-    let last = state.account_jobs.last_run.load(Ordering::Relaxed);
-    if last != i64::MIN && now_s < last.saturating_add(ACCOUNT_RULES_EVERY) {
+    let mut last = state
+        .account_jobs
+        .last_run
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if *last != i64::MIN && now_s < last.saturating_add(ACCOUNT_RULES_EVERY) {
         return Ok(());
     }
-    state.account_jobs.last_run.store(now_s, Ordering::Relaxed);
+    *last = now_s;
     let dormant = crate::app::dormancy::run(&state.store, &state.mailer, sec, now)?;
     if dormant.warned + dormant.locked > 0 {
         tracing::info!(?dormant, "dormant accounts warned or locked");
