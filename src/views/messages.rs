@@ -8,6 +8,7 @@ use crate::app::messages::list::{Filter, Folder, MailboxPage};
 use crate::domain::PAGE_SIZE;
 use crate::domain::message::{self, MAX_SUBJECT, MAX_TEXT, Message, MessageHeader};
 use crate::domain::org::{Bereich, GroupMailbox, Organisation};
+use crate::format::size;
 use crate::paths::messages as path;
 use crate::store::messages::Entry;
 use crate::views::components::{
@@ -636,13 +637,5 @@ pub fn view(
                 }
             }
         }
-    }
-}
-
-fn size(len: u64) -> String {
-    if len >= 1024 * 1024 {
-        format!("{:.1} MB", len as f64 / (1024.0 * 1024.0)).replace('.', ",")
-    } else {
-        format!("{} KB", len.div_ceil(1024))
     }
 }
