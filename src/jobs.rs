@@ -7,8 +7,23 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::watch;
 
+use crate::app::sessions::SessionActivity;
 use crate::clock::Clock;
-use crate::web::AppState;
+use crate::config::Config;
+use crate::mail::Mailer;
+use crate::store::Store;
+
+/// What the jobs need of the running portal. The web layer's state
+/// implements it (`web::state`), so the jobs do not depend on web.
+pub trait Context: Clone + Send + Sync + 'static {
+    fn store(&self) -> &Store;
+    fn config(&self) -> &Config;
+    fn mailer(&self) -> &Mailer;
+    fn clock(&self) -> &Clock;
+    /// Session activity not yet persisted.
+    fn activity(&self) -> &SessionActivity;
+    fn account_jobs(&self) -> &AccountJobs;
+}
 
 /// How often expired sessions and links and old audit entries are purged
 /// (and whether the day's audit chain anchor is due).
@@ -58,11 +73,11 @@ fn after(clock: &Clock, every: Duration) -> Timestamp {
 /// The loop of the periodic jobs. Its first moments are taken when it is
 /// created, not when the task first runs, so a clock moved right after the
 /// start counts.
-pub fn run(
-    state: AppState,
+pub fn run<C: Context>(
+    state: C,
     shutdown: watch::Receiver<bool>,
 ) -> impl std::future::Future<Output = ()> + Send + 'static {
-    let clock = state.clock.clone();
+    let clock = state.clock().clone();
     // Start-up stays light: the first runs come one period after it. When
     // the clock jumps past several periods, a job runs once.
     let housekeeping_at = after(&clock, HOUSEKEEPING_EVERY);
@@ -70,8 +85,8 @@ pub fn run(
     run_from(state, clock, shutdown, housekeeping_at, activity_at)
 }
 
-async fn run_from(
-    state: AppState,
+async fn run_from<C: Context>(
+    state: C,
     clock: Clock,
     mut shutdown: watch::Receiver<bool>,
     mut housekeeping_at: Timestamp,
@@ -89,7 +104,7 @@ async fn run_from(
             // the clock a period on gets the next run.
             housekeeping_at = after(&clock, HOUSEKEEPING_EVERY);
             state
-                .account_jobs
+                .account_jobs()
                 .housekeeping_runs
                 .fetch_add(1, Ordering::SeqCst);
         } else {
@@ -101,9 +116,11 @@ async fn run_from(
     tracing::debug!("jobs stopped");
 }
 
-type Job = fn(&AppState) -> Result<(), crate::app::Error>;
-
-async fn blocking(state: &AppState, what: &'static str, f: Job) {
+async fn blocking<C: Context>(
+    state: &C,
+    what: &'static str,
+    f: fn(&C) -> Result<(), crate::app::Error>,
+) {
     let st = state.clone();
     match tokio::task::spawn_blocking(move || f(&st)).await {
         Ok(Err(e)) => tracing::error!(error = %e, "{what} failed"),
@@ -112,26 +129,32 @@ async fn blocking(state: &AppState, what: &'static str, f: Job) {
     }
 }
 
-fn housekeep(state: &AppState) -> Result<(), crate::app::Error> {
-    let removed = crate::app::housekeeping::run(&state.store, &state.config, state.now())?;
+fn housekeep<C: Context>(state: &C) -> Result<(), crate::app::Error> {
+    let removed =
+        crate::app::housekeeping::run(state.store(), state.config(), state.clock().now())?;
     if removed.total() > 0 {
         tracing::debug!(?removed, "housekeeping removed expired records");
     }
     // After retention, so the day's anchor is taken on the remaining chain.
-    crate::app::audit_chain::daily(&state.store, &state.config, &state.mailer, state.now())?;
+    crate::app::audit_chain::daily(
+        state.store(),
+        state.config(),
+        state.mailer(),
+        state.clock().now(),
+    )?;
     account_reviews(state)
 }
 
 /// The account rules that run with the housekeeping: dormant accounts
 /// (issue 22 §3) and the access review's reminders (§2).
-pub(crate) fn account_reviews(state: &AppState) -> Result<(), crate::app::Error> {
-    let now = state.now();
-    let sec = &state.config.security;
+pub(crate) fn account_reviews<C: Context>(state: &C) -> Result<(), crate::app::Error> {
+    let now = state.clock().now();
+    let sec = &state.config().security;
     // At most hourly (kept in memory, so a run with nothing to do writes
     // nothing; after a restart the rules run at the first housekeeping).
     let now_s = now.as_second();
     let mut last = state
-        .account_jobs
+        .account_jobs()
         .last_run
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -139,14 +162,14 @@ pub(crate) fn account_reviews(state: &AppState) -> Result<(), crate::app::Error>
         return Ok(());
     }
     *last = now_s;
-    let dormant = crate::app::dormancy::run(&state.store, &state.mailer, sec, now)?;
+    let dormant = crate::app::dormancy::run(state.store(), state.mailer(), sec, now)?;
     if dormant.warned + dormant.locked > 0 {
         tracing::info!(?dormant, "dormant accounts warned or locked");
     }
-    crate::app::recertification::remind(&state.store, &state.mailer, sec, now)?;
+    crate::app::recertification::remind(state.store(), state.mailer(), sec, now)?;
     Ok(())
 }
 
-fn persist_activity(state: &AppState) -> Result<(), crate::app::Error> {
-    state.activity.persist(&state.store).map(|_| ())
+fn persist_activity<C: Context>(state: &C) -> Result<(), crate::app::Error> {
+    state.activity().persist(state.store()).map(|_| ())
 }

@@ -10,6 +10,7 @@ pub mod backup;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod format;
 pub mod jobs;
 pub mod listen;
 pub mod mail;

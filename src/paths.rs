@@ -12,8 +12,11 @@ pub const SETUP: &str = "/setup";
 /// The GET page after the first-run setup (post/redirect/get).
 pub const SETUP_DONE: &str = "/setup/fertig";
 pub const FORGOT_PASSWORD: &str = "/passwort-vergessen";
-pub const SET_PASSWORD: &str = crate::app::links::SET_PASSWORD_PATH;
-pub const RETRIEVE_ID: &str = crate::app::links::RETRIEVE_ID_PATH;
+/// The set-password page; the link's token follows as query parameter
+/// (`app::links` builds the e-mailed links from it).
+pub const SET_PASSWORD: &str = "/passwort-festlegen";
+/// The Nutzerkennung-abrufen page (token as query parameter, as above).
+pub const RETRIEVE_ID: &str = "/nutzerkennung-abrufen";
 /// The GET pages after setting a password and retrieving a Nutzerkennung.
 pub const PASSWORD_SET: &str = "/passwort-festgelegt";
 pub const ID_RETRIEVED: &str = "/nutzerkennung-abgerufen";

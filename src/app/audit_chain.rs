@@ -7,17 +7,13 @@ use std::path::Path;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
 
 use super::Error;
 use crate::config::Config;
 use crate::domain::audit::{Anchor, Verification};
+use crate::format::berlin;
 use crate::mail::{Mailer, templates};
 use crate::store::{self, Store, audit_chain};
-
-fn berlin() -> TimeZone {
-    TimeZone::get("Europe/Berlin").unwrap_or(TimeZone::UTC)
-}
 
 /// Once per day (Europe/Berlin): verifies the whole chain, stores the
 /// result, records the verified head as the daily anchor and, with

@@ -2,8 +2,8 @@
 //! through the log's indexes with keyset (cursor) paging.
 
 use crate::domain::permissions::{AdministerOrg, AdministerPortal};
+use crate::format::berlin;
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
 
 use super::Error;
 use crate::domain::audit::{AuditEntry, action_label};
@@ -67,10 +67,6 @@ pub struct AuditPage {
     pub total: Option<u64>,
     /// The search stopped at the scan budget before the page was full.
     pub interrupted: bool,
-}
-
-fn berlin() -> TimeZone {
-    TimeZone::get("Europe/Berlin").unwrap_or(TimeZone::UTC)
 }
 
 /// Upper-case Nutzerkennungen, as stored; anything else as typed.
@@ -353,9 +349,7 @@ const CSV_HEADER: [&str; 13] = [
 fn csv_row(id: u64, e: &AuditEntry, orgs: &[Organisation]) -> [String; 13] {
     let link = e.chain.as_ref();
     let row = [
-        e.at.to_zoned_datetime(berlin())
-            .strftime("%d.%m.%Y %H:%M:%S")
-            .to_string(),
+        crate::format::datetime_seconds(e.at),
         e.actor.clone(),
         action_label(&e.action).to_owned(),
         e.target.clone().unwrap_or_default(),

@@ -25,6 +25,7 @@ use crate::domain::account::Account;
 use crate::domain::audit::AuditEntry;
 use crate::domain::message::{Attachment, Direction, Mailbox, Message};
 use crate::domain::org::OrgId;
+use crate::format::size;
 use crate::store::{self, ReadAccess, Store, messages as repo};
 
 /// Attachment bytes embedded per document at most; further attachments
@@ -122,14 +123,6 @@ fn author(tx: &impl ReadAccess, m: &Message) -> Result<String, Error> {
     })
 }
 
-fn size(len: u64) -> String {
-    if len >= 1024 * 1024 {
-        format!("{:.1} MB", len as f64 / (1024.0 * 1024.0)).replace('.', ",")
-    } else {
-        format!("{} KB", len.div_ceil(1024))
-    }
-}
-
 /// An attachment to embed: where its bytes lie and how it is named.
 struct Planned {
     blob: u64,
@@ -165,7 +158,7 @@ impl Document {
             Block::P(format!("Mitglied: {}", mitglied(tx, seen)?)),
             Block::P(format!(
                 "Exportiert am {} von {} ({})",
-                crate::views::components::datetime(now),
+                crate::format::datetime(now),
                 reader.full_name(),
                 reader.id.as_str()
             )),
@@ -182,7 +175,7 @@ impl Document {
     /// Message number `n + 1` with its attachments.
     fn message(&mut self, tx: &impl ReadAccess, n: usize, s: &Seen) -> Result<(), Error> {
         let m = &s.message;
-        let when = crate::views::components::datetime(m.created_at);
+        let when = crate::format::datetime(m.created_at);
         let (dir, side) = match s.direction {
             Direction::Incoming => ("Eingang", "Von"),
             Direction::Outgoing => ("Ausgang", "An"),

@@ -242,7 +242,7 @@ fn send_receipt(
         report.kind.label(),
         report.person_name,
         report.personalnummer,
-        crate::views::components::datetime(now),
+        crate::format::datetime(now),
     );
     let file = report.pdf_name();
     deliver_system_message(

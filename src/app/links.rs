@@ -8,6 +8,7 @@ use crate::domain::account::Account;
 use crate::domain::link::{Link, LinkKind, RETRIEVE_ID_TRIES};
 use crate::domain::secret;
 use crate::mail::{Mailer, templates};
+use crate::paths;
 use crate::store::{self, WriteTx};
 
 /// Where links point to and how long they live.
@@ -30,11 +31,6 @@ impl LinkSettings {
     }
 }
 
-/// Path of the set-password page; the token follows as query parameter.
-pub const SET_PASSWORD_PATH: &str = "/passwort-festlegen";
-/// Path of the Nutzerkennung-abrufen page.
-pub const RETRIEVE_ID_PATH: &str = "/nutzerkennung-abrufen";
-
 fn issue(
     tx: &WriteTx,
     account: &Account,
@@ -55,8 +51,8 @@ fn issue(
     };
     store::links::put(tx, &secret::token_hash(&token), &link)?;
     let path = match kind {
-        LinkKind::SetPassword => SET_PASSWORD_PATH,
-        LinkKind::RetrieveId => RETRIEVE_ID_PATH,
+        LinkKind::SetPassword => paths::SET_PASSWORD,
+        LinkKind::RetrieveId => paths::RETRIEVE_ID,
     };
     Ok(format!("{}{path}?token={token}", settings.public_url))
 }

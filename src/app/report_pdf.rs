@@ -8,7 +8,7 @@ use crate::domain::forms::Report;
 
 /// The report as blocks in reading order.
 fn blocks(report: &Report, org_name: &str) -> Vec<Block> {
-    let when = crate::views::components::datetime(report.submitted_at);
+    let when = crate::format::datetime(report.submitted_at);
     let mut out = vec![
         Block::H1("Meine Versorgung – Formularmeldung".to_owned()),
         Block::H2(report.kind.label().to_owned()),

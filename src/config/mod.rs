@@ -27,7 +27,8 @@ pub use self::log::{LogConfig, LogFormat};
 pub use self::mail::{MailConfig, MailTransport, SmtpConfig, SmtpSecurity};
 pub use self::security::{Argon2Config, SecurityConfig};
 pub use self::storage::{
-    AuditConfig, BackupConfig, DEFAULT_QUICK_REPAIR, MIN_CACHE_SIZE, RetentionConfig, StoreConfig,
+    AuditConfig, BackupConfig, DEFAULT_CACHE_SIZE, DEFAULT_QUICK_REPAIR, MIN_CACHE_SIZE,
+    RetentionConfig, StoreConfig,
 };
 
 /// Prefix of the environment variables that override configuration keys.

@@ -2,6 +2,8 @@
 
 use maud::{DOCTYPE, html};
 
+use crate::format::minutes;
+
 /// A rendered e-mail before addressing.
 #[derive(Debug, Clone)]
 pub struct Template {
@@ -84,15 +86,6 @@ fn compose(
         confidential: link.is_some(),
         secret: link.map(|(_, url)| url.to_owned()),
         valid_for: None,
-    }
-}
-
-/// "1 Minute", "60 Minuten".
-pub fn minutes(n: u64) -> String {
-    if n == 1 {
-        "1 Minute".to_owned()
-    } else {
-        format!("{n} Minuten")
     }
 }
 
@@ -233,13 +226,6 @@ pub fn support_notification(full_name: &str, url: &str) -> Template {
     t
 }
 
-/// The date as the portal shows it ("07.12.2026").
-fn date_de(t: jiff::Timestamp) -> String {
-    t.to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or(jiff::tz::TimeZone::UTC))
-        .strftime("%d.%m.%Y")
-        .to_string()
-}
-
 /// Advance notice of the lock of an unused account, to the account itself
 /// (`about` is `None`) or to its administrator (`about` names the account).
 pub fn dormant_notice(
@@ -255,7 +241,7 @@ pub fn dormant_notice(
             ),
             format!(
                 "Ihr Nutzerkonto wird am {} gesperrt, wenn Sie sich bis dahin nicht anmelden. Melden Sie sich einfach an, um die Sperre abzuwenden.",
-                date_de(lock_at)
+                crate::format::date(lock_at)
             ),
         ],
         Some((name, id)) => vec![
@@ -264,7 +250,7 @@ pub fn dormant_notice(
             ),
             format!(
                 "Das Nutzerkonto wird am {} gesperrt, wenn bis dahin keine Anmeldung erfolgt. Wird das Nutzerkonto nicht mehr benötigt, deaktivieren Sie es bitte.",
-                date_de(lock_at)
+                crate::format::date(lock_at)
             ),
         ],
     };
@@ -301,7 +287,7 @@ pub fn dormant_locked(full_name: &str, about: Option<(&str, &str)>, days: u32) -
 pub fn recertification_due(full_name: &str, due: jiff::Timestamp, second: bool) -> Template {
     let mut paragraphs = vec![format!(
         "die regelmäßige Überprüfung der Berechtigungen Ihrer Nutzer:innen ist seit dem {} fällig. Bitte bestätigen Sie im Portal unter „Berechtigungen überprüfen“ für jede Nutzerin und jeden Nutzer die Gruppenpostfächer und Portalfunktionen oder ändern Sie sie.",
-        date_de(due)
+        crate::format::date(due)
     )];
     if second {
         paragraphs.insert(

@@ -84,11 +84,9 @@ impl WriteTx {
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "meine-versorgung.redb";
 
-/// Default page cache of redb (`store.cache_size`): 16 MiB instead of
-/// redb's own 1 GiB, so memory stays modest as the store grows. Measured
-/// with the portal benchmark: pages missing in it come from the OS page
-/// cache at little CPU cost, while every MiB of it stays resident.
-pub const DEFAULT_CACHE_SIZE: u64 = 16 * 1024 * 1024;
+/// Default page cache of redb; defined with the setting it defaults
+/// (`config::storage`), so config needs nothing from the store.
+pub use crate::config::DEFAULT_CACHE_SIZE;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -229,26 +229,7 @@ pub fn empty_row(columns: usize) -> Markup {
     html! { tr { td colspan=(columns) class="empty" { "Keine Daten vorhanden" } } }
 }
 
-/// Formats an instant for people in Germany (Europe/Berlin).
-pub fn datetime(ts: jiff::Timestamp) -> String {
-    let zoned = ts.to_zoned_datetime(berlin());
-    zoned.strftime("%d.%m.%Y %H:%M").to_string()
-}
-
-/// Like [`datetime`], with seconds (Protokoll).
-pub fn datetime_seconds(ts: jiff::Timestamp) -> String {
-    let zoned = ts.to_zoned_datetime(berlin());
-    zoned.strftime("%d.%m.%Y %H:%M:%S").to_string()
-}
-
-pub fn date(ts: jiff::Timestamp) -> String {
-    let zoned = ts.to_zoned_datetime(berlin());
-    zoned.strftime("%d.%m.%Y").to_string()
-}
-
-fn berlin() -> jiff::tz::TimeZone {
-    jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or(jiff::tz::TimeZone::UTC)
-}
+pub use crate::format::{date, datetime, datetime_seconds};
 
 /// A group of checkboxes in a fieldset; `options` are (value, label, checked).
 pub fn checkbox_group(

@@ -6,10 +6,10 @@ use maud::{Markup, html};
 use crate::app::messages::compose::Draft;
 use crate::app::messages::list::{Filter, Folder, MailboxPage};
 use crate::domain::PAGE_SIZE;
-use crate::domain::message::{self, MAX_SUBJECT, MAX_TEXT, Message, MessageHeader};
+use crate::domain::message::{self, MAX_SUBJECT, MAX_TEXT, Marks, Message, MessageHeader};
 use crate::domain::org::{Bereich, GroupMailbox, Organisation};
+use crate::format::size;
 use crate::paths::messages as path;
-use crate::store::messages::Entry;
 use crate::views::components::{
     AlertKind, Field, alert, checkbox, csrf_field, datetime, empty_row, error_for, input_counted,
     paragraphs, required_note, select, textarea_counted,
@@ -260,7 +260,7 @@ fn message_table(slug: &str, page: &MailboxPage, members: Option<&[(u64, String)
                 tbody {
                     @if page.rows.is_empty() { (empty_row(if members.is_some() { 6 } else { 5 })) }
                     @for r in &page.rows {
-                        (row(slug, &r.message, &r.entry, members))
+                        (row(slug, &r.message, r.entry.marks, members))
                     }
                 }
             }
@@ -339,20 +339,20 @@ fn pager_link(label: &str, aria: &str, enabled: bool, href: String) -> Markup {
     }
 }
 
-fn row(slug: &str, m: &MessageHeader, e: &Entry, members: Option<&[(u64, String)]>) -> Markup {
+fn row(slug: &str, m: &MessageHeader, marks: Marks, members: Option<&[(u64, String)]>) -> Markup {
     let href = path::message(slug, m.id);
     html! {
-        tr class={ @if e.marks.unread { "unread" } } {
+        tr class={ @if marks.unread { "unread" } } {
             td { (datetime(m.created_at)) }
             td {
-                @if e.marks.unread {
+                @if marks.unread {
                     span class="visually-hidden" { "Ungelesen: " }
                     a href=(href) { strong { (m.subject) } }
                 } @else {
                     a href=(href) { (m.subject) }
                 }
-                @if e.marks.important { " " span class="badge badge-important" { "wichtig" } }
-                @if e.marks.archived { " " span class="badge" { "archiviert" } }
+                @if marks.important { " " span class="badge badge-important" { "wichtig" } }
+                @if marks.archived { " " span class="badge" { "archiviert" } }
                 @if !m.attachments.is_empty() { " " span class="badge" title="Anhänge" { "📎 " (m.attachments.len()) } }
             }
             td { (m.referenz) }
@@ -556,6 +556,15 @@ fn quoted(m: &Message, author: &str) -> Markup {
 }
 
 /// Names around a message: the other mailbox and the person who wrote it.
+/// Where a message lies in the mailbox shown: its marks there and
+/// whether the mailbox sent or received it (built by the web layer from
+/// the mailbox entry, so the view does not know the store).
+#[derive(Debug, Clone, Copy)]
+pub struct Placing {
+    pub marks: Marks,
+    pub direction: message::Direction,
+}
+
 pub struct Sides<'a> {
     pub counterpart: &'a str,
     pub author: &'a str,
@@ -568,7 +577,7 @@ pub fn view(
     slug: &str,
     csrf: &str,
     m: &Message,
-    e: &Entry,
+    e: Placing,
     sides: &Sides<'_>,
     opened: Option<&crate::app::messages::marks::Opened>,
     notice: Option<&str>,
@@ -636,13 +645,5 @@ pub fn view(
                 }
             }
         }
-    }
-}
-
-fn size(len: u64) -> String {
-    if len >= 1024 * 1024 {
-        format!("{:.1} MB", len as f64 / (1024.0 * 1024.0)).replace('.', ",")
-    } else {
-        format!("{} KB", len.div_ceil(1024))
     }
 }

@@ -445,7 +445,10 @@ async fn view(
             &slug,
             &authed.ctx.csrf,
             &m,
-            &e,
+            v::Placing {
+                marks: e.marks,
+                direction: e.direction,
+            },
             &v::Sides {
                 counterpart: &other,
                 author: &author,

@@ -136,6 +136,27 @@ impl AppState {
     }
 }
 
+impl crate::jobs::Context for AppState {
+    fn store(&self) -> &Store {
+        &self.store
+    }
+    fn config(&self) -> &Config {
+        &self.config
+    }
+    fn mailer(&self) -> &Mailer {
+        &self.mailer
+    }
+    fn clock(&self) -> &Clock {
+        &self.clock
+    }
+    fn activity(&self) -> &crate::app::sessions::SessionActivity {
+        &self.activity
+    }
+    fn account_jobs(&self) -> &crate::jobs::AccountJobs {
+        &self.account_jobs
+    }
+}
+
 impl Deref for AppState {
     type Target = Inner;
 

@@ -147,7 +147,7 @@ pub fn created(a: &Account, valid_minutes: u64) -> Markup {
         h1 { "Administrator:in anlegen" }
         (alert(AlertKind::Success, Some("ANLAGE ERFOLGREICH"), &format!(
             "Das Nutzerkonto für {} wurde angelegt (Nutzerkennung {}). {} erhält in Kürze eine E-Mail zum erstmaligen Setzen des Passwortes (gültig {}) und danach eine E-Mail zum Abruf der Nutzerkennung.",
-            a.full_name(), a.id, a.full_name(), crate::mail::templates::minutes(valid_minutes)
+            a.full_name(), a.id, a.full_name(), crate::format::minutes(valid_minutes)
         )))
         p { a class="button" href={ "/kassen/administratoren/" (a.id) } { "Bestätigen" } }
     }

@@ -2,8 +2,15 @@
 
 use maud::{Markup, html};
 
-use crate::backup::BackupFile;
 use crate::views::components::{AlertKind, action_button, alert, datetime, empty_row};
+
+/// One backup file as the page lists it (built by the web layer from
+/// `backup::list`, so the view does not know the backup module).
+pub struct Row {
+    pub name: String,
+    pub bytes: u64,
+    pub created: Option<jiff::Timestamp>,
+}
 
 pub struct Settings {
     pub dir: String,
@@ -21,7 +28,7 @@ fn size(bytes: u64) -> String {
 
 pub fn page(
     csrf: &str,
-    files: &[BackupFile],
+    files: &[Row],
     s: &Settings,
     notice: Option<&str>,
     error: Option<&str>,

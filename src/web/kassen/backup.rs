@@ -18,7 +18,14 @@ pub async fn page(
 ) -> WebResult {
     let files = state
         .blocking(|st| Ok::<_, AppError>(backup::list(&st.config)))
-        .await?;
+        .await?
+        .into_iter()
+        .map(|f| v::Row {
+            name: f.name,
+            bytes: f.bytes,
+            created: f.created,
+        })
+        .collect::<Vec<_>>();
     let settings = v::Settings {
         dir: backup::backup_dir(&state.config).display().to_string(),
         schedule: state.config.backup.schedule.clone(),
