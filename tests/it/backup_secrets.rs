@@ -9,25 +9,13 @@ use meine_versorgung::domain::secret;
 use crate::support::accounts::*;
 use crate::support::*;
 
-fn file_contains(path: &std::path::Path, needle: &str) -> bool {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pending_email_tan_cannot_be_reversed_from_the_store_or_a_backup() {
     let smtp = SmtpServer::start().await;
     let (server, kassen, admin) =
         start_with_kassen_and_admin(TestServer::builder().smtp(&smtp)).await;
     let kasse = signed_in(&server, &kassen).await;
-    let details_path = format!("/kassen/administratoren/{}", admin.id);
-    kasse
-        .get(&details_path)
-        .await
-        .form_with_button("Zweiten Faktor auf E-Mail-TAN umstellen")
-        .submit(&kasse)
-        .await
-        .assert_redirect(&details_path);
+    switch_to_email_tan(&kasse, &admin).await;
 
     // A sign-in waits for its E-Mail-TAN.
     let client = server.client();

@@ -349,26 +349,13 @@ async fn wrong_old_passwords_in_einstellungen_count_like_failed_logins() {
 // Live links and TANs are not readable in the store, backups or Postausgang
 // ---------------------------------------------------------------------------
 
-/// Whether `needle` occurs in the bytes of `path`.
-fn file_contains(path: &std::path::Path, needle: &str) -> bool {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_links_and_tans_are_not_readable_in_the_store_backups_or_the_postausgang() {
     let smtp = SmtpServer::start().await;
     let (server, kassen, admin) =
         start_with_kassen_and_admin(TestServer::builder().smtp(&smtp)).await;
     let kasse = signed_in(&server, &kassen).await;
-    let details_path = format!("/kassen/administratoren/{}", admin.id);
-    kasse
-        .get(&details_path)
-        .await
-        .form_with_button("Zweiten Faktor auf E-Mail-TAN umstellen")
-        .submit(&kasse)
-        .await
-        .assert_redirect(&details_path);
+    switch_to_email_tan(&kasse, &admin).await;
 
     // A reset link and a TAN, both live.
     let anon = server.client();

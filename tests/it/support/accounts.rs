@@ -427,6 +427,25 @@ pub async fn start_with_admins(
     (builder.start().await, people)
 }
 
+/// The Kassen-Portaladministration (signed in as `kasse`) switches the
+/// administrator `admin` to the E-Mail-TAN.
+pub async fn switch_to_email_tan(kasse: &Client, admin: &TestAccount) {
+    let details_path = format!("/kassen/administratoren/{}", admin.id);
+    kasse
+        .get(&details_path)
+        .await
+        .form_with_button("Zweiten Faktor auf E-Mail-TAN umstellen")
+        .submit(kasse)
+        .await
+        .assert_redirect(&details_path);
+}
+
+/// Whether `needle` occurs in the bytes of the file `path`.
+pub fn file_contains(path: &std::path::Path, needle: &str) -> bool {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
 /// Seeds one Kassen-Portaladministration account and one administrator of
 /// the organisation "Blaugraben" (both active, authenticator set up) into
 /// the data directory of `builder`, then starts the server. Returns the
